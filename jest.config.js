@@ -1,0 +1,36 @@
+// One jest run over every workspace, so the suite ends in a single summary line CI can read.
+const fs = require('node:fs');
+const path = require('node:path');
+
+// ESM-only packages that jest (CommonJS here) must transform; Node 24 itself can require() them.
+const esmOnly = ['postgrator', 'otplib', '@otplib', '@scure', '@noble'];
+
+const swc = [
+  '@swc/jest',
+  {
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2024' },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+const workspaces = ['packages', 'services'].flatMap((group) =>
+  fs
+    .readdirSync(path.join(__dirname, group), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(__dirname, group, entry.name, 'test')))
+    .map((entry) => `${group}/${entry.name}`),
+);
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: workspaces.map((dir) => ({
+    displayName: dir,
+    rootDir: path.join(__dirname, dir),
+    testEnvironment: 'node',
+    testMatch: ['<rootDir>/test/**/*.test.ts'],
+    transform: { '^.+\\.(ts|js|mjs)$': swc },
+    transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+    setupFiles: [path.join(__dirname, 'jest.setup.js')],
+  })),
+  testTimeout: 120_000,
+};
