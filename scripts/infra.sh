@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Local infrastructure for development and tests: PostgreSQL + Kafka on 127.0.0.1.
+#   scripts/infra.sh up       install what is missing, start both, write .local/infra.env
+#   scripts/infra.sh down     stop Kafka, then PostgreSQL (data is kept)
+#   scripts/infra.sh status
+# .local/infra.env (mode 600) holds plain KEY=value lines for the test harness / services.
+# Reset everything: `scripts/infra.sh down && rm -rf .local`.
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ENV_FILE="$LOCAL/infra.env"
+
+write_env() {
+  local pw tmp
+  pw="$(<"$LOCAL/secrets/pg-superuser")"
+  tmp="$(umask 077 && mktemp "$ENV_FILE.XXXXXX")"
+  cat >"$tmp" <<EOF
+PG_HOST=127.0.0.1
+PG_PORT=$PG_PORT
+PG_ADMIN_URL=postgres://postgres:$pw@127.0.0.1:$PG_PORT/postgres
+KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+EOF
+  chmod 600 "$tmp"
+  # Leave the file untouched when nothing changed (a second `up` changes nothing).
+  if cmp -s "$tmp" "$ENV_FILE"; then rm -f "$tmp"; else mv "$tmp" "$ENV_FILE"; fi
+}
+
+case "${1:-}" in
+  up)
+    start="${EPOCHREALTIME/./}"
+    bash "$ROOT/scripts/postgres.sh" start
+    bash "$ROOT/scripts/kafka.sh" start
+    write_env
+    log "up in $(( (${EPOCHREALTIME/./} - start) / 1000 ))ms: postgres 127.0.0.1:$PG_PORT, kafka 127.0.0.1:$KAFKA_PORT, env in ${ENV_FILE#"$ROOT"/}"
+    ;;
+  down)
+    bash "$ROOT/scripts/kafka.sh" stop
+    bash "$ROOT/scripts/postgres.sh" stop
+    log "down (data kept in ${LOCAL#"$ROOT"/})"
+    ;;
+  status)
+    bash "$ROOT/scripts/postgres.sh" status
+    bash "$ROOT/scripts/kafka.sh" status
+    ;;
+  *) echo "usage: $0 {up|down|status}" >&2; exit 2 ;;
+esac

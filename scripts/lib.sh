@@ -1,0 +1,44 @@
+# shellcheck shell=bash source-path=SCRIPTDIR
+# Common settings for the local-infra scripts. Source it; do not execute it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL="$ROOT/.local"   # all runtime data (git-ignored)
+CACHE="${TRACKING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tracking-platform}"   # downloads
+
+PG_PORT="${PG_PORT:-55432}"
+KAFKA_PORT="${KAFKA_PORT:-59092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-59093}"
+
+export ROOT LOCAL CACHE PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT
+
+log() { printf '[infra] %s\n' "$*" >&2; }
+
+die() { log "error: $*"; exit 1; }
+
+# port_open host port: true if something accepts TCP connections there.
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# alive pid: the process exists and is not a zombie (a killed daemon can linger as a
+# zombie until init reaps it; kill -0 would still succeed on it).
+alive() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [[ -n "$stat" && "${stat%% *}" != Z ]]
+}
+
+# wait_for_port host port timeout_seconds
+wait_for_port() {
+  local host="$1" port="$2" timeout="$3" start=$SECONDS
+  until port_open "$host" "$port"; do
+    if (( SECONDS - start >= timeout )); then
+      log "timed out after ${timeout}s waiting for $host:$port"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# shellcheck source=node.sh
+source "$ROOT/scripts/node.sh"   # defines ensure_node
