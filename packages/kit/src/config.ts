@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * Every service parses its whole environment through one zod schema at start-up, so a
+ * missing or malformed setting stops the process with a message naming the variable —
+ * never echoing its value, which may be a secret.
+ */
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+  );
+}
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+export const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// connection URL' });
+
+/** Comma-separated host:port list. */
+export const brokerList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^[\w.-]+:\d+$/, { message: 'each broker must be host:port' })).min(1));
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** Settings every service shares; a service extends this with its own. */
+export const baseConfig = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: logLevel,
+  /** Where logs go: stdout in containers, a file for the local scripts. */
+  LOG_FILE: z.string().optional(),
+  OPS_PORT: port(0),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+});
+
+export const kafkaConfig = z.object({
+  KAFKA_BROKERS: brokerList,
+  /** Prepended to every topic name; lets tests run beside a developer's stack on one broker. */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9-]*\.?$/)
+    .default(''),
+});
+
+/**
+ * gRPC transport security. Without certificates the channel is plaintext, which the local
+ * scripts use on loopback; with all three it is mutual TLS.
+ */
+export const grpcTlsConfig = z
+  .object({
+    GRPC_TLS_CA_FILE: z.string().optional(),
+    GRPC_TLS_CERT_FILE: z.string().optional(),
+    GRPC_TLS_KEY_FILE: z.string().optional(),
+  })
+  .refine(
+    (value) =>
+      [value.GRPC_TLS_CA_FILE, value.GRPC_TLS_CERT_FILE, value.GRPC_TLS_KEY_FILE].every(Boolean) ||
+      [value.GRPC_TLS_CA_FILE, value.GRPC_TLS_CERT_FILE, value.GRPC_TLS_KEY_FILE].every((v) => !v),
+    { message: 'set all of GRPC_TLS_CA_FILE, GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE, or none' },
+  );

@@ -1,0 +1,381 @@
+import { readFileSync } from 'node:fs';
+
+import { SpanKind, SpanStatusCode, propagation, trace, type Span } from '@opentelemetry/api';
+import {
+  Kafka,
+  Partitioners,
+  logLevel as KafkaLogLevel,
+  type Consumer,
+  type IHeaders,
+  type KafkaMessage,
+  type Message,
+  type Producer,
+} from 'kafkajs';
+import { z } from 'zod';
+
+import { CORRELATION_HEADER, isCorrelationId, newCorrelationId, runWithContext } from './context';
+import type { TransactionRunner } from './db';
+import { envelopeSchema, type EventEnvelope } from './events';
+import type { Logger } from './log';
+import type { Metrics } from './metrics';
+import { extractTraceContext, tracer } from './trace';
+
+export type { Kafka, Producer, Consumer } from 'kafkajs';
+
+const kafkaLevels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [KafkaLogLevel.ERROR]: 'error',
+  [KafkaLogLevel.WARN]: 'warn',
+  [KafkaLogLevel.INFO]: 'info',
+  [KafkaLogLevel.DEBUG]: 'debug',
+};
+
+export function createKafka(options: { clientId: string; brokers: string[]; log: Logger }): Kafka {
+  const log = options.log.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: KafkaLogLevel.WARN,
+    // Ride out a broker restart or a coordinator that is still loading (~1 min in all).
+    retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 10_000 },
+    logCreator:
+      () =>
+      ({ namespace, level, log: entry }) => {
+        const { message, ...fields } = entry;
+        log[kafkaLevels[level] ?? 'info']({ namespace, ...fields }, message);
+      },
+  });
+}
+
+/** A producer for at-least-once publishing: idempotent, acks from all in-sync replicas. */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Topics manifest
+
+export const topicsManifestSchema = z.object({
+  topics: z
+    .array(
+      z.object({
+        name: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z][a-z0-9_-]*\.v\d+$/),
+        partitions: z.number().int().min(1).max(64),
+        retentionMs: z.number().int().min(-1),
+        cleanupPolicy: z.enum(['delete', 'compact']).default('delete'),
+        description: z.string(),
+      }),
+    )
+    .min(1),
+});
+export type TopicsManifest = z.infer<typeof topicsManifestSchema>;
+
+export function readTopicsManifest(file: string): TopicsManifest {
+  return topicsManifestSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/**
+ * Creates the manifest's topics that do not exist yet (the broker has auto-create off) and
+ * returns the names it created. Existing topics are left as they are: changing partitions or
+ * retention of a live topic is an operator's decision.
+ */
+export async function ensureTopics(kafka: Kafka, manifest: TopicsManifest, prefix = ''): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = manifest.topics.filter((topic) => !existing.has(prefix + topic.name));
+    if (missing.length === 0) return [];
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic: prefix + topic.name,
+        numPartitions: topic.partitions,
+        replicationFactor: -1,
+        configEntries: [
+          { name: 'retention.ms', value: String(topic.retentionMs) },
+          { name: 'cleanup.policy', value: topic.cleanupPolicy },
+        ],
+      })),
+    });
+    return missing.map((topic) => prefix + topic.name);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trace context in record headers
+
+export function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) result[key] = first.toString();
+  }
+  return result;
+}
+
+const TRACE_HEADERS = ['traceparent', 'tracestate', 'baggage'];
+
+/**
+ * Starts the producer span for one message, as a child of the trace context the message
+ * carries (for the outbox: the context of the request that wrote the row), and returns the
+ * message headers with that span's context injected.
+ */
+export function startProducerSpan(
+  topic: string,
+  carried: Record<string, string>,
+  eventId: string,
+): { span: Span; headers: Record<string, string> } {
+  const parent = extractTraceContext(carried);
+  const span = tracer().startSpan(
+    `publish ${topic}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': topic,
+        'messaging.message.id': eventId,
+        ...(carried[CORRELATION_HEADER] ? { 'correlation.id': carried[CORRELATION_HEADER] } : {}),
+      },
+    },
+    parent,
+  );
+  const headers = Object.fromEntries(Object.entries(carried).filter(([key]) => !TRACE_HEADERS.includes(key)));
+  propagation.inject(trace.setSpan(parent, span), headers);
+  return { span, headers };
+}
+
+export function markSpanFailed(span: Span, error: unknown): void {
+  span.recordException(error instanceof Error ? error : new Error(String(error)));
+  span.setStatus({ code: SpanStatusCode.ERROR });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumers: idempotent, traced, with a dead-letter topic
+
+/** Thrown by a handler for a message that can never succeed; it goes to the DLQ at once. */
+export class PoisonMessageError extends Error {
+  override name = 'PoisonMessageError';
+}
+
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '53300', // too many connections
+  '40001', // serialization failure
+  '40P01', // deadlock detected
+  'P1001', // Prisma: cannot reach database
+  'P1002',
+  'P1008',
+  'P1017',
+  'P2024', // Prisma: pool timeout
+  'P2034', // Prisma: write conflict or deadlock
+]);
+
+/**
+ * Errors from an unreachable or overloaded dependency are retried for as long as it takes:
+ * dead-lettering every message during a database outage would turn an outage into a backlog
+ * someone must replay by hand. The consumer stays on the message and its lag shows it.
+ */
+export function isTransientError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return TRANSIENT_CODES.has(code) || code.startsWith('08') || code.startsWith('57P');
+}
+
+export interface MessageMeta {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface ConsumerOptions<Tx> {
+  kafka: Kafka;
+  /** Also the consumer name under which processed event ids are recorded. */
+  groupId: string;
+  /** Logical topic names (without the prefix). */
+  topics: string[];
+  /** Logical name of this consumer's dead-letter topic. */
+  dlqTopic: string;
+  topicPrefix?: string;
+  log: Logger;
+  metrics: Metrics;
+  /** Opens the transaction in which the processed id is recorded and the handler runs. */
+  transaction: TransactionRunner<Tx>;
+  handle(event: EventEnvelope, tx: Tx, meta: MessageMeta): Promise<void>;
+  /** Attempts for a non-transient failure before the message is dead-lettered. */
+  maxAttempts?: number;
+  retryBackoffMs?: number;
+}
+
+export interface RunningConsumer {
+  /** Stops fetching, lets the message in hand finish and commits offsets. */
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<RunningConsumer> {
+  const prefix = options.topicPrefix ?? '';
+  const maxAttempts = options.maxAttempts ?? 5;
+  const backoff = options.retryBackoffMs ?? 200;
+  const log = options.log.child({ component: 'consumer', group: options.groupId });
+  const consumer = options.kafka.consumer({ groupId: prefix + options.groupId, allowAutoTopicCreation: false });
+  const producer = createProducer(options.kafka);
+  await Promise.all([consumer.connect(), producer.connect()]);
+  await consumer.subscribe({ topics: options.topics.map((topic) => prefix + topic), fromBeginning: true });
+
+  const logicalTopic = (topic: string) => (topic.startsWith(prefix) ? topic.slice(prefix.length) : topic);
+
+  async function deadLetter(message: KafkaMessage, meta: MessageMeta, error: unknown): Promise<void> {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    await producer.send({
+      topic: prefix + options.dlqTopic,
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            'dlq-error': reason.slice(0, 2000),
+            'dlq-source-topic': meta.topic,
+            'dlq-source-partition': String(meta.partition),
+            'dlq-source-offset': meta.offset,
+            'dlq-consumer-group': options.groupId,
+            'dlq-failed-at': new Date().toISOString(),
+          },
+        },
+      ],
+    });
+    options.metrics.deadLettered.inc({ topic: meta.topic });
+    options.metrics.consumed.inc({ topic: meta.topic, outcome: 'dead_lettered' });
+    log.error(
+      { event: 'kafka.dead_lettered', topic: meta.topic, partition: meta.partition, offset: meta.offset, err: reason },
+      'message sent to the dead-letter topic',
+    );
+  }
+
+  async function processOnce(event: EventEnvelope, meta: MessageMeta): Promise<'processed' | 'duplicate'> {
+    return options.transaction(async (sql, tx) => {
+      const fresh = await sql.query(
+        'INSERT INTO processed_event (consumer, event_id) VALUES ($1, $2::uuid) ON CONFLICT DO NOTHING RETURNING event_id',
+        [options.groupId, event.id],
+      );
+      if (fresh.length === 0) return 'duplicate';
+      await options.handle(event, tx, meta);
+      return 'processed';
+    });
+  }
+
+  async function handleMessage(message: KafkaMessage, meta: MessageMeta, heartbeat: () => Promise<void>) {
+    const headers = headersToStrings(message.headers);
+    const parsed = parseEnvelope(message.value);
+    const headerCorrelation = headers[CORRELATION_HEADER];
+    const correlationId = parsed.success
+      ? parsed.data.correlationId
+      : isCorrelationId(headerCorrelation)
+        ? headerCorrelation
+        : newCorrelationId();
+    const parent = extractTraceContext(headers);
+    await tracer().startActiveSpan(
+      `process ${meta.topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': meta.topic,
+          'messaging.consumer.group.name': options.groupId,
+          'messaging.kafka.offset': Number(meta.offset),
+          'correlation.id': correlationId,
+          ...(parsed.success ? { 'messaging.message.id': parsed.data.id } : {}),
+        },
+      },
+      parent,
+      (span) =>
+        runWithContext({ correlationId }, async () => {
+          try {
+            if (!parsed.success) {
+              await deadLetter(message, meta, parsed.error);
+              return;
+            }
+            for (let attempt = 1; ; attempt++) {
+              try {
+                const outcome = await processOnce(parsed.data, meta);
+                options.metrics.consumed.inc({ topic: meta.topic, outcome });
+                log.debug({ event: 'kafka.consumed', outcome, eventId: parsed.data.id }, 'event consumed');
+                return;
+              } catch (error) {
+                const transient = isTransientError(error);
+                if (error instanceof PoisonMessageError || (!transient && attempt >= maxAttempts)) {
+                  await deadLetter(message, meta, error);
+                  return;
+                }
+                options.metrics.consumerRetries.inc({ topic: meta.topic });
+                log.warn({ err: error, attempt, transient, eventId: parsed.data.id }, 'event processing failed; retrying');
+                await sleep(Math.min(backoff * 2 ** Math.min(attempt - 1, 5), 5_000));
+                await heartbeat();
+              }
+            }
+          } catch (error) {
+            markSpanFailed(span, error);
+            throw error;
+          } finally {
+            span.end();
+          }
+        }),
+    );
+  }
+
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message, heartbeat }) => {
+      await handleMessage(message, { topic: logicalTopic(topic), partition, offset: message.offset }, heartbeat);
+    },
+  });
+  log.info({ topics: options.topics }, 'consumer started');
+
+  return {
+    async stop() {
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
+}
+
+function parseEnvelope(value: Buffer | null) {
+  let json: unknown;
+  try {
+    json = JSON.parse(value?.toString('utf8') ?? '');
+  } catch {
+    return { success: false as const, error: new PoisonMessageError('message body is not JSON') };
+  }
+  const result = envelopeSchema.safeParse(json);
+  if (result.success) return { success: true as const, data: result.data as EventEnvelope };
+  const fields = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  return { success: false as const, error: new PoisonMessageError(`invalid event envelope: ${fields.join('; ')}`) };
+}
+
+/** Builds a Kafka message for an envelope outside the outbox (tests and tools). */
+export function envelopeMessage(envelope: EventEnvelope, key?: string): Message {
+  return {
+    key: key ?? null,
+    value: JSON.stringify(envelope),
+    headers: {
+      [CORRELATION_HEADER]: envelope.correlationId,
+      'event-id': envelope.id,
+      'event-type': envelope.type,
+      'content-type': 'application/json',
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The metrics the kit itself records. Each service process makes one set and passes it to the
+ * components; label values come from small fixed sets (topics, routes, status classes), never
+ * from user input, so cardinality stays bounded.
+ */
+export function createMetrics(registry = new Registry()) {
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'http_server_requests_total',
+      help: 'HTTP requests served, by method, route template and status class.',
+      labelNames: ['method', 'route', 'status_class'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'http_server_request_duration_seconds',
+      help: 'HTTP request duration by method and route template.',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    grpcHandled: new Counter({
+      name: 'grpc_server_handled_total',
+      help: 'gRPC calls handled, by method and status code.',
+      labelNames: ['method', 'code'] as const,
+      registers: [registry],
+    }),
+    grpcDuration: new Histogram({
+      name: 'grpc_server_handling_seconds',
+      help: 'gRPC handling duration by method.',
+      labelNames: ['method'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    consumed: new Counter({
+      name: 'kafka_consumer_messages_total',
+      help: 'Messages a consumer finished with, by topic and outcome (processed, duplicate, dead_lettered).',
+      labelNames: ['topic', 'outcome'] as const,
+      registers: [registry],
+    }),
+    consumerRetries: new Counter({
+      name: 'kafka_consumer_retries_total',
+      help: 'Failed processing attempts that will be retried, by topic.',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'kafka_dlq_messages_total',
+      help: 'Messages routed to a dead-letter topic, by source topic.',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+    }),
+    outboxPublished: new Counter({
+      name: 'outbox_events_published_total',
+      help: 'Outbox rows published to Kafka, by topic.',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+    }),
+    outboxFailures: new Counter({
+      name: 'outbox_publish_failures_total',
+      help: 'Relay batches that failed and will be retried.',
+      registers: [registry],
+    }),
+    outboxBacklog: new Gauge({
+      name: 'outbox_backlog',
+      help: 'Outbox rows not yet published, as last seen by the relay.',
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,200 @@
+import type { Producer } from 'kafkajs';
+import type pg from 'pg';
+
+import { CORRELATION_HEADER } from './context';
+import type { SqlExecutor } from './db';
+import type { EventEnvelope } from './events';
+import { markSpanFailed, startProducerSpan } from './kafka';
+import type { Logger } from './log';
+import type { Metrics } from './metrics';
+import { injectTraceHeaders } from './trace';
+
+/**
+ * The transactional outbox. A service never writes its database and Kafka separately: it
+ * calls `enqueue` inside the transaction that changes its state, and the relay publishes the
+ * rows afterwards, at least once. A rolled-back transaction leaves no row, so no event.
+ */
+export interface OutgoingEvent {
+  /** Logical topic name; the relay adds the deployment's prefix. */
+  topic: string;
+  /** Partition key: events with the same key stay in order. */
+  key?: string;
+  envelope: EventEnvelope;
+}
+
+export async function enqueue(sql: SqlExecutor, events: OutgoingEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  // The trace context of the writing request travels with the row, so the publish span and
+  // every consumer span join the request's trace however late the relay sends it.
+  const trace = injectTraceHeaders();
+  const params: unknown[] = [];
+  const rows = events.map((event, index) => {
+    const headers = {
+      ...trace,
+      [CORRELATION_HEADER]: event.envelope.correlationId,
+      'event-id': event.envelope.id,
+      'event-type': event.envelope.type,
+      'content-type': 'application/json',
+    };
+    params.push(event.envelope.id, event.topic, event.key ?? null, JSON.stringify(event.envelope), JSON.stringify(headers));
+    const base = index * 5;
+    return `($${base + 1}::uuid, $${base + 2}, $${base + 3}, $${base + 4}::jsonb, $${base + 5}::jsonb)`;
+  });
+  await sql.query(
+    `INSERT INTO outbox (event_id, topic, message_key, payload, headers) VALUES ${rows.join(', ')} RETURNING id`,
+    params,
+  );
+}
+
+interface OutboxRow {
+  id: string;
+  event_id: string;
+  topic: string;
+  message_key: string | null;
+  payload: unknown;
+  headers: Record<string, string>;
+}
+
+export interface RelayOptions {
+  pool: pg.Pool;
+  producer: Producer;
+  log: Logger;
+  metrics: Metrics;
+  topicPrefix?: string;
+  batchSize?: number;
+  /** Fallback poll interval; NOTIFY from the outbox trigger wakes the relay sooner. */
+  pollIntervalMs?: number;
+  /** Published rows older than this are purged. */
+  retainSentMs?: number;
+}
+
+/**
+ * Publishes outbox rows in id order. Rows are claimed with FOR UPDATE SKIP LOCKED inside a
+ * transaction that stays open until Kafka has acknowledged the batch, and only then marked
+ * sent: a crash between the two re-sends the batch (duplicates are absorbed by idempotent
+ * consumers), and nothing is marked sent that Kafka did not take.
+ */
+export class OutboxRelay {
+  private running = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private listener: pg.PoolClient | undefined;
+  private lastPurge = 0;
+  /** Set by NOTIFY; a notification that lands while a batch is in flight must not be lost. */
+  private notified = false;
+
+  constructor(private readonly options: RelayOptions) {}
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.listener = await this.options.pool.connect();
+    this.listener.on('notification', () => {
+      this.notified = true;
+      this.wake?.();
+    });
+    await this.listener.query('LISTEN outbox');
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    if (this.listener) {
+      await this.listener.query('UNLISTEN outbox').catch(() => undefined);
+      this.listener.release();
+      this.listener = undefined;
+    }
+  }
+
+  private async run(): Promise<void> {
+    const log = this.options.log.child({ component: 'outbox-relay' });
+    let failures = 0;
+    while (this.running) {
+      this.notified = false;
+      try {
+        const published = await this.publishBatch();
+        failures = 0;
+        if (published >= (this.options.batchSize ?? 500)) continue;
+        await this.purgeSent();
+      } catch (error) {
+        failures++;
+        this.options.metrics.outboxFailures.inc();
+        log.warn({ err: error, failures }, 'outbox batch not published; will retry');
+      }
+      if (failures === 0 && this.notified) continue;
+      const delay = failures > 0 ? Math.min(100 * 2 ** failures, 5_000) : (this.options.pollIntervalMs ?? 1_000);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  /** Publishes one batch; returns how many rows it sent. Exposed for tests and tools. */
+  async publishBatch(): Promise<number> {
+    const { pool, producer, metrics } = this.options;
+    const prefix = this.options.topicPrefix ?? '';
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<OutboxRow>(
+        `SELECT id, event_id, topic, message_key, payload, headers FROM outbox
+          WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.options.batchSize ?? 500],
+      );
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        metrics.outboxBacklog.set(0);
+        return 0;
+      }
+      const spans = rows.map((row) => startProducerSpan(prefix + row.topic, row.headers, row.event_id));
+      const byTopic = new Map<string, { key: string | null; value: string; headers: Record<string, string> }[]>();
+      rows.forEach((row, index) => {
+        const topic = prefix + row.topic;
+        const messages = byTopic.get(topic) ?? [];
+        messages.push({ key: row.message_key, value: JSON.stringify(row.payload), headers: spans[index]!.headers });
+        byTopic.set(topic, messages);
+      });
+      try {
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        });
+      } catch (error) {
+        for (const { span } of spans) {
+          markSpanFailed(span, error);
+          span.end();
+        }
+        throw error;
+      }
+      for (const { span } of spans) span.end();
+      await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
+      await client.query('COMMIT');
+      for (const row of rows) metrics.outboxPublished.inc({ topic: row.topic });
+      const backlog = await client.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL');
+      metrics.outboxBacklog.set(Number(backlog.rows[0]?.n ?? 0));
+      return rows.length;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async purgeSent(): Promise<void> {
+    const retain = this.options.retainSentMs ?? 7 * 24 * 3600 * 1000;
+    if (Date.now() - this.lastPurge < 60_000) return;
+    this.lastPurge = Date.now();
+    await this.options.pool.query(
+      `DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < now() - make_interval(secs => $1)`,
+      [retain / 1000],
+    );
+  }
+}

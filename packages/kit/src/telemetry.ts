@@ -1,0 +1,60 @@
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { z } from 'zod';
+
+import { loadConfig } from './config';
+
+/**
+ * OpenTelemetry bootstrap. A service imports this module first (see its instrumentation.ts),
+ * before anything that loads http, express, grpc or pg, because the instrumentations patch
+ * those modules as they are required.
+ *
+ * Kafka is traced by our own helper (kafka.ts), not by the kafkajs instrumentation: the
+ * outbox relay publishes rows written by many requests in one batch, and each message must
+ * carry the trace context of the request that wrote it, which that instrumentation would
+ * overwrite with the relay's own context.
+ */
+const telemetryEnv = z.object({
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SDK_DISABLED: z.enum(['true', 'false']).default('false'),
+  SERVICE_VERSION: z.string().default('0.0.0-dev'),
+});
+
+export interface Telemetry {
+  shutdown(): Promise<void>;
+}
+
+export function startTelemetry(serviceName: string): Telemetry {
+  const env = loadConfig(telemetryEnv);
+  if (env.OTEL_SDK_DISABLED === 'true') return { shutdown: async () => {} };
+
+  // Without a collector the SDK still runs, so trace and span ids exist for logs and headers.
+  const spanProcessors: SpanProcessor[] = env.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? [new BatchSpanProcessor(new OTLPTraceExporter())]
+    : [];
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: serviceName,
+      [ATTR_SERVICE_VERSION]: env.SERVICE_VERSION,
+    }),
+    spanProcessors,
+    instrumentations: [
+      new HttpInstrumentation({
+        // Probes and scrapes would drown the traces that matter.
+        ignoreIncomingRequestHook: (request) => /^\/(healthz|readyz|metrics)/.test(request.url ?? ''),
+      }),
+      new ExpressInstrumentation(),
+      new GrpcInstrumentation(),
+      new PgInstrumentation({ requireParentSpan: true }),
+    ],
+  });
+  sdk.start();
+  return { shutdown: () => sdk.shutdown() };
+}

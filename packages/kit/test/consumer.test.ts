@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Consumer, Producer } from 'kafkajs';
+import type pg from 'pg';
+
+import {
+  createKafka,
+  createMetrics,
+  createPool,
+  createProducer,
+  envelopeMessage,
+  ensureTopics,
+  headersToStrings,
+  newEvent,
+  pgTransactionRunner,
+  PoisonMessageError,
+  runWithContext,
+  startConsumer,
+  type EventEnvelope,
+  type RunningConsumer,
+} from '../src';
+import { captureLogger, createTestDatabase, infraEnv, randomName, waitFor, type TestDatabase } from '../src/testing';
+
+const TOPIC = 'kit.consumer-test.v1';
+const DLQ = 'kit.consumer-test-dlq.v1';
+
+describe('an idempotent consumer with a dead-letter topic', () => {
+  const { brokers } = infraEnv();
+  const prefix = `${randomName()}.`;
+  const { log, lines } = captureLogger('consumer-test');
+  const kafka = createKafka({ clientId: 'consumer-test', brokers, log });
+  const metrics = createMetrics();
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let producer: Producer;
+  let running: RunningConsumer;
+  let dlqReader: Consumer;
+  const deadLetters: { value: string; headers: Record<string, string> }[] = [];
+  const failuresBeforeSuccess = new Map<string, number>();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const owner = createPool(db.migratorUrl, { max: 1 });
+    await owner.query(`CREATE TABLE effect (event_id uuid NOT NULL, note text NOT NULL)`);
+    await owner.query(`GRANT SELECT, INSERT ON effect TO ${db.database}_app`);
+    await owner.end();
+    pool = createPool(db.appUrl);
+    const manifest = (name: string) => ({ name, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' as const, description: 'test' });
+    await ensureTopics(kafka, { topics: [manifest(TOPIC), manifest(DLQ)] }, prefix);
+    producer = createProducer(kafka);
+    await producer.connect();
+
+    dlqReader = kafka.consumer({ groupId: `${prefix}dlq-reader` });
+    await dlqReader.connect();
+    await dlqReader.subscribe({ topic: prefix + DLQ, fromBeginning: true });
+    await dlqReader.run({
+      eachMessage: async ({ message }) => {
+        deadLetters.push({ value: message.value?.toString() ?? '', headers: headersToStrings(message.headers) });
+      },
+    });
+
+    running = await startConsumer({
+      kafka,
+      groupId: 'kit-consumer-test',
+      topics: [TOPIC],
+      dlqTopic: DLQ,
+      topicPrefix: prefix,
+      log,
+      metrics,
+      transaction: pgTransactionRunner(pool),
+      maxAttempts: 3,
+      retryBackoffMs: 20,
+      async handle(event: EventEnvelope, tx) {
+        const data = event.data as { note: string; failTimes?: number; failWith?: string };
+        const failed = failuresBeforeSuccess.get(event.id) ?? 0;
+        if (data.failWith === 'poison') throw new PoisonMessageError('this event can never be applied');
+        if (data.failWith === 'bug') throw new Error('handler bug');
+        if (data.failTimes && failed < data.failTimes) {
+          failuresBeforeSuccess.set(event.id, failed + 1);
+          throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+        }
+        await tx.query('INSERT INTO effect (event_id, note) VALUES ($1, $2)', [event.id, data.note]);
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    await dlqReader?.disconnect();
+    await producer?.disconnect();
+    await pool?.end();
+    await db?.drop();
+  });
+
+  const actor = { service: 'test', userId: null, role: null };
+  const effects = async (eventId: string) =>
+    (await pool.query('SELECT note FROM effect WHERE event_id = $1', [eventId])).rows as { note: string }[];
+
+  test('an event delivered twice has exactly one effect', async () => {
+    const event = newEvent({ type: 'test.thing.happened', actor, data: { note: 'once' } });
+    await producer.send({ topic: prefix + TOPIC, messages: [envelopeMessage(event), envelopeMessage(event)] });
+    await waitFor(() => metrics.consumed.get().then((m) => m.values.some((v) => v.labels.outcome === 'duplicate')), {
+      what: 'the duplicate delivery to be consumed',
+    });
+    expect(await effects(event.id)).toEqual([{ note: 'once' }]);
+  });
+
+  test('a malformed message lands in the dead-letter topic with its error, and the consumer keeps going', async () => {
+    const marker = randomUUID();
+    const valid = newEvent({ type: 'test.thing.happened', actor, data: { note: 'after the poison' } });
+    await producer.send({
+      topic: prefix + TOPIC,
+      messages: [
+        { key: 'bad-1', value: `not json ${marker}`, headers: { 'x-correlation-id': `corr-${marker}` } },
+        { key: 'bad-2', value: JSON.stringify({ id: 'not-a-uuid', marker }) },
+        envelopeMessage(valid),
+      ],
+    });
+    await waitFor(async () => (await effects(valid.id)).length === 1, { what: 'the valid event after the poison' });
+    const dead = await waitFor(() => {
+      const found = deadLetters.filter((d) => d.value.includes(marker));
+      return found.length === 2 ? found : undefined;
+    }, { what: 'two dead letters' });
+    expect(dead[0]?.headers['dlq-error']).toMatch(/not JSON/);
+    expect(dead[1]?.headers['dlq-error']).toMatch(/invalid event envelope: id/);
+    expect(dead[0]?.headers['dlq-source-topic']).toBe(TOPIC);
+    expect(dead[0]?.headers['dlq-consumer-group']).toBe('kit-consumer-test');
+    expect(dead[0]?.headers['x-correlation-id']).toBe(`corr-${marker}`);
+    const logged = lines().filter((line) => line.event === 'kafka.dead_lettered' && line.correlation_id === `corr-${marker}`);
+    expect(logged).toHaveLength(1);
+  });
+
+  test('a handler that declares an event poison dead-letters it at once, with no effect', async () => {
+    const event = newEvent({ type: 'test.thing.happened', actor, data: { note: 'never', failWith: 'poison' } });
+    await producer.send({ topic: prefix + TOPIC, messages: [envelopeMessage(event)] });
+    const dead = await waitFor(() => deadLetters.find((d) => d.headers['event-id'] === event.id), { what: 'the dead letter' });
+    expect(dead.headers['dlq-error']).toBe('PoisonMessageError: this event can never be applied');
+    expect(await effects(event.id)).toEqual([]);
+  });
+
+  test('a failing handler is retried, then dead-lettered with the error after the last attempt', async () => {
+    const event = newEvent({ type: 'test.thing.happened', actor, data: { note: 'never', failWith: 'bug' } });
+    await producer.send({ topic: prefix + TOPIC, messages: [envelopeMessage(event)] });
+    const dead = await waitFor(() => deadLetters.find((d) => d.headers['event-id'] === event.id), { what: 'the dead letter' });
+    expect(dead.headers['dlq-error']).toBe('Error: handler bug');
+    const retries = lines().filter((line) => line.msg === 'event processing failed; retrying' && (line as { eventId?: string }).eventId === event.id);
+    expect(retries).toHaveLength(2);
+  });
+
+  test('a transient failure is retried until it succeeds, and the event is applied once', async () => {
+    const event = runWithContext({ correlationId: 'transient-test-0001' }, () =>
+      newEvent({ type: 'test.thing.happened', actor, data: { note: 'eventually', failTimes: 4 } }),
+    );
+    await producer.send({ topic: prefix + TOPIC, messages: [envelopeMessage(event)] });
+    await waitFor(async () => (await effects(event.id)).length === 1, { what: 'the eventual success' });
+    expect(failuresBeforeSuccess.get(event.id)).toBe(4);
+    expect(deadLetters.find((d) => d.headers['event-id'] === event.id)).toBeUndefined();
+    expect(await effects(event.id)).toEqual([{ note: 'eventually' }]);
+  });
+});
