@@ -14,12 +14,16 @@ const swc = [
   },
 ];
 
-const workspaces = ['packages', 'services'].flatMap((group) =>
-  fs
-    .readdirSync(path.join(__dirname, group), { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(__dirname, group, entry.name, 'test')))
-    .map((entry) => `${group}/${entry.name}`),
-);
+// Every workspace with a test/ folder is a jest project: packages/*, services/* and tests/.
+const workspaces = [
+  ...['packages', 'services'].flatMap((group) =>
+    fs
+      .readdirSync(path.join(__dirname, group), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `${group}/${entry.name}`),
+  ),
+  'tests',
+].filter((dir) => fs.existsSync(path.join(__dirname, dir, 'test')));
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -30,6 +34,8 @@ module.exports = {
     testMatch: ['<rootDir>/test/**/*.test.ts'],
     transform: { '^.+\\.(ts|js|mjs)$': swc },
     transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+    // Generated code imports its siblings as './x.js' (what Node's ESM resolution wants); jest resolves './x'.
+    moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
     setupFiles: [path.join(__dirname, 'jest.setup.js')],
   })),
   testTimeout: 120_000,

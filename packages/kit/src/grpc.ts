@@ -86,6 +86,9 @@ export function unary<Req, Res>(
         finish(code);
         const metadata = new Metadata();
         metadata.set('error-code', errorCode);
+        if (error instanceof DomainError && Object.keys(error.details).length > 0) {
+          metadata.set('error-details', JSON.stringify(error.details).slice(0, 4_000));
+        }
         callback({ code, details: message, metadata });
       }
     });
@@ -177,8 +180,21 @@ export class UpstreamError extends DomainError {
     code: ErrorCode,
     message: string,
     readonly grpcCode: number,
+    details: Record<string, string> = {},
   ) {
-    super(code, message);
+    super(code, message, details);
+  }
+}
+
+function detailsOf(metadata: Metadata | undefined): Record<string, string> {
+  const raw = metadata?.get('error-details')[0];
+  if (typeof raw !== 'string') return {};
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (!parsed || typeof parsed !== 'object') return {};
+    return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  } catch {
+    return {};
   }
 }
 
@@ -189,9 +205,9 @@ export function callUnary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req)
       if (!error) return resolve(response);
       const code = errorCodeOfGrpc(error.code);
       // Only domain errors carry a message meant for callers; anything else stays generic.
-      const domain = error.metadata?.get('error-code')[0];
-      const message = domain && code !== 'internal' ? error.details : code === 'unavailable' ? 'service unavailable' : 'internal error';
-      reject(new UpstreamError(code, message, error.code));
+      const domain = error.metadata?.get('error-code')[0] !== undefined && code !== 'internal';
+      const message = domain ? error.details : code === 'unavailable' ? 'service unavailable' : 'internal error';
+      reject(new UpstreamError(code, message, error.code, domain ? detailsOf(error.metadata) : {}));
     });
   });
 }

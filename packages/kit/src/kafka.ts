@@ -60,6 +60,7 @@ export function createProducer(kafka: Kafka): Producer {
 // Topics manifest
 
 export const topicsManifestSchema = z.object({
+  $comment: z.string().optional(),
   topics: z
     .array(
       z.object({

@@ -5,7 +5,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { z } from 'zod';
 
@@ -25,6 +25,8 @@ const telemetryEnv = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_SDK_DISABLED: z.enum(['true', 'false']).default('false'),
   SERVICE_VERSION: z.string().default('0.0.0-dev'),
+  /** How long spans wait in the batch before export (tests shorten it). */
+  OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().positive().default(5_000),
 });
 
 export interface Telemetry {
@@ -35,10 +37,14 @@ export function startTelemetry(serviceName: string): Telemetry {
   const env = loadConfig(telemetryEnv);
   if (env.OTEL_SDK_DISABLED === 'true') return { shutdown: async () => {} };
 
-  // Without a collector the SDK still runs, so trace and span ids exist for logs and headers.
-  const spanProcessors: SpanProcessor[] = env.OTEL_EXPORTER_OTLP_ENDPOINT
-    ? [new BatchSpanProcessor(new OTLPTraceExporter())]
-    : [];
+  // Without a collector the SDK still traces (a no-op processor, nothing exported), so trace and
+  // span ids exist for logs and propagate to the next service; with no processor at all the SDK
+  // would register no tracer and every id would be zeros.
+  const spanProcessors: SpanProcessor[] = [
+    env.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), scheduledDelayMillis: env.OTEL_BSP_SCHEDULE_DELAY })
+      : new NoopSpanProcessor(),
+  ];
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: serviceName,

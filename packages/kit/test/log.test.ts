@@ -1,6 +1,6 @@
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 
 import { runWithContext } from '../src';
 import { captureLogger } from '../src/testing';
@@ -17,7 +17,7 @@ describe('structured logs', () => {
   test('a line logged inside a span carries its trace and span ids', () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     const { log, lines } = captureLogger('svc');
-    const tracer = new BasicTracerProvider().getTracer('log-test');
+    const tracer = new TracerProvider().getTracer('log-test');
     const spanContext = tracer.startActiveSpan('work', (span) => {
       log.info('inside');
       span.end();

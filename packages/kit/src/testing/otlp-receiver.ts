@@ -11,6 +11,7 @@ export interface ReceivedSpan {
   spanId: string;
   parentSpanId: string;
   name: string;
+  /** As the API's SpanKind (OTLP numbers kinds from 1, with 0 for unspecified). */
   kind: number;
   attributes: Record<string, unknown>;
 }
@@ -70,7 +71,7 @@ export class OtlpReceiver {
                   spanId: span.spanId,
                   parentSpanId: span.parentSpanId ?? '',
                   name: span.name,
-                  kind: span.kind,
+                  kind: span.kind - 1,
                   attributes: attributes(span.attributes),
                 });
               }

@@ -1,0 +1,19 @@
+import { baseConfig, grpcTlsConfig, kafkaConfig, loadConfig, port, postgresUrl } from '@tracking/kit';
+import { z } from 'zod';
+
+export const configSchema = baseConfig
+  .extend(kafkaConfig.shape)
+  .extend({
+    BIND_HOST: z.string().default('127.0.0.1'),
+    GRPC_PORT: port(50055),
+    /** Runtime role (<db>_app): INSERT and SELECT on the log, nothing else. */
+    DATABASE_URL: postgresUrl,
+    CONSUMER_GROUP: z.string().default('audit'),
+  })
+  .and(grpcTlsConfig);
+
+export type Config = z.infer<typeof configSchema>;
+
+export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+  return loadConfig(configSchema, env);
+}

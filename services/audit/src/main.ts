@@ -1,0 +1,67 @@
+import { telemetry } from './instrumentation';
+
+import {
+  createKafka,
+  createLogger,
+  createMetrics,
+  onShutdown,
+  startGrpcServer,
+  startOpsServer,
+  stopGrpcServer,
+} from '@tracking/kit';
+import { AuditServiceService } from '@tracking/proto/tracking/audit/v1/audit';
+
+import { readConfig } from './config';
+import { createPrisma } from './db';
+import { startAuditConsumer } from './events';
+import { auditService } from './grpc';
+
+async function main() {
+  const config = readConfig();
+  const log = createLogger({ service: 'audit', level: config.LOG_LEVEL, file: config.LOG_FILE });
+  const metrics = createMetrics();
+  const prisma = createPrisma(config.DATABASE_URL);
+  const kafka = createKafka({ clientId: 'audit', brokers: config.KAFKA_BROKERS, log });
+  const consumer = await startAuditConsumer({
+    kafka,
+    prisma,
+    log,
+    metrics,
+    groupId: config.CONSUMER_GROUP,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+  });
+
+  const tls = { caFile: config.GRPC_TLS_CA_FILE, certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE };
+  const grpc = await startGrpcServer({
+    host: config.BIND_HOST,
+    port: config.GRPC_PORT,
+    tls,
+    services: [[AuditServiceService, auditService({ prisma, log, metrics })]],
+  });
+  const ops = await startOpsServer({
+    host: config.BIND_HOST,
+    port: config.OPS_PORT,
+    metrics,
+    log,
+    readiness: [
+      ['postgres', () => prisma.$queryRaw`SELECT 1`],
+      ['kafka', () => kafka.admin().describeCluster()],
+    ],
+  });
+
+  onShutdown(log, config.SHUTDOWN_TIMEOUT_MS, [
+    ['readiness', async () => ops.setDraining()],
+    ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
+    // Disconnecting lets the message in hand finish and commits the consumed offsets.
+    ['kafka consumer', () => consumer.stop()],
+    ['postgres', () => prisma.$disconnect()],
+    ['ops server', () => ops.close()],
+    ['telemetry', () => telemetry.shutdown()],
+  ]);
+  log.info({ event: 'service.started', grpcPort: grpc.port, opsPort: ops.port }, 'audit service ready');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`audit failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+import { telemetry } from './instrumentation';
+
+import {
+  createKafka,
+  createLogger,
+  createMetrics,
+  createPool,
+  createProducer,
+  onShutdown,
+  OutboxRelay,
+  startGrpcServer,
+  startOpsServer,
+  stopGrpcServer,
+} from '@tracking/kit';
+import { AuthServiceService } from '@tracking/proto/tracking/auth/v1/auth';
+
+import { readConfig } from './config';
+import { createPrisma } from './db';
+import { authService } from './grpc';
+
+async function main() {
+  const config = readConfig();
+  const log = createLogger({ service: 'auth', level: config.LOG_LEVEL, file: config.LOG_FILE });
+  const metrics = createMetrics();
+  const prisma = createPrisma(config.DATABASE_URL);
+  const pool = createPool(config.DATABASE_URL, { max: 3, name: 'auth-relay' });
+  const kafka = createKafka({ clientId: 'auth', brokers: config.KAFKA_BROKERS, log });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const relay = new OutboxRelay({ pool, producer, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
+  await relay.start();
+
+  const tls = { caFile: config.GRPC_TLS_CA_FILE, certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE };
+  const grpc = await startGrpcServer({
+    host: config.BIND_HOST,
+    port: config.GRPC_PORT,
+    tls,
+    services: [[AuthServiceService, authService({ prisma, log, metrics })]],
+  });
+  const ops = await startOpsServer({
+    host: config.BIND_HOST,
+    port: config.OPS_PORT,
+    metrics,
+    log,
+    readiness: [
+      ['postgres', () => prisma.$queryRaw`SELECT 1`],
+      ['kafka', () => kafka.admin().describeCluster()],
+    ],
+  });
+
+  onShutdown(log, config.SHUTDOWN_TIMEOUT_MS, [
+    ['readiness', async () => ops.setDraining()],
+    ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
+    ['outbox relay', () => relay.stop()],
+    ['kafka producer', () => producer.disconnect()],
+    ['postgres', () => Promise.all([prisma.$disconnect(), pool.end()])],
+    ['ops server', () => ops.close()],
+    ['telemetry', () => telemetry.shutdown()],
+  ]);
+  log.info({ event: 'service.started', grpcPort: grpc.port, opsPort: ops.port }, 'auth service ready');
+}
+
+main().catch((error: unknown) => {
+  // The logger may not exist yet (bad configuration); stderr is the only safe place.
+  process.stderr.write(`auth failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,40 @@
+// Creates the demo accounts (one admin, one trainer, one client) through the same domain code
+// as registration, so their events and audit entries flow like any other. Idempotent: an
+// account that exists is left alone. The password comes from the environment, never the code.
+import { ConflictError, loadConfig, postgresUrl, runWithContext } from '@tracking/kit';
+import { z } from 'zod';
+
+import { createPrisma } from './db';
+import { registerUser, type Role } from './users';
+
+export const DEMO_ACCOUNTS: { email: string; displayName: string; role: Role }[] = [
+  { email: 'admin@demo.tracking.test', displayName: 'Demo Admin', role: 'admin' },
+  { email: 'trainer@demo.tracking.test', displayName: 'Demo Trainer', role: 'trainer' },
+  { email: 'client@demo.tracking.test', displayName: 'Demo Client', role: 'client' },
+];
+
+const config = loadConfig(z.object({ DATABASE_URL: postgresUrl, DEMO_PASSWORD: z.string().min(12) }));
+
+async function main() {
+  const prisma = createPrisma(config.DATABASE_URL);
+  try {
+    for (const account of DEMO_ACCOUNTS) {
+      await runWithContext({ correlationId: `seed-${account.role}-demo` }, async () => {
+        try {
+          await registerUser(prisma, { ...account, password: config.DEMO_PASSWORD }, account.role);
+          process.stdout.write(`[seed] created ${account.role} ${account.email}\n`);
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+          process.stdout.write(`[seed] ${account.role} ${account.email} exists\n`);
+        }
+      });
+    }
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[seed] failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+import { telemetry } from './instrumentation';
+
+import {
+  closeServer,
+  createClient,
+  createLogger,
+  createMetrics,
+  listen,
+  onShutdown,
+  startOpsServer,
+} from '@tracking/kit';
+import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
+
+import { createApp } from './app';
+import { readConfig } from './config';
+
+async function main() {
+  const config = readConfig();
+  const log = createLogger({ service: 'gateway', level: config.LOG_LEVEL, file: config.LOG_FILE });
+  const metrics = createMetrics();
+  const tls = { caFile: config.GRPC_TLS_CA_FILE, certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE };
+  const auth = createClient(AuthServiceClient, config.AUTH_GRPC_ADDR, { tls, deadlineMs: config.GRPC_DEADLINE_MS });
+
+  const app = createApp({ auth, log, metrics, trustedProxies: config.TRUSTED_PROXIES });
+  const server = await listen(app, config.BIND_HOST, config.HTTP_PORT);
+  const ops = await startOpsServer({
+    host: config.BIND_HOST,
+    port: config.OPS_PORT,
+    metrics,
+    log,
+    readiness: [
+      [
+        'auth',
+        () =>
+          new Promise<void>((resolve, reject) =>
+            auth.waitForReady(Date.now() + 1_000, (error) => (error ? reject(error) : resolve())),
+          ),
+      ],
+    ],
+  });
+
+  onShutdown(log, config.SHUTDOWN_TIMEOUT_MS, [
+    ['readiness', async () => ops.setDraining()],
+    // close() stops accepting and resolves once in-flight requests have finished.
+    ['http', () => closeServer(server)],
+    ['grpc clients', async () => auth.close()],
+    ['ops server', () => ops.close()],
+    ['telemetry', () => telemetry.shutdown()],
+  ]);
+  log.info({ event: 'service.started', httpPort: config.HTTP_PORT, opsPort: ops.port }, 'gateway ready');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
