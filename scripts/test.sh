@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The full test suite, as the README and CI run it: the static gates first (generated code is
+# current, types, lint, formatting), then every jest test against the real PostgreSQL and Kafka,
+# which this script starts if they are not running. Extra arguments go to jest.
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+bash "$ROOT/scripts/deps.sh"
+ensure_node
+cd "$ROOT"
+
+log "checking generated gRPC code is current"
+bash scripts/proto.sh --check
+log "type-checking every workspace"
+npx --no-install turbo run typecheck --output-logs=errors-only
+log "linting"
+npx --no-install eslint --max-warnings=0 .
+npx --no-install prettier --check --log-level=warn .
+
+bash scripts/infra.sh up
+# Test processes (and the services they start) read the infrastructure's addresses from here.
+exec npx --no-install jest "$@"
