@@ -1,0 +1,210 @@
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { SpanKind } from '@opentelemetry/api';
+import { callUnary, createClient, createKafka, createLogger, ensureTopics, readTopicsManifest } from '@tracking/kit';
+import {
+  createTestDatabase,
+  infraEnv,
+  OtlpReceiver,
+  randomName,
+  startProcess,
+  waitFor,
+  type ManagedProcess,
+  type TestDatabase,
+} from '@tracking/kit/testing';
+import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function logLines(file: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('a registration through the running platform', () => {
+  const { brokers } = infraEnv();
+  const prefix = `${randomName()}.`;
+  const logDir = path.join(tmpdir(), randomName('flow-'));
+  const otlp = new OtlpReceiver();
+  const processes: Record<string, ManagedProcess> = {};
+  const databases: TestDatabase[] = [];
+  const logFile = (service: string) => path.join(logDir, `${service}.log`);
+  let api: string;
+  let audit: AuditServiceClient;
+
+  beforeAll(async () => {
+    const [authDb, auditDb] = await Promise.all([
+      createTestDatabase(path.join(ROOT, 'services', 'auth', 'migrations')),
+      createTestDatabase(path.join(ROOT, 'services', 'audit', 'migrations')),
+    ]);
+    databases.push(authDb, auditDb);
+    const kafka = createKafka({ clientId: 'flow-test', brokers, log: createLogger({ service: 'flow-test', level: 'warn' }) });
+    await ensureTopics(kafka, readTopicsManifest(path.join(ROOT, 'k8s', 'topics.json')), prefix);
+    const collector = await otlp.start();
+    const [authGrpc, authOps, auditGrpc, auditOps, http, gatewayOps] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    const common = (service: string) => ({
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      LOG_LEVEL: 'debug',
+      LOG_FILE: logFile(service),
+    });
+    const start = (name: string, opsPort: number, env: Record<string, string>) =>
+      startProcess({
+        name,
+        entry: path.join(ROOT, 'services', name, 'src', 'main.ts'),
+        env: { ...common(name), OPS_PORT: String(opsPort), ...env },
+        readyUrl: `http://127.0.0.1:${opsPort}/readyz`,
+      });
+    [processes.auth, processes.audit] = await Promise.all([
+      start('auth', authOps, { GRPC_PORT: String(authGrpc), DATABASE_URL: authDb.appUrl }),
+      start('audit', auditOps, { GRPC_PORT: String(auditGrpc), DATABASE_URL: auditDb.appUrl }),
+    ]);
+    processes.gateway = await start('gateway', gatewayOps, {
+      HTTP_PORT: String(http),
+      AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
+    });
+    api = `http://127.0.0.1:${http}/api/v1`;
+    audit = createClient(AuditServiceClient, `127.0.0.1:${auditGrpc}`, { tls: {} });
+  });
+
+  afterAll(async () => {
+    audit?.close();
+    // Graceful shutdown: every service drains and exits 0 on SIGTERM.
+    const codes = await Promise.all(Object.values(processes).map((process) => process.stop()));
+    await Promise.all(databases.map((db) => db.drop()));
+    await otlp.stop();
+    expect(codes).toEqual(codes.map(() => 0));
+  });
+
+  const register = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${api}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'flow-test/1.0', ...headers },
+      body: JSON.stringify(body),
+    });
+
+  test('one correlation id and one trace follow it from the HTTP request through gRPC and Kafka into the audit log, its log line and its span', async () => {
+    const response = await register({ email: `flow-${randomName()}@example.test`, password: 'a long enough passphrase', displayName: 'Flow' });
+    expect(response.status).toBe(201);
+    const { userId } = (await response.json()) as { userId: string };
+    const correlationId = response.headers.get('x-correlation-id') ?? '';
+    expect(correlationId).toMatch(/^[0-9a-f-]{36}$/);
+
+    // The audit service consumed the event the auth service's outbox published.
+    const { entries } = await waitFor(
+      async () => {
+        const page = await callUnary(audit.listEntries.bind(audit), { correlationId, pageSize: 10, pageToken: '' });
+        return page.entries.length > 0 ? page : undefined;
+      },
+      { what: 'the audit entry' },
+    );
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      action: 'auth.user.registered',
+      actorService: 'auth',
+      subjectType: 'user',
+      subjectId: userId,
+      outcome: 'success',
+      correlationId,
+    });
+
+    // The consumer's log line and the gateway's request line carry the same correlation id and trace.
+    const recorded = await waitFor(
+      async () => (await logLines(logFile('audit'))).find((line) => line.event === 'audit.recorded' && line.correlation_id === correlationId),
+      { what: "the audit service's log line" },
+    );
+    const traceId = String(recorded.trace_id);
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceId).not.toBe('0'.repeat(32));
+    const requestLine = (await logLines(logFile('gateway'))).find(
+      (line) => line.event === 'http.request' && line.correlation_id === correlationId,
+    );
+    expect(requestLine).toMatchObject({ trace_id: traceId, status: 201, route: '/api/v1/auth/register' });
+    const authLine = (await logLines(logFile('auth'))).find(
+      (line) => line.event === 'auth.user.registered' && line.correlation_id === correlationId,
+    );
+    expect(authLine).toMatchObject({ trace_id: traceId });
+
+    // One trace: gateway HTTP server → auth gRPC server → Kafka publish → audit consumer.
+    const spans = await waitFor(
+      () => {
+        const inTrace = otlp.spans.filter((span) => span.traceId === traceId);
+        return inTrace.some((span) => span.service === 'audit' && span.kind === SpanKind.CONSUMER) ? inTrace : undefined;
+      },
+      { what: 'the spans of the trace' },
+    );
+    const find = (service: string, kind: SpanKind, name: RegExp) =>
+      spans.find((span) => span.service === service && span.kind === kind && name.test(span.name));
+    const httpServer = find('gateway', SpanKind.SERVER, /POST/);
+    const grpcServer = find('auth', SpanKind.SERVER, /AuthService\/Register/);
+    const publish = find('auth', SpanKind.PRODUCER, /^publish .*audit\.events\.v1$/);
+    const consume = find('audit', SpanKind.CONSUMER, /^process audit\.events\.v1$/);
+    expect({ httpServer: !!httpServer, grpcServer: !!grpcServer, publish: !!publish, consume: !!consume }).toEqual({
+      httpServer: true,
+      grpcServer: true,
+      publish: true,
+      consume: true,
+    });
+    expect(consume?.parentSpanId).toBe(publish?.spanId);
+    expect(consume?.attributes['correlation.id']).toBe(correlationId);
+    expect(publish?.attributes['correlation.id']).toBe(correlationId);
+    expect(grpcServer?.attributes['correlation.id']).toBe(correlationId);
+  });
+
+  test('a correlation id sent by a client that is not a trusted proxy is replaced, not adopted', async () => {
+    const response = await register({ email: 'not-an-email', password: 'x', displayName: 'x' }, { 'x-correlation-id': 'attacker-chosen-id-0001' });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('x-correlation-id')).not.toBe('attacker-chosen-id-0001');
+    const problem = (await response.json()) as { correlationId: string; errors: Record<string, string> };
+    expect(problem.correlationId).toBe(response.headers.get('x-correlation-id'));
+    expect(problem.errors).toEqual({
+      email: 'must be an email address',
+      password: 'must be at least 12 characters',
+    });
+  });
+
+  test('a password planted as a canary reaches no log line and no span', async () => {
+    const canary = `canary-${randomName()}-passphrase`;
+    const response = await register({ email: `canary-${randomName()}@example.test`, password: canary, displayName: 'Canary' });
+    expect(response.status).toBe(201);
+    const correlationId = response.headers.get('x-correlation-id') ?? '';
+    await waitFor(
+      async () => (await logLines(logFile('audit'))).some((line) => line.correlation_id === correlationId),
+      { what: 'the registration to reach the audit service' },
+    );
+    await waitFor(() => otlp.spans.some((span) => span.attributes['correlation.id'] === correlationId && span.service === 'audit'), {
+      what: 'the spans to be exported',
+    });
+    for (const service of ['gateway', 'auth', 'audit']) {
+      const text = await readFile(logFile(service), 'utf8');
+      expect(text).not.toContain(canary);
+    }
+    expect(JSON.stringify(otlp.spans)).not.toContain(canary);
+  });
+});
