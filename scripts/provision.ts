@@ -27,7 +27,10 @@ const stackSchema = z.object({
   services: z.array(
     z.object({
       name: z.string().regex(/^[a-z][a-z-]*$/),
-      database: z.string().regex(/^[a-z][a-z_]*$/).optional(),
+      database: z
+        .string()
+        .regex(/^[a-z][a-z_]*$/)
+        .optional(),
       env: z.record(z.string(), z.string()),
     }),
   ),
@@ -67,7 +70,9 @@ async function main() {
         connectionString: db.migratorUrl,
         dir: path.join(ROOT, 'services', service.name, 'migrations'),
       });
-      process.stdout.write(`[provision] ${service.database}: ${applied.length ? applied.join(', ') : 'up to date'}\n`);
+      process.stdout.write(
+        `[provision] ${service.database}: ${applied.length ? applied.join(', ') : 'up to date'}\n`,
+      );
       env.DATABASE_URL = db.appUrl;
     }
     const lines = Object.entries(env).map(([key, value]) => `${key}=${value}`);
@@ -76,7 +81,9 @@ async function main() {
 
   const kafka = createKafka({ clientId: 'provision', brokers: config.KAFKA_BROKERS.split(','), log });
   const created = await ensureTopics(kafka, readTopicsManifest(path.join(ROOT, 'k8s', 'topics.json')));
-  process.stdout.write(`[provision] topics: ${created.length ? `created ${created.join(', ')}` : 'up to date'}\n`);
+  process.stdout.write(
+    `[provision] topics: ${created.length ? `created ${created.join(', ')}` : 'up to date'}\n`,
+  );
   // The first idempotent producer on a fresh broker waits for the transaction coordinator to
   // load; do that wait here rather than in the first service that starts.
   const producer = createProducer(kafka);

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { SpanKind } from '@opentelemetry/api';
-import { callUnary, createClient, createKafka, createLogger, ensureTopics, readTopicsManifest } from '@tracking/kit';
+import {
+  callUnary,
+  createClient,
+  createKafka,
+  createLogger,
+  ensureTopics,
+  readTopicsManifest,
+} from '@tracking/kit';
 import {
   createTestDatabase,
   infraEnv,
@@ -47,7 +54,8 @@ describe('a registration through the running platform', () => {
   const databases: TestDatabase[] = [];
   const logFile = (service: string) => path.join(logDir, `${service}.log`);
   let api: string;
-  let audit: AuditServiceClient;
+  // Set by beforeAll; still undefined in afterAll if beforeAll failed before creating it.
+  let audit: AuditServiceClient | undefined;
 
   beforeAll(async () => {
     const [authDb, auditDb] = await Promise.all([
@@ -55,7 +63,11 @@ describe('a registration through the running platform', () => {
       createTestDatabase(path.join(ROOT, 'services', 'audit', 'migrations')),
     ]);
     databases.push(authDb, auditDb);
-    const kafka = createKafka({ clientId: 'flow-test', brokers, log: createLogger({ service: 'flow-test', level: 'warn' }) });
+    const kafka = createKafka({
+      clientId: 'flow-test',
+      brokers,
+      log: createLogger({ service: 'flow-test', level: 'warn' }),
+    });
     await ensureTopics(kafka, readTopicsManifest(path.join(ROOT, 'k8s', 'topics.json')), prefix);
     const collector = await otlp.start();
     const [authGrpc, authOps, auditGrpc, auditOps, http, gatewayOps] = await Promise.all([
@@ -110,16 +122,22 @@ describe('a registration through the running platform', () => {
     });
 
   test('one correlation id and one trace follow it from the HTTP request through gRPC and Kafka into the audit log, its log line and its span', async () => {
-    const response = await register({ email: `flow-${randomName()}@example.test`, password: 'a long enough passphrase', displayName: 'Flow' });
+    const response = await register({
+      email: `flow-${randomName()}@example.test`,
+      password: 'a long enough passphrase',
+      displayName: 'Flow',
+    });
     expect(response.status).toBe(201);
     const { userId } = (await response.json()) as { userId: string };
     const correlationId = response.headers.get('x-correlation-id') ?? '';
     expect(correlationId).toMatch(/^[0-9a-f-]{36}$/);
 
     // The audit service consumed the event the auth service's outbox published.
+    if (!audit) throw new Error('beforeAll did not create the audit client');
+    const listEntries = audit.listEntries.bind(audit);
     const { entries } = await waitFor(
       async () => {
-        const page = await callUnary(audit.listEntries.bind(audit), { correlationId, pageSize: 10, pageToken: '' });
+        const page = await callUnary(listEntries, { correlationId, pageSize: 10, pageToken: '' });
         return page.entries.length > 0 ? page : undefined;
       },
       { what: 'the audit entry' },
@@ -136,7 +154,10 @@ describe('a registration through the running platform', () => {
 
     // The consumer's log line and the gateway's request line carry the same correlation id and trace.
     const recorded = await waitFor(
-      async () => (await logLines(logFile('audit'))).find((line) => line.event === 'audit.recorded' && line.correlation_id === correlationId),
+      async () =>
+        (await logLines(logFile('audit'))).find(
+          (line) => line.event === 'audit.recorded' && line.correlation_id === correlationId,
+        ),
       { what: "the audit service's log line" },
     );
     const traceId = String(recorded.trace_id);
@@ -155,7 +176,9 @@ describe('a registration through the running platform', () => {
     const spans = await waitFor(
       () => {
         const inTrace = otlp.spans.filter((span) => span.traceId === traceId);
-        return inTrace.some((span) => span.service === 'audit' && span.kind === SpanKind.CONSUMER) ? inTrace : undefined;
+        return inTrace.some((span) => span.service === 'audit' && span.kind === SpanKind.CONSUMER)
+          ? inTrace
+          : undefined;
       },
       { what: 'the spans of the trace' },
     );
@@ -165,7 +188,12 @@ describe('a registration through the running platform', () => {
     const grpcServer = find('auth', SpanKind.SERVER, /AuthService\/Register/);
     const publish = find('auth', SpanKind.PRODUCER, /^publish .*audit\.events\.v1$/);
     const consume = find('audit', SpanKind.CONSUMER, /^process audit\.events\.v1$/);
-    expect({ httpServer: !!httpServer, grpcServer: !!grpcServer, publish: !!publish, consume: !!consume }).toEqual({
+    expect({
+      httpServer: !!httpServer,
+      grpcServer: !!grpcServer,
+      publish: !!publish,
+      consume: !!consume,
+    }).toEqual({
       httpServer: true,
       grpcServer: true,
       publish: true,
@@ -178,7 +206,10 @@ describe('a registration through the running platform', () => {
   });
 
   test('a correlation id sent by a client that is not a trusted proxy is replaced, not adopted', async () => {
-    const response = await register({ email: 'not-an-email', password: 'x', displayName: 'x' }, { 'x-correlation-id': 'attacker-chosen-id-0001' });
+    const response = await register(
+      { email: 'not-an-email', password: 'x', displayName: 'x' },
+      { 'x-correlation-id': 'attacker-chosen-id-0001' },
+    );
     expect(response.status).toBe(400);
     expect(response.headers.get('x-correlation-id')).not.toBe('attacker-chosen-id-0001');
     const problem = (await response.json()) as { correlationId: string; errors: Record<string, string> };
@@ -191,16 +222,26 @@ describe('a registration through the running platform', () => {
 
   test('a password planted as a canary reaches no log line and no span', async () => {
     const canary = `canary-${randomName()}-passphrase`;
-    const response = await register({ email: `canary-${randomName()}@example.test`, password: canary, displayName: 'Canary' });
+    const response = await register({
+      email: `canary-${randomName()}@example.test`,
+      password: canary,
+      displayName: 'Canary',
+    });
     expect(response.status).toBe(201);
     const correlationId = response.headers.get('x-correlation-id') ?? '';
     await waitFor(
       async () => (await logLines(logFile('audit'))).some((line) => line.correlation_id === correlationId),
       { what: 'the registration to reach the audit service' },
     );
-    await waitFor(() => otlp.spans.some((span) => span.attributes['correlation.id'] === correlationId && span.service === 'audit'), {
-      what: 'the spans to be exported',
-    });
+    await waitFor(
+      () =>
+        otlp.spans.some(
+          (span) => span.attributes['correlation.id'] === correlationId && span.service === 'audit',
+        ),
+      {
+        what: 'the spans to be exported',
+      },
+    );
     for (const service of ['gateway', 'auth', 'audit']) {
       const text = await readFile(logFile(service), 'utf8');
       expect(text).not.toContain(canary);

@@ -108,7 +108,9 @@ export async function migrate(options: MigrateOptions): Promise<{ applied: strin
         execQuery: (query) => client.query(query),
       });
       const migrations = await postgrator.migrate();
-      applied.push(...migrations.map((migration) => path.relative(path.dirname(path.dirname(dir)), migration.filename)));
+      applied.push(
+        ...migrations.map((migration) => path.relative(path.dirname(path.dirname(dir)), migration.filename)),
+      );
     }
   } finally {
     await client.end();

@@ -82,7 +82,7 @@ const httpByCode: Record<ErrorCode, number> = {
   internal: 500,
 };
 
-const codeByGrpc = new Map<number, ErrorCode>(
+const codeByGrpc = new Map<GrpcStatus, ErrorCode>(
   Object.entries(grpcByCode).map(([code, grpc]) => [grpc, code as ErrorCode]),
 );
 
@@ -95,7 +95,7 @@ export function httpStatusOf(code: ErrorCode): number {
 }
 
 /** The error code a gRPC status maps back to; deadline and unknown statuses count as unavailable/internal. */
-export function errorCodeOfGrpc(status: number): ErrorCode {
+export function errorCodeOfGrpc(status: GrpcStatus): ErrorCode {
   if (status === GrpcStatus.DEADLINE_EXCEEDED) return 'unavailable';
   return codeByGrpc.get(status) ?? 'internal';
 }

@@ -49,7 +49,11 @@ export function serverCredentials(tls: TlsFiles): ServerCredentials {
 
 export function channelCredentials(tls: TlsFiles): ChannelCredentials {
   if (!tls.caFile || !tls.certFile || !tls.keyFile) return ChannelCredentials.createInsecure();
-  return ChannelCredentials.createSsl(readFileSync(tls.caFile), readFileSync(tls.keyFile), readFileSync(tls.certFile));
+  return ChannelCredentials.createSsl(
+    readFileSync(tls.caFile),
+    readFileSync(tls.keyFile),
+    readFileSync(tls.certFile),
+  );
 }
 
 type UnaryHandler<Req, Res> = (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>;
@@ -82,7 +86,8 @@ export function unary<Req, Res>(
         callback(null, response);
       } catch (error) {
         const { code, message, errorCode } = toGrpcError(error);
-        if (code === GrpcStatus.INTERNAL) deps.log.error({ err: error, method }, 'unhandled error in gRPC handler');
+        if (code === GrpcStatus.INTERNAL)
+          deps.log.error({ err: error, method }, 'unhandled error in gRPC handler');
         finish(code);
         const metadata = new Metadata();
         metadata.set('error-code', errorCode);
@@ -186,13 +191,15 @@ export class UpstreamError extends DomainError {
   }
 }
 
-function detailsOf(metadata: Metadata | undefined): Record<string, string> {
-  const raw = metadata?.get('error-details')[0];
+function detailsOf(metadata: Metadata): Record<string, string> {
+  const raw = metadata.get('error-details')[0];
   if (typeof raw !== 'string') return {};
   try {
     const parsed: unknown = JSON.parse(raw);
     if (!parsed || typeof parsed !== 'object') return {};
-    return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+    return Object.fromEntries(
+      Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    );
   } catch {
     return {};
   }
@@ -202,11 +209,18 @@ function detailsOf(metadata: Metadata | undefined): Record<string, string> {
 export function callUnary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
   return new Promise((resolve, reject) => {
     method(request, new Metadata(), {}, (error, response) => {
-      if (!error) return resolve(response);
+      if (!error) {
+        resolve(response);
+        return;
+      }
       const code = errorCodeOfGrpc(error.code);
       // Only domain errors carry a message meant for callers; anything else stays generic.
-      const domain = error.metadata?.get('error-code')[0] !== undefined && code !== 'internal';
-      const message = domain ? error.details : code === 'unavailable' ? 'service unavailable' : 'internal error';
+      const domain = error.metadata.get('error-code')[0] !== undefined && code !== 'internal';
+      const message = domain
+        ? error.details
+        : code === 'unavailable'
+          ? 'service unavailable'
+          : 'internal error';
       reject(new UpstreamError(code, message, error.code, domain ? detailsOf(error.metadata) : {}));
     });
   });

@@ -5,7 +5,6 @@ import {
   Kafka,
   Partitioners,
   logLevel as KafkaLogLevel,
-  type Consumer,
   type IHeaders,
   type KafkaMessage,
   type Message,
@@ -54,6 +53,18 @@ export function createProducer(kafka: Kafka): Producer {
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
+}
+
+/**
+ * A readiness check on one long-lived admin connection (a fresh admin client per probe would
+ * leak a connection every few seconds under Kubernetes probes). Close it on shutdown.
+ */
+export async function kafkaReadiness(
+  kafka: Kafka,
+): Promise<{ check: () => Promise<unknown>; close: () => Promise<void> }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  return { check: () => admin.describeCluster(), close: () => admin.disconnect() };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,7 +242,10 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<R
   const maxAttempts = options.maxAttempts ?? 5;
   const backoff = options.retryBackoffMs ?? 200;
   const log = options.log.child({ component: 'consumer', group: options.groupId });
-  const consumer = options.kafka.consumer({ groupId: prefix + options.groupId, allowAutoTopicCreation: false });
+  const consumer = options.kafka.consumer({
+    groupId: prefix + options.groupId,
+    allowAutoTopicCreation: false,
+  });
   const producer = createProducer(options.kafka);
   await Promise.all([consumer.connect(), producer.connect()]);
   await consumer.subscribe({ topics: options.topics.map((topic) => prefix + topic), fromBeginning: true });
@@ -262,7 +276,13 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<R
     options.metrics.deadLettered.inc({ topic: meta.topic });
     options.metrics.consumed.inc({ topic: meta.topic, outcome: 'dead_lettered' });
     log.error(
-      { event: 'kafka.dead_lettered', topic: meta.topic, partition: meta.partition, offset: meta.offset, err: reason },
+      {
+        event: 'kafka.dead_lettered',
+        topic: meta.topic,
+        partition: meta.partition,
+        offset: meta.offset,
+        err: reason,
+      },
       'message sent to the dead-letter topic',
     );
   }
@@ -324,7 +344,10 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<R
                   return;
                 }
                 options.metrics.consumerRetries.inc({ topic: meta.topic });
-                log.warn({ err: error, attempt, transient, eventId: parsed.data.id }, 'event processing failed; retrying');
+                log.warn(
+                  { err: error, attempt, transient, eventId: parsed.data.id },
+                  'event processing failed; retrying',
+                );
                 await sleep(Math.min(backoff * 2 ** Math.min(attempt - 1, 5), 5_000));
                 await heartbeat();
               }
@@ -340,8 +363,14 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<R
   }
 
   await consumer.run({
-    eachMessage: async ({ topic, partition, message, heartbeat }) => {
-      await handleMessage(message, { topic: logicalTopic(topic), partition, offset: message.offset }, heartbeat);
+    eachMessage: async (payload) => {
+      const { topic, partition, message } = payload;
+      const heartbeat = () => payload.heartbeat();
+      await handleMessage(
+        message,
+        { topic: logicalTopic(topic), partition, offset: message.offset },
+        heartbeat,
+      );
     },
   });
   log.info({ topics: options.topics }, 'consumer started');
@@ -364,7 +393,10 @@ function parseEnvelope(value: Buffer | null) {
   const result = envelopeSchema.safeParse(json);
   if (result.success) return { success: true as const, data: result.data as EventEnvelope };
   const fields = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  return { success: false as const, error: new PoisonMessageError(`invalid event envelope: ${fields.join('; ')}`) };
+  return {
+    success: false as const,
+    error: new PoisonMessageError(`invalid event envelope: ${fields.join('; ')}`),
+  };
 }
 
 /** Builds a Kafka message for an envelope outside the outbox (tests and tools). */

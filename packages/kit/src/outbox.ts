@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
 
@@ -36,7 +37,13 @@ export async function enqueue(sql: SqlExecutor, events: OutgoingEvent[]): Promis
       'event-type': event.envelope.type,
       'content-type': 'application/json',
     };
-    params.push(event.envelope.id, event.topic, event.key ?? null, JSON.stringify(event.envelope), JSON.stringify(headers));
+    params.push(
+      event.envelope.id,
+      event.topic,
+      event.key ?? null,
+      JSON.stringify(event.envelope),
+      JSON.stringify(headers),
+    );
     const base = index * 5;
     return `($${base + 1}::uuid, $${base + 2}, $${base + 3}, $${base + 4}::jsonb, $${base + 5}::jsonb)`;
   });
@@ -80,8 +87,8 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private listener: pg.PoolClient | undefined;
   private lastPurge = 0;
-  /** Set by NOTIFY; a notification that lands while a batch is in flight must not be lost. */
-  private notified = false;
+  /** Counts NOTIFYs; a notification that lands while a batch is in flight must not be lost. */
+  private notifications = 0;
 
   constructor(private readonly options: RelayOptions) {}
 
@@ -90,7 +97,7 @@ export class OutboxRelay {
     this.running = true;
     this.listener = await this.options.pool.connect();
     this.listener.on('notification', () => {
-      this.notified = true;
+      this.notifications++;
       this.wake?.();
     });
     await this.listener.query('LISTEN outbox');
@@ -112,7 +119,7 @@ export class OutboxRelay {
     const log = this.options.log.child({ component: 'outbox-relay' });
     let failures = 0;
     while (this.running) {
-      this.notified = false;
+      const notificationsBefore = this.notifications;
       try {
         const published = await this.publishBatch();
         failures = 0;
@@ -123,8 +130,10 @@ export class OutboxRelay {
         this.options.metrics.outboxFailures.inc();
         log.warn({ err: error, failures }, 'outbox batch not published; will retry');
       }
-      if (failures === 0 && this.notified) continue;
-      const delay = failures > 0 ? Math.min(100 * 2 ** failures, 5_000) : (this.options.pollIntervalMs ?? 1_000);
+      const notified = this.notifications !== notificationsBefore;
+      if (failures === 0 && notified) continue;
+      const delay =
+        failures > 0 ? Math.min(100 * 2 ** failures, 5_000) : (this.options.pollIntervalMs ?? 1_000);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         this.wake = () => {
@@ -153,31 +162,40 @@ export class OutboxRelay {
         metrics.outboxBacklog.set(0);
         return 0;
       }
-      const spans = rows.map((row) => startProducerSpan(prefix + row.topic, row.headers, row.event_id));
-      const byTopic = new Map<string, { key: string | null; value: string; headers: Record<string, string> }[]>();
-      rows.forEach((row, index) => {
+      const spans: Span[] = [];
+      const byTopic = new Map<
+        string,
+        { key: string | null; value: string; headers: Record<string, string> }[]
+      >();
+      for (const row of rows) {
         const topic = prefix + row.topic;
+        const { span, headers } = startProducerSpan(topic, row.headers, row.event_id);
+        spans.push(span);
         const messages = byTopic.get(topic) ?? [];
-        messages.push({ key: row.message_key, value: JSON.stringify(row.payload), headers: spans[index]!.headers });
+        messages.push({ key: row.message_key, value: JSON.stringify(row.payload), headers });
         byTopic.set(topic, messages);
-      });
+      }
       try {
         await producer.sendBatch({
           acks: -1,
           topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
         });
       } catch (error) {
-        for (const { span } of spans) {
+        for (const span of spans) {
           markSpanFailed(span, error);
           span.end();
         }
         throw error;
       }
-      for (const { span } of spans) span.end();
-      await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
+      for (const span of spans) span.end();
+      await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [
+        rows.map((row) => row.id),
+      ]);
       await client.query('COMMIT');
       for (const row of rows) metrics.outboxPublished.inc({ topic: row.topic });
-      const backlog = await client.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL');
+      const backlog = await client.query<{ n: string }>(
+        'SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL',
+      );
       metrics.outboxBacklog.set(Number(backlog.rows[0]?.n ?? 0));
       return rows.length;
     } catch (error) {

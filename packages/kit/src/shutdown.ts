@@ -1,6 +1,7 @@
 import type { Logger } from './log';
 
-export type ShutdownStep = [name: string, step: () => Promise<unknown>];
+/** A step may return a promise or finish synchronously; either way it is awaited before the next. */
+export type ShutdownStep = [name: string, step: () => unknown];
 
 /**
  * Graceful shutdown on SIGTERM/SIGINT: the steps run in order (stop taking work, drain what is
@@ -26,7 +27,12 @@ export function onShutdown(log: Logger, timeoutMs: number, steps: ShutdownStep[]
       }
       clearTimeout(timer);
       log.info({ event: 'service.stopped' }, 'stopped');
-      log.flush();
+      // The log destination is asynchronous: exit only once its buffer is written.
+      await new Promise<void>((resolve) => {
+        log.flush(() => {
+          resolve();
+        });
+      });
     })();
     return started;
   };

@@ -42,7 +42,10 @@ export function startTelemetry(serviceName: string): Telemetry {
   // would register no tracer and every id would be zeros.
   const spanProcessors: SpanProcessor[] = [
     env.OTEL_EXPORTER_OTLP_ENDPOINT
-      ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), scheduledDelayMillis: env.OTEL_BSP_SCHEDULE_DELAY })
+      ? new BatchSpanProcessor({
+          exporter: new OTLPTraceExporter(),
+          scheduledDelayMillis: env.OTEL_BSP_SCHEDULE_DELAY,
+        })
       : new NoopSpanProcessor(),
   ];
   const sdk = new NodeSDK({

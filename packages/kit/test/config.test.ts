@@ -32,7 +32,9 @@ describe('configuration', () => {
   });
 
   test('mutual TLS needs all three certificate files or none', () => {
-    expect(() => loadConfig(grpcTlsConfig, { GRPC_TLS_CA_FILE: '/ca.pem' })).toThrow(/all of GRPC_TLS_CA_FILE/);
+    expect(() => loadConfig(grpcTlsConfig, { GRPC_TLS_CA_FILE: '/ca.pem' })).toThrow(
+      /all of GRPC_TLS_CA_FILE/,
+    );
     expect(loadConfig(grpcTlsConfig, {})).toEqual({});
     expect(() => loadConfig(z.object({ X: z.string() }), {})).toThrow(/X: /);
   });

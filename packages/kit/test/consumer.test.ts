@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Consumer, Producer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import type pg from 'pg';
 
 import {
@@ -19,7 +19,14 @@ import {
   type EventEnvelope,
   type RunningConsumer,
 } from '../src';
-import { captureLogger, createTestDatabase, infraEnv, randomName, waitFor, type TestDatabase } from '../src/testing';
+import {
+  captureLogger,
+  createTestDatabase,
+  infraEnv,
+  randomName,
+  waitFor,
+  type TestDatabase,
+} from '../src/testing';
 
 const TOPIC = 'kit.consumer-test.v1';
 const DLQ = 'kit.consumer-test-dlq.v1';
@@ -30,11 +37,12 @@ describe('an idempotent consumer with a dead-letter topic', () => {
   const { log, lines } = captureLogger('consumer-test');
   const kafka = createKafka({ clientId: 'consumer-test', brokers, log });
   const metrics = createMetrics();
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let producer: Producer;
-  let running: RunningConsumer;
-  let dlqReader: Consumer;
+  const producer = createProducer(kafka);
+  // Set by beforeAll; still undefined in afterAll if beforeAll failed part-way.
+  let db: TestDatabase | undefined;
+  let pool: pg.Pool | undefined;
+  let running: RunningConsumer | undefined;
+  let dlqReader: Consumer | undefined;
   const deadLetters: { value: string; headers: Record<string, string> }[] = [];
   const failuresBeforeSuccess = new Map<string, number>();
 
@@ -45,17 +53,26 @@ describe('an idempotent consumer with a dead-letter topic', () => {
     await owner.query(`GRANT SELECT, INSERT ON effect TO ${db.database}_app`);
     await owner.end();
     pool = createPool(db.appUrl);
-    const manifest = (name: string) => ({ name, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' as const, description: 'test' });
+    const manifest = (name: string) => ({
+      name,
+      partitions: 1,
+      retentionMs: 3_600_000,
+      cleanupPolicy: 'delete' as const,
+      description: 'test',
+    });
     await ensureTopics(kafka, { topics: [manifest(TOPIC), manifest(DLQ)] }, prefix);
-    producer = createProducer(kafka);
     await producer.connect();
 
     dlqReader = kafka.consumer({ groupId: `${prefix}dlq-reader` });
     await dlqReader.connect();
     await dlqReader.subscribe({ topic: prefix + DLQ, fromBeginning: true });
     await dlqReader.run({
-      eachMessage: async ({ message }) => {
-        deadLetters.push({ value: message.value?.toString() ?? '', headers: headersToStrings(message.headers) });
+      eachMessage: ({ message }) => {
+        deadLetters.push({
+          value: message.value?.toString() ?? '',
+          headers: headersToStrings(message.headers),
+        });
+        return Promise.resolve();
       },
     });
 
@@ -87,21 +104,31 @@ describe('an idempotent consumer with a dead-letter topic', () => {
   afterAll(async () => {
     await running?.stop();
     await dlqReader?.disconnect();
-    await producer?.disconnect();
+    await producer.disconnect();
     await pool?.end();
     await db?.drop();
   });
 
   const actor = { service: 'test', userId: null, role: null };
-  const effects = async (eventId: string) =>
-    (await pool.query('SELECT note FROM effect WHERE event_id = $1', [eventId])).rows as { note: string }[];
+  const effects = async (eventId: string) => {
+    if (!pool) throw new Error('beforeAll did not create the pool');
+    return (await pool.query('SELECT note FROM effect WHERE event_id = $1', [eventId])).rows as {
+      note: string;
+    }[];
+  };
 
   test('an event delivered twice has exactly one effect', async () => {
     const event = newEvent({ type: 'test.thing.happened', actor, data: { note: 'once' } });
-    await producer.send({ topic: prefix + TOPIC, messages: [envelopeMessage(event), envelopeMessage(event)] });
-    await waitFor(() => metrics.consumed.get().then((m) => m.values.some((v) => v.labels.outcome === 'duplicate')), {
-      what: 'the duplicate delivery to be consumed',
+    await producer.send({
+      topic: prefix + TOPIC,
+      messages: [envelopeMessage(event), envelopeMessage(event)],
     });
+    await waitFor(
+      () => metrics.consumed.get().then((m) => m.values.some((v) => v.labels.outcome === 'duplicate')),
+      {
+        what: 'the duplicate delivery to be consumed',
+      },
+    );
     expect(await effects(event.id)).toEqual([{ note: 'once' }]);
   });
 
@@ -116,24 +143,37 @@ describe('an idempotent consumer with a dead-letter topic', () => {
         envelopeMessage(valid),
       ],
     });
-    await waitFor(async () => (await effects(valid.id)).length === 1, { what: 'the valid event after the poison' });
-    const dead = await waitFor(() => {
-      const found = deadLetters.filter((d) => d.value.includes(marker));
-      return found.length === 2 ? found : undefined;
-    }, { what: 'two dead letters' });
+    await waitFor(async () => (await effects(valid.id)).length === 1, {
+      what: 'the valid event after the poison',
+    });
+    const dead = await waitFor(
+      () => {
+        const found = deadLetters.filter((d) => d.value.includes(marker));
+        return found.length === 2 ? found : undefined;
+      },
+      { what: 'two dead letters' },
+    );
     expect(dead[0]?.headers['dlq-error']).toMatch(/not JSON/);
     expect(dead[1]?.headers['dlq-error']).toMatch(/invalid event envelope: id/);
     expect(dead[0]?.headers['dlq-source-topic']).toBe(TOPIC);
     expect(dead[0]?.headers['dlq-consumer-group']).toBe('kit-consumer-test');
     expect(dead[0]?.headers['x-correlation-id']).toBe(`corr-${marker}`);
-    const logged = lines().filter((line) => line.event === 'kafka.dead_lettered' && line.correlation_id === `corr-${marker}`);
+    const logged = lines().filter(
+      (line) => line.event === 'kafka.dead_lettered' && line.correlation_id === `corr-${marker}`,
+    );
     expect(logged).toHaveLength(1);
   });
 
   test('a handler that declares an event poison dead-letters it at once, with no effect', async () => {
-    const event = newEvent({ type: 'test.thing.happened', actor, data: { note: 'never', failWith: 'poison' } });
+    const event = newEvent({
+      type: 'test.thing.happened',
+      actor,
+      data: { note: 'never', failWith: 'poison' },
+    });
     await producer.send({ topic: prefix + TOPIC, messages: [envelopeMessage(event)] });
-    const dead = await waitFor(() => deadLetters.find((d) => d.headers['event-id'] === event.id), { what: 'the dead letter' });
+    const dead = await waitFor(() => deadLetters.find((d) => d.headers['event-id'] === event.id), {
+      what: 'the dead letter',
+    });
     expect(dead.headers['dlq-error']).toBe('PoisonMessageError: this event can never be applied');
     expect(await effects(event.id)).toEqual([]);
   });
@@ -141,9 +181,15 @@ describe('an idempotent consumer with a dead-letter topic', () => {
   test('a failing handler is retried, then dead-lettered with the error after the last attempt', async () => {
     const event = newEvent({ type: 'test.thing.happened', actor, data: { note: 'never', failWith: 'bug' } });
     await producer.send({ topic: prefix + TOPIC, messages: [envelopeMessage(event)] });
-    const dead = await waitFor(() => deadLetters.find((d) => d.headers['event-id'] === event.id), { what: 'the dead letter' });
+    const dead = await waitFor(() => deadLetters.find((d) => d.headers['event-id'] === event.id), {
+      what: 'the dead letter',
+    });
     expect(dead.headers['dlq-error']).toBe('Error: handler bug');
-    const retries = lines().filter((line) => line.msg === 'event processing failed; retrying' && (line as { eventId?: string }).eventId === event.id);
+    const retries = lines().filter(
+      (line) =>
+        line.msg === 'event processing failed; retrying' &&
+        (line as { eventId?: string }).eventId === event.id,
+    );
     expect(retries).toHaveLength(2);
   });
 

@@ -1,6 +1,13 @@
 import { status } from '@grpc/grpc-js';
 
-import { ConflictError, errorCodeOfGrpc, grpcStatusOf, httpStatusOf, isCorrelationId, ValidationError } from '../src';
+import {
+  ConflictError,
+  errorCodeOfGrpc,
+  grpcStatusOf,
+  httpStatusOf,
+  isCorrelationId,
+  ValidationError,
+} from '../src';
 
 describe('errors and correlation ids', () => {
   test('domain errors map to the same code over gRPC and HTTP', () => {

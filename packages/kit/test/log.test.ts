@@ -10,7 +10,13 @@ describe('structured logs', () => {
     const { log, lines } = captureLogger('svc');
     runWithContext({ correlationId: 'corr-abcdef12' }, () => log.info({ event: 'thing.done' }, 'done'));
     const [line] = lines();
-    expect(line).toMatchObject({ service: 'svc', level: 'info', correlation_id: 'corr-abcdef12', event: 'thing.done', msg: 'done' });
+    expect(line).toMatchObject({
+      service: 'svc',
+      level: 'info',
+      correlation_id: 'corr-abcdef12',
+      event: 'thing.done',
+      msg: 'done',
+    });
     expect(String(line?.time)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 
 import type { Consumer } from 'kafkajs';
+import type pg from 'pg';
 
 import {
   createKafka,
@@ -29,15 +30,27 @@ describe('the transactional outbox', () => {
   const { brokers } = infraEnv();
   const prefix = `${randomName()}.`;
   const kafka = createKafka({ clientId: 'outbox-test', brokers, log });
-  let db: TestDatabase;
+  // Set by beforeAll; still undefined in afterAll if beforeAll failed.
+  let db: TestDatabase | undefined;
   let consumer: Consumer | undefined;
+  let pool: pg.Pool | undefined;
   const relays: ManagedProcess[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
     await ensureTopics(
       kafka,
-      { topics: [{ name: TOPIC, partitions: 3, retentionMs: 3_600_000, cleanupPolicy: 'delete', description: 'test' }] },
+      {
+        topics: [
+          {
+            name: TOPIC,
+            partitions: 3,
+            retentionMs: 3_600_000,
+            cleanupPolicy: 'delete',
+            description: 'test',
+          },
+        ],
+      },
       prefix,
     );
   });
@@ -45,11 +58,13 @@ describe('the transactional outbox', () => {
   afterAll(async () => {
     await Promise.all(relays.map((relay) => relay.kill()));
     await consumer?.disconnect();
+    await pool?.end();
     await db?.drop();
   });
 
   test('every committed event reaches Kafka although the relay is killed mid-stream, and no rolled-back event ever does', async () => {
-    const pool = createPool(db.appUrl);
+    if (!db) throw new Error('beforeAll did not create the database');
+    pool = createPool(db.appUrl);
     const transaction = pgTransactionRunner(pool);
     const committed = new Set<string>();
     const rolledBack = new Set<string>();
@@ -73,18 +88,18 @@ describe('the transactional outbox', () => {
 
     const received: string[] = [];
     const seen = new Set<string>();
-    let relay: ManagedProcess | undefined;
     let killed: Promise<void> | undefined;
     consumer = kafka.consumer({ groupId: `${prefix}reader` });
     await consumer.connect();
     await consumer.subscribe({ topic: prefix + TOPIC, fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: ({ message }) => {
         const id = message.headers?.['event-id']?.toString() ?? '';
         received.push(id);
         seen.add(id);
-        // Crash the relay the moment the first event lands: it is mid-stream by construction.
-        if (relay && !killed) killed = relay.kill();
+        // Crash the first relay the moment the first event lands: it is mid-stream by construction.
+        killed ??= relays[0]?.kill();
+        return Promise.resolve();
       },
     });
 
@@ -95,15 +110,18 @@ describe('the transactional outbox', () => {
       RELAY_BATCH_SIZE: '50',
     };
     const entry = path.join(__dirname, 'fixtures', 'relay.ts');
-    relay = await startProcess({ name: 'relay-1', entry, env });
-    relays.push(relay);
+    relays.push(await startProcess({ name: 'relay-1', entry, env }));
     await waitFor(() => killed !== undefined, { what: 'the first published event', timeoutMs: 60_000 });
     await killed;
 
-    const afterCrash = await pool.query<{ unsent: string }>('SELECT count(*) AS unsent FROM outbox WHERE sent_at IS NULL');
-    const unsent = Number(afterCrash.rows[0]?.unsent);
-    expect(unsent).toBeGreaterThan(0);
-    expect(unsent).toBeLessThan(9_000);
+    // Mid-stream: Kafka already holds events from the dead relay, and rows are left unsent. The
+    // crash may even fall between Kafka's ack and the commit that marks the batch sent.
+    const deliveredBeforeRestart = seen.size;
+    expect(deliveredBeforeRestart).toBeGreaterThan(0);
+    const afterCrash = await pool.query<{ unsent: string }>(
+      'SELECT count(*) AS unsent FROM outbox WHERE sent_at IS NULL',
+    );
+    expect(Number(afterCrash.rows[0]?.unsent)).toBeGreaterThan(0);
 
     const restarted = await startProcess({ name: 'relay-2', entry, env });
     relays.push(restarted);
@@ -116,8 +134,9 @@ describe('the transactional outbox', () => {
     expect(received.filter((id) => rolledBack.has(id))).toEqual([]);
     // At-least-once: the batch in flight at the crash may arrive twice, never more than that.
     expect(received.length - seen.size).toBeLessThanOrEqual(50 * 3);
-    const stillUnsent = await pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL');
+    const stillUnsent = await pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL',
+    );
     expect(Number(stillUnsent.rows[0]?.n)).toBe(0);
-    await pool.end();
   });
 });

@@ -14,7 +14,9 @@ export async function appendEntry(tx: Tx, event: EventEnvelope): Promise<{ seque
   const parsed = auditEventSchema.safeParse(event.data);
   if (!parsed.success) {
     // An audit event we cannot read is kept in the DLQ for a human, not guessed at.
-    throw new PoisonMessageError(`invalid audit event: ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`);
+    throw new PoisonMessageError(
+      `invalid audit event: ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`,
+    );
   }
   const data = parsed.data;
   const entry = await tx.auditEntry.create({
@@ -60,6 +62,6 @@ export async function listEntries(prisma: PrismaClient, query: z.input<typeof li
     take: pageSize + 1,
   });
   const page = entries.slice(0, pageSize);
-  const next = entries.length > pageSize ? page[page.length - 1]?.sequence.toString() ?? '' : '';
+  const next = entries.length > pageSize ? (page[page.length - 1]?.sequence.toString() ?? '') : '';
   return { entries: page, nextPageToken: next };
 }

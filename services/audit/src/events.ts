@@ -35,7 +35,12 @@ export function startAuditConsumer(deps: {
     async handle(event, tx) {
       const { sequence } = await appendEntry(tx, event);
       deps.log.info(
-        { event: 'audit.recorded', eventId: event.id, action: (event.data as { action: string }).action, sequence: sequence.toString() },
+        {
+          event: 'audit.recorded',
+          eventId: event.id,
+          action: (event.data as { action: string }).action,
+          sequence: sequence.toString(),
+        },
         'audit entry recorded',
       );
     },

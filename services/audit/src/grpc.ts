@@ -4,7 +4,11 @@ import type { AuditServiceServer } from '@tracking/proto/tracking/audit/v1/audit
 import type { PrismaClient } from './db';
 import { listEntries } from './entries';
 
-export function auditService(deps: { prisma: PrismaClient; log: Logger; metrics: Metrics }): AuditServiceServer {
+export function auditService(deps: {
+  prisma: PrismaClient;
+  log: Logger;
+  metrics: Metrics;
+}): AuditServiceServer {
   return {
     // Internal only for now: the admin-facing query API, with its authorisation, is the audit issue's.
     listEntries: unary('tracking.audit.v1.AuditService/ListEntries', deps, async (request) => {

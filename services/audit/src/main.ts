@@ -3,6 +3,7 @@ import { telemetry } from './instrumentation';
 import {
   createKafka,
   createLogger,
+  kafkaReadiness,
   createMetrics,
   onShutdown,
   startGrpcServer,
@@ -31,13 +32,18 @@ async function main() {
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
   });
 
-  const tls = { caFile: config.GRPC_TLS_CA_FILE, certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE };
+  const tls = {
+    caFile: config.GRPC_TLS_CA_FILE,
+    certFile: config.GRPC_TLS_CERT_FILE,
+    keyFile: config.GRPC_TLS_KEY_FILE,
+  };
   const grpc = await startGrpcServer({
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls,
     services: [[AuditServiceService, auditService({ prisma, log, metrics })]],
   });
+  const kafkaCheck = await kafkaReadiness(kafka);
   const ops = await startOpsServer({
     host: config.BIND_HOST,
     port: config.OPS_PORT,
@@ -45,17 +51,18 @@ async function main() {
     log,
     readiness: [
       ['postgres', () => prisma.$queryRaw`SELECT 1`],
-      ['kafka', () => kafka.admin().describeCluster()],
+      ['kafka', kafkaCheck.check],
     ],
   });
 
   onShutdown(log, config.SHUTDOWN_TIMEOUT_MS, [
-    ['readiness', async () => ops.setDraining()],
+    ['readiness', () => ops.setDraining()],
     ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
     // Disconnecting lets the message in hand finish and commits the consumed offsets.
     ['kafka consumer', () => consumer.stop()],
     ['postgres', () => prisma.$disconnect()],
     ['ops server', () => ops.close()],
+    ['kafka readiness', () => kafkaCheck.close()],
     ['telemetry', () => telemetry.shutdown()],
   ]);
   log.info({ event: 'service.started', grpcPort: grpc.port, opsPort: ops.port }, 'audit service ready');

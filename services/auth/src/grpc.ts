@@ -11,7 +11,11 @@ const roleToProto: Record<DomainRole, Role> = {
   admin: Role.ROLE_ADMIN,
 };
 
-export function authService(deps: { prisma: PrismaClient; log: Logger; metrics: Metrics }): AuthServiceServer {
+export function authService(deps: {
+  prisma: PrismaClient;
+  log: Logger;
+  metrics: Metrics;
+}): AuthServiceServer {
   return {
     register: unary('tracking.auth.v1.AuthService/Register', deps, async (request) => {
       // Self-registration always creates a client; trainers and admins are made by an admin.

@@ -3,6 +3,7 @@ import { telemetry } from './instrumentation';
 import {
   createKafka,
   createLogger,
+  kafkaReadiness,
   createMetrics,
   createPool,
   createProducer,
@@ -30,13 +31,18 @@ async function main() {
   const relay = new OutboxRelay({ pool, producer, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   await relay.start();
 
-  const tls = { caFile: config.GRPC_TLS_CA_FILE, certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE };
+  const tls = {
+    caFile: config.GRPC_TLS_CA_FILE,
+    certFile: config.GRPC_TLS_CERT_FILE,
+    keyFile: config.GRPC_TLS_KEY_FILE,
+  };
   const grpc = await startGrpcServer({
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls,
     services: [[AuthServiceService, authService({ prisma, log, metrics })]],
   });
+  const kafkaCheck = await kafkaReadiness(kafka);
   const ops = await startOpsServer({
     host: config.BIND_HOST,
     port: config.OPS_PORT,
@@ -44,17 +50,18 @@ async function main() {
     log,
     readiness: [
       ['postgres', () => prisma.$queryRaw`SELECT 1`],
-      ['kafka', () => kafka.admin().describeCluster()],
+      ['kafka', kafkaCheck.check],
     ],
   });
 
   onShutdown(log, config.SHUTDOWN_TIMEOUT_MS, [
-    ['readiness', async () => ops.setDraining()],
+    ['readiness', () => ops.setDraining()],
     ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
     ['outbox relay', () => relay.stop()],
     ['kafka producer', () => producer.disconnect()],
     ['postgres', () => Promise.all([prisma.$disconnect(), pool.end()])],
     ['ops server', () => ops.close()],
+    ['kafka readiness', () => kafkaCheck.close()],
     ['telemetry', () => telemetry.shutdown()],
   ]);
   log.info({ event: 'service.started', grpcPort: grpc.port, opsPort: ops.port }, 'auth service ready');

@@ -33,7 +33,10 @@ export const registrationSchema = z.object({
     .toLowerCase()
     .pipe(z.email({ message: 'must be an email address' }).max(254)),
   // NIST SP 800-63B: a minimum length and no composition rules; a generous maximum bounds hashing cost.
-  password: z.string().min(12, { message: 'must be at least 12 characters' }).max(256, { message: 'must be at most 256 characters' }),
+  password: z
+    .string()
+    .min(12, { message: 'must be at least 12 characters' })
+    .max(256, { message: 'must be at most 256 characters' }),
   displayName: z.string().trim().min(1, { message: 'is required' }).max(80),
 });
 export type Registration = z.input<typeof registrationSchema>;
@@ -48,10 +51,16 @@ export interface RegisteredUser {
  * Creates an account. The row, the `auth.user.registered` event and its audit event are
  * written in one transaction; the outbox relay publishes the events afterwards.
  */
-export async function registerUser(prisma: PrismaClient, input: Registration, role: Role = 'client'): Promise<RegisteredUser> {
+export async function registerUser(
+  prisma: PrismaClient,
+  input: Registration,
+  role: Role = 'client',
+): Promise<RegisteredUser> {
   const parsed = registrationSchema.safeParse(input);
   if (!parsed.success) {
-    const details = Object.fromEntries(parsed.error.issues.map((issue) => [issue.path.join('.'), issue.message]));
+    const details = Object.fromEntries(
+      parsed.error.issues.map((issue) => [issue.path.join('.'), issue.message]),
+    );
     throw new ValidationError('invalid registration', details);
   }
   const { email, password, displayName } = parsed.data;
@@ -71,8 +80,16 @@ export async function registerUser(prisma: PrismaClient, input: Registration, ro
         userAgent: context?.userAgent ?? null,
       };
       await enqueue(prismaExecutor(tx), [
-        { topic: TOPICS.authUser, key: id, envelope: newEvent({ type: 'auth.user.registered', actor, data: { userId: id, role } }) },
-        { topic: TOPICS.auditEvents, key: id, envelope: newEvent({ type: 'audit.recorded', actor, data: audit }) },
+        {
+          topic: TOPICS.authUser,
+          key: id,
+          envelope: newEvent({ type: 'auth.user.registered', actor, data: { userId: id, role } }),
+        },
+        {
+          topic: TOPICS.auditEvents,
+          key: id,
+          envelope: newEvent({ type: 'audit.recorded', actor, data: audit }),
+        },
       ]);
       return created;
     });

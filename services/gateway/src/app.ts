@@ -44,23 +44,37 @@ export function createApp(deps: GatewayDeps): express.Express {
   app.use((req: Request, res: Response, next: NextFunction) => {
     const inbound = req.get(CORRELATION_HEADER);
     const peer = req.socket.remoteAddress ?? '';
-    const correlationId = inbound && isCorrelationId(inbound) && fromTrustedProxy(peer, 0) ? inbound : newCorrelationId();
+    const correlationId =
+      inbound && isCorrelationId(inbound) && fromTrustedProxy(peer, 0) ? inbound : newCorrelationId();
     res.set(CORRELATION_HEADER, correlationId);
     trace.getSpan(context.active())?.setAttribute('correlation.id', correlationId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      deps.metrics.httpRequests.inc({ method: req.method, route, status_class: `${Math.floor(res.statusCode / 100)}xx` });
+      deps.metrics.httpRequests.inc({
+        method: req.method,
+        route,
+        status_class: `${Math.floor(res.statusCode / 100)}xx`,
+      });
       deps.metrics.httpDuration.observe({ method: req.method, route }, seconds);
       runWithContext({ correlationId }, () =>
         deps.log.info(
-          { event: 'http.request', method: req.method, route, status: res.statusCode, durationMs: Math.round(seconds * 1000) },
+          {
+            event: 'http.request',
+            method: req.method,
+            route,
+            status: res.statusCode,
+            durationMs: Math.round(seconds * 1000),
+          },
           'request handled',
         ),
       );
     });
-    runWithContext({ correlationId, clientIp: req.ip, userAgent: req.get('user-agent')?.slice(0, 512) }, next);
+    runWithContext(
+      { correlationId, clientIp: req.ip, userAgent: req.get('user-agent')?.slice(0, 512) },
+      next,
+    );
   });
 
   app.use(express.json({ limit: '32kb' }));
@@ -70,11 +84,17 @@ export function createApp(deps: GatewayDeps): express.Express {
     if (!body.success) {
       throw new ValidationError(
         'invalid registration',
-        Object.fromEntries(body.error.issues.map((issue) => [issue.path.join('.') || '(body)', issue.message])),
+        Object.fromEntries(
+          body.error.issues.map((issue) => [issue.path.join('.') || '(body)', issue.message]),
+        ),
       );
     }
     const user = await callUnary(deps.auth.register.bind(deps.auth), body.data);
-    res.status(201).json({ userId: user.userId, role: roleName[user.role] ?? 'unknown', createdAt: user.createdAt?.toISOString() });
+    res.status(201).json({
+      userId: user.userId,
+      role: roleName[user.role] ?? 'unknown',
+      createdAt: user.createdAt?.toISOString(),
+    });
   });
 
   app.use((_req: Request, res: Response) => sendProblem(res, 'not_found', 'no such route'));

@@ -18,8 +18,15 @@ async function main() {
   const config = readConfig();
   const log = createLogger({ service: 'gateway', level: config.LOG_LEVEL, file: config.LOG_FILE });
   const metrics = createMetrics();
-  const tls = { caFile: config.GRPC_TLS_CA_FILE, certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE };
-  const auth = createClient(AuthServiceClient, config.AUTH_GRPC_ADDR, { tls, deadlineMs: config.GRPC_DEADLINE_MS });
+  const tls = {
+    caFile: config.GRPC_TLS_CA_FILE,
+    certFile: config.GRPC_TLS_CERT_FILE,
+    keyFile: config.GRPC_TLS_KEY_FILE,
+  };
+  const auth = createClient(AuthServiceClient, config.AUTH_GRPC_ADDR, {
+    tls,
+    deadlineMs: config.GRPC_DEADLINE_MS,
+  });
 
   const app = createApp({ auth, log, metrics, trustedProxies: config.TRUSTED_PROXIES });
   const server = await listen(app, config.BIND_HOST, config.HTTP_PORT);
@@ -40,10 +47,10 @@ async function main() {
   });
 
   onShutdown(log, config.SHUTDOWN_TIMEOUT_MS, [
-    ['readiness', async () => ops.setDraining()],
+    ['readiness', () => ops.setDraining()],
     // close() stops accepting and resolves once in-flight requests have finished.
     ['http', () => closeServer(server)],
-    ['grpc clients', async () => auth.close()],
+    ['grpc clients', () => auth.close()],
     ['ops server', () => ops.close()],
     ['telemetry', () => telemetry.shutdown()],
   ]);
@@ -51,6 +58,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -7,7 +7,12 @@ import type { Logger } from '@tracking/kit';
  * Errors leave the gateway as RFC 9457 problem details with a stable `code` and the
  * correlation id. A 5xx never says more than its title: the detail is in our logs, not theirs.
  */
-export function sendProblem(res: Response, code: ErrorCode, detail?: string, errors?: Record<string, string>): void {
+export function sendProblem(
+  res: Response,
+  code: ErrorCode,
+  detail?: string,
+  errors?: Record<string, string>,
+): void {
   const status = httpStatusOf(code);
   res
     .status(status)
@@ -36,17 +41,24 @@ const titles: Record<ErrorCode, string> = {
 };
 
 export function problemHandler(log: Logger): ErrorRequestHandler {
+  // Four parameters, `_next` included: Express recognises an error handler by its arity.
   return (error: unknown, _req, res, _next) => {
     if (error instanceof DomainError) {
       if (error.code === 'internal') log.error({ err: error }, 'upstream failure');
-      return sendProblem(res, error.code, error.message, error.details);
+      sendProblem(res, error.code, error.message, error.details);
+      return;
     }
     // Express's body parser marks malformed or oversized bodies with a 4xx status.
     const status = (error as { status?: number }).status;
     if (status === 400 || status === 413 || status === 415) {
-      return sendProblem(res, 'invalid_argument', status === 413 ? 'request body too large' : 'request body is not valid JSON');
+      sendProblem(
+        res,
+        'invalid_argument',
+        status === 413 ? 'request body too large' : 'request body is not valid JSON',
+      );
+      return;
     }
     log.error({ err: error }, 'unhandled error');
-    return sendProblem(res, 'internal');
+    sendProblem(res, 'internal');
   };
 }

@@ -16,7 +16,9 @@ export function infraEnv(): { adminUrl: string; brokers: string[] } {
   const adminUrl = process.env.PG_ADMIN_URL;
   const brokers = process.env.KAFKA_BROKERS;
   if (!adminUrl || !brokers) {
-    throw new Error('PG_ADMIN_URL and KAFKA_BROKERS are not set: start the infrastructure with `npm run infra up`');
+    throw new Error(
+      'PG_ADMIN_URL and KAFKA_BROKERS are not set: start the infrastructure with `npm run infra up`',
+    );
   }
   return { adminUrl, brokers: brokers.split(',') };
 }
@@ -67,18 +69,21 @@ export function captureLogger(service = 'test'): { log: Logger; lines: () => Rec
 }
 
 /** Polls `probe` until it returns a truthy value or the time is up. */
-export async function waitFor<T>(probe: () => Promise<T> | T, options: { timeoutMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  probe: () => Promise<T> | T,
+  options: { timeoutMs?: number; what?: string } = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  let last: unknown;
+  let lastError = '';
   for (;;) {
     try {
       const value = await probe();
       if (value) return value;
     } catch (error) {
-      last = error;
+      lastError = `: ${String(error)}`;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(`timed out waiting for ${options.what ?? 'condition'}${lastError}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { SpanKind } from '@opentelemetry/api';
+
 /**
  * A minimal OTLP/HTTP trace receiver (JSON encoding, POST /v1/traces) so tests can assert on
  * the spans real services export, without a collector binary.
@@ -12,7 +14,7 @@ export interface ReceivedSpan {
   parentSpanId: string;
   name: string;
   /** As the API's SpanKind (OTLP numbers kinds from 1, with 0 for unspecified). */
-  kind: number;
+  kind: SpanKind;
   attributes: Record<string, unknown>;
 }
 
@@ -44,9 +46,21 @@ interface OtlpExport {
   }[];
 }
 
-function attributes(list: OtlpAttribute[] = []): Record<string, unknown> {
+/** OTLP's span kinds by number; 0, unspecified, is read as internal, the API's default. */
+const spanKinds = new Map<number, SpanKind>([
+  [1, SpanKind.INTERNAL],
+  [2, SpanKind.SERVER],
+  [3, SpanKind.CLIENT],
+  [4, SpanKind.PRODUCER],
+  [5, SpanKind.CONSUMER],
+]);
+
+function attributes(list: OtlpAttribute[] = []): Record<string, string | number | boolean | undefined> {
   return Object.fromEntries(
-    list.map(({ key, value }) => [key, value.stringValue ?? value.intValue ?? value.doubleValue ?? value.boolValue]),
+    list.map(({ key, value }) => [
+      key,
+      value.stringValue ?? value.intValue ?? value.doubleValue ?? value.boolValue,
+    ]),
   );
 }
 
@@ -55,7 +69,7 @@ export class OtlpReceiver {
   private server: Server | undefined;
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => {
+    const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
@@ -71,7 +85,7 @@ export class OtlpReceiver {
                   spanId: span.spanId,
                   parentSpanId: span.parentSpanId ?? '',
                   name: span.name,
-                  kind: span.kind - 1,
+                  kind: spanKinds.get(span.kind) ?? SpanKind.INTERNAL,
                   attributes: attributes(span.attributes),
                 });
               }
@@ -81,8 +95,9 @@ export class OtlpReceiver {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {

@@ -35,8 +35,8 @@ export async function startProcess(options: {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
+  child.stdout.pipe(out);
+  child.stderr.pipe(out);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const managed: ManagedProcess = {
@@ -57,7 +57,8 @@ export async function startProcess(options: {
   if (options.readyUrl) {
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`${options.name} exited with ${child.exitCode} before it was ready; see ${logFile}`);
+      if (child.exitCode !== null)
+        throw new Error(`${options.name} exited with ${child.exitCode} before it was ready; see ${logFile}`);
       try {
         const response = await fetch(options.readyUrl);
         if (response.ok) break;
@@ -66,7 +67,9 @@ export async function startProcess(options: {
       }
       if (Date.now() > deadline) {
         await managed.kill();
-        throw new Error(`${options.name} was not ready within ${options.timeoutMs ?? 60_000} ms; see ${logFile}`);
+        throw new Error(
+          `${options.name} was not ready within ${options.timeoutMs ?? 60_000} ms; see ${logFile}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

@@ -1,0 +1,98 @@
+import path from 'node:path';
+
+import { createPool, newEvent } from '@tracking/kit';
+import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
+import type pg from 'pg';
+
+import { createPrisma, type PrismaClient } from '../src/db';
+import { appendEntry, listEntries } from '../src/entries';
+
+const MIGRATIONS = path.join(__dirname, '..', 'migrations');
+
+describe('the audit log is append-only at the database level', () => {
+  let fixture: { db: TestDatabase; prisma: PrismaClient; app: pg.Pool; owner: pg.Pool } | undefined;
+  const setup = () => {
+    if (!fixture) throw new Error('the test database was not set up');
+    return fixture;
+  };
+
+  beforeAll(async () => {
+    const db = await createTestDatabase(MIGRATIONS);
+    fixture = {
+      db,
+      prisma: createPrisma(db.appUrl),
+      app: createPool(db.appUrl, { max: 1 }),
+      owner: createPool(db.migratorUrl, { max: 1 }),
+    };
+    const { prisma } = fixture;
+    const event = newEvent({
+      type: 'audit.recorded',
+      actor: { service: 'test', userId: null, role: null },
+      data: {
+        action: 'test.thing.done',
+        subject: { type: 'thing', id: '1' },
+        outcome: 'success',
+        sourceIp: '203.0.113.7',
+        userAgent: null,
+      },
+    });
+    await prisma.$transaction((tx) => appendEntry(tx, event));
+  });
+
+  afterAll(async () => {
+    await fixture?.prisma.$disconnect();
+    await fixture?.app.end();
+    await fixture?.owner.end();
+    await fixture?.db.drop();
+  });
+
+  test.each([
+    'UPDATE audit_entry SET outcome = $1',
+    'DELETE FROM audit_entry WHERE outcome <> $1',
+    'TRUNCATE audit_entry',
+  ])("the service's own role is refused: %s", async (statement) => {
+    const params = statement.includes('$1') ? ['failure'] : [];
+    await expect(setup().app.query(statement, params)).rejects.toThrow(/permission denied/);
+  });
+
+  test.each([
+    'UPDATE audit_entry SET outcome = $1',
+    'DELETE FROM audit_entry WHERE outcome <> $1',
+    'TRUNCATE audit_entry',
+  ])('even the owning migration role is refused by the trigger: %s', async (statement) => {
+    const params = statement.includes('$1') ? ['failure'] : [];
+    await expect(setup().owner.query(statement, params)).rejects.toThrow(/append-only/);
+  });
+
+  test('the entry is still there, unchanged, after every attempt', async () => {
+    const { rows } = await setup().owner.query<{ outcome: string; source_ip: string }>(
+      'SELECT outcome, source_ip FROM audit_entry',
+    );
+    expect(rows).toEqual([{ outcome: 'success', source_ip: '203.0.113.7' }]);
+  });
+
+  test('a malformed audit event is refused as poison, not stored half-read', async () => {
+    const event = newEvent({
+      type: 'audit.recorded',
+      actor: { service: 'test', userId: null, role: null },
+      data: { action: 'NOT VALID' },
+    });
+    await expect(setup().prisma.$transaction((tx) => appendEntry(tx, event))).rejects.toThrow(
+      /invalid audit event: action, subject, outcome/,
+    );
+  });
+
+  test('a query with a page token it did not issue gets a clear validation error', async () => {
+    await expect(
+      listEntries(setup().prisma, { correlationId: 'abc', pageSize: 10, pageToken: '1; DROP TABLE x' }),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+      details: { pageToken: 'is not a page token from this service' },
+    });
+    await expect(
+      listEntries(setup().prisma, { correlationId: 'abc', pageSize: 10_000, pageToken: '' }),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+  });
+});
