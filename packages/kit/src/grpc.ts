@@ -38,6 +38,19 @@ export interface TlsFiles {
   keyFile?: string | undefined;
 }
 
+/** The certificate files from a service's parsed `grpcTlsConfig` settings. */
+export function tlsFiles(config: {
+  GRPC_TLS_CA_FILE?: string | undefined;
+  GRPC_TLS_CERT_FILE?: string | undefined;
+  GRPC_TLS_KEY_FILE?: string | undefined;
+}): TlsFiles {
+  return {
+    caFile: config.GRPC_TLS_CA_FILE,
+    certFile: config.GRPC_TLS_CERT_FILE,
+    keyFile: config.GRPC_TLS_KEY_FILE,
+  };
+}
+
 export function serverCredentials(tls: TlsFiles): ServerCredentials {
   if (!tls.caFile || !tls.certFile || !tls.keyFile) return ServerCredentials.createInsecure();
   return ServerCredentials.createSsl(

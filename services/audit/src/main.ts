@@ -9,6 +9,7 @@ import {
   startGrpcServer,
   startOpsServer,
   stopGrpcServer,
+  tlsFiles,
 } from '@tracking/kit';
 import { AuditServiceService } from '@tracking/proto/tracking/audit/v1/audit';
 
@@ -32,11 +33,7 @@ async function main() {
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
   });
 
-  const tls = {
-    caFile: config.GRPC_TLS_CA_FILE,
-    certFile: config.GRPC_TLS_CERT_FILE,
-    keyFile: config.GRPC_TLS_KEY_FILE,
-  };
+  const tls = tlsFiles(config);
   const grpc = await startGrpcServer({
     host: config.BIND_HOST,
     port: config.GRPC_PORT,

@@ -8,6 +8,11 @@ import { createPrisma, type PrismaClient } from '../src/db';
 import { appendEntry, listEntries } from '../src/entries';
 
 const MIGRATIONS = path.join(__dirname, '..', 'migrations');
+const TAMPERING = [
+  'UPDATE audit_entry SET outcome = $1',
+  'DELETE FROM audit_entry WHERE outcome <> $1',
+  'TRUNCATE audit_entry',
+];
 
 describe('the audit log is append-only at the database level', () => {
   let fixture: { db: TestDatabase; prisma: PrismaClient; app: pg.Pool; owner: pg.Pool } | undefined;
@@ -46,20 +51,12 @@ describe('the audit log is append-only at the database level', () => {
     await fixture?.db.drop();
   });
 
-  test.each([
-    'UPDATE audit_entry SET outcome = $1',
-    'DELETE FROM audit_entry WHERE outcome <> $1',
-    'TRUNCATE audit_entry',
-  ])("the service's own role is refused: %s", async (statement) => {
+  test.each(TAMPERING)("the service's own role is refused: %s", async (statement) => {
     const params = statement.includes('$1') ? ['failure'] : [];
     await expect(setup().app.query(statement, params)).rejects.toThrow(/permission denied/);
   });
 
-  test.each([
-    'UPDATE audit_entry SET outcome = $1',
-    'DELETE FROM audit_entry WHERE outcome <> $1',
-    'TRUNCATE audit_entry',
-  ])('even the owning migration role is refused by the trigger: %s', async (statement) => {
+  test.each(TAMPERING)('even the owning migration role is refused by the trigger: %s', async (statement) => {
     const params = statement.includes('$1') ? ['failure'] : [];
     await expect(setup().owner.query(statement, params)).rejects.toThrow(/append-only/);
   });

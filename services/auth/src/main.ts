@@ -12,6 +12,7 @@ import {
   startGrpcServer,
   startOpsServer,
   stopGrpcServer,
+  tlsFiles,
 } from '@tracking/kit';
 import { AuthServiceService } from '@tracking/proto/tracking/auth/v1/auth';
 
@@ -31,11 +32,7 @@ async function main() {
   const relay = new OutboxRelay({ pool, producer, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   await relay.start();
 
-  const tls = {
-    caFile: config.GRPC_TLS_CA_FILE,
-    certFile: config.GRPC_TLS_CERT_FILE,
-    keyFile: config.GRPC_TLS_KEY_FILE,
-  };
+  const tls = tlsFiles(config);
   const grpc = await startGrpcServer({
     host: config.BIND_HOST,
     port: config.GRPC_PORT,

@@ -8,6 +8,7 @@ import {
   listen,
   onShutdown,
   startOpsServer,
+  tlsFiles,
 } from '@tracking/kit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
@@ -18,11 +19,7 @@ async function main() {
   const config = readConfig();
   const log = createLogger({ service: 'gateway', level: config.LOG_LEVEL, file: config.LOG_FILE });
   const metrics = createMetrics();
-  const tls = {
-    caFile: config.GRPC_TLS_CA_FILE,
-    certFile: config.GRPC_TLS_CERT_FILE,
-    keyFile: config.GRPC_TLS_KEY_FILE,
-  };
+  const tls = tlsFiles(config);
   const auth = createClient(AuthServiceClient, config.AUTH_GRPC_ADDR, {
     tls,
     deadlineMs: config.GRPC_DEADLINE_MS,
