@@ -18,6 +18,8 @@ log "linting"
 npx --no-install eslint --max-warnings=0 .
 npx --no-install prettier --check --log-level=warn .
 
+# The mTLS tests make their certificates with openssl.
+command -v openssl >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl; } >&2
 bash scripts/infra.sh up
 # Test processes (and the services they start) read the infrastructure's addresses from here.
 exec npx --no-install jest "$@"
