@@ -16,7 +16,9 @@ import {
   PoisonMessageError,
   runWithContext,
   startConsumer,
+  type ConsumerOptions,
   type EventEnvelope,
+  type Metrics,
   type RunningConsumer,
 } from '../src';
 import {
@@ -45,6 +47,34 @@ describe('an idempotent consumer with a dead-letter topic', () => {
   let dlqReader: Consumer | undefined;
   const deadLetters: { value: string; headers: Record<string, string> }[] = [];
   const failuresBeforeSuccess = new Map<string, number>();
+
+  // The consumer under test; a test restarts it with fresh metrics to see what it is sent again.
+  const consumerOptions = (counters: Metrics): ConsumerOptions<pg.PoolClient> => {
+    if (!pool) throw new Error('beforeAll did not create the pool');
+    return {
+      kafka,
+      groupId: 'kit-consumer-test',
+      topics: [TOPIC],
+      dlqTopic: DLQ,
+      topicPrefix: prefix,
+      log,
+      metrics: counters,
+      transaction: pgTransactionRunner(pool),
+      maxAttempts: 3,
+      retryBackoffMs: 20,
+      async handle(event: EventEnvelope, tx) {
+        const data = event.data as { note: string; failTimes?: number; failWith?: string };
+        const failed = failuresBeforeSuccess.get(event.id) ?? 0;
+        if (data.failWith === 'poison') throw new PoisonMessageError('this event can never be applied');
+        if (data.failWith === 'bug') throw new Error('handler bug');
+        if (data.failTimes && failed < data.failTimes) {
+          failuresBeforeSuccess.set(event.id, failed + 1);
+          throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+        }
+        await tx.query('INSERT INTO effect (event_id, note) VALUES ($1, $2)', [event.id, data.note]);
+      },
+    };
+  };
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -76,29 +106,7 @@ describe('an idempotent consumer with a dead-letter topic', () => {
       },
     });
 
-    running = await startConsumer({
-      kafka,
-      groupId: 'kit-consumer-test',
-      topics: [TOPIC],
-      dlqTopic: DLQ,
-      topicPrefix: prefix,
-      log,
-      metrics,
-      transaction: pgTransactionRunner(pool),
-      maxAttempts: 3,
-      retryBackoffMs: 20,
-      async handle(event: EventEnvelope, tx) {
-        const data = event.data as { note: string; failTimes?: number; failWith?: string };
-        const failed = failuresBeforeSuccess.get(event.id) ?? 0;
-        if (data.failWith === 'poison') throw new PoisonMessageError('this event can never be applied');
-        if (data.failWith === 'bug') throw new Error('handler bug');
-        if (data.failTimes && failed < data.failTimes) {
-          failuresBeforeSuccess.set(event.id, failed + 1);
-          throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
-        }
-        await tx.query('INSERT INTO effect (event_id, note) VALUES ($1, $2)', [event.id, data.note]);
-      },
-    });
+    running = await startConsumer(consumerOptions(metrics));
   });
 
   afterAll(async () => {
@@ -202,5 +210,21 @@ describe('an idempotent consumer with a dead-letter topic', () => {
     expect(failuresBeforeSuccess.get(event.id)).toBe(4);
     expect(deadLetters.find((d) => d.headers['event-id'] === event.id)).toBeUndefined();
     expect(await effects(event.id)).toEqual([{ note: 'eventually' }]);
+  });
+
+  test('a consumer stopped gracefully resumes after what it finished: nothing it processed is delivered again', async () => {
+    await running?.stop();
+    const restarted = createMetrics();
+    running = await startConsumer(consumerOptions(restarted));
+    const event = newEvent({ type: 'test.thing.happened', actor, data: { note: 'after the restart' } });
+    await producer.send({ topic: prefix + TOPIC, messages: [envelopeMessage(event)] });
+    await waitFor(async () => (await effects(event.id)).length === 1, {
+      what: 'the event after the restart',
+    });
+    const outcomes = (await restarted.consumed.get()).values.map((value) => [
+      value.labels.outcome,
+      value.value,
+    ]);
+    expect(outcomes).toEqual([['processed', 1]]);
   });
 });
