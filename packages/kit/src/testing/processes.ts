@@ -10,6 +10,8 @@ import path from 'node:path';
 export interface ManagedProcess {
   child: ChildProcess;
   logFile: string;
+  /** Resolves with the exit code when the process ends, however it ends. */
+  exited: Promise<number | null>;
   /** SIGTERM and wait for exit (graceful shutdown). */
   stop(): Promise<number | null>;
   /** SIGKILL: a crash, with no chance to clean up. */
@@ -42,6 +44,7 @@ export async function startProcess(options: {
   const managed: ManagedProcess = {
     child,
     logFile,
+    exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
