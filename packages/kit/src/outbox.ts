@@ -80,39 +80,83 @@ export interface RelayOptions {
  * transaction that stays open until Kafka has acknowledged the batch, and only then marked
  * sent: a crash between the two re-sends the batch (duplicates are absorbed by idempotent
  * consumers), and nothing is marked sent that Kafka did not take.
+ *
+ * Only one relay per database publishes at a time: it holds a session advisory lock on its
+ * LISTEN connection, and the others (more replicas of the service) stand by and take over when
+ * that connection goes. Two relays publishing side by side could send a later batch before an
+ * earlier one and break the per-key order consumers rely on.
  */
+/** Advisory lock key for "publishes this database's outbox" (advisory locks are per database). */
+const RELAY_LOCK_KEY = 0x6f7574626f78; // "outbox"
+
 export class OutboxRelay {
   private running = false;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private listener: pg.PoolClient | undefined;
+  private leader = false;
   private lastPurge = 0;
   /** Counts NOTIFYs; a notification that lands while a batch is in flight must not be lost. */
   private notifications = 0;
 
   constructor(private readonly options: RelayOptions) {}
 
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    this.listener = await this.options.pool.connect();
-    this.listener.on('notification', () => {
-      this.notifications++;
-      this.wake?.();
-    });
-    await this.listener.query('LISTEN outbox');
-    this.loop = this.run();
+  /** Starts the publishing loop; connection and lock problems are retried inside it. */
+  start(): Promise<void> {
+    if (!this.running) {
+      this.running = true;
+      this.loop = this.run();
+    }
+    return Promise.resolve();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
     await this.loop;
-    if (this.listener) {
-      await this.listener.query('UNLISTEN outbox').catch(() => undefined);
-      this.listener.release();
-      this.listener = undefined;
+    this.dropListener();
+  }
+
+  /** Whether this relay currently holds the publishing lock (for tests and metrics). */
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  /**
+   * Connects the LISTEN connection if there is none, and tries to take the publishing lock on
+   * it. The lock lives as long as that connection: if the process dies or the connection
+   * breaks, PostgreSQL releases it and a standby relay takes over.
+   */
+  private async lead(log: Logger): Promise<boolean> {
+    if (!this.listener) {
+      const listener = await this.options.pool.connect();
+      listener.on('notification', () => {
+        this.notifications++;
+        this.wake?.();
+      });
+      listener.on('error', (error) => {
+        log.warn({ err: error }, 'outbox relay lost its listen connection; reconnecting');
+        this.dropListener(error);
+      });
+      this.listener = listener;
+      await listener.query('LISTEN outbox');
     }
+    if (!this.leader) {
+      const { rows } = await this.listener.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock($1) AS locked',
+        [RELAY_LOCK_KEY],
+      );
+      this.leader = rows[0]?.locked === true;
+      if (this.leader) log.info({ event: 'outbox.relay.leading' }, 'this relay now publishes the outbox');
+    }
+    return this.leader;
+  }
+
+  private dropListener(error?: Error): void {
+    // Destroyed rather than returned to the pool: a pooled session would keep the lock.
+    this.listener?.release(error ?? true);
+    this.listener = undefined;
+    this.leader = false;
   }
 
   private async run(): Promise<void> {
@@ -120,18 +164,21 @@ export class OutboxRelay {
     let failures = 0;
     while (this.running) {
       const notificationsBefore = this.notifications;
+      let published = 0;
       try {
-        const published = await this.publishBatch();
+        if (await this.lead(log)) {
+          published = await this.publishBatch();
+          if (published < (this.options.batchSize ?? 500)) await this.purgeSent();
+        }
         failures = 0;
-        if (published >= (this.options.batchSize ?? 500)) continue;
-        await this.purgeSent();
       } catch (error) {
         failures++;
         this.options.metrics.outboxFailures.inc();
         log.warn({ err: error, failures }, 'outbox batch not published; will retry');
       }
+      if (failures === 0 && this.leader && published >= (this.options.batchSize ?? 500)) continue;
       const notified = this.notifications !== notificationsBefore;
-      if (failures === 0 && notified) continue;
+      if (failures === 0 && this.leader && notified) continue;
       const delay =
         failures > 0 ? Math.min(100 * 2 ** failures, 5_000) : (this.options.pollIntervalMs ?? 1_000);
       await new Promise<void>((resolve) => {
