@@ -66,7 +66,7 @@ export function createMetrics(registry = new Registry()) {
     }),
     outboxBacklog: new Gauge({
       name: 'outbox_backlog',
-      help: 'Outbox rows not yet published, as last seen by the relay.',
+      help: 'Outbox rows not yet published, as last seen by the relay (counted up to 100000, at most every 10 s while catching up).',
       registers: [registry],
     }),
   };

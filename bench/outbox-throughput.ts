@@ -1,0 +1,850 @@
+/**
+ * Outbox throughput benchmark: the same broker, the same number of events, measured two ways.
+ *
+ *   raw     a plain kafkajs producer (acks -1, sendBatch of 500, one batch in flight) and a plain
+ *           kafkajs consumer (eachMessage, counting only): the transport's ceiling here.
+ *   outbox  `enqueue` in transactions of 100 events (timed on its own, committed before the
+ *           clock starts), then `OutboxRelay` (batch 500) publishing and `startConsumer` (the
+ *           real idempotent consumer on a pgTransactionRunner, one INSERT per event) consuming.
+ *
+ * Run: `npx tsx bench/outbox-throughput.ts [--events N] [--timeout-seconds S]` (or `npm run bench`).
+ * Needs the local PostgreSQL and Kafka (`bash scripts/infra.sh up`). Prints a table and, last,
+ * one JSON line. It is a measurement, not a test: nothing is asserted. See bench/README.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import { Kafka, Partitioners, logLevel, type Consumer, type Message, type Producer } from 'kafkajs';
+import type pg from 'pg';
+
+import {
+  OutboxRelay,
+  createKafka,
+  createLogger,
+  createMetrics,
+  createPool,
+  createProducer,
+  enqueue,
+  ensureTopics,
+  newEvent,
+  pgTransactionRunner,
+  startConsumer,
+  type EventEnvelope,
+  type OutgoingEvent,
+  type SqlExecutor,
+  type TransactionRunner,
+} from '../packages/kit/src';
+import { createTestDatabase, infraEnv, randomName } from '../packages/kit/src/testing';
+
+const PRODUCE_BATCH = 500;
+const RELAY_BATCH = 500;
+const WRITE_TX_EVENTS = 100;
+const PARTITIONS = 3;
+const MAX_EVENTS = 200_000;
+const RAW_TOPIC = 'bench.raw.v1';
+const OUTBOX_TOPIC = 'bench.outbox.v1';
+const DLQ_TOPIC = 'bench.outbox-dlq.v1';
+/** A phase that makes no progress for this long is reported as stalled (before the overall timeout). */
+const STALL_MS = 60_000;
+const CLEANUP_MS = 30_000;
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** An expected failure (timeout, signal, infrastructure down): the message says it all, no stack. */
+class BenchError extends Error {
+  override name = 'BenchError';
+}
+
+const USAGE = `usage: npx tsx bench/outbox-throughput.ts [--events N] [--timeout-seconds S]
+  --events N            events per pipeline (default 20000, at most ${MAX_EVENTS})
+  --timeout-seconds S   give up after S seconds, cleaning up (default 300)`;
+
+interface Options {
+  events: number;
+  timeoutSeconds: number;
+}
+
+function positiveInteger(flag: string, value: string, max: number): number {
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1) {
+    throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
+  }
+  const number = Number(value);
+  if (number > max) throw new UsageError(`${flag} must be at most ${max}, got ${number}`);
+  return number;
+}
+
+function parseArgs(argv: string[]): Options | 'help' {
+  const options: Options = { events: 20_000, timeoutSeconds: 300 };
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] ?? '';
+    if (arg === '--help' || arg === '-h') return 'help';
+    const equals = arg.indexOf('=');
+    const flag = arg.startsWith('--') && equals > 0 ? arg.slice(0, equals) : arg;
+    if (flag !== '--events' && flag !== '--timeout-seconds')
+      throw new UsageError(`unknown argument "${arg}"`);
+    const value = equals > 0 && arg.startsWith('--') ? arg.slice(equals + 1) : argv[++index];
+    if (value === undefined) throw new UsageError(`${flag} needs a value`);
+    if (flag === '--events') options.events = positiveInteger(flag, value, MAX_EVENTS);
+    else options.timeoutSeconds = positiveInteger(flag, value, 3_600);
+  }
+  return options;
+}
+
+/** Reads .local/infra.env (written by scripts/infra.sh) for what the environment does not set. */
+function loadInfraEnv(): void {
+  const file = path.join(__dirname, '..', '.local', 'infra.env');
+  if (!existsSync(file)) return;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (match?.[1] && match[2] !== undefined && process.env[match[1]] === undefined) {
+      process.env[match[1]] = match[2];
+    }
+  }
+}
+
+/** The commit the kit was measured at, and whether packages/kit had uncommitted changes. */
+function kitRevision(): string {
+  try {
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: path.join(__dirname, '..'),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    const dirty = git('status', '--porcelain', '--', 'packages/kit') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' (+ uncommitted changes in packages/kit)' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+/** Fails fast, with the fix in the message, when PostgreSQL or Kafka does not listen. */
+async function checkReachable(name: string, address: string): Promise<void> {
+  const url = /^\w+:\/\//.test(address) ? new URL(address) : new URL(`tcp://${address}`);
+  const port = Number(url.port);
+  await new Promise<void>((resolve, reject) => {
+    const socket = createConnection({ host: url.hostname, port, timeout: 3_000 });
+    const fail = (reason: string) => {
+      socket.destroy();
+      reject(
+        new BenchError(
+          `${name} at ${url.hostname}:${port} is not reachable (${reason}): start it with \`bash scripts/infra.sh up\``,
+        ),
+      );
+    };
+    socket.once('connect', () => {
+      socket.end();
+      resolve();
+    });
+    socket.once('timeout', () => fail('timeout'));
+    socket.once('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
+  });
+}
+
+/**
+ * Share of the machine's CPU time that other processes (Kafka, PostgreSQL, other work) used over
+ * `ms`, this process's own use taken out: how much else competes for the cores.
+ */
+async function othersCpuShare(ms: number): Promise<number> {
+  const sample = () => {
+    let idle = 0;
+    let total = 0;
+    for (const { times } of os.cpus()) {
+      idle += times.idle;
+      total += times.idle + times.user + times.nice + times.sys + times.irq;
+    }
+    const own = process.cpuUsage();
+    return { idle, total, ownMs: (own.user + own.system) / 1000 };
+  };
+  const before = sample();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = sample();
+  const total = after.total - before.total;
+  if (total <= 0) return 0;
+  const busy = total - (after.idle - before.idle);
+  return Math.min(1, Math.max(0, (busy - (after.ownMs - before.ownMs)) / total));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const now = () => performance.now();
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const rate = (count: number, ms: number) => (ms > 0 ? Math.round((count * 1000) / ms) : 0);
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+/**
+ * Polls `read` until it reaches `target`; returns the time it was seen there. Fails when the
+ * run is aborted (timeout, Ctrl-C) or when the count has not moved for STALL_MS.
+ */
+async function waitForCount(
+  what: string,
+  read: () => number | Promise<number>,
+  target: number,
+  signal: AbortSignal,
+  intervalMs = 5,
+): Promise<number> {
+  let last = -1;
+  let lastMove = now();
+  for (;;) {
+    const value = await read();
+    if (value >= target) return now();
+    if (signal.aborted) throw new Error(`aborted while waiting for ${what} (${value}/${target})`);
+    if (value !== last) {
+      last = value;
+      lastMove = now();
+    } else if (now() - lastMove > STALL_MS) {
+      throw new Error(`${what} stalled at ${value}/${target} for ${STALL_MS / 1000} s`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+async function counterTotal(counter: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> {
+  const metric = await counter.get();
+  return metric.values.reduce((sum, entry) => sum + entry.value, 0);
+}
+
+/** Cleanup steps, run last-in first-out, each one allowed to fail without skipping the rest. */
+class Cleanup {
+  private readonly steps: { name: string; fn: () => Promise<unknown> }[] = [];
+  private readonly left = new Set<string>();
+
+  add(name: string, fn: () => Promise<unknown>): void {
+    this.steps.push({ name, fn });
+    this.left.add(name);
+  }
+
+  async run(): Promise<void> {
+    const all = (async () => {
+      for (const step of this.steps.reverse()) {
+        try {
+          await step.fn();
+        } catch (error) {
+          process.stderr.write(`cleanup: ${step.name} failed: ${String(error)}\n`);
+        }
+        this.left.delete(step.name);
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), CLEANUP_MS);
+    });
+    const outcome = await Promise.race([all.then(() => 'done' as const), limit]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      process.stderr.write(
+        `cleanup did not finish within ${CLEANUP_MS / 1000} s; left: ${[...this.left].join(', ')}\n`,
+      );
+    }
+  }
+}
+
+/** Per-statement latency, by a short label ("INSERT processed_event", "COMMIT", ...). */
+class SqlTimer {
+  readonly byLabel = new Map<string, { count: number; ms: number; maxMs: number }>();
+
+  /** Times every promise-style query of every client the pool opens from now on. */
+  attach(pool: pg.Pool): void {
+    pool.on('connect', (client) => {
+      const original = client.query.bind(client) as (...args: unknown[]) => unknown;
+      const timed = (...args: unknown[]): unknown => {
+        const first = args[0];
+        const text = typeof first === 'string' ? first : (first as { text?: unknown } | null)?.text;
+        if (typeof text !== 'string' || typeof args[args.length - 1] === 'function') return original(...args);
+        const label = SqlTimer.label(text);
+        const started = now();
+        return (original(...args) as Promise<unknown>).finally(() => {
+          this.record(label, now() - started);
+        });
+      };
+      (client as unknown as { query: unknown }).query = timed;
+    });
+  }
+
+  private record(label: string, ms: number): void {
+    const entry = this.byLabel.get(label) ?? { count: 0, ms: 0, maxMs: 0 };
+    entry.count++;
+    entry.ms += ms;
+    entry.maxMs = Math.max(entry.maxMs, ms);
+    this.byLabel.set(label, entry);
+  }
+
+  static label(sql: string): string {
+    const text = sql.trim();
+    const verb = (/^\w+/.exec(text)?.[0] ?? '?').toUpperCase();
+    const table = /\b(?:from|into|update)\s+(\w+)/i.exec(text)?.[1] ?? /^select\s+(\w+)\(/i.exec(text)?.[1];
+    const extra = /count\(\*\)/i.test(text) ? ' count(*)' : /for update/i.test(text) ? ' (claim)' : '';
+    return table ? `${verb} ${table}${extra}` : verb;
+  }
+
+  summary(): Record<string, { count: number; totalMs: number; avgMs: number; maxMs: number }> {
+    return Object.fromEntries(
+      [...this.byLabel]
+        .sort((a, b) => b[1].ms - a[1].ms)
+        .map(([label, { count, ms, maxMs }]) => [
+          label,
+          { count, totalMs: Math.round(ms), avgMs: round(ms / count, 3), maxMs: round(maxMs) },
+        ]),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payload: the same envelope shape (and so size) for both pipelines
+
+const ACTOR_ROLES = ['coach', 'client'];
+
+function benchEnvelope(seq: number): EventEnvelope {
+  return newEvent({
+    type: 'bench.measurement.recorded',
+    actor: { service: 'bench', userId: randomUUID(), role: ACTOR_ROLES[seq % 2] ?? null },
+    tenant: 'tenant-bench-0001',
+    data: {
+      seq,
+      metric: 'steps',
+      value: 1_000 + (seq % 9_000),
+      unit: 'count',
+      source: 'wearable',
+    },
+  });
+}
+
+const keyOf = (seq: number) => `user-${seq % 64}`;
+
+/** The headers the relay puts on an outbox message (trace headers are empty: no telemetry here). */
+function headersOf(envelope: EventEnvelope): Record<string, string> {
+  return {
+    'x-correlation-id': envelope.correlationId,
+    'event-id': envelope.id,
+    'event-type': envelope.type,
+    'content-type': 'application/json',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 1: raw kafkajs
+
+interface RawResult {
+  produceMs: number;
+  produceMsgPerSec: number;
+  consumeMs: number;
+  consumeMsgPerSec: number;
+  concurrentConsumeMsgPerSec: number;
+  endToEndMs: number;
+  endToEndMsgPerSec: number;
+  received: number;
+}
+
+/** A plain consumer that counts; returns once run() has returned, i.e. once the group is joined. */
+async function countingConsumer(kafka: Kafka, groupId: string, topic: string, cleanup: Cleanup) {
+  const state = { count: 0, firstAt: 0, lastAt: 0 };
+  const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  cleanup.add(`consumer ${groupId}`, () => consumer.disconnect());
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: () => {
+      const at = now();
+      if (state.count === 0) state.firstAt = at;
+      state.count++;
+      state.lastAt = at;
+      return Promise.resolve();
+    },
+  });
+  return { consumer, state };
+}
+
+async function runRaw(
+  brokers: string[],
+  prefix: string,
+  events: number,
+  cleanup: Cleanup,
+  signal: AbortSignal,
+): Promise<RawResult> {
+  const topic = prefix + RAW_TOPIC;
+  const kafka = new Kafka({ clientId: 'bench-raw', brokers, logLevel: logLevel.WARN });
+  const messages: Message[] = Array.from({ length: events }, (_, seq) => {
+    const envelope = benchEnvelope(seq);
+    return { key: keyOf(seq), value: JSON.stringify(envelope), headers: headersOf(envelope) };
+  });
+
+  // The end-to-end consumer is in its group before the first send, so the figure is transport, not join.
+  const e2e = await countingConsumer(kafka, `${prefix}raw-e2e`, topic, cleanup);
+  const producer: Producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  cleanup.add('raw producer', () => producer.disconnect());
+
+  const started = now();
+  for (let offset = 0; offset < events; offset += PRODUCE_BATCH) {
+    if (signal.aborted) throw new Error('aborted while producing');
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [{ topic, messages: messages.slice(offset, offset + PRODUCE_BATCH) }],
+    });
+  }
+  const produced = now();
+  await waitForCount('raw end-to-end consumer', () => e2e.state.count, events, signal);
+  const endToEndMs = e2e.state.lastAt - started;
+  const concurrentMs = e2e.state.lastAt - e2e.state.firstAt;
+
+  // Consumer capacity on its own: a second group drains the full topic once it is joined.
+  const drain = await countingConsumer(kafka, `${prefix}raw-drain`, topic, cleanup);
+  const drainStarted = now();
+  await waitForCount('raw drain consumer', () => drain.state.count, events, signal);
+  const consumeMs = drain.state.lastAt - drainStarted;
+  // Idle kafkajs clients still poll: stop them before the outbox phase is measured.
+  await Promise.all([e2e.consumer.disconnect(), drain.consumer.disconnect(), producer.disconnect()]);
+
+  return {
+    produceMs: Math.round(produced - started),
+    produceMsgPerSec: rate(events, produced - started),
+    consumeMs: Math.round(consumeMs),
+    consumeMsgPerSec: rate(events, consumeMs),
+    concurrentConsumeMsgPerSec: rate(events, concurrentMs),
+    endToEndMs: Math.round(endToEndMs),
+    endToEndMsgPerSec: rate(events, endToEndMs),
+    received: e2e.state.count,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 2: the outbox pipeline
+
+interface OutboxResult {
+  writeMs: number;
+  writeEventsPerSec: number;
+  relayMs: number;
+  relayEventsPerSec: number;
+  consumerMs: number;
+  consumerEventsPerSec: number;
+  endToEndMs: number;
+  endToEndEventsPerSec: number;
+  relay: {
+    batches: number;
+    sendBatchMs: number;
+    sendBatchAvgMs: number;
+    sql: ReturnType<SqlTimer['summary']>;
+  };
+  consumer: {
+    transactions: number;
+    processed: number;
+    duplicates: number;
+    transactionMs: number;
+    transactionAvgMs: number;
+    /** Share of the consumer's active time (first → last event) spent inside its transactions. */
+    transactionShare: number;
+    sql: ReturnType<SqlTimer['summary']>;
+  };
+  check: { unsent: number; sinkRows: number; processedRows: number; deadLettered: number };
+}
+
+async function runOutbox(
+  brokers: string[],
+  prefix: string,
+  events: number,
+  cleanup: Cleanup,
+  signal: AbortSignal,
+): Promise<OutboxResult> {
+  const log = createLogger({ service: 'bench', level: 'warn', stream: process.stderr });
+  const kafka = createKafka({ clientId: 'bench-outbox', brokers, log });
+  const metrics = createMetrics();
+
+  const db = await createTestDatabase();
+  cleanup.add(`drop database ${db.database}`, () => db.drop());
+  process.stderr.write(`  database ${db.database}\n`);
+  const owner = createPool(db.migratorUrl, { max: 1, name: 'bench-migrator' });
+  cleanup.add('migrator pool', () => owner.end());
+  await owner.query('CREATE TABLE bench_sink (event_id uuid NOT NULL, seq integer NOT NULL)');
+  await owner.query(`GRANT SELECT, INSERT ON bench_sink TO ${db.database}_app`);
+
+  // Write phase: committed before the clock of the pipeline starts.
+  const writer = createPool(db.appUrl, { max: 2, name: 'bench-writer' });
+  cleanup.add('writer pool', () => writer.end());
+  const outgoing: OutgoingEvent[] = Array.from({ length: events }, (_, seq) => ({
+    topic: OUTBOX_TOPIC,
+    key: keyOf(seq),
+    envelope: benchEnvelope(seq),
+  }));
+  const write = pgTransactionRunner(writer);
+  const writeStarted = now();
+  for (let offset = 0; offset < events; offset += WRITE_TX_EVENTS) {
+    if (signal.aborted) throw new Error('aborted while writing the outbox');
+    await write((sql) => enqueue(sql, outgoing.slice(offset, offset + WRITE_TX_EVENTS)));
+  }
+  const writeMs = now() - writeStarted;
+  // A long-lived outbox has planner statistics; this fresh one has none, and without them the
+  // relay's claim runs as a bitmap scan plus a sort of the whole backlog (~20 ms per batch at
+  // 20k rows) instead of an ordered scan of the partial index (<1 ms). Analyze, outside the clock.
+  await owner.query('ANALYZE outbox');
+
+  // The consumer, joined to its group before the relay starts.
+  const consumerPool = createPool(db.appUrl, { name: 'bench-consumer' });
+  cleanup.add('consumer pool', () => consumerPool.end());
+  const consumerSql = new SqlTimer();
+  consumerSql.attach(consumerPool);
+  const inner = pgTransactionRunner(consumerPool);
+  const tx = { count: 0, ms: 0, processed: 0, duplicates: 0, firstAt: 0, lastAt: 0 };
+  const transaction: TransactionRunner<pg.PoolClient> = async <T>(
+    fn: (sql: SqlExecutor, client: pg.PoolClient) => Promise<T>,
+  ): Promise<T> => {
+    const started = now();
+    try {
+      const outcome = await inner(fn);
+      // startConsumer's unit of work returns its outcome through the runner.
+      if ((outcome as unknown) === 'processed' || (outcome as unknown) === 'duplicate') {
+        const at = now();
+        if (tx.processed + tx.duplicates === 0) tx.firstAt = at;
+        if ((outcome as unknown) === 'processed') tx.processed++;
+        else tx.duplicates++;
+        tx.lastAt = at;
+      }
+      return outcome;
+    } finally {
+      tx.count++;
+      tx.ms += now() - started;
+    }
+  };
+  const running = await startConsumer({
+    kafka,
+    groupId: 'bench-outbox-consumer',
+    topics: [OUTBOX_TOPIC],
+    dlqTopic: DLQ_TOPIC,
+    topicPrefix: prefix,
+    log,
+    metrics,
+    transaction,
+    async handle(event, client) {
+      await client.query('INSERT INTO bench_sink (event_id, seq) VALUES ($1, $2)', [
+        event.id,
+        (event.data as { seq: number }).seq,
+      ]);
+    },
+  });
+  cleanup.add('outbox consumer', () => running.stop());
+
+  // The relay, timed from start() until every row is marked sent.
+  const relayPool = createPool(db.appUrl, { max: 3, name: 'bench-relay' });
+  cleanup.add('relay pool', () => relayPool.end());
+  const relaySql = new SqlTimer();
+  relaySql.attach(relayPool);
+  const producer = createProducer(kafka);
+  await producer.connect();
+  cleanup.add('relay producer', () => producer.disconnect());
+  const send = { batches: 0, ms: 0 };
+  const timedProducer: Producer = {
+    ...producer,
+    async sendBatch(batch) {
+      const started = now();
+      try {
+        return await producer.sendBatch(batch);
+      } finally {
+        send.batches++;
+        send.ms += now() - started;
+      }
+    },
+  };
+  const relay = new OutboxRelay({
+    pool: relayPool,
+    producer: timedProducer,
+    log,
+    metrics,
+    topicPrefix: prefix,
+    batchSize: RELAY_BATCH,
+  });
+
+  const started = now();
+  await relay.start();
+  cleanup.add('relay', () => relay.stop());
+  const relayDone = await waitForCount('relay', () => counterTotal(metrics.outboxPublished), events, signal);
+  await waitForCount('outbox consumer', () => tx.processed + tx.duplicates, events, signal);
+  const endToEndMs = tx.lastAt - started;
+  const consumerMs = tx.lastAt - tx.firstAt;
+  await relay.stop();
+
+  const count = async (sql: string) => Number((await relayPool.query<{ n: string }>(sql)).rows[0]?.n ?? -1);
+  const check = {
+    unsent: await count('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL'),
+    sinkRows: await count('SELECT count(*) AS n FROM bench_sink'),
+    processedRows: await count('SELECT count(*) AS n FROM processed_event'),
+    deadLettered: await counterTotal(metrics.deadLettered),
+  };
+
+  return {
+    writeMs: Math.round(writeMs),
+    writeEventsPerSec: rate(events, writeMs),
+    relayMs: Math.round(relayDone - started),
+    relayEventsPerSec: rate(events, relayDone - started),
+    consumerMs: Math.round(consumerMs),
+    consumerEventsPerSec: rate(events, consumerMs),
+    endToEndMs: Math.round(endToEndMs),
+    endToEndEventsPerSec: rate(events, endToEndMs),
+    relay: {
+      batches: send.batches,
+      sendBatchMs: Math.round(send.ms),
+      sendBatchAvgMs: round(send.ms / Math.max(send.batches, 1)),
+      sql: relaySql.summary(),
+    },
+    consumer: {
+      transactions: tx.count,
+      processed: tx.processed,
+      duplicates: tx.duplicates,
+      transactionMs: Math.round(tx.ms),
+      transactionAvgMs: round(tx.ms / Math.max(tx.count, 1), 3),
+      transactionShare: round(tx.ms / Math.max(consumerMs, 1), 3),
+      sql: consumerSql.summary(),
+    },
+    check,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function printReport(
+  environment: Record<string, unknown>,
+  events: number,
+  payloadBytes: number,
+  raw: RawResult,
+  outbox: OutboxResult,
+) {
+  const fmt = (perSec: number, ms: number, unit: string) =>
+    `${perSec.toLocaleString('en-US')} ${unit}/s (${(ms / 1000).toFixed(2)} s)`;
+  const rows: [string, string, string][] = [
+    ['', 'raw kafkajs', 'outbox pipeline'],
+    ['write (enqueue, tx of 100)', '-', fmt(outbox.writeEventsPerSec, outbox.writeMs, 'ev')],
+    [
+      'produce / relay publish',
+      fmt(raw.produceMsgPerSec, raw.produceMs, 'msg'),
+      fmt(outbox.relayEventsPerSec, outbox.relayMs, 'ev'),
+    ],
+    [
+      'consume',
+      `${fmt(raw.consumeMsgPerSec, raw.consumeMs, 'msg')} [drain]`,
+      `${fmt(outbox.consumerEventsPerSec, outbox.consumerMs, 'ev')} [live]`,
+    ],
+    [
+      'end-to-end',
+      fmt(raw.endToEndMsgPerSec, raw.endToEndMs, 'msg'),
+      fmt(outbox.endToEndEventsPerSec, outbox.endToEndMs, 'ev'),
+    ],
+  ];
+  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('   ')
+      .trimEnd();
+
+  const out: string[] = [];
+  out.push(
+    `outbox throughput benchmark: ${events} events of ~${payloadBytes} bytes, ${PARTITIONS} partitions`,
+  );
+  for (const [key, value] of Object.entries(environment)) out.push(`  ${key.padEnd(12)} ${String(value)}`);
+  out.push('');
+  out.push(line(rows[0] ?? ['', '', '']));
+  for (const row of rows.slice(1)) out.push(line(row));
+  out.push('');
+  out.push(
+    `raw: live consumer alongside the producer ${raw.concurrentConsumeMsgPerSec.toLocaleString('en-US')} msg/s (first → last message)`,
+  );
+  const c = outbox.consumer;
+  out.push(
+    `outbox consumer: ${c.transactions} transactions, avg ${c.transactionAvgMs} ms, ` +
+      `${Math.round(c.transactionShare * 100)}% of its active time inside the transaction`,
+  );
+  for (const [label, stat] of Object.entries(c.sql)) {
+    out.push(
+      `  ${label.padEnd(28)} ${String(stat.avgMs).padStart(7)} ms avg  ${String(stat.maxMs).padStart(7)} ms max  ${String(stat.totalMs).padStart(7)} ms total`,
+    );
+  }
+  const r = outbox.relay;
+  out.push(
+    `outbox relay: ${r.batches} batches, sendBatch avg ${r.sendBatchAvgMs} ms (${r.sendBatchMs} ms total)`,
+  );
+  for (const [label, stat] of Object.entries(r.sql)) {
+    out.push(
+      `  ${label.padEnd(28)} ${String(stat.avgMs).padStart(7)} ms avg  ${String(stat.maxMs).padStart(7)} ms max  ${String(stat.totalMs).padStart(7)} ms total`,
+    );
+  }
+  const k = outbox.check;
+  out.push(
+    `check: unsent ${k.unsent}, sink rows ${k.sinkRows}, processed_event rows ${k.processedRows}, ` +
+      `duplicates ${c.duplicates}, dead-lettered ${k.deadLettered}; raw received ${raw.received}`,
+  );
+  if (k.unsent !== 0 || k.sinkRows !== events || raw.received !== events) {
+    out.push('warning: the counts above are not what a clean run gives; read the figures with care');
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function run(options: Options, cleanup: Cleanup, signal: AbortSignal): Promise<void> {
+  const { adminUrl, brokers } = infraEnv();
+  await checkReachable('PostgreSQL', adminUrl);
+  for (const broker of brokers) await checkReachable('Kafka', broker);
+  // Before this run adds any load: how busy is the machine with everything else?
+  const revision = kitRevision();
+  const loadAtStart = os.loadavg();
+  const othersAtStart = await othersCpuShare(2_000);
+  const prefix = `${randomName('bench')}.`;
+  const log = createLogger({ service: 'bench', level: 'warn', stream: process.stderr });
+  const kafka = createKafka({ clientId: 'bench-admin', brokers, log });
+  const topic = (name: string) => ({
+    name,
+    partitions: PARTITIONS,
+    retentionMs: 3_600_000,
+    cleanupPolicy: 'delete' as const,
+    description: 'benchmark',
+  });
+  const created = await ensureTopics(
+    kafka,
+    { topics: [topic(RAW_TOPIC), topic(OUTBOX_TOPIC), topic(DLQ_TOPIC)] },
+    prefix,
+  );
+  cleanup.add('delete topics', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: created, timeout: 10_000 });
+      await admin.deleteGroups(
+        ['raw-e2e', 'raw-drain', 'bench-outbox-consumer'].map((group) => prefix + group),
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  const admin = createPool(adminUrl, { max: 1, name: 'bench-info' });
+  let postgres: string;
+  try {
+    const settings = await admin.query<{ v: string; s: string }>(
+      "SELECT current_setting('server_version') AS v, current_setting('synchronous_commit') AS s",
+    );
+    postgres = `${settings.rows[0]?.v ?? '?'} (synchronous_commit=${settings.rows[0]?.s ?? '?'})`;
+  } finally {
+    await admin.end();
+  }
+
+  const environment = {
+    node: process.version,
+    cpus: `${os.availableParallelism()} (${os.cpus()[0]?.model ?? 'unknown'})`,
+    broker: brokers.join(','),
+    postgres,
+    kit: revision,
+    topics: `${prefix}*`,
+    'other load': `${Math.round(othersAtStart * 100)}% of all cores busy with other processes in the 2 s before the start (load avg ${loadAtStart.map((load) => load.toFixed(2)).join(' ')})`,
+  };
+  const sample = benchEnvelope(0);
+  const payloadBytes = Buffer.byteLength(JSON.stringify(sample));
+
+  process.stderr.write(`raw kafkajs: ${options.events} messages...\n`);
+  const raw = await runRaw(brokers, prefix, options.events, cleanup, signal);
+  process.stderr.write(`outbox pipeline: ${options.events} events...\n`);
+  const outbox = await runOutbox(brokers, prefix, options.events, cleanup, signal);
+
+  printReport(environment, options.events, payloadBytes, raw, outbox);
+  const summary = {
+    events: options.events,
+    payloadBytes,
+    env: {
+      node: process.version,
+      cpus: os.availableParallelism(),
+      broker: brokers.join(','),
+      postgres,
+      kit: revision,
+      othersCpuShareAtStart: round(othersAtStart, 2),
+      loadAvg1mAtStart: round(loadAtStart[0] ?? 0, 2),
+    },
+    raw,
+    outbox,
+  };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+}
+
+async function main(): Promise<number> {
+  let options: Options | 'help';
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`error: ${error.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  loadInfraEnv();
+
+  const cleanup = new Cleanup();
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(
+        new BenchError(
+          `benchmark did not finish within ${options.timeoutSeconds} s (--timeout-seconds); ` +
+            'is Kafka or PostgreSQL overloaded or down? (bash scripts/infra.sh status)',
+        ),
+      );
+    }, options.timeoutSeconds * 1000);
+    onSignal = (signal) => {
+      controller.abort();
+      reject(new BenchError(`interrupted by ${signal}`));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  const work = run(options, cleanup, controller.signal);
+  try {
+    await Promise.race([work, stopped]);
+    return 0;
+  } catch (error) {
+    const detail =
+      error instanceof BenchError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    process.stderr.write(`benchmark failed: ${detail}\n`);
+    return 1;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+    if (onSignal) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    // After a timeout the run may still be inside a step (creating the database, joining a
+    // group): let it settle, briefly, so what it creates is registered before cleaning up.
+    await Promise.race([work.catch(() => undefined), sleep(10_000)]);
+    process.stderr.write('cleaning up...\n');
+    await cleanup.run();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`benchmark crashed: ${String(error)}\n`);
+    process.exit(1);
+  },
+);
