@@ -40,7 +40,7 @@ export default defineConfig(
         projectService: {
           // TypeScript files that no workspace tsconfig includes still get typed linting, under
           // the base compiler options. Keep this list short: each match costs a program.
-          allowDefaultProject: ['services/*/prisma.config.ts', 'bench/*.ts', 'scripts/*.ts'],
+          allowDefaultProject: ['services/*/prisma.config.ts'],
           defaultProject: 'tsconfig.base.json',
         },
         tsconfigRootDir: import.meta.dirname,

@@ -14,6 +14,7 @@ log "checking generated gRPC code is current"
 bash scripts/proto.sh --check
 log "type-checking every workspace"
 npx --no-install turbo run typecheck --output-logs=errors-only
+npx --no-install tsc -p tsconfig.json   # bench/ and scripts/, which belong to no workspace
 log "linting"
 npx --no-install eslint --max-warnings=0 .
 npx --no-install prettier --check --log-level=warn .
