@@ -114,7 +114,14 @@ describe('two relays on one outbox (two replicas of a service)', () => {
     await Promise.all(replicas.map(({ relay }) => relay.start()));
     await waitFor(() => received.length >= 3_000, { what: 'all 3000 events', timeoutMs: 60_000 });
     expect(received).toEqual(order);
-    const counts = await Promise.all(replicas.map(({ metrics }) => published(metrics)));
+    // The relay counts a batch after its commit, which follows Kafka's ack: wait for the tally.
+    const counts = await waitFor(
+      async () => {
+        const tally = await Promise.all(replicas.map(({ metrics }) => published(metrics)));
+        return tally.reduce((sum, n) => sum + n, 0) >= 3_000 ? tally : undefined;
+      },
+      { what: 'the relays to count what they published' },
+    );
     expect(counts.sort((a, b) => a - b)).toEqual([0, 3_000]);
 
     // The leader goes away (a replica scaled down); the standby picks up what is written next.
@@ -128,6 +135,10 @@ describe('two relays on one outbox (two replicas of a service)', () => {
       timeoutMs: 60_000,
     });
     expect(received).toEqual(order);
+    await waitFor(async () => (await published(standby.metrics)) >= 500, {
+      what: 'the standby to count its batches',
+    });
     expect(await published(standby.metrics)).toBe(500);
+    expect(await published(leader.metrics)).toBe(3_000);
   });
 });
