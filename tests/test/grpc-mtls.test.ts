@@ -8,6 +8,7 @@ import {
   callUnary,
   createClient,
   createMetrics,
+  DomainError,
   startGrpcServer,
   stopGrpcServer,
   unary,
@@ -77,9 +78,13 @@ describe('gRPC between services with mutual TLS', () => {
   const certs = makeCertificates(dir);
   const { log } = captureLogger('mtls-test');
   const metrics = createMetrics();
+  // A stand-in server: only the transport is under test here, not the audit service.
   const implementation: AuditServiceServer = {
     listEntries: unary('tracking.audit.v1.AuditService/ListEntries', { log, metrics }, () =>
       Promise.resolve({ entries: [], nextPageToken: 'served' }),
+    ),
+    verifyChain: unary('tracking.audit.v1.AuditService/VerifyChain', { log, metrics }, () =>
+      Promise.reject(new DomainError('failed_precondition', 'not served by this stand-in')),
     ),
   };
   let server: Server | undefined;

@@ -1,16 +1,22 @@
 import { auditEventSchema, PoisonMessageError, ValidationError, type EventEnvelope } from '@tracking/kit';
 import { z } from 'zod';
 
+import { entryHash, GENESIS_HASH, type ChainFields } from './chain';
 import type { PrismaClient } from './db';
 import type { Prisma } from './generated/prisma/client';
 
 type Tx = Prisma.TransactionClient;
 
+/** Advisory lock key for "appending to the audit chain" (transaction-scoped). */
+const CHAIN_LOCK_KEY = 0x617564697463; // "auditc"
+
 /**
- * Appends one audit event to the log. Runs inside the consumer's transaction, which has
- * already recorded the event id, so a redelivered event never appends twice.
+ * Appends one audit event to the chain. Runs inside the consumer's transaction, which has
+ * already recorded the event id, so a redelivered event never appends twice. The advisory lock
+ * serialises appends, so each entry links to the one committed just before it even if two
+ * appenders run at once (say, during a consumer-group rebalance).
  */
-export async function appendEntry(tx: Tx, event: EventEnvelope): Promise<{ sequence: bigint }> {
+export async function appendEntry(tx: Tx, event: EventEnvelope): Promise<{ sequence: bigint; hash: string }> {
   const parsed = auditEventSchema.safeParse(event.data);
   if (!parsed.success) {
     // An audit event we cannot read is kept in the DLQ for a human, not guessed at.
@@ -19,29 +25,39 @@ export async function appendEntry(tx: Tx, event: EventEnvelope): Promise<{ seque
     );
   }
   const data = parsed.data;
-  const entry = await tx.auditEntry.create({
-    data: {
-      eventId: event.id,
-      occurredAt: new Date(event.occurredAt),
-      actorService: event.actor.service,
-      actorUserId: event.actor.userId,
-      actorRole: event.actor.role,
-      action: data.action,
-      subjectType: data.subject.type,
-      subjectId: data.subject.id,
-      tenant: event.tenant,
-      outcome: data.outcome,
-      sourceIp: data.sourceIp,
-      userAgent: data.userAgent,
-      correlationId: event.correlationId,
-    },
-    select: { sequence: true },
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`;
+  const last = await tx.auditEntry.findFirst({
+    orderBy: { sequence: 'desc' },
+    select: { sequence: true, hash: true },
   });
-  return entry;
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  const fields: ChainFields = {
+    sequence: (last?.sequence ?? 0n) + 1n,
+    // Stored as the database will give them back (uuid columns read back lower-case), so the
+    // hash recomputes from what is stored.
+    eventId: event.id.toLowerCase(),
+    occurredAt: new Date(event.occurredAt),
+    recordedAt: new Date(),
+    actorService: event.actor.service,
+    actorUserId: event.actor.userId?.toLowerCase() ?? null,
+    actorRole: event.actor.role,
+    action: data.action,
+    subjectType: data.subject.type,
+    subjectId: data.subject.id,
+    tenant: event.tenant,
+    outcome: data.outcome,
+    sourceIp: data.sourceIp,
+    userAgent: data.userAgent,
+    correlationId: event.correlationId,
+  };
+  const hash = entryHash(prevHash, fields);
+  await tx.auditEntry.create({ data: { ...fields, prevHash, hash }, select: { sequence: true } });
+  return { sequence: fields.sequence, hash };
 }
 
 const listSchema = z.object({
-  correlationId: z.string().min(1, { message: 'is required' }).max(128),
+  /** Empty lists every entry. */
+  correlationId: z.string().max(128),
   pageSize: z.number().int().min(0).max(500),
   pageToken: z.string().regex(/^\d*$/, { message: 'is not a page token from this service' }),
 });
@@ -57,7 +73,10 @@ export async function listEntries(prisma: PrismaClient, query: z.input<typeof li
   const pageSize = parsed.data.pageSize || 100;
   const after = parsed.data.pageToken ? BigInt(parsed.data.pageToken) : 0n;
   const entries = await prisma.auditEntry.findMany({
-    where: { correlationId: parsed.data.correlationId, sequence: { gt: after } },
+    where: {
+      ...(parsed.data.correlationId ? { correlationId: parsed.data.correlationId } : {}),
+      sequence: { gt: after },
+    },
     orderBy: { sequence: 'asc' },
     take: pageSize + 1,
   });

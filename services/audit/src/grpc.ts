@@ -1,7 +1,8 @@
-import { unary, type Logger, type Metrics } from '@tracking/kit';
+import { unary, ValidationError, type Logger, type Metrics } from '@tracking/kit';
 import type { AuditServiceServer } from '@tracking/proto/tracking/audit/v1/audit';
 
 import type { PrismaClient } from './db';
+import { verifyChain } from './chain';
 import { listEntries } from './entries';
 
 export function auditService(deps: {
@@ -28,6 +29,29 @@ export function auditService(deps: {
           recordedAt: entry.recordedAt,
         })),
         nextPageToken,
+      };
+    }),
+    verifyChain: unary('tracking.audit.v1.AuditService/VerifyChain', deps, async (request) => {
+      if (!/^\d+$/.test(request.fromSequence)) {
+        throw new ValidationError('invalid request', { fromSequence: 'must be a sequence number' });
+      }
+      const result = await verifyChain(deps.prisma, { fromSequence: BigInt(request.fromSequence) });
+      deps.log[result.intact ? 'info' : 'error'](
+        {
+          event: result.intact ? 'audit.chain.verified' : 'audit.chain.broken',
+          verifiedThrough: result.verifiedThrough.toString(),
+          firstBroken: result.firstBroken?.sequence.toString(),
+          reason: result.firstBroken?.reason,
+        },
+        result.intact ? 'audit chain verified' : 'audit chain is broken',
+      );
+      return {
+        intact: result.intact,
+        entriesChecked: String(result.entriesChecked),
+        verifiedThrough: result.verifiedThrough.toString(),
+        headHash: result.headHash,
+        firstBrokenSequence: result.firstBroken?.sequence.toString() ?? '0',
+        reason: result.firstBroken?.reason ?? '',
       };
     }),
   };

@@ -60,6 +60,32 @@ export interface ListEntriesResponse {
   nextPageToken: string;
 }
 
+export interface VerifyChainRequest {
+  /**
+   * Start here, trusting the stored hash of the entry before it as a checkpoint; 0 or 1 means
+   * from the first entry.
+   */
+  fromSequence: string;
+}
+
+export interface VerifyChainResponse {
+  /** True when every link and hash from the start point to the last entry checks out. */
+  intact: boolean;
+  entriesChecked: string;
+  /**
+   * The last sequence that checks out, and its hash: compare with a head published outside
+   * the database to catch a rewritten or truncated chain.
+   */
+  verifiedThrough: string;
+  headHash: string;
+  /**
+   * When not intact: the first sequence that fails, and why (missing_entry,
+   * prev_hash_mismatch or hash_mismatch).
+   */
+  firstBrokenSequence: string;
+  reason: string;
+}
+
 function createBaseListEntriesRequest(): ListEntriesRequest {
   return { correlationId: "", pageSize: 0, pageToken: "" };
 }
@@ -495,6 +521,228 @@ export const ListEntriesResponse: MessageFns<ListEntriesResponse> = {
   },
 };
 
+function createBaseVerifyChainRequest(): VerifyChainRequest {
+  return { fromSequence: "0" };
+}
+
+export const VerifyChainRequest: MessageFns<VerifyChainRequest> = {
+  encode(message: VerifyChainRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fromSequence !== "0") {
+      writer.uint32(8).int64(message.fromSequence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyChainRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyChainRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.fromSequence = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyChainRequest {
+    return {
+      fromSequence: isSet(object.fromSequence)
+        ? globalThis.String(object.fromSequence)
+        : isSet(object.from_sequence)
+        ? globalThis.String(object.from_sequence)
+        : "0",
+    };
+  },
+
+  toJSON(message: VerifyChainRequest): unknown {
+    const obj: any = {};
+    if (message.fromSequence !== "0") {
+      obj.fromSequence = message.fromSequence;
+    }
+    return obj;
+  },
+};
+
+function createBaseVerifyChainResponse(): VerifyChainResponse {
+  return {
+    intact: false,
+    entriesChecked: "0",
+    verifiedThrough: "0",
+    headHash: "",
+    firstBrokenSequence: "0",
+    reason: "",
+  };
+}
+
+export const VerifyChainResponse: MessageFns<VerifyChainResponse> = {
+  encode(message: VerifyChainResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.intact !== false) {
+      writer.uint32(8).bool(message.intact);
+    }
+    if (message.entriesChecked !== "0") {
+      writer.uint32(16).int64(message.entriesChecked);
+    }
+    if (message.verifiedThrough !== "0") {
+      writer.uint32(24).int64(message.verifiedThrough);
+    }
+    if (message.headHash !== "") {
+      writer.uint32(34).string(message.headHash);
+    }
+    if (message.firstBrokenSequence !== "0") {
+      writer.uint32(40).int64(message.firstBrokenSequence);
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyChainResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyChainResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.intact = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.entriesChecked = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.verifiedThrough = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.headHash = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.firstBrokenSequence = reader.int64().toString();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyChainResponse {
+    return {
+      intact: isSet(object.intact) ? globalThis.Boolean(object.intact) : false,
+      entriesChecked: isSet(object.entriesChecked)
+        ? globalThis.String(object.entriesChecked)
+        : isSet(object.entries_checked)
+        ? globalThis.String(object.entries_checked)
+        : "0",
+      verifiedThrough: isSet(object.verifiedThrough)
+        ? globalThis.String(object.verifiedThrough)
+        : isSet(object.verified_through)
+        ? globalThis.String(object.verified_through)
+        : "0",
+      headHash: isSet(object.headHash)
+        ? globalThis.String(object.headHash)
+        : isSet(object.head_hash)
+        ? globalThis.String(object.head_hash)
+        : "",
+      firstBrokenSequence: isSet(object.firstBrokenSequence)
+        ? globalThis.String(object.firstBrokenSequence)
+        : isSet(object.first_broken_sequence)
+        ? globalThis.String(object.first_broken_sequence)
+        : "0",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: VerifyChainResponse): unknown {
+    const obj: any = {};
+    if (message.intact !== false) {
+      obj.intact = message.intact;
+    }
+    if (message.entriesChecked !== "0") {
+      obj.entriesChecked = message.entriesChecked;
+    }
+    if (message.verifiedThrough !== "0") {
+      obj.verifiedThrough = message.verifiedThrough;
+    }
+    if (message.headHash !== "") {
+      obj.headHash = message.headHash;
+    }
+    if (message.firstBrokenSequence !== "0") {
+      obj.firstBrokenSequence = message.firstBrokenSequence;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+};
+
 /** Read side of the append-only audit log. Owned by the audit service. */
 export type AuditServiceService = typeof AuditServiceService;
 export const AuditServiceService = {
@@ -508,11 +756,23 @@ export const AuditServiceService = {
     responseSerialize: (value: ListEntriesResponse): Buffer => Buffer.from(ListEntriesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListEntriesResponse => ListEntriesResponse.decode(value),
   },
+  /** Recomputes the hash chain and reports the first broken link, if any (docs/audit-chain.md). */
+  verifyChain: {
+    path: "/tracking.audit.v1.AuditService/VerifyChain" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VerifyChainRequest): Buffer => Buffer.from(VerifyChainRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyChainRequest => VerifyChainRequest.decode(value),
+    responseSerialize: (value: VerifyChainResponse): Buffer => Buffer.from(VerifyChainResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyChainResponse => VerifyChainResponse.decode(value),
+  },
 } as const;
 
 export interface AuditServiceServer extends UntypedServiceImplementation {
   /** Lists entries in sequence order, optionally only those of one request. */
   listEntries: handleUnaryCall<ListEntriesRequest, ListEntriesResponse>;
+  /** Recomputes the hash chain and reports the first broken link, if any (docs/audit-chain.md). */
+  verifyChain: handleUnaryCall<VerifyChainRequest, VerifyChainResponse>;
 }
 
 export interface AuditServiceClient extends Client {
@@ -531,6 +791,22 @@ export interface AuditServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListEntriesResponse) => void,
+  ): ClientUnaryCall;
+  /** Recomputes the hash chain and reports the first broken link, if any (docs/audit-chain.md). */
+  verifyChain(
+    request: VerifyChainRequest,
+    callback: (error: ServiceError | null, response: VerifyChainResponse) => void,
+  ): ClientUnaryCall;
+  verifyChain(
+    request: VerifyChainRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyChainResponse) => void,
+  ): ClientUnaryCall;
+  verifyChain(
+    request: VerifyChainRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyChainResponse) => void,
   ): ClientUnaryCall;
 }
 
