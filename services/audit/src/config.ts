@@ -9,6 +9,8 @@ export const configSchema = baseConfig
     /** Runtime role (<db>_app): INSERT and SELECT on the log, nothing else. */
     DATABASE_URL: postgresUrl,
     CONSUMER_GROUP: z.string().default('audit'),
+    /** How often the whole chain is verified and its head published (docs/audit-chain.md). */
+    CHAIN_ATTEST_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   })
   .and(grpcTlsConfig);
 

@@ -13,6 +13,7 @@ import {
 } from '@tracking/kit';
 import { AuditServiceService } from '@tracking/proto/tracking/audit/v1/audit';
 
+import { ChainAttestor, chainMetrics } from './attest';
 import { readConfig } from './config';
 import { createPrisma } from './db';
 import { startAuditConsumer } from './events';
@@ -41,6 +42,14 @@ async function main() {
     services: [[AuditServiceService, auditService({ prisma, log, metrics })]],
   });
   const kafkaCheck = await kafkaReadiness(kafka);
+  const attestor = new ChainAttestor({
+    prisma,
+    kafka,
+    log,
+    metrics: chainMetrics(metrics.registry),
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+  });
+  await attestor.start(config.CHAIN_ATTEST_INTERVAL_MS);
   const ops = await startOpsServer({
     host: config.BIND_HOST,
     port: config.OPS_PORT,
@@ -57,6 +66,7 @@ async function main() {
     ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
     // Disconnecting lets the message in hand finish and commits the consumed offsets.
     ['kafka consumer', () => consumer.stop()],
+    ['chain attestation', () => attestor.stop()],
     ['postgres', () => prisma.$disconnect()],
     ['ops server', () => ops.close()],
     ['kafka readiness', () => kafkaCheck.close()],
