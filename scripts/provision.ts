@@ -31,6 +31,8 @@ const stackSchema = z.object({
         .string()
         .regex(/^[a-z][a-z_]*$/)
         .optional(),
+      /** Needs a key-encryption key (ENCRYPTION_KEYS) for secrets it stores encrypted. */
+      encryptionKeys: z.boolean().default(false),
       env: z.record(z.string(), z.string()),
     }),
   ),
@@ -38,11 +40,11 @@ const stackSchema = z.object({
 
 const config = loadConfig(z.object({ PG_ADMIN_URL: postgresUrl, KAFKA_BROKERS: z.string().min(1) }));
 
-function secret(name: string): string {
+function secret(name: string, make: () => string = () => randomBytes(24).toString('hex')): string {
   const file = path.join(LOCAL, 'secrets', name);
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, randomBytes(24).toString('hex'), { mode: 0o600 });
+    writeFileSync(file, make(), { mode: 0o600 });
   }
   return readFileSync(file, 'utf8').trim();
 }
@@ -59,6 +61,11 @@ async function main() {
       LOG_FILE: path.join(LOCAL, 'logs', `${service.name}.log`),
       BIND_HOST: '127.0.0.1',
     };
+    if (service.encryptionKeys) {
+      // One local key, generated once; production mounts its keys from a Secret.
+      env.ENCRYPTION_KEYS = `local-1:${secret(`${service.name}-kek`, () => randomBytes(32).toString('base64'))}`;
+      env.ENCRYPTION_ACTIVE_KEY_ID = 'local-1';
+    }
     if (service.database) {
       const db = await provisionDatabase({
         adminUrl: config.PG_ADMIN_URL,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -95,7 +96,12 @@ describe('a registration through the running platform', () => {
       });
     [processes.auth, processes.audit] = await Promise.all([
       start('auth', authOps, { GRPC_PORT: String(authGrpc), DATABASE_URL: authDb.appUrl }),
-      start('audit', auditOps, { GRPC_PORT: String(auditGrpc), DATABASE_URL: auditDb.appUrl }),
+      start('audit', auditOps, {
+        GRPC_PORT: String(auditGrpc),
+        DATABASE_URL: auditDb.appUrl,
+        ENCRYPTION_KEYS: `flow-1:${randomBytes(32).toString('base64')}`,
+        ENCRYPTION_ACTIVE_KEY_ID: 'flow-1',
+      }),
     ]);
     processes.gateway = await start('gateway', gatewayOps, {
       HTTP_PORT: String(http),
@@ -150,7 +156,10 @@ describe('a registration through the running platform', () => {
       subjectId: userId,
       outcome: 'success',
       correlationId,
+      // From where: the client's address and agent, as the gateway saw them, sealed at rest.
+      userAgent: 'flow-test/1.0',
     });
+    expect(entries[0]?.sourceIp).toMatch(/127\.0\.0\.1$/);
 
     // The consumer's log line and the gateway's request line carry the same correlation id and trace.
     const recorded = await waitFor(

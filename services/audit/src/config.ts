@@ -1,4 +1,12 @@
-import { baseConfig, grpcTlsConfig, kafkaConfig, loadConfig, port, postgresUrl } from '@tracking/kit';
+import {
+  baseConfig,
+  grpcTlsConfig,
+  kafkaConfig,
+  keyringEnvSchema,
+  loadConfig,
+  port,
+  postgresUrl,
+} from '@tracking/kit';
 import { z } from 'zod';
 
 export const configSchema = baseConfig
@@ -12,7 +20,9 @@ export const configSchema = baseConfig
     /** How often the whole chain is verified and its head published (docs/audit-chain.md). */
     CHAIN_ATTEST_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   })
-  .and(grpcTlsConfig);
+  .and(grpcTlsConfig)
+  // ENCRYPTION_KEYS / ENCRYPTION_ACTIVE_KEY_ID: wrap the per-subject keys of crypto-shredding.
+  .and(keyringEnvSchema);
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -1,8 +1,15 @@
-import { auditEventSchema, PoisonMessageError, ValidationError, type EventEnvelope } from '@tracking/kit';
+import {
+  auditEventSchema,
+  PoisonMessageError,
+  ValidationError,
+  type EventEnvelope,
+  type Keyring,
+} from '@tracking/kit';
 import { z } from 'zod';
 
 import { entryHash, GENESIS_HASH, type ChainFields } from './chain';
 import type { PrismaClient } from './db';
+import { dataSubjectOf, open, readSubjectKey, seal, sealingKeyring } from './personal';
 import type { Prisma } from './generated/prisma/client';
 
 type Tx = Prisma.TransactionClient;
@@ -16,7 +23,11 @@ const CHAIN_LOCK_KEY = 0x617564697463; // "auditc"
  * serialises appends, so each entry links to the one committed just before it even if two
  * appenders run at once (say, during a consumer-group rebalance).
  */
-export async function appendEntry(tx: Tx, event: EventEnvelope): Promise<{ sequence: bigint; hash: string }> {
+export async function appendEntry(
+  tx: Tx,
+  event: EventEnvelope,
+  kek: Keyring,
+): Promise<{ sequence: bigint; hash: string }> {
   const parsed = auditEventSchema.safeParse(event.data);
   if (!parsed.success) {
     // An audit event we cannot read is kept in the DLQ for a human, not guessed at.
@@ -31,23 +42,29 @@ export async function appendEntry(tx: Tx, event: EventEnvelope): Promise<{ seque
     select: { sequence: true, hash: true },
   });
   const prevHash = last?.hash ?? GENESIS_HASH;
+  const eventId = event.id.toLowerCase();
+  const actorUserId = event.actor.userId?.toLowerCase() ?? null;
+  const hasPersonal = data.sourceIp !== null || data.userAgent !== null;
+  const subject = dataSubjectOf({ actorUserId, subjectType: data.subject.type, subjectId: data.subject.id });
+  const keyring = hasPersonal ? await sealingKeyring(tx, kek, subject) : null;
   const fields: ChainFields = {
     sequence: (last?.sequence ?? 0n) + 1n,
     // Stored as the database will give them back (uuid columns read back lower-case), so the
     // hash recomputes from what is stored.
-    eventId: event.id.toLowerCase(),
+    eventId,
     occurredAt: new Date(event.occurredAt),
     recordedAt: new Date(),
     actorService: event.actor.service,
-    actorUserId: event.actor.userId?.toLowerCase() ?? null,
+    actorUserId,
     actorRole: event.actor.role,
     action: data.action,
     subjectType: data.subject.type,
     subjectId: data.subject.id,
     tenant: event.tenant,
     outcome: data.outcome,
-    sourceIp: data.sourceIp,
-    userAgent: data.userAgent,
+    // Sealed under the data subject's key; not stored at all once that subject is erased.
+    sourceIp: keyring ? seal(keyring, eventId, 'sourceIp', data.sourceIp) : null,
+    userAgent: keyring ? seal(keyring, eventId, 'userAgent', data.userAgent) : null,
     correlationId: event.correlationId,
   };
   const hash = entryHash(prevHash, fields);
@@ -62,7 +79,7 @@ const listSchema = z.object({
   pageToken: z.string().regex(/^\d*$/, { message: 'is not a page token from this service' }),
 });
 
-export async function listEntries(prisma: PrismaClient, query: z.input<typeof listSchema>) {
+export async function listEntries(prisma: PrismaClient, kek: Keyring, query: z.input<typeof listSchema>) {
   const parsed = listSchema.safeParse(query);
   if (!parsed.success) {
     throw new ValidationError(
@@ -82,5 +99,20 @@ export async function listEntries(prisma: PrismaClient, query: z.input<typeof li
   });
   const page = entries.slice(0, pageSize);
   const next = entries.length > pageSize ? (page[page.length - 1]?.sequence.toString() ?? '') : '';
-  return { entries: page, nextPageToken: next };
+  // Each subject's key is read once per page; an erased subject's fields come back null.
+  const keys = new Map<string, Awaited<ReturnType<typeof readSubjectKey>>>();
+  const withPersonal = [];
+  for (const entry of page) {
+    const subject = dataSubjectOf(entry);
+    if (!keys.has(subject)) keys.set(subject, await readSubjectKey(prisma, kek, subject));
+    const keyring = keys.get(subject);
+    withPersonal.push({
+      ...entry,
+      personal: {
+        sourceIp: open(keyring, entry.eventId, 'sourceIp', entry.sourceIp),
+        userAgent: open(keyring, entry.eventId, 'userAgent', entry.userAgent),
+      },
+    });
+  }
+  return { entries: withPersonal, nextPageToken: next };
 }

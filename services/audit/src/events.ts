@@ -3,6 +3,7 @@ import {
   startConsumer,
   TOPICS,
   type Kafka,
+  type Keyring,
   type Logger,
   type Metrics,
   type RunningConsumer,
@@ -18,6 +19,8 @@ export const AUDIT_DLQ = 'audit.dlq.v1';
 export function startAuditConsumer(deps: {
   kafka: Kafka;
   prisma: PrismaClient;
+  /** Wraps the per-subject keys that seal personal fields. */
+  kek: Keyring;
   log: Logger;
   metrics: Metrics;
   groupId: string;
@@ -33,7 +36,7 @@ export function startAuditConsumer(deps: {
     metrics: deps.metrics,
     transaction: prismaTransactionRunner<Prisma.TransactionClient>(deps.prisma),
     async handle(event, tx) {
-      const { sequence } = await appendEntry(tx, event);
+      const { sequence } = await appendEntry(tx, event, deps.kek);
       deps.log.info(
         {
           event: 'audit.recorded',

@@ -1,4 +1,4 @@
-import { unary, ValidationError, type Logger, type Metrics } from '@tracking/kit';
+import { unary, ValidationError, type Keyring, type Logger, type Metrics } from '@tracking/kit';
 import type { AuditServiceServer } from '@tracking/proto/tracking/audit/v1/audit';
 
 import type { PrismaClient } from './db';
@@ -7,13 +7,14 @@ import { listEntries } from './entries';
 
 export function auditService(deps: {
   prisma: PrismaClient;
+  kek: Keyring;
   log: Logger;
   metrics: Metrics;
 }): AuditServiceServer {
   return {
     // Internal only for now: the admin-facing query API, with its authorisation, is the audit issue's.
     listEntries: unary('tracking.audit.v1.AuditService/ListEntries', deps, async (request) => {
-      const { entries, nextPageToken } = await listEntries(deps.prisma, request);
+      const { entries, nextPageToken } = await listEntries(deps.prisma, deps.kek, request);
       return {
         entries: entries.map((entry) => ({
           sequence: entry.sequence.toString(),
@@ -27,6 +28,8 @@ export function auditService(deps: {
           correlationId: entry.correlationId,
           occurredAt: entry.occurredAt,
           recordedAt: entry.recordedAt,
+          sourceIp: entry.personal.sourceIp ?? '',
+          userAgent: entry.personal.userAgent ?? '',
         })),
         nextPageToken,
       };

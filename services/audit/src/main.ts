@@ -28,6 +28,7 @@ async function main() {
   const consumer = await startAuditConsumer({
     kafka,
     prisma,
+    kek: config.keyring,
     log,
     metrics,
     groupId: config.CONSUMER_GROUP,
@@ -39,7 +40,7 @@ async function main() {
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls,
-    services: [[AuditServiceService, auditService({ prisma, log, metrics })]],
+    services: [[AuditServiceService, auditService({ prisma, kek: config.keyring, log, metrics })]],
   });
   const kafkaCheck = await kafkaReadiness(kafka);
   const attestor = new ChainAttestor({

@@ -5,9 +5,11 @@ import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
 import type pg from 'pg';
 
 import { createPrisma, type PrismaClient } from '../src/db';
+import { testKeyring } from './support';
 import { appendEntry, listEntries } from '../src/entries';
 
 const MIGRATIONS = path.join(__dirname, '..', 'migrations');
+const kek = testKeyring();
 const TAMPERING = [
   'UPDATE audit_entry SET outcome = $1',
   'DELETE FROM audit_entry WHERE outcome <> $1',
@@ -41,7 +43,7 @@ describe('the audit log is append-only at the database level', () => {
         userAgent: null,
       },
     });
-    await prisma.$transaction((tx) => appendEntry(tx, event));
+    await prisma.$transaction((tx) => appendEntry(tx, event, kek));
   });
 
   afterAll(async () => {
@@ -61,11 +63,20 @@ describe('the audit log is append-only at the database level', () => {
     await expect(setup().owner.query(statement, params)).rejects.toThrow(/append-only/);
   });
 
-  test('the entry is still there, unchanged, after every attempt', async () => {
+  test('the entry is still there, unchanged, after every attempt, its source IP sealed at rest', async () => {
     const { rows } = await setup().owner.query<{ outcome: string; source_ip: string }>(
       'SELECT outcome, source_ip FROM audit_entry',
     );
-    expect(rows).toEqual([{ outcome: 'success', source_ip: '203.0.113.7' }]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.outcome).toBe('success');
+    expect(rows[0]?.source_ip).toMatch(/^v1\./);
+    expect(rows[0]?.source_ip).not.toContain('203.0.113.7');
+    const { entries } = await listEntries(setup().prisma, kek, {
+      correlationId: '',
+      pageSize: 10,
+      pageToken: '',
+    });
+    expect(entries[0]?.personal.sourceIp).toBe('203.0.113.7');
   });
 
   test('a malformed audit event is refused as poison, not stored half-read', async () => {
@@ -74,20 +85,20 @@ describe('the audit log is append-only at the database level', () => {
       actor: { service: 'test', userId: null, role: null },
       data: { action: 'NOT VALID' },
     });
-    await expect(setup().prisma.$transaction((tx) => appendEntry(tx, event))).rejects.toThrow(
+    await expect(setup().prisma.$transaction((tx) => appendEntry(tx, event, kek))).rejects.toThrow(
       /invalid audit event: action, subject, outcome/,
     );
   });
 
   test('a query with a page token it did not issue gets a clear validation error', async () => {
     await expect(
-      listEntries(setup().prisma, { correlationId: 'abc', pageSize: 10, pageToken: '1; DROP TABLE x' }),
+      listEntries(setup().prisma, kek, { correlationId: 'abc', pageSize: 10, pageToken: '1; DROP TABLE x' }),
     ).rejects.toMatchObject({
       code: 'invalid_argument',
       details: { pageToken: 'is not a page token from this service' },
     });
     await expect(
-      listEntries(setup().prisma, { correlationId: 'abc', pageSize: 10_000, pageToken: '' }),
+      listEntries(setup().prisma, kek, { correlationId: 'abc', pageSize: 10_000, pageToken: '' }),
     ).rejects.toMatchObject({
       code: 'invalid_argument',
     });

@@ -8,9 +8,11 @@ import { Registry } from 'prom-client';
 import { ChainAttestor, CHAIN_HEAD_TOPIC, chainMetrics, readLastHead } from '../src/attest';
 import { entryHash, GENESIS_HASH } from '../src/chain';
 import { createPrisma, type PrismaClient } from '../src/db';
+import { testKeyring } from './support';
 import { appendEntry } from '../src/entries';
 
 const MIGRATIONS = path.join(__dirname, '..', 'migrations');
+const kek = testKeyring();
 const log = createLogger({ service: 'attest-test', level: 'silent' });
 const kafka = createKafka({ clientId: 'attest-test', brokers: infraEnv().brokers, log });
 
@@ -60,7 +62,7 @@ async function setUp(length: number): Promise<Setup> {
         userAgent: null,
       },
     });
-    await prisma.$transaction((tx) => appendEntry(tx, event));
+    await prisma.$transaction((tx) => appendEntry(tx, event, kek));
   }
   const metrics = chainMetrics(new Registry());
   // Started with a long interval: a test calls attest() itself after the run start() makes.

@@ -8,9 +8,11 @@ import pg from 'pg';
 
 import { canonicalEntry, entryHash, GENESIS_HASH, verifyChain, type ChainFields } from '../src/chain';
 import { createPrisma, type PrismaClient } from '../src/db';
+import { testKeyring } from './support';
 import { appendEntry } from '../src/entries';
 
 const MIGRATIONS = path.join(__dirname, '..', 'migrations');
+const kek = testKeyring();
 
 interface Chain {
   db: TestDatabase;
@@ -46,7 +48,7 @@ function append(prisma: PrismaClient, index: number) {
       userAgent: 'chain-test',
     },
   });
-  return prisma.$transaction((tx) => appendEntry(tx, event));
+  return prisma.$transaction((tx) => appendEntry(tx, event, kek));
 }
 
 /** Runs SQL as the attacker with the append-only triggers switched off around it. */

@@ -33,7 +33,7 @@ export interface ListEntriesRequest {
   pageToken: string;
 }
 
-/** One recorded action. Carries ids only, never personal data or secrets. */
+/** One recorded action. Personal fields are decrypted for the caller; never secrets. */
 export interface AuditEntry {
   /** Position in the log, assigned by the audit service; strictly increasing. */
   sequence: string;
@@ -51,7 +51,15 @@ export interface AuditEntry {
     | Date
     | undefined;
   /** When the audit service wrote the entry. */
-  recordedAt: Date | undefined;
+  recordedAt:
+    | Date
+    | undefined;
+  /**
+   * Personal fields, decrypted with the data subject's key; empty when absent or when the
+   * subject has been erased (crypto-shredding).
+   */
+  sourceIp: string;
+  userAgent: string;
 }
 
 export interface ListEntriesResponse {
@@ -201,6 +209,8 @@ function createBaseAuditEntry(): AuditEntry {
     correlationId: "",
     occurredAt: undefined,
     recordedAt: undefined,
+    sourceIp: "",
+    userAgent: "",
   };
 }
 
@@ -238,6 +248,12 @@ export const AuditEntry: MessageFns<AuditEntry> = {
     }
     if (message.recordedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(90).fork()).join();
+    }
+    if (message.sourceIp !== "") {
+      writer.uint32(98).string(message.sourceIp);
+    }
+    if (message.userAgent !== "") {
+      writer.uint32(106).string(message.userAgent);
     }
     return writer;
   },
@@ -343,6 +359,22 @@ export const AuditEntry: MessageFns<AuditEntry> = {
             message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.sourceIp = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.userAgent = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -400,6 +432,16 @@ export const AuditEntry: MessageFns<AuditEntry> = {
         : isSet(object.recorded_at)
         ? fromJsonTimestamp(object.recorded_at)
         : undefined,
+      sourceIp: isSet(object.sourceIp)
+        ? globalThis.String(object.sourceIp)
+        : isSet(object.source_ip)
+        ? globalThis.String(object.source_ip)
+        : "",
+      userAgent: isSet(object.userAgent)
+        ? globalThis.String(object.userAgent)
+        : isSet(object.user_agent)
+        ? globalThis.String(object.user_agent)
+        : "",
     };
   },
 
@@ -437,6 +479,12 @@ export const AuditEntry: MessageFns<AuditEntry> = {
     }
     if (message.recordedAt !== undefined) {
       obj.recordedAt = message.recordedAt.toISOString();
+    }
+    if (message.sourceIp !== "") {
+      obj.sourceIp = message.sourceIp;
+    }
+    if (message.userAgent !== "") {
+      obj.userAgent = message.userAgent;
     }
     return obj;
   },

@@ -1,0 +1,41 @@
+import { currentContext, newEvent, ValidationError, type Actor, type Keyring } from '@tracking/kit';
+import { z } from 'zod';
+
+import type { PrismaClient } from './db';
+import { appendEntry } from './entries';
+import { destroySubjectKey } from './personal';
+
+const subjectIdSchema = z.string().min(1).max(128);
+
+/**
+ * Erases a person from the audit log by destroying their key: their entries stay in the chain
+ * and still verify, but their personal fields can never be read again, and none are stored for
+ * them from now on. The erasure itself becomes an entry, in the same transaction.
+ */
+export async function eraseSubject(
+  prisma: PrismaClient,
+  kek: Keyring,
+  subjectId: string,
+  requestedBy: Actor,
+): Promise<{ sequence: bigint }> {
+  if (!subjectIdSchema.safeParse(subjectId).success) {
+    throw new ValidationError('invalid erasure request', { subjectId: 'must be 1 to 128 characters' });
+  }
+  const context = currentContext();
+  return prisma.$transaction(async (tx) => {
+    await destroySubjectKey(tx, subjectId);
+    const event = newEvent({
+      type: 'audit.recorded',
+      actor: requestedBy,
+      data: {
+        action: 'audit.subject.erased',
+        subject: { type: 'user', id: subjectId },
+        outcome: 'success',
+        sourceIp: context?.clientIp ?? null,
+        userAgent: context?.userAgent ?? null,
+      },
+    });
+    const { sequence } = await appendEntry(tx, event, kek);
+    return { sequence };
+  });
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+
+import { decrypt, DecryptionError, encrypt, Keyring } from '@tracking/kit';
+
+import type { Prisma } from './generated/prisma/client';
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Crypto-shredding of the personal fields in audit entries (source IP, user agent).
+ *
+ * Each data subject has a random 32-byte key in `subject_key`, wrapped by the service's
+ * key-encryption key (ENCRYPTION_KEYS). A personal field is sealed with the kit's envelope
+ * format under a one-key keyring made of the subject's key, with the entry's event id and the
+ * field name as associated data. Deleting the subject's key makes every field sealed under it
+ * unreadable, while the entries, and the chain that hashes their ciphertext, stay intact.
+ */
+export type PersonalField = 'sourceIp' | 'userAgent';
+
+/** Personal data whose person cannot be told from the entry is kept under this subject. */
+export const UNATTRIBUTED_SUBJECT = 'unattributed';
+
+/** Whose personal data an entry holds: the acting user, else the user acted upon. */
+export function dataSubjectOf(entry: {
+  actorUserId: string | null;
+  subjectType: string;
+  subjectId: string;
+}): string {
+  return entry.actorUserId ?? (entry.subjectType === 'user' ? entry.subjectId : UNATTRIBUTED_SUBJECT);
+}
+
+const wrapContext = (subjectId: string) => `audit.subject_key:${subjectId}`;
+const fieldContext = (eventId: string, field: PersonalField) => `audit.entry:${eventId}:${field}`;
+
+function keyringOf(subjectKey: Buffer): Keyring {
+  return new Keyring(new Map([['subject', subjectKey]]), 'subject');
+}
+
+/**
+ * The keyring that seals a subject's personal fields, created on first use (safe against a
+ * race), or null once the subject has been erased: their personal data is then not stored.
+ */
+export async function sealingKeyring(tx: Tx, kek: Keyring, subjectId: string): Promise<Keyring | null> {
+  const existing = await readSubjectKey(tx, kek, subjectId);
+  if (existing !== undefined) return existing === 'erased' ? null : existing;
+  const wrapped = encrypt(kek, randomBytes(32), wrapContext(subjectId));
+  await tx.$executeRaw`INSERT INTO subject_key (subject_id, wrapped_key) VALUES (${subjectId}, ${wrapped}) ON CONFLICT (subject_id) DO NOTHING`;
+  const created = await readSubjectKey(tx, kek, subjectId);
+  if (created === undefined) throw new Error('subject key vanished while being created');
+  return created === 'erased' ? null : created;
+}
+
+/** The subject's keyring; 'erased' after erasure; undefined if they never had personal data here. */
+export async function readSubjectKey(
+  tx: Pick<Tx, '$queryRaw'>,
+  kek: Keyring,
+  subjectId: string,
+): Promise<Keyring | 'erased' | undefined> {
+  const rows = await tx.$queryRaw<
+    { wrapped_key: string | null }[]
+  >`SELECT wrapped_key FROM subject_key WHERE subject_id = ${subjectId}`;
+  const row = rows[0];
+  if (!row) return undefined;
+  return row.wrapped_key === null
+    ? 'erased'
+    : keyringOf(decrypt(kek, row.wrapped_key, wrapContext(subjectId)));
+}
+
+/** Destroys the subject's key (or records that there is none to have), leaving a tombstone. */
+export async function destroySubjectKey(tx: Pick<Tx, '$executeRaw'>, subjectId: string): Promise<void> {
+  await tx.$executeRaw`INSERT INTO subject_key (subject_id, wrapped_key, erased_at) VALUES (${subjectId}, NULL, now())
+    ON CONFLICT (subject_id) DO UPDATE SET wrapped_key = NULL, erased_at = COALESCE(subject_key.erased_at, now())`;
+}
+
+export function seal(
+  keyring: Keyring,
+  eventId: string,
+  field: PersonalField,
+  value: string | null,
+): string | null {
+  return value === null ? null : encrypt(keyring, value, fieldContext(eventId, field));
+}
+
+/** The plaintext, or null when there was none or the subject has been erased. */
+export function open(
+  keyring: Keyring | 'erased' | undefined,
+  eventId: string,
+  field: PersonalField,
+  sealed: string | null,
+): string | null {
+  if (sealed === null || keyring === undefined || keyring === 'erased') return null;
+  try {
+    return decrypt(keyring, sealed, fieldContext(eventId, field)).toString('utf8');
+  } catch (error) {
+    // A field that does not open under its subject's key was tampered with; say so rather than guess.
+    if (error instanceof DecryptionError) {
+      throw new Error(`audit entry ${eventId}: ${field} does not decrypt (${error.reason})`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
