@@ -228,6 +228,8 @@ export interface ConsumerOptions<Tx> {
   /** Attempts for a non-transient failure before the message is dead-lettered. */
   maxAttempts?: number;
   retryBackoffMs?: number;
+  /** How often the group's lag is measured for `kafka_consumer_lag_messages`. */
+  lagIntervalMs?: number;
 }
 
 export interface RunningConsumer {
@@ -375,12 +377,55 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<R
   });
   log.info({ topics: options.topics }, 'consumer started');
 
+  // Lag: how far the group's committed offsets trail each topic's end, every few seconds.
+  const admin = options.kafka.admin();
+  await admin.connect();
+  const lagTimer = setInterval(() => {
+    consumerLag(
+      admin,
+      prefix + options.groupId,
+      options.topics.map((topic) => prefix + topic),
+    )
+      .then((lags) => {
+        for (const [topic, lag] of lags) options.metrics.consumerLag.set({ topic: logicalTopic(topic) }, lag);
+      })
+      .catch((error: unknown) => {
+        log.warn({ err: error }, 'consumer lag could not be measured');
+      });
+  }, options.lagIntervalMs ?? 10_000);
+
   return {
     async stop() {
+      clearInterval(lagTimer);
       await consumer.disconnect();
       await producer.disconnect();
+      await admin.disconnect();
     },
   };
+}
+
+/**
+ * Messages each topic holds beyond what `groupId` has committed, summed over partitions. A
+ * partition the group never committed counts from its earliest retained message.
+ */
+export async function consumerLag(
+  admin: ReturnType<Kafka['admin']>,
+  groupId: string,
+  topics: string[],
+): Promise<Map<string, number>> {
+  const committed = await admin.fetchOffsets({ groupId, topics });
+  const lags = new Map<string, number>();
+  for (const topic of topics) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const offsets = committed.find((entry) => entry.topic === topic)?.partitions ?? [];
+    let lag = 0;
+    for (const end of ends) {
+      const at = Number(offsets.find((offset) => offset.partition === end.partition)?.offset ?? '-1');
+      lag += Number(end.high) - (at >= 0 ? at : Number(end.low));
+    }
+    lags.set(topic, lag);
+  }
+  return lags;
 }
 
 function parseEnvelope(value: Buffer | null) {

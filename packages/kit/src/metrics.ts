@@ -41,6 +41,12 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['topic', 'outcome'] as const,
       registers: [registry],
     }),
+    consumerLag: new Gauge({
+      name: 'kafka_consumer_lag_messages',
+      help: "Messages on a topic beyond the consumer group's committed offsets, summed over partitions.",
+      labelNames: ['topic'] as const,
+      registers: [registry],
+    }),
     consumerRetries: new Counter({
       name: 'kafka_consumer_retries_total',
       help: 'Failed processing attempts that will be retried, by topic.',

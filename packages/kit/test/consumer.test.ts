@@ -7,6 +7,7 @@ import {
   createKafka,
   createMetrics,
   createPool,
+  consumerLag,
   createProducer,
   envelopeMessage,
   ensureTopics,
@@ -62,6 +63,7 @@ describe('an idempotent consumer with a dead-letter topic', () => {
       transaction: pgTransactionRunner(pool),
       maxAttempts: 3,
       retryBackoffMs: 20,
+      lagIntervalMs: 200,
       async handle(event: EventEnvelope, tx) {
         const data = event.data as { note: string; failTimes?: number; failWith?: string };
         const failed = failuresBeforeSuccess.get(event.id) ?? 0;
@@ -210,6 +212,32 @@ describe('an idempotent consumer with a dead-letter topic', () => {
     expect(failuresBeforeSuccess.get(event.id)).toBe(4);
     expect(deadLetters.find((d) => d.headers['event-id'] === event.id)).toBeUndefined();
     expect(await effects(event.id)).toEqual([{ note: 'eventually' }]);
+  });
+
+  test('the lag metric shows how far a group trails the topic', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(prefix + TOPIC);
+      const total = ends.reduce((sum, end) => sum + Number(end.high) - Number(end.low), 0);
+      expect(total).toBeGreaterThan(0);
+      const never = await consumerLag(admin, `${prefix}never-consumed`, [prefix + TOPIC]);
+      expect(never.get(prefix + TOPIC)).toBe(total);
+      // The running consumer has handled everything sent so far, so its lag falls to 0.
+      await waitFor(
+        async () =>
+          (await consumerLag(admin, `${prefix}kit-consumer-test`, [prefix + TOPIC])).get(prefix + TOPIC) ===
+          0,
+        { what: "the running consumer's lag to reach 0" },
+      );
+      await waitFor(
+        async () =>
+          (await metrics.consumerLag.get()).values.some((v) => v.labels.topic === TOPIC && v.value === 0),
+        { what: 'the lag gauge to report it' },
+      );
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   test('a consumer stopped gracefully resumes after what it finished: nothing it processed is delivered again', async () => {
