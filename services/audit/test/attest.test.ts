@@ -1,15 +1,15 @@
 import path from 'node:path';
 
-import { createKafka, createLogger, ensureTopics, newEvent } from '@tracking/kit';
+import { createKafka, createLogger, ensureTopics } from '@tracking/kit';
 import { createTestDatabase, infraEnv, randomName, type TestDatabase } from '@tracking/kit/testing';
-import pg from 'pg';
+import type pg from 'pg';
 import { Registry } from 'prom-client';
 
 import { ChainAttestor, CHAIN_HEAD_TOPIC, chainMetrics, readLastHead } from '../src/attest';
 import { entryHash, GENESIS_HASH } from '../src/chain';
 import { createPrisma, type PrismaClient } from '../src/db';
-import { testKeyring } from './support';
 import { appendEntry } from '../src/entries';
+import { attackerOn, auditEvent, tamper, testKeyring } from './support';
 
 const MIGRATIONS = path.join(__dirname, '..', 'migrations');
 const kek = testKeyring();
@@ -30,10 +30,7 @@ const setups: Setup[] = [];
 async function setUp(length: number): Promise<Setup> {
   const db = await createTestDatabase(MIGRATIONS);
   const prisma = createPrisma(db.appUrl);
-  const url = new URL(infraEnv().adminUrl);
-  url.pathname = `/${db.database}`;
-  const attacker = new pg.Client({ connectionString: url.toString() });
-  await attacker.connect();
+  const attacker = await attackerOn(db.database);
   const prefix = `${randomName()}.`;
   await ensureTopics(
     kafka,
@@ -51,17 +48,7 @@ async function setUp(length: number): Promise<Setup> {
     prefix,
   );
   for (let index = 0; index < length; index++) {
-    const event = newEvent({
-      type: 'audit.recorded',
-      actor: { service: 'test', userId: null, role: null },
-      data: {
-        action: 'test.thing.done',
-        subject: { type: 'thing', id: String(index) },
-        outcome: 'success',
-        sourceIp: null,
-        userAgent: null,
-      },
-    });
+    const event = auditEvent(index);
     await prisma.$transaction((tx) => appendEntry(tx, event, kek));
   }
   const metrics = chainMetrics(new Registry());
@@ -70,12 +57,6 @@ async function setUp(length: number): Promise<Setup> {
   const setup = { db, prisma, attacker, attestor, metrics, prefix };
   setups.push(setup);
   return setup;
-}
-
-async function tamper(setup: Setup, sql: string, params: unknown[] = []) {
-  await setup.attacker.query('ALTER TABLE audit_entry DISABLE TRIGGER USER');
-  await setup.attacker.query(sql, params);
-  await setup.attacker.query('ALTER TABLE audit_entry ENABLE TRIGGER USER');
 }
 
 const gauge = async (metric: { get(): Promise<{ values: { value: number }[] }> }) =>
@@ -107,11 +88,11 @@ describe('attesting the audit chain', () => {
     await setup.attestor.start(3_600_000);
     await setup.attestor.attest();
     const before = await publishedHead(setup);
-    await tamper(setup, "UPDATE audit_entry SET outcome = 'denied' WHERE sequence = 2");
+    await tamper(setup.attacker, "UPDATE audit_entry SET outcome = 'denied' WHERE sequence = 2");
     let prevHash = GENESIS_HASH;
     for (const row of await setup.prisma.auditEntry.findMany({ orderBy: { sequence: 'asc' } })) {
       const hash = entryHash(prevHash, row);
-      await tamper(setup, 'UPDATE audit_entry SET prev_hash = $1, hash = $2 WHERE sequence = $3', [
+      await tamper(setup.attacker, 'UPDATE audit_entry SET prev_hash = $1, hash = $2 WHERE sequence = $3', [
         prevHash,
         hash,
         row.sequence,
@@ -131,7 +112,7 @@ describe('attesting the audit chain', () => {
     const setup = await setUp(6);
     await setup.attestor.start(3_600_000);
     await setup.attestor.attest();
-    await tamper(setup, 'DELETE FROM audit_entry WHERE sequence > 4');
+    await tamper(setup.attacker, 'DELETE FROM audit_entry WHERE sequence > 4');
     expect(await setup.attestor.attest()).toMatchObject({
       intact: false,
       verifiedThrough: 4n,
@@ -144,7 +125,7 @@ describe('attesting the audit chain', () => {
     await setup.attestor.start(3_600_000);
     await setup.attestor.attest();
     await setup.attestor.stop();
-    await tamper(setup, 'DELETE FROM audit_entry WHERE sequence = 4');
+    await tamper(setup.attacker, 'DELETE FROM audit_entry WHERE sequence = 4');
     const restarted = new ChainAttestor({
       prisma: setup.prisma,
       kafka,
@@ -162,7 +143,7 @@ describe('attesting the audit chain', () => {
 
   test('a chain broken in the middle is reported with its first broken sequence and never attested', async () => {
     const setup = await setUp(5);
-    await tamper(setup, "UPDATE audit_entry SET action = 'test.thing.undone' WHERE sequence = 3");
+    await tamper(setup.attacker, "UPDATE audit_entry SET action = 'test.thing.undone' WHERE sequence = 3");
     await setup.attestor.start(3_600_000);
     expect(await setup.attestor.attest()).toMatchObject({
       intact: false,

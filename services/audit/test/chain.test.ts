@@ -3,13 +3,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { newEvent } from '@tracking/kit';
-import { createTestDatabase, infraEnv, startProcess, type TestDatabase } from '@tracking/kit/testing';
-import pg from 'pg';
+import { createTestDatabase, startProcess, type TestDatabase } from '@tracking/kit/testing';
+import type pg from 'pg';
 
 import { canonicalEntry, entryHash, GENESIS_HASH, verifyChain, type ChainFields } from '../src/chain';
 import { createPrisma, type PrismaClient } from '../src/db';
-import { testKeyring } from './support';
 import { appendEntry } from '../src/entries';
+import { attackerOn, tamper, testKeyring } from './support';
 
 const MIGRATIONS = path.join(__dirname, '..', 'migrations');
 const kek = testKeyring();
@@ -26,10 +26,7 @@ const chains: Chain[] = [];
 async function chainOf(length: number): Promise<Chain> {
   const db = await createTestDatabase(MIGRATIONS);
   const prisma = createPrisma(db.appUrl);
-  const url = new URL(infraEnv().adminUrl);
-  url.pathname = `/${db.database}`;
-  const attacker = new pg.Client({ connectionString: url.toString() });
-  await attacker.connect();
+  const attacker = await attackerOn(db.database);
   const chain = { db, prisma, attacker };
   chains.push(chain);
   for (let index = 0; index < length; index++) await append(prisma, index);
@@ -49,13 +46,6 @@ function append(prisma: PrismaClient, index: number) {
     },
   });
   return prisma.$transaction((tx) => appendEntry(tx, event, kek));
-}
-
-/** Runs SQL as the attacker with the append-only triggers switched off around it. */
-async function tamper(chain: Chain, sql: string, params: unknown[] = []) {
-  await chain.attacker.query('ALTER TABLE audit_entry DISABLE TRIGGER USER');
-  await chain.attacker.query(sql, params);
-  await chain.attacker.query('ALTER TABLE audit_entry ENABLE TRIGGER USER');
 }
 
 afterAll(async () => {
@@ -122,7 +112,7 @@ describe('the audit hash chain', () => {
 
   test('a row edited with superuser rights is caught, naming its sequence', async () => {
     const chain = await chainOf(10);
-    await tamper(chain, "UPDATE audit_entry SET outcome = 'failure' WHERE sequence = 4");
+    await tamper(chain.attacker, "UPDATE audit_entry SET outcome = 'failure' WHERE sequence = 4");
     const result = await verifyChain(chain.prisma);
     expect(result).toMatchObject({
       intact: false,
@@ -136,7 +126,9 @@ describe('the audit hash chain', () => {
     const row = await chain.prisma.auditEntry.findUnique({ where: { sequence: 4n } });
     if (!row) throw new Error('no entry 4');
     const forged = entryHash(row.prevHash, { ...row, outcome: 'failure' });
-    await tamper(chain, "UPDATE audit_entry SET outcome = 'failure', hash = $1 WHERE sequence = 4", [forged]);
+    await tamper(chain.attacker, "UPDATE audit_entry SET outcome = 'failure', hash = $1 WHERE sequence = 4", [
+      forged,
+    ]);
     expect(await verifyChain(chain.prisma)).toMatchObject({
       intact: false,
       firstBroken: { sequence: 5n, reason: 'prev_hash_mismatch' },
@@ -145,7 +137,7 @@ describe('the audit hash chain', () => {
 
   test('a deleted entry is caught as missing', async () => {
     const chain = await chainOf(10);
-    await tamper(chain, 'DELETE FROM audit_entry WHERE sequence = 6');
+    await tamper(chain.attacker, 'DELETE FROM audit_entry WHERE sequence = 6');
     expect(await verifyChain(chain.prisma)).toMatchObject({
       intact: false,
       verifiedThrough: 5n,
@@ -156,12 +148,12 @@ describe('the audit hash chain', () => {
   test('a whole chain rewritten after an edit verifies on its own, and is caught against the head published before', async () => {
     const chain = await chainOf(8);
     const published = await verifyChain(chain.prisma);
-    await tamper(chain, "UPDATE audit_entry SET outcome = 'denied' WHERE sequence = 2");
+    await tamper(chain.attacker, "UPDATE audit_entry SET outcome = 'denied' WHERE sequence = 2");
     // The attacker recomputes every hash from the edited row on.
     let prevHash = GENESIS_HASH;
     for (const row of await chain.prisma.auditEntry.findMany({ orderBy: { sequence: 'asc' } })) {
       const hash = entryHash(prevHash, row);
-      await tamper(chain, 'UPDATE audit_entry SET prev_hash = $1, hash = $2 WHERE sequence = $3', [
+      await tamper(chain.attacker, 'UPDATE audit_entry SET prev_hash = $1, hash = $2 WHERE sequence = $3', [
         prevHash,
         hash,
         row.sequence,
@@ -187,7 +179,7 @@ describe('the audit hash chain', () => {
 
   test('the verify command exits 1 on a broken chain and prints the first broken sequence', async () => {
     const chain = await chainOf(5);
-    await tamper(chain, "UPDATE audit_entry SET action = 'test.thing.undone' WHERE sequence = 2");
+    await tamper(chain.attacker, "UPDATE audit_entry SET action = 'test.thing.undone' WHERE sequence = 2");
     const run = await startProcess({
       name: 'audit-verify',
       entry: path.join(__dirname, '..', 'src', 'verify.ts'),

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
 import { Keyring, newEvent, type Actor } from '@tracking/kit';
+import { infraEnv } from '@tracking/kit/testing';
+import pg from 'pg';
 
 /** A key-encryption keyring of one fresh random key, as ENCRYPTION_KEYS would give. */
 export function testKeyring(): Keyring {
@@ -23,4 +25,20 @@ export function auditEvent(
       userAgent: overrides.userAgent ?? null,
     },
   });
+}
+
+/** A superuser session on a test database: an attacker with full database access. */
+export async function attackerOn(database: string): Promise<pg.Client> {
+  const url = new URL(infraEnv().adminUrl);
+  url.pathname = `/${database}`;
+  const attacker = new pg.Client({ connectionString: url.toString() });
+  await attacker.connect();
+  return attacker;
+}
+
+/** Runs SQL as the attacker, with the append-only triggers switched off around it. */
+export async function tamper(attacker: pg.Client, sql: string, params: unknown[] = []): Promise<void> {
+  await attacker.query('ALTER TABLE audit_entry DISABLE TRIGGER USER');
+  await attacker.query(sql, params);
+  await attacker.query('ALTER TABLE audit_entry ENABLE TRIGGER USER');
 }
