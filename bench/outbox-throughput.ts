@@ -13,8 +13,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -40,6 +38,15 @@ import {
   type TransactionRunner,
 } from '../packages/kit/src';
 import { createTestDatabase, infraEnv, randomName } from '../packages/kit/src/testing';
+import {
+  BenchError,
+  checkReachable,
+  Cleanup,
+  loadInfraEnv,
+  othersCpuShare,
+  positiveInteger,
+  UsageError,
+} from './support';
 
 const PRODUCE_BATCH = 500;
 const RELAY_BATCH = 500;
@@ -51,19 +58,9 @@ const OUTBOX_TOPIC = 'bench.outbox.v1';
 const DLQ_TOPIC = 'bench.outbox-dlq.v1';
 /** A phase that makes no progress for this long is reported as stalled (before the overall timeout). */
 const STALL_MS = 60_000;
-const CLEANUP_MS = 30_000;
 
 // ---------------------------------------------------------------------------------------------
 // Command line
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-/** An expected failure (timeout, signal, infrastructure down): the message says it all, no stack. */
-class BenchError extends Error {
-  override name = 'BenchError';
-}
 
 const USAGE = `usage: npx tsx bench/outbox-throughput.ts [--events N] [--timeout-seconds S]
   --events N            events per pipeline (default 20000, at most ${MAX_EVENTS})
@@ -72,15 +69,6 @@ const USAGE = `usage: npx tsx bench/outbox-throughput.ts [--events N] [--timeout
 interface Options {
   events: number;
   timeoutSeconds: number;
-}
-
-function positiveInteger(flag: string, value: string, max: number): number {
-  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1) {
-    throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
-  }
-  const number = Number(value);
-  if (number > max) throw new UsageError(`${flag} must be at most ${max}, got ${number}`);
-  return number;
 }
 
 function parseArgs(argv: string[]): Options | 'help' {
@@ -100,18 +88,6 @@ function parseArgs(argv: string[]): Options | 'help' {
   return options;
 }
 
-/** Reads .local/infra.env (written by scripts/infra.sh) for what the environment does not set. */
-function loadInfraEnv(): void {
-  const file = path.join(__dirname, '..', '.local', 'infra.env');
-  if (!existsSync(file)) return;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (match?.[1] && match[2] !== undefined && process.env[match[1]] === undefined) {
-      process.env[match[1]] = match[2];
-    }
-  }
-}
-
 /** The commit the kit was measured at, and whether packages/kit had uncommitted changes. */
 function kitRevision(): string {
   try {
@@ -126,53 +102,6 @@ function kitRevision(): string {
   } catch {
     return 'unknown (not a git checkout)';
   }
-}
-
-/** Fails fast, with the fix in the message, when PostgreSQL or Kafka does not listen. */
-async function checkReachable(name: string, address: string): Promise<void> {
-  const url = /^\w+:\/\//.test(address) ? new URL(address) : new URL(`tcp://${address}`);
-  const port = Number(url.port);
-  await new Promise<void>((resolve, reject) => {
-    const socket = createConnection({ host: url.hostname, port, timeout: 3_000 });
-    const fail = (reason: string) => {
-      socket.destroy();
-      reject(
-        new BenchError(
-          `${name} at ${url.hostname}:${port} is not reachable (${reason}): start it with \`bash scripts/infra.sh up\``,
-        ),
-      );
-    };
-    socket.once('connect', () => {
-      socket.end();
-      resolve();
-    });
-    socket.once('timeout', () => fail('timeout'));
-    socket.once('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
-  });
-}
-
-/**
- * Share of the machine's CPU time that other processes (Kafka, PostgreSQL, other work) used over
- * `ms`, this process's own use taken out: how much else competes for the cores.
- */
-async function othersCpuShare(ms: number): Promise<number> {
-  const sample = () => {
-    let idle = 0;
-    let total = 0;
-    for (const { times } of os.cpus()) {
-      idle += times.idle;
-      total += times.idle + times.user + times.nice + times.sys + times.irq;
-    }
-    const own = process.cpuUsage();
-    return { idle, total, ownMs: (own.user + own.system) / 1000 };
-  };
-  const before = sample();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  const after = sample();
-  const total = after.total - before.total;
-  if (total <= 0) return 0;
-  const busy = total - (after.idle - before.idle);
-  return Math.min(1, Math.max(0, (busy - (after.ownMs - before.ownMs)) / total));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,41 +142,6 @@ async function waitForCount(
 async function counterTotal(counter: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> {
   const metric = await counter.get();
   return metric.values.reduce((sum, entry) => sum + entry.value, 0);
-}
-
-/** Cleanup steps, run last-in first-out, each one allowed to fail without skipping the rest. */
-class Cleanup {
-  private readonly steps: { name: string; fn: () => Promise<unknown> }[] = [];
-  private readonly left = new Set<string>();
-
-  add(name: string, fn: () => Promise<unknown>): void {
-    this.steps.push({ name, fn });
-    this.left.add(name);
-  }
-
-  async run(): Promise<void> {
-    const all = (async () => {
-      for (const step of this.steps.reverse()) {
-        try {
-          await step.fn();
-        } catch (error) {
-          process.stderr.write(`cleanup: ${step.name} failed: ${String(error)}\n`);
-        }
-        this.left.delete(step.name);
-      }
-    })();
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), CLEANUP_MS);
-    });
-    const outcome = await Promise.race([all.then(() => 'done' as const), limit]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') {
-      process.stderr.write(
-        `cleanup did not finish within ${CLEANUP_MS / 1000} s; left: ${[...this.left].join(', ')}\n`,
-      );
-    }
-  }
 }
 
 /** Per-statement latency, by a short label ("INSERT processed_event", "COMMIT", ...). */

@@ -1,0 +1,121 @@
+// Helpers both benchmarks share: flags, the infrastructure's addresses, the machine's load,
+// and cleanup that runs however a run ends.
+import { existsSync, readFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/** How long cleanup may take before a run gives up on it. */
+const CLEANUP_MS = 30_000;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** An expected failure (timeout, signal, infrastructure down): the message says it all, no stack. */
+export class BenchError extends Error {
+  override name = 'BenchError';
+}
+
+export function positiveInteger(flag: string, value: string, max: number): number {
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1) {
+    throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
+  }
+  const number = Number(value);
+  if (number > max) throw new UsageError(`${flag} must be at most ${max}, got ${number}`);
+  return number;
+}
+
+/** Reads .local/infra.env (written by scripts/infra.sh) for what the environment does not set. */
+export function loadInfraEnv(): void {
+  const file = path.join(__dirname, '..', '.local', 'infra.env');
+  if (!existsSync(file)) return;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (match?.[1] && match[2] !== undefined && process.env[match[1]] === undefined) {
+      process.env[match[1]] = match[2];
+    }
+  }
+}
+
+/** Fails fast, with the fix in the message, when PostgreSQL or Kafka does not listen. */
+export async function checkReachable(name: string, address: string): Promise<void> {
+  const url = /^\w+:\/\//.test(address) ? new URL(address) : new URL(`tcp://${address}`);
+  const port = Number(url.port);
+  await new Promise<void>((resolve, reject) => {
+    const socket = createConnection({ host: url.hostname, port, timeout: 3_000 });
+    const fail = (reason: string) => {
+      socket.destroy();
+      reject(
+        new BenchError(
+          `${name} at ${url.hostname}:${port} is not reachable (${reason}): start it with \`bash scripts/infra.sh up\``,
+        ),
+      );
+    };
+    socket.once('connect', () => {
+      socket.end();
+      resolve();
+    });
+    socket.once('timeout', () => fail('timeout'));
+    socket.once('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
+  });
+}
+
+/**
+ * Share of the machine's CPU time that other processes (Kafka, PostgreSQL, other work) used over
+ * `ms`, this process's own use taken out: how much else competes for the cores.
+ */
+export async function othersCpuShare(ms: number): Promise<number> {
+  const sample = () => {
+    let idle = 0;
+    let total = 0;
+    for (const { times } of os.cpus()) {
+      idle += times.idle;
+      total += times.idle + times.user + times.nice + times.sys + times.irq;
+    }
+    const own = process.cpuUsage();
+    return { idle, total, ownMs: (own.user + own.system) / 1000 };
+  };
+  const before = sample();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = sample();
+  const total = after.total - before.total;
+  if (total <= 0) return 0;
+  const busy = total - (after.idle - before.idle);
+  return Math.min(1, Math.max(0, (busy - (after.ownMs - before.ownMs)) / total));
+}
+
+/** Cleanup steps, run last-in first-out, each one allowed to fail without skipping the rest. */
+export class Cleanup {
+  private readonly steps: { name: string; fn: () => Promise<unknown> }[] = [];
+  private readonly left = new Set<string>();
+
+  add(name: string, fn: () => Promise<unknown>): void {
+    this.steps.push({ name, fn });
+    this.left.add(name);
+  }
+
+  async run(): Promise<void> {
+    const all = (async () => {
+      for (const step of this.steps.reverse()) {
+        try {
+          await step.fn();
+        } catch (error) {
+          process.stderr.write(`cleanup: ${step.name} failed: ${String(error)}\n`);
+        }
+        this.left.delete(step.name);
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), CLEANUP_MS);
+    });
+    const outcome = await Promise.race([all.then(() => 'done' as const), limit]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      process.stderr.write(
+        `cleanup did not finish within ${CLEANUP_MS / 1000} s; left: ${[...this.left].join(', ')}\n`,
+      );
+    }
+  }
+}
