@@ -54,15 +54,7 @@ import {
 } from '../services/audit/src/chain';
 import { createPrisma } from '../services/audit/src/db';
 import { startAuditConsumer } from '../services/audit/src/events';
-import {
-  BenchError,
-  checkReachable,
-  Cleanup,
-  loadInfraEnv,
-  othersCpuShare,
-  positiveInteger,
-  UsageError,
-} from './support';
+import { checkReachable, Cleanup, othersCpuShare, positiveInteger, runBench, UsageError } from './support';
 
 const ROOT = path.join(__dirname, '..');
 const MIGRATIONS = path.join(ROOT, 'services', 'audit', 'migrations');
@@ -1159,68 +1151,21 @@ async function run(options: Options, cleanup: Cleanup, signal: AbortSignal): Pro
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
 
-async function main(): Promise<number> {
-  let options: Options | 'help';
-  try {
-    options = parseArgs(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`error: ${error.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  loadInfraEnv();
-
-  const cleanup = new Cleanup();
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
-  const stopped = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(
-        new BenchError(
-          `benchmark did not finish within ${options.timeoutSeconds} s (--timeout-seconds); ` +
-            'is Kafka or PostgreSQL overloaded or down? (bash scripts/infra.sh status)',
-        ),
-      );
-    }, options.timeoutSeconds * 1000);
-    onSignal = (signal) => {
-      controller.abort();
-      reject(new BenchError(`interrupted by ${signal}`));
-    };
+function main(): Promise<number> {
+  return runBench({
+    argv: process.argv.slice(2),
+    usage: USAGE,
+    parse: parseArgs,
+    run,
+    // Signals reach this worker from the main thread (see supervise).
+    onInterrupt(handler) {
+      const onMessage = (message: { signal?: NodeJS.Signals }) => {
+        if (message.signal) handler(message.signal);
+      };
+      parentPort?.on('message', onMessage);
+      return () => parentPort?.off('message', onMessage);
+    },
   });
-  // Signals reach this worker from the main thread (see supervise).
-  const onMessage = (message: { signal?: NodeJS.Signals }) => {
-    if (message.signal) onSignal?.(message.signal);
-  };
-  parentPort?.on('message', onMessage);
-  const work = run(options, cleanup, controller.signal);
-  try {
-    await Promise.race([work, stopped]);
-    return 0;
-  } catch (error) {
-    const detail =
-      error instanceof BenchError
-        ? error.message
-        : error instanceof Error
-          ? (error.stack ?? error.message)
-          : String(error);
-    process.stderr.write(`benchmark failed: ${detail}\n`);
-    return 1;
-  } finally {
-    clearTimeout(timer);
-    controller.abort();
-    parentPort?.off('message', onMessage);
-    // After a timeout the run may still be inside a step (a verification page, a group join): let
-    // it settle, briefly, so what it creates is registered before cleaning up.
-    await Promise.race([work.catch(() => undefined), sleep(10_000)]);
-    process.stderr.write('cleaning up...\n');
-    await cleanup.run();
-  }
 }
 
 /**

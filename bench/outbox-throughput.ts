@@ -38,15 +38,7 @@ import {
   type TransactionRunner,
 } from '../packages/kit/src';
 import { createTestDatabase, infraEnv, randomName } from '../packages/kit/src/testing';
-import {
-  BenchError,
-  checkReachable,
-  Cleanup,
-  loadInfraEnv,
-  othersCpuShare,
-  positiveInteger,
-  UsageError,
-} from './support';
+import { checkReachable, Cleanup, othersCpuShare, positiveInteger, runBench, UsageError } from './support';
 
 const PRODUCE_BATCH = 500;
 const RELAY_BATCH = 500;
@@ -671,68 +663,21 @@ async function run(options: Options, cleanup: Cleanup, signal: AbortSignal): Pro
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
 
-async function main(): Promise<number> {
-  let options: Options | 'help';
-  try {
-    options = parseArgs(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`error: ${error.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  loadInfraEnv();
-
-  const cleanup = new Cleanup();
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
-  const stopped = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(
-        new BenchError(
-          `benchmark did not finish within ${options.timeoutSeconds} s (--timeout-seconds); ` +
-            'is Kafka or PostgreSQL overloaded or down? (bash scripts/infra.sh status)',
-        ),
-      );
-    }, options.timeoutSeconds * 1000);
-    onSignal = (signal) => {
-      controller.abort();
-      reject(new BenchError(`interrupted by ${signal}`));
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+function main(): Promise<number> {
+  return runBench({
+    argv: process.argv.slice(2),
+    usage: USAGE,
+    parse: parseArgs,
+    run,
+    onInterrupt(handler) {
+      process.once('SIGINT', handler);
+      process.once('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
+    },
   });
-  const work = run(options, cleanup, controller.signal);
-  try {
-    await Promise.race([work, stopped]);
-    return 0;
-  } catch (error) {
-    const detail =
-      error instanceof BenchError
-        ? error.message
-        : error instanceof Error
-          ? (error.stack ?? error.message)
-          : String(error);
-    process.stderr.write(`benchmark failed: ${detail}\n`);
-    return 1;
-  } finally {
-    clearTimeout(timer);
-    controller.abort();
-    if (onSignal) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
-    // After a timeout the run may still be inside a step (creating the database, joining a
-    // group): let it settle, briefly, so what it creates is registered before cleaning up.
-    await Promise.race([work.catch(() => undefined), sleep(10_000)]);
-    process.stderr.write('cleaning up...\n');
-    await cleanup.run();
-  }
 }
 
 main().then(

@@ -119,3 +119,77 @@ export class Cleanup {
     }
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A benchmark's main: parses its flags (usage errors exit 2), loads the infrastructure's
+ * addresses, runs it under an overall timeout, stops it on an interruption, reports a failure
+ * in one line, and always cleans up. Returns the exit code.
+ */
+export async function runBench<O extends { timeoutSeconds: number }>(bench: {
+  argv: string[];
+  usage: string;
+  parse(argv: string[]): O | 'help';
+  run(options: O, cleanup: Cleanup, signal: AbortSignal): Promise<void>;
+  /** Calls `handler` on an interruption (Ctrl-C, SIGTERM); returns how to stop listening. */
+  onInterrupt(handler: (signal: NodeJS.Signals) => void): () => void;
+}): Promise<number> {
+  let options: O | 'help';
+  try {
+    options = bench.parse(bench.argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`error: ${error.message}\n${bench.usage}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${bench.usage}\n`);
+    return 0;
+  }
+  loadInfraEnv();
+
+  const cleanup = new Cleanup();
+  const controller = new AbortController();
+  const { timeoutSeconds } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let stopListening: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(
+        new BenchError(
+          `benchmark did not finish within ${String(timeoutSeconds)} s (--timeout-seconds); ` +
+            'is Kafka or PostgreSQL overloaded or down? (bash scripts/infra.sh status)',
+        ),
+      );
+    }, timeoutSeconds * 1000);
+    stopListening = bench.onInterrupt((signal) => {
+      controller.abort();
+      reject(new BenchError(`interrupted by ${signal}`));
+    });
+  });
+  const work = bench.run(options, cleanup, controller.signal);
+  try {
+    await Promise.race([work, stopped]);
+    return 0;
+  } catch (error) {
+    const detail =
+      error instanceof BenchError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    process.stderr.write(`benchmark failed: ${detail}\n`);
+    return 1;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+    stopListening?.();
+    // After a timeout the run may still be inside a step (creating the database, joining a
+    // group): let it settle, briefly, so what it creates is registered before cleaning up.
+    await Promise.race([work.catch(() => undefined), sleep(10_000)]);
+    process.stderr.write('cleaning up...\n');
+    await cleanup.run();
+  }
+}
