@@ -72,11 +72,18 @@ export async function appendEntry(
   return { sequence: fields.sequence, hash };
 }
 
+const MAX_BIGINT = 2n ** 63n - 1n;
+
 const listSchema = z.object({
   /** Empty lists every entry. */
   correlationId: z.string().max(128),
   pageSize: z.number().int().min(0).max(500),
-  pageToken: z.string().regex(/^\d*$/, { message: 'is not a page token from this service' }),
+  // A sequence number we issued: digits within PostgreSQL's bigint, so a forged token is a 400, not a 500.
+  pageToken: z
+    .string()
+    .refine((token) => /^\d{0,19}$/.test(token) && (token === '' || BigInt(token) <= MAX_BIGINT), {
+      message: 'is not a page token from this service',
+    }),
 });
 
 export async function listEntries(prisma: PrismaClient, kek: Keyring, query: z.input<typeof listSchema>) {

@@ -97,6 +97,13 @@ describe('the audit log is append-only at the database level', () => {
       code: 'invalid_argument',
       details: { pageToken: 'is not a page token from this service' },
     });
+    // Digits, but past the largest sequence a bigint column can hold: still the caller's error.
+    await expect(
+      listEntries(setup().prisma, kek, { correlationId: 'abc', pageSize: 10, pageToken: '9'.repeat(25) }),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+      details: { pageToken: 'is not a page token from this service' },
+    });
     await expect(
       listEntries(setup().prisma, kek, { correlationId: 'abc', pageSize: 10_000, pageToken: '' }),
     ).rejects.toMatchObject({
