@@ -33,6 +33,8 @@ const stackSchema = z.object({
         .optional(),
       /** Needs a key-encryption key (ENCRYPTION_KEYS) for secrets it stores encrypted. */
       encryptionKeys: z.boolean().default(false),
+      /** The service mails through the local file mailer: .local/mail/<service>.jsonl */
+      mailDrop: z.boolean().default(false),
       env: z.record(z.string(), z.string()),
     }),
   ),
@@ -66,6 +68,7 @@ async function main() {
       env.ENCRYPTION_KEYS = `local-1:${secret(`${service.name}-kek`, () => randomBytes(32).toString('base64'))}`;
       env.ENCRYPTION_ACTIVE_KEY_ID = 'local-1';
     }
+    if (service.mailDrop) env.MAIL_DROP_FILE = path.join(LOCAL, 'mail', `${service.name}.jsonl`);
     if (service.database) {
       const db = await provisionDatabase({
         adminUrl: config.PG_ADMIN_URL,

@@ -20,6 +20,8 @@ export const CORRELATION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$/;
 export const CORRELATION_HEADER = 'x-correlation-id';
 export const CLIENT_IP_HEADER = 'x-client-ip';
 export const USER_AGENT_HEADER = 'x-client-user-agent';
+/** gRPC metadata carrying the caller's session token from the gateway to auth; never logged. */
+export const SESSION_TOKEN_HEADER = 'x-session-token';
 
 export function isCorrelationId(value: unknown): value is string {
   return typeof value === 'string' && CORRELATION_ID_PATTERN.test(value);

@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'invalid_argument'
   | 'unauthenticated'
   | 'permission_denied'
+  /** Allowed for the role, but only once the session has passed a second factor. */
+  | 'mfa_required'
   | 'not_found'
   | 'already_exists'
   | 'failed_precondition'
@@ -46,9 +48,26 @@ export class ConflictError extends DomainError {
   }
 }
 
+export class FailedPreconditionError extends DomainError {
+  constructor(message: string) {
+    super('failed_precondition', message);
+  }
+}
+
 export class PermissionDeniedError extends DomainError {
   constructor(message = 'permission denied') {
     super('permission_denied', message);
+  }
+}
+
+/** Too many attempts: the caller may try again after `retryAfterSeconds`. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    details: Record<string, string> = {},
+  ) {
+    super('resource_exhausted', message, { ...details, retryAfterSeconds: String(retryAfterSeconds) });
   }
 }
 
@@ -62,6 +81,7 @@ const grpcByCode: Record<ErrorCode, GrpcStatus> = {
   invalid_argument: GrpcStatus.INVALID_ARGUMENT,
   unauthenticated: GrpcStatus.UNAUTHENTICATED,
   permission_denied: GrpcStatus.PERMISSION_DENIED,
+  mfa_required: GrpcStatus.PERMISSION_DENIED,
   not_found: GrpcStatus.NOT_FOUND,
   already_exists: GrpcStatus.ALREADY_EXISTS,
   failed_precondition: GrpcStatus.FAILED_PRECONDITION,
@@ -74,6 +94,7 @@ const httpByCode: Record<ErrorCode, number> = {
   invalid_argument: 400,
   unauthenticated: 401,
   permission_denied: 403,
+  mfa_required: 403,
   not_found: 404,
   already_exists: 409,
   failed_precondition: 412,
@@ -82,9 +103,16 @@ const httpByCode: Record<ErrorCode, number> = {
   internal: 500,
 };
 
-const codeByGrpc = new Map<GrpcStatus, ErrorCode>(
-  Object.entries(grpcByCode).map(([code, grpc]) => [grpc, code as ErrorCode]),
-);
+const ERROR_CODES = Object.keys(grpcByCode) as ErrorCode[];
+
+// Several codes share a gRPC status (mfa_required travels as PERMISSION_DENIED); the first
+// listed is the one a bare status maps back to.
+const codeByGrpc = new Map<GrpcStatus, ErrorCode>();
+for (const code of ERROR_CODES) if (!codeByGrpc.has(grpcByCode[code])) codeByGrpc.set(grpcByCode[code], code);
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as string[]).includes(value);
+}
 
 export function grpcStatusOf(code: ErrorCode): GrpcStatus {
   return grpcByCode[code];

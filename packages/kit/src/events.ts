@@ -31,8 +31,24 @@ export type EventEnvelope<T = unknown> = Omit<z.infer<typeof envelopeSchema>, 'd
 export const TOPICS = {
   /** One topic that every service's outbox feeds with audit events; one partition keeps the chain ordered. */
   auditEvents: 'audit.events.v1',
+  /** Account lifecycle: registered, email verified/changed, password changed/reset, role changed, disabled. */
   authUser: 'auth.user.v1',
+  /** Sign-in: login succeeded/failed, lock-outs, sessions revoked. */
+  authSession: 'auth.session.v1',
+  /** Second factor: enabled, disabled, replay rejected, recovery code used or regenerated. */
+  authMfa: 'auth.mfa.v1',
+  /** Plan changes from billing; auth turns mandatory MFA on for paid plans. */
+  billingPlan: 'billing.plan.v1',
 } as const;
+
+/** The body of `billing.plan.changed` on `billing.plan.v1`. */
+export const planChangedSchema = z.object({
+  userId: z.uuid(),
+  oldPlan: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
+  newPlan: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
+  effectiveAt: z.iso.datetime({ offset: true }),
+});
+export type PlanChanged = z.infer<typeof planChangedSchema>;
 
 export function newEvent<T>(fields: {
   type: string;

@@ -25,9 +25,10 @@ import {
   isCorrelationId,
   newCorrelationId,
   runWithContext,
+  SESSION_TOKEN_HEADER,
   USER_AGENT_HEADER,
 } from './context';
-import { DomainError, errorCodeOfGrpc, grpcStatusOf, type ErrorCode } from './errors';
+import { DomainError, errorCodeOfGrpc, grpcStatusOf, isErrorCode, type ErrorCode } from './errors';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 
@@ -192,6 +193,13 @@ type UnaryMethod<Req, Res> = (
   callback: (error: ServiceError | null, response: Res) => void,
 ) => unknown;
 
+/** Metadata that carries an end user's session token to the auth service (never logged). */
+export function sessionTokenMetadata(token: string): Metadata {
+  const metadata = new Metadata();
+  metadata.set(SESSION_TOKEN_HEADER, token);
+  return metadata;
+}
+
 /** Error from a downstream gRPC call, carrying the domain error code it mapped to. */
 export class UpstreamError extends DomainError {
   constructor(
@@ -218,15 +226,24 @@ function detailsOf(metadata: Metadata): Record<string, string> {
   }
 }
 
-/** Calls a unary method as a promise; a failure becomes an UpstreamError with the mapped code. */
-export function callUnary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
+/**
+ * Calls a unary method as a promise; a failure becomes an UpstreamError with the mapped code
+ * (the server's own error code when it sent a known one, else the one its status maps to).
+ */
+export function callUnary<Req, Res>(
+  method: UnaryMethod<Req, Res>,
+  request: Req,
+  metadata: Metadata = new Metadata(),
+): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method(request, new Metadata(), {}, (error, response) => {
+    method(request, metadata, {}, (error, response) => {
       if (!error) {
         resolve(response);
         return;
       }
-      const code = errorCodeOfGrpc(error.code);
+      const sent = error.metadata.get('error-code')[0];
+      const code =
+        isErrorCode(sent) && grpcStatusOf(sent) === error.code ? sent : errorCodeOfGrpc(error.code);
       // Only domain errors carry a message meant for callers; anything else stays generic.
       const domain = error.metadata.get('error-code')[0] !== undefined && code !== 'internal';
       const message = domain
