@@ -1,5 +1,23 @@
-import { baseConfig, grpcTlsConfig, kafkaConfig, loadConfig, port, postgresUrl } from '@tracking/kit';
+import {
+  baseConfig,
+  grpcTlsConfig,
+  kafkaConfig,
+  keyringEnvSchema,
+  loadConfig,
+  port,
+  postgresUrl,
+} from '@tracking/kit';
 import { z } from 'zod';
+
+import type { AuthPolicy } from './policy';
+
+const minutes = (fallback: number) =>
+  z.coerce
+    .number()
+    .positive()
+    .max(60 * 24 * 365)
+    .default(fallback)
+    .transform((value) => value * 60_000);
 
 export const configSchema = baseConfig
   .extend(kafkaConfig.shape)
@@ -8,11 +26,67 @@ export const configSchema = baseConfig
     GRPC_PORT: port(50051),
     /** Runtime role (<db>_app); migrations run separately as <db>_migrator. */
     DATABASE_URL: postgresUrl,
+    /** Where the local mailer appends messages (JSON lines, mode 0600). */
+    MAIL_DROP_FILE: z.string().min(1),
+    /** Base of the links in mails. */
+    PUBLIC_BASE_URL: z.url().default('http://localhost:8080'),
+    TOTP_ISSUER: z.string().min(1).max(40).default('Tracking'),
+    // Session lifetimes (docs/auth.md). Privileged roles get the shorter defaults the
+    // security page promises; clients, on their own phones, a longer idle time.
+    SESSION_IDLE_MINUTES_CLIENT: minutes(24 * 60),
+    SESSION_ABSOLUTE_MINUTES_CLIENT: minutes(14 * 24 * 60),
+    SESSION_IDLE_MINUTES_TRAINER: minutes(30),
+    SESSION_ABSOLUTE_MINUTES_TRAINER: minutes(12 * 60),
+    SESSION_IDLE_MINUTES_ADMIN: minutes(30),
+    SESSION_ABSOLUTE_MINUTES_ADMIN: minutes(12 * 60),
+    /** Failed attempts per email (and per account's second factor) before the first pause. */
+    THROTTLE_FREE_FAILURES: z.coerce.number().int().min(1).max(20).default(5),
+    /** Failed attempts per source address, across accounts, before the first pause. */
+    THROTTLE_IP_FREE_FAILURES: z.coerce.number().int().min(1).max(1000).default(30),
   })
+  // ENCRYPTION_KEYS / ENCRYPTION_ACTIVE_KEY_ID: wrap the TOTP secrets.
+  .and(keyringEnvSchema)
   .and(grpcTlsConfig);
 
 export type Config = z.infer<typeof configSchema>;
 
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   return loadConfig(configSchema, env);
+}
+
+export function policyOf(config: Config): AuthPolicy {
+  const pause = { baseLockMs: 30_000, maxLockMs: 3600_000 };
+  return {
+    sessions: {
+      idleMs: {
+        client: config.SESSION_IDLE_MINUTES_CLIENT,
+        trainer: config.SESSION_IDLE_MINUTES_TRAINER,
+        admin: config.SESSION_IDLE_MINUTES_ADMIN,
+      },
+      absoluteMs: {
+        client: config.SESSION_ABSOLUTE_MINUTES_CLIENT,
+        trainer: config.SESSION_ABSOLUTE_MINUTES_TRAINER,
+        admin: config.SESSION_ABSOLUTE_MINUTES_ADMIN,
+      },
+    },
+    throttle: {
+      // A run of failures is forgotten a day after its last failure, so pauses compound
+      // across a slow attack; the 100th consecutive failure needs a password reset.
+      login: {
+        freeFailures: config.THROTTLE_FREE_FAILURES,
+        ...pause,
+        resetAfterMs: 24 * 3600_000,
+        hardLockAfter: 100,
+      },
+      mfa: {
+        freeFailures: config.THROTTLE_FREE_FAILURES,
+        ...pause,
+        resetAfterMs: 24 * 3600_000,
+        hardLockAfter: 100,
+      },
+      ip: { freeFailures: config.THROTTLE_IP_FREE_FAILURES, ...pause, resetAfterMs: 3600_000 },
+    },
+    publicBaseUrl: config.PUBLIC_BASE_URL.replace(/\/$/, ''),
+    totpIssuer: config.TOTP_ISSUER,
+  };
 }

@@ -1,27 +1,249 @@
-import type { Logger, Metrics } from '@tracking/kit';
-import { unary } from '@tracking/kit';
-import { Role, type AuthServiceServer } from '@tracking/proto/tracking/auth/v1/auth';
+import type { ServerUnaryCall } from '@grpc/grpc-js';
+import {
+  DomainError,
+  PermissionDeniedError,
+  SESSION_TOKEN_HEADER,
+  unary,
+  ValidationError,
+} from '@tracking/kit';
+import { MfaState, Role, type AuthServiceServer, type Session } from '@tracking/proto/tracking/auth/v1/auth';
+import { z } from 'zod';
 
-import type { PrismaClient } from './db';
-import { registerUser, type Role as DomainRole } from './users';
+import type { AuthDeps } from './deps';
+import { login } from './login';
+import {
+  beginTotpEnrolment,
+  confirmTotpEnrolment,
+  disableTotp,
+  regenerateRecoveryCodes,
+  verifySecondFactor,
+} from './mfa';
+import {
+  decide,
+  isPermission,
+  mfaRequired,
+  mfaStateOf,
+  type MfaState as DomainMfa,
+  type Permission,
+  type Role as DomainRole,
+} from './rbac';
+import {
+  listSessions,
+  revokeOwnSession,
+  validateSession,
+  type IssuedSession,
+  type ValidSession,
+} from './sessions';
+import {
+  changeEmail,
+  changePassword,
+  logout,
+  registerUser,
+  requestPasswordReset,
+  resetPassword,
+  revokeAllOwnSessions,
+  revokeUserSessions,
+  setRole,
+  setUserDisabled,
+  verifyEmail,
+} from './users';
 
 const roleToProto: Record<DomainRole, Role> = {
   client: Role.ROLE_CLIENT,
   trainer: Role.ROLE_TRAINER,
   admin: Role.ROLE_ADMIN,
 };
+const roleFromProto = new Map<Role, DomainRole>([
+  [Role.ROLE_CLIENT, 'client'],
+  [Role.ROLE_TRAINER, 'trainer'],
+  [Role.ROLE_ADMIN, 'admin'],
+]);
+const mfaToProto: Record<DomainMfa, MfaState> = {
+  not_enrolled: MfaState.MFA_STATE_NOT_ENROLLED,
+  pending: MfaState.MFA_STATE_PENDING,
+  verified: MfaState.MFA_STATE_VERIFIED,
+  enrolment_required: MfaState.MFA_STATE_ENROLMENT_REQUIRED,
+};
 
-export function authService(deps: {
-  prisma: PrismaClient;
-  log: Logger;
-  metrics: Metrics;
-}): AuthServiceServer {
+const uuid = (field: string, value: string) => {
+  if (!z.uuid().safeParse(value).success)
+    throw new ValidationError(`invalid ${field}`, { [field]: 'must be a UUID' });
+  return value;
+};
+
+/**
+ * The caller's session from the call's metadata, checked against one permission of the matrix.
+ * A role that lacks it gets 403; a role that has it but a session short of the MFA the policy
+ * demands gets 403 `mfa_required`, with the way forward in the details.
+ */
+export async function authorize(
+  deps: AuthDeps,
+  call: Pick<ServerUnaryCall<unknown, unknown>, 'metadata'>,
+  permission: Permission,
+): Promise<ValidSession> {
+  const raw = call.metadata.get(SESSION_TOKEN_HEADER)[0];
+  const session = await validateSession(deps, typeof raw === 'string' ? raw : undefined);
+  const decision = decide(session.role, session.mfa, permission);
+  if (decision === 'forbidden') throw new PermissionDeniedError('your role does not allow this');
+  if (decision === 'mfa_required') {
+    throw new DomainError(
+      'mfa_required',
+      session.mfa === 'pending'
+        ? 'complete sign-in with your second factor first'
+        : 'this account must enable multi-factor authentication first',
+      { next: session.mfa === 'pending' ? 'verify_mfa' : 'enrol_totp' },
+    );
+  }
+  return session;
+}
+
+function sessionToProto(session: IssuedSession, mfa: DomainMfa): Session {
   return {
-    register: unary('tracking.auth.v1.AuthService/Register', deps, async (request) => {
+    sessionId: session.id,
+    token: session.token,
+    idleExpiresAt: session.idleExpiresAt,
+    absoluteExpiresAt: session.absoluteExpiresAt,
+    mfa: mfaToProto[mfa],
+  };
+}
+
+export function authService(deps: AuthDeps): AuthServiceServer {
+  const rpc = <Req, Res>(
+    name: string,
+    handler: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
+  ) => unary(`tracking.auth.v1.AuthService/${name}`, deps, handler);
+
+  return {
+    register: rpc('Register', async (request) => {
       // Self-registration always creates a client; trainers and admins are made by an admin.
-      const user = await registerUser(deps.prisma, request, 'client');
-      deps.log.info({ event: 'auth.user.registered', userId: user.id }, 'account registered');
+      const user = await registerUser(deps, request, 'client');
       return { userId: user.id, role: roleToProto[user.role], createdAt: user.createdAt };
+    }),
+    verifyEmail: rpc('VerifyEmail', async (request) => verifyEmail(deps, request.token)),
+    login: rpc('Login', async (request) => {
+      const result = await login(deps, request);
+      return {
+        session: sessionToProto(result.session, result.mfa),
+        userId: result.userId,
+        role: roleToProto[result.role],
+      };
+    }),
+    verifyMfa: rpc('VerifyMfa', async (request, call) => {
+      const caller = await authorize(deps, call, 'session.end');
+      const result = await verifySecondFactor(deps, caller, request);
+      return {
+        session: sessionToProto(result.session, 'verified'),
+        recoveryCodesLeft: result.recoveryCodesLeft,
+      };
+    }),
+    logout: rpc('Logout', async (_request, call) => {
+      await logout(deps, await authorize(deps, call, 'session.end'));
+      return {};
+    }),
+    authorize: rpc('Authorize', async (request, call) => {
+      if (!isPermission(request.permission)) {
+        throw new ValidationError('unknown permission', { permission: 'is not in the permission matrix' });
+      }
+      const session = await authorize(deps, call, request.permission);
+      return {
+        userId: session.userId,
+        role: roleToProto[session.role],
+        sessionId: session.sessionId,
+        mfa: mfaToProto[session.mfa],
+      };
+    }),
+    getMe: rpc('GetMe', async (_request, call) => {
+      const caller = await authorize(deps, call, 'account.read');
+      const user = await deps.prisma.user.findUniqueOrThrow({ where: { id: caller.userId } });
+      const recoveryCodesLeft = await deps.prisma.recoveryCode.count({
+        where: { userId: caller.userId, usedAt: null },
+      });
+      return {
+        userId: user.id,
+        email: user.email,
+        displayName: user.displayName,
+        role: roleToProto[caller.role],
+        emailVerified: Boolean(user.emailVerifiedAt),
+        mfaEnabled: caller.mfaEnabled,
+        mfaRequired: mfaRequired(caller),
+        sessionMfa: mfaToProto[caller.mfa],
+        recoveryCodesLeft,
+      };
+    }),
+    listSessions: rpc('ListSessions', async (_request, call) => {
+      const caller = await authorize(deps, call, 'account.read');
+      const sessions = await listSessions(deps, caller);
+      return {
+        sessions: sessions.map((session) => ({
+          sessionId: session.id,
+          ip: session.ip ?? '',
+          userAgent: session.userAgent ?? '',
+          createdAt: session.createdAt,
+          lastSeenAt: session.lastSeenAt,
+          current: session.current,
+          mfa: mfaToProto[mfaStateOf(session, { ...caller, mfaEnabled: caller.mfaEnabled })],
+        })),
+      };
+    }),
+    revokeSession: rpc('RevokeSession', async (request, call) => {
+      const caller = await authorize(deps, call, 'account.manage');
+      await revokeOwnSession(deps, caller, uuid('sessionId', request.sessionId));
+      return {};
+    }),
+    revokeAllSessions: rpc('RevokeAllSessions', async (request, call) => {
+      const caller = await authorize(deps, call, 'account.manage');
+      return { revoked: await revokeAllOwnSessions(deps, caller, request.keepCurrent) };
+    }),
+    changePassword: rpc('ChangePassword', async (request, call) => {
+      const caller = await authorize(deps, call, 'account.manage');
+      return changePassword(deps, caller, request.currentPassword, request.newPassword);
+    }),
+    requestPasswordReset: rpc('RequestPasswordReset', async (request) => {
+      await requestPasswordReset(deps, request.email);
+      return {};
+    }),
+    resetPassword: rpc('ResetPassword', async (request) => {
+      await resetPassword(deps, request.token, request.newPassword);
+      return {};
+    }),
+    changeEmail: rpc('ChangeEmail', async (request, call) => {
+      const caller = await authorize(deps, call, 'account.manage');
+      await changeEmail(deps, caller, request.currentPassword, request.newEmail);
+      return {};
+    }),
+    beginTotpEnrolment: rpc('BeginTotpEnrolment', async (request, call) => {
+      const caller = await authorize(deps, call, 'account.manage');
+      return beginTotpEnrolment(deps, caller, request.currentPassword);
+    }),
+    confirmTotpEnrolment: rpc('ConfirmTotpEnrolment', async (request, call) => {
+      const caller = await authorize(deps, call, 'account.manage');
+      return confirmTotpEnrolment(deps, caller, request.code);
+    }),
+    disableTotp: rpc('DisableTotp', async (request, call) => {
+      const caller = await authorize(deps, call, 'account.manage');
+      await disableTotp(deps, caller, request.currentPassword, request.code);
+      return {};
+    }),
+    regenerateRecoveryCodes: rpc('RegenerateRecoveryCodes', async (request, call) => {
+      const caller = await authorize(deps, call, 'account.manage');
+      return {
+        recoveryCodes: await regenerateRecoveryCodes(deps, caller, request.currentPassword, request.code),
+      };
+    }),
+    setRole: rpc('SetRole', async (request, call) => {
+      const caller = await authorize(deps, call, 'users.manage');
+      const role = roleFromProto.get(request.role);
+      if (!role) throw new ValidationError('invalid role', { role: 'must be client, trainer or admin' });
+      const result = await setRole(deps, caller, uuid('userId', request.userId), role);
+      return { previousRole: roleToProto[result.previousRole], sessionsRevoked: result.sessionsRevoked };
+    }),
+    setUserDisabled: rpc('SetUserDisabled', async (request, call) => {
+      const caller = await authorize(deps, call, 'users.manage');
+      return setUserDisabled(deps, caller, uuid('userId', request.userId), request.disabled);
+    }),
+    revokeUserSessions: rpc('RevokeUserSessions', async (request, call) => {
+      const caller = await authorize(deps, call, 'users.manage');
+      return { revoked: await revokeUserSessions(deps, caller, uuid('userId', request.userId)) };
     }),
   };
 }

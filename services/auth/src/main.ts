@@ -17,27 +17,38 @@ import {
 import { AuthServiceService } from '@tracking/proto/tracking/auth/v1/auth';
 
 import { readConfig } from './config';
-import { createPrisma } from './db';
+import { createDeps } from './deps';
+import { startPlanConsumer } from './events';
 import { authService } from './grpc';
+import { createAuthMetrics } from './metrics';
 
 async function main() {
   const config = readConfig();
   const log = createLogger({ service: 'auth', level: config.LOG_LEVEL, file: config.LOG_FILE });
-  const metrics = createMetrics();
-  const prisma = createPrisma(config.DATABASE_URL);
+  const metrics = createAuthMetrics(createMetrics());
+  const deps = createDeps(config, log, metrics);
+  const { prisma } = deps;
   const pool = createPool(config.DATABASE_URL, { max: 3, name: 'auth-relay' });
   const kafka = createKafka({ clientId: 'auth', brokers: config.KAFKA_BROKERS, log });
   const producer = createProducer(kafka);
   await producer.connect();
   const relay = new OutboxRelay({ pool, producer, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   await relay.start();
+  const plans = await startPlanConsumer({
+    kafka,
+    prisma,
+    log,
+    metrics,
+    groupId: 'auth-plans',
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+  });
 
   const tls = tlsFiles(config);
   const grpc = await startGrpcServer({
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls,
-    services: [[AuthServiceService, authService({ prisma, log, metrics })]],
+    services: [[AuthServiceService, authService(deps)]],
   });
   const kafkaCheck = await kafkaReadiness(kafka);
   const ops = await startOpsServer({
@@ -54,6 +65,7 @@ async function main() {
   onShutdown(log, config.SHUTDOWN_TIMEOUT_MS, [
     ['readiness', () => ops.setDraining()],
     ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
+    ['plan consumer', () => plans.stop()],
     ['outbox relay', () => relay.stop()],
     ['kafka producer', () => producer.disconnect()],
     ['postgres', () => Promise.all([prisma.$disconnect(), pool.end()])],

@@ -1,11 +1,15 @@
 // Creates the demo accounts (one admin, one trainer, one client) through the same domain code
 // as registration, so their events and audit entries flow like any other. Idempotent: an
 // account that exists is left alone. The password comes from the environment, never the code.
-import { ConflictError, loadConfig, postgresUrl, runWithContext } from '@tracking/kit';
+// Demo only: a real deployment makes its first admin with bootstrap-admin.ts.
+import { ConflictError, createLogger, createMetrics, loadConfig, runWithContext } from '@tracking/kit';
 import { z } from 'zod';
 
-import { createPrisma } from './db';
-import { registerUser, type Role } from './users';
+import { readConfig } from './config';
+import { createDeps } from './deps';
+import { createAuthMetrics } from './metrics';
+import type { Role } from './rbac';
+import { registerUser } from './users';
 
 export const DEMO_ACCOUNTS: { email: string; displayName: string; role: Role }[] = [
   { email: 'admin@demo.tracking.test', displayName: 'Demo Admin', role: 'admin' },
@@ -13,15 +17,16 @@ export const DEMO_ACCOUNTS: { email: string; displayName: string; role: Role }[]
   { email: 'client@demo.tracking.test', displayName: 'Demo Client', role: 'client' },
 ];
 
-const config = loadConfig(z.object({ DATABASE_URL: postgresUrl, DEMO_PASSWORD: z.string().min(12) }));
+const { DEMO_PASSWORD } = loadConfig(z.object({ DEMO_PASSWORD: z.string().min(12) }));
 
 async function main() {
-  const prisma = createPrisma(config.DATABASE_URL);
+  const log = createLogger({ service: 'auth-seed', level: 'warn' });
+  const deps = createDeps(readConfig(), log, createAuthMetrics(createMetrics()));
   try {
     for (const account of DEMO_ACCOUNTS) {
       await runWithContext({ correlationId: `seed-${account.role}-demo` }, async () => {
         try {
-          await registerUser(prisma, { ...account, password: config.DEMO_PASSWORD }, account.role);
+          await registerUser(deps, { ...account, password: DEMO_PASSWORD }, account.role);
           process.stdout.write(`[seed] created ${account.role} ${account.email}\n`);
         } catch (error) {
           if (!(error instanceof ConflictError)) throw error;
@@ -30,7 +35,7 @@ async function main() {
       });
     }
   } finally {
-    await prisma.$disconnect();
+    await deps.prisma.$disconnect();
   }
 }
 

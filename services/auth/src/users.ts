@@ -1,38 +1,21 @@
 import { randomUUID } from 'node:crypto';
 
-import { hash } from '@node-rs/argon2';
-import {
-  ConflictError,
-  currentContext,
-  enqueue,
-  newEvent,
-  prismaExecutor,
-  TOPICS,
-  ValidationError,
-  type AuditEvent,
-} from '@tracking/kit';
+import { ConflictError, NotFoundError, PermissionDeniedError, TOPICS, ValidationError } from '@tracking/kit';
 import { z } from 'zod';
 
-import type { PrismaClient } from './db';
-
-export type Role = 'client' | 'trainer' | 'admin';
-
-/**
- * argon2id at the OWASP Password Storage Cheat Sheet's first recommended setting
- * (m = 19 MiB, t = 2, p = 1): about 20-30 ms per hash on one core here, cheap enough for
- * logins, costly enough per guess offline. See docs/architecture.md.
- */
-// `algorithm: 2` is Algorithm.Argon2id; the package declares it as an ambient const enum, which
-// isolated-module compilers (swc, tsx) cannot inline.
-export const ARGON2_OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+import type { AuthDeps, Tx } from './deps';
+import { emit } from './events';
+import { emailSchema, reauthenticate } from './login';
+import { checkPasswordPolicy, hashPassword } from './passwords';
+import { isRole, type Role } from './rbac';
+import { emitRevoked, revokeSessions, type ValidSession } from './sessions';
+import { clearThrottle, loginKey, mfaKey } from './throttle';
+import { emailDigest, isTokenShaped, newSecretToken, tokenDigest } from './tokens';
 
 export const registrationSchema = z.object({
-  email: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.email({ message: 'must be an email address' }).max(254)),
-  // NIST SP 800-63B: a minimum length and no composition rules; a generous maximum bounds hashing cost.
+  email: emailSchema,
+  // Length here so that every field's problem is reported at once; the rest of the policy
+  // (common and guessable passwords) in checkPasswordPolicy.
   password: z
     .string()
     .min(12, { message: 'must be at least 12 characters' })
@@ -47,55 +30,381 @@ export interface RegisteredUser {
   createdAt: Date;
 }
 
+type EmailPurpose = 'verify_email' | 'change_email' | 'reset_password';
+
+/** How long each kind of emailed link works. */
+const TOKEN_TTL_MS: Record<EmailPurpose, number> = {
+  verify_email: 24 * 3600_000,
+  change_email: 3600_000,
+  reset_password: 30 * 60_000,
+};
+
+function fieldErrors(error: z.ZodError): Record<string, string> {
+  return Object.fromEntries(error.issues.map((issue) => [issue.path.join('.') || '(body)', issue.message]));
+}
+
+async function issueEmailToken(
+  deps: AuthDeps,
+  tx: Tx,
+  userId: string,
+  purpose: EmailPurpose,
+  newEmail?: string,
+): Promise<string> {
+  const now = deps.clock();
+  const { token, digest } = newSecretToken();
+  await tx.emailToken.create({
+    data: {
+      id: randomUUID(),
+      userId,
+      purpose,
+      tokenHash: digest,
+      newEmail: newEmail ?? null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + TOKEN_TTL_MS[purpose]),
+    },
+  });
+  return token;
+}
+
+const link = (deps: AuthDeps, path: string, token: string) =>
+  `${deps.policy.publicBaseUrl}${path}#token=${token}`;
+
+async function send(deps: AuthDeps, mail: Parameters<AuthDeps['mailer']['send']>[0]): Promise<void> {
+  try {
+    await deps.mailer.send(mail);
+  } catch (error) {
+    // The state change is committed; the user can ask for another link.
+    deps.log.error({ err: error, event: 'auth.mail.failed', kind: mail.kind }, 'could not send mail');
+  }
+}
+
 /**
- * Creates an account. The row, the `auth.user.registered` event and its audit event are
- * written in one transaction; the outbox relay publishes the events afterwards.
+ * Creates an account and mails an address-verification link. The row, the event and its
+ * audit event are written in one transaction; the outbox relay publishes them afterwards.
  */
 export async function registerUser(
-  prisma: PrismaClient,
+  deps: AuthDeps,
   input: Registration,
   role: Role = 'client',
 ): Promise<RegisteredUser> {
   const parsed = registrationSchema.safeParse(input);
-  if (!parsed.success) {
-    const details = Object.fromEntries(
-      parsed.error.issues.map((issue) => [issue.path.join('.'), issue.message]),
-    );
-    throw new ValidationError('invalid registration', details);
-  }
+  if (!parsed.success) throw new ValidationError('invalid registration', fieldErrors(parsed.error));
   const { email, password, displayName } = parsed.data;
-  const passwordHash = await hash(password, ARGON2_OPTIONS);
+  checkPasswordPolicy(password, [email, displayName]);
+  const passwordHash = await hashPassword(password);
   const id = randomUUID();
-  const context = currentContext();
-  const actor = { service: 'auth', userId: id, role };
-
+  const now = deps.clock();
   try {
-    const user = await prisma.$transaction(async (tx) => {
-      const created = await tx.user.create({ data: { id, email, passwordHash, displayName, role } });
-      const audit: AuditEvent = {
-        action: 'auth.user.registered',
+    const { user, token } = await deps.prisma.$transaction(async (tx) => {
+      const created = await tx.user.create({
+        data: { id, email, passwordHash, displayName, role, createdAt: now, passwordChangedAt: now },
+      });
+      await emit(tx, {
+        topic: TOPICS.authUser,
+        type: 'auth.user.registered',
+        actor: { userId: id, role },
         subject: { type: 'user', id },
         outcome: 'success',
-        sourceIp: context?.clientIp ?? null,
-        userAgent: context?.userAgent ?? null,
-      };
-      await enqueue(prismaExecutor(tx), [
-        {
-          topic: TOPICS.authUser,
-          key: id,
-          envelope: newEvent({ type: 'auth.user.registered', actor, data: { userId: id, role } }),
-        },
-        {
-          topic: TOPICS.auditEvents,
-          key: id,
-          envelope: newEvent({ type: 'audit.recorded', actor, data: audit }),
-        },
-      ]);
-      return created;
+        data: { userId: id, role },
+        occurredAt: now,
+      });
+      return { user: created, token: await issueEmailToken(deps, tx, id, 'verify_email') };
     });
-    return { id: user.id, role: user.role as Role, createdAt: user.createdAt };
+    await send(deps, {
+      to: email,
+      kind: 'verify_email',
+      subject: 'Confirm your email address',
+      text: `Confirm your address within 24 hours: ${link(deps, '/verify-email', token)}`,
+    });
+    deps.log.info({ event: 'auth.user.registered', userId: id, role }, 'account registered');
+    return { id: user.id, role, createdAt: user.createdAt };
   } catch (error) {
     if ((error as { code?: string }).code === 'P2002') throw new ConflictError('email already registered');
     throw error;
   }
+}
+
+/** Consumes a single-use link, atomically: of two concurrent uses, one wins. */
+async function consumeEmailToken(deps: AuthDeps, tx: Tx, token: string, purposes: EmailPurpose[]) {
+  const invalid = () =>
+    new ValidationError('the link is invalid or has expired', { token: 'invalid or expired' });
+  if (!isTokenShaped(token)) throw invalid();
+  const now = deps.clock();
+  const row = await tx.emailToken.findUnique({ where: { tokenHash: tokenDigest(token) } });
+  if (!row || !purposes.includes(row.purpose as EmailPurpose)) throw invalid();
+  const { count } = await tx.emailToken.updateMany({
+    where: { id: row.id, usedAt: null, expiresAt: { gt: now } },
+    data: { usedAt: now },
+  });
+  if (count !== 1) throw invalid();
+  return { userId: row.userId, purpose: row.purpose as EmailPurpose, newEmail: row.newEmail };
+}
+
+/** Verifies an address, or completes an email change (which revokes every session). */
+export async function verifyEmail(deps: AuthDeps, token: string): Promise<{ userId: string; email: string }> {
+  const now = deps.clock();
+  try {
+    return await deps.prisma.$transaction(async (tx) => {
+      const consumed = await consumeEmailToken(deps, tx, token, ['verify_email', 'change_email']);
+      const user = await tx.user.findUniqueOrThrow({ where: { id: consumed.userId } });
+      const role = isRole(user.role) ? user.role : null;
+      if (consumed.purpose === 'verify_email') {
+        await tx.user.update({ where: { id: user.id }, data: { emailVerifiedAt: now } });
+        await emit(tx, {
+          topic: TOPICS.authUser,
+          type: 'auth.user.email_verified',
+          actor: { userId: user.id, role },
+          subject: { type: 'user', id: user.id },
+          outcome: 'success',
+          data: {},
+          occurredAt: now,
+        });
+        return { userId: user.id, email: user.email };
+      }
+      const email = consumed.newEmail ?? user.email;
+      await tx.user.update({ where: { id: user.id }, data: { email, emailVerifiedAt: now } });
+      const revoked = await revokeSessions(deps, tx, user.id, 'email_changed');
+      await emit(tx, {
+        topic: TOPICS.authUser,
+        type: 'auth.user.email_changed',
+        actor: { userId: user.id, role },
+        subject: { type: 'user', id: user.id },
+        outcome: 'success',
+        data: { sessionsRevoked: revoked },
+        occurredAt: now,
+      });
+      return { userId: user.id, email };
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'P2002') throw new ConflictError('email already registered');
+    throw error;
+  }
+}
+
+/**
+ * Mails a reset link if the address has an account, and answers the same either way. This is
+ * also the way out of a lock-out: the reset clears the account's throttle.
+ */
+export async function requestPasswordReset(deps: AuthDeps, rawEmail: string): Promise<void> {
+  const parsed = emailSchema.safeParse(rawEmail);
+  if (!parsed.success) throw new ValidationError('invalid request', fieldErrors(parsed.error));
+  const user = await deps.prisma.user.findUnique({ where: { email: parsed.data } });
+  if (!user || user.disabledAt) return;
+  await sendPasswordResetLink(deps, user);
+}
+
+/** Issues and mails a single-use reset link; returns it for the bootstrap command to print once. */
+export async function sendPasswordResetLink(
+  deps: AuthDeps,
+  user: { id: string; email: string },
+): Promise<string> {
+  const token = await deps.prisma.$transaction((tx) => issueEmailToken(deps, tx, user.id, 'reset_password'));
+  const url = link(deps, '/reset-password', token);
+  await send(deps, {
+    to: user.email,
+    kind: 'reset_password',
+    subject: 'Reset your password',
+    text: `Choose a new password within 30 minutes: ${url}. If you did not ask for this, ignore this mail.`,
+  });
+  return url;
+}
+
+export async function resetPassword(deps: AuthDeps, token: string, newPassword: string): Promise<void> {
+  const now = deps.clock();
+  const { email, userId } = await deps.prisma.$transaction(async (tx) => {
+    const consumed = await consumeEmailToken(deps, tx, token, ['reset_password']);
+    const user = await tx.user.findUniqueOrThrow({ where: { id: consumed.userId } });
+    checkPasswordPolicy(newPassword, [user.email, user.displayName]);
+    const passwordHash = await hashPassword(newPassword);
+    await tx.user.update({
+      where: { id: user.id },
+      // Following the link proves the mailbox: the address counts as verified.
+      data: { passwordHash, passwordChangedAt: now, emailVerifiedAt: user.emailVerifiedAt ?? now },
+    });
+    const revoked = await revokeSessions(deps, tx, user.id, 'password_reset');
+    await emit(tx, {
+      topic: TOPICS.authUser,
+      type: 'auth.user.password_reset',
+      actor: { userId: user.id, role: isRole(user.role) ? user.role : null },
+      subject: { type: 'user', id: user.id },
+      outcome: 'success',
+      data: { sessionsRevoked: revoked },
+      occurredAt: now,
+    });
+    return { email: user.email, userId: user.id };
+  });
+  await clearThrottle(deps, [loginKey(emailDigest(email)), mfaKey(userId)]);
+}
+
+/** Needs the current password; every other session of the user is revoked. */
+export async function changePassword(
+  deps: AuthDeps,
+  caller: ValidSession,
+  currentPassword: string,
+  newPassword: string,
+): Promise<{ sessionsRevoked: number }> {
+  await reauthenticate(deps, caller, currentPassword);
+  const user = await deps.prisma.user.findUniqueOrThrow({ where: { id: caller.userId } });
+  checkPasswordPolicy(newPassword, [user.email, user.displayName]);
+  if (newPassword === currentPassword) {
+    throw new ValidationError('password does not meet the policy', {
+      newPassword: 'must differ from the current one',
+    });
+  }
+  const passwordHash = await hashPassword(newPassword);
+  const now = deps.clock();
+  const sessionsRevoked = await deps.prisma.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: caller.userId }, data: { passwordHash, passwordChangedAt: now } });
+    const revoked = await revokeSessions(deps, tx, caller.userId, 'password_changed', {
+      except: caller.sessionId,
+    });
+    await emit(tx, {
+      topic: TOPICS.authUser,
+      type: 'auth.user.password_changed',
+      actor: caller,
+      subject: { type: 'user', id: caller.userId },
+      outcome: 'success',
+      data: { sessionsRevoked: revoked },
+      occurredAt: now,
+    });
+    return revoked;
+  });
+  return { sessionsRevoked };
+}
+
+/** Needs the current password; the new address takes effect when its confirmation link is followed. */
+export async function changeEmail(
+  deps: AuthDeps,
+  caller: ValidSession,
+  currentPassword: string,
+  rawEmail: string,
+): Promise<void> {
+  const parsed = emailSchema.safeParse(rawEmail);
+  if (!parsed.success) throw new ValidationError('invalid email', { newEmail: 'must be an email address' });
+  await reauthenticate(deps, caller, currentPassword);
+  const newEmail = parsed.data;
+  if (newEmail === caller.email)
+    throw new ValidationError('invalid email', { newEmail: 'is already your address' });
+  // A taken address gets no link, and the caller cannot tell: the answer does not reveal accounts.
+  if (await deps.prisma.user.findUnique({ where: { email: newEmail }, select: { id: true } })) return;
+  const token = await deps.prisma.$transaction((tx) =>
+    issueEmailToken(deps, tx, caller.userId, 'change_email', newEmail),
+  );
+  await send(deps, {
+    to: newEmail,
+    kind: 'change_email',
+    subject: 'Confirm your new email address',
+    text: `Confirm this address for your account within an hour: ${link(deps, '/verify-email', token)}`,
+  });
+}
+
+export async function logout(deps: AuthDeps, caller: ValidSession): Promise<void> {
+  await deps.prisma.$transaction(async (tx) => {
+    await revokeSessions(deps, tx, caller.userId, 'logout', { only: caller.sessionId });
+    await emitRevoked(tx, caller, caller.userId, 'logout', 1, deps.clock());
+  });
+}
+
+export async function revokeAllOwnSessions(
+  deps: AuthDeps,
+  caller: ValidSession,
+  keepCurrent: boolean,
+): Promise<number> {
+  return deps.prisma.$transaction(async (tx) => {
+    const revoked = await revokeSessions(
+      deps,
+      tx,
+      caller.userId,
+      'user_revoked_all',
+      keepCurrent ? { except: caller.sessionId } : {},
+    );
+    await emitRevoked(tx, caller, caller.userId, 'user_revoked_all', revoked, deps.clock());
+    return revoked;
+  });
+}
+
+async function targetUser(tx: Tx, caller: ValidSession, userId: string) {
+  const parsed = z.uuid().safeParse(userId);
+  if (!parsed.success) throw new ValidationError('invalid user id', { userId: 'must be a UUID' });
+  const user = await tx.user.findUnique({ where: { id: parsed.data } });
+  if (!user) throw new NotFoundError('no such user');
+  if (user.id === caller.userId) {
+    // An admin cannot demote or disable themself: the last admin could lock everyone out.
+    throw new PermissionDeniedError('admins cannot change their own role or status');
+  }
+  return user;
+}
+
+/** Admin only (checked by the caller through the permission matrix). Revokes every session of the user. */
+export async function setRole(
+  deps: AuthDeps,
+  caller: ValidSession,
+  userId: string,
+  role: Role,
+): Promise<{ previousRole: Role; sessionsRevoked: number }> {
+  const now = deps.clock();
+  const result = await deps.prisma.$transaction(async (tx) => {
+    const user = await targetUser(tx, caller, userId);
+    const previousRole = isRole(user.role) ? user.role : 'client';
+    if (previousRole === role) return { previousRole, sessionsRevoked: 0 };
+    await tx.user.update({ where: { id: user.id }, data: { role } });
+    const sessionsRevoked = await revokeSessions(deps, tx, user.id, 'role_changed');
+    await emit(tx, {
+      topic: TOPICS.authUser,
+      type: 'auth.role.changed',
+      actor: caller,
+      subject: { type: 'user', id: user.id },
+      outcome: 'success',
+      data: { from: previousRole, to: role, sessionsRevoked },
+      occurredAt: now,
+    });
+    deps.metrics.privilegeChanges.inc({ kind: `role_${role}` });
+    deps.log.info(
+      { event: 'auth.role.changed', security: true, userId: user.id, from: previousRole, to: role },
+      'role changed',
+    );
+    return { previousRole, sessionsRevoked };
+  });
+  return result;
+}
+
+/** Admin only. Disabling revokes every session; the account cannot sign in until enabled. */
+export async function setUserDisabled(
+  deps: AuthDeps,
+  caller: ValidSession,
+  userId: string,
+  disabled: boolean,
+): Promise<{ sessionsRevoked: number }> {
+  const now = deps.clock();
+  return deps.prisma.$transaction(async (tx) => {
+    const user = await targetUser(tx, caller, userId);
+    if (Boolean(user.disabledAt) === disabled) return { sessionsRevoked: 0 };
+    await tx.user.update({ where: { id: user.id }, data: { disabledAt: disabled ? now : null } });
+    const sessionsRevoked = disabled ? await revokeSessions(deps, tx, user.id, 'account_disabled') : 0;
+    await emit(tx, {
+      topic: TOPICS.authUser,
+      type: disabled ? 'auth.user.disabled' : 'auth.user.enabled',
+      actor: caller,
+      subject: { type: 'user', id: user.id },
+      outcome: 'success',
+      data: { sessionsRevoked },
+      occurredAt: now,
+    });
+    deps.metrics.privilegeChanges.inc({ kind: disabled ? 'disabled' : 'enabled' });
+    return { sessionsRevoked };
+  });
+}
+
+/** Admin only: revokes every session of another user. */
+export async function revokeUserSessions(
+  deps: AuthDeps,
+  caller: ValidSession,
+  userId: string,
+): Promise<number> {
+  return deps.prisma.$transaction(async (tx) => {
+    const user = await targetUser(tx, caller, userId);
+    const revoked = await revokeSessions(deps, tx, user.id, 'admin_revoked');
+    await emitRevoked(tx, caller, user.id, 'admin_revoked', revoked, deps.clock());
+    return revoked;
+  });
 }

@@ -1,31 +1,25 @@
-import path from 'node:path';
-
 import { verify } from '@node-rs/argon2';
 import { createPool, runWithContext } from '@tracking/kit';
-import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
-import type pg from 'pg';
 
-import { createPrisma, type PrismaClient } from '../src/db';
-import { registerUser } from '../src/users';
+import { registerUser, verifyEmail } from '../src/users';
+import { authFixture, type AuthFixture } from './support';
 
-const MIGRATIONS = path.join(__dirname, '..', 'migrations');
+const TOO_GUESSABLE =
+  'is too easy to guess (a common word, pattern or personal detail); a longer passphrase works';
 
 describe('registering an account', () => {
-  let fixture: { db: TestDatabase; prisma: PrismaClient; owner: pg.Pool } | undefined;
+  let fixture: AuthFixture | undefined;
   const setup = () => {
     if (!fixture) throw new Error('the test database was not set up');
     return fixture;
   };
 
   beforeAll(async () => {
-    const db = await createTestDatabase(MIGRATIONS);
-    fixture = { db, prisma: createPrisma(db.appUrl), owner: createPool(db.migratorUrl, { max: 1 }) };
+    fixture = await authFixture();
   });
 
   afterAll(async () => {
-    await fixture?.prisma.$disconnect();
-    await fixture?.owner.end();
-    await fixture?.db.drop();
+    await fixture?.close();
   });
 
   const outboxFor = async (userId: string) =>
@@ -45,7 +39,7 @@ describe('registering an account', () => {
   test('stores the password only as an argon2id hash, and the user with its events in one transaction', async () => {
     const password = 'a perfectly long passphrase';
     const user = await runWithContext({ correlationId: 'register-test-0001', clientIp: '198.51.100.4' }, () =>
-      registerUser(setup().prisma, { email: '  Mixed.Case@Example.TEST ', password, displayName: 'Mixed' }),
+      registerUser(setup().deps, { email: '  Mixed.Case@Example.TEST ', password, displayName: 'Mixed' }),
     );
     const { rows } = await setup().owner.query<{ email: string; password_hash: string; role: string }>(
       'SELECT email, password_hash, role FROM users WHERE id = $1',
@@ -68,7 +62,7 @@ describe('registering an account', () => {
   });
 
   test('the same email in another case is refused, and the refusal writes no user and no event', async () => {
-    await registerUser(setup().prisma, {
+    await registerUser(setup().deps, {
       email: 'taken@example.test',
       password: 'first long passphrase',
       displayName: 'First',
@@ -77,7 +71,7 @@ describe('registering an account', () => {
       'SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM outbox) AS events',
     );
     await expect(
-      registerUser(setup().prisma, {
+      registerUser(setup().deps, {
         email: 'TAKEN@example.test',
         password: 'second long passphrase',
         displayName: 'Second',
@@ -91,7 +85,7 @@ describe('registering an account', () => {
 
   test.each([
     [
-      { email: 'not-an-email', password: 'long enough password', displayName: 'X' },
+      { email: 'not-an-email', password: 'a perfectly long passphrase', displayName: 'X' },
       { email: 'must be an email address' },
     ],
     [
@@ -103,16 +97,60 @@ describe('registering an account', () => {
       { password: 'must be at most 256 characters' },
     ],
     [
-      { email: 'a@example.test', password: 'long enough password', displayName: '   ' },
+      { email: 'a@example.test', password: 'password1234', displayName: 'X' },
+      { password: 'is on a list of commonly used passwords' },
+    ],
+    [
+      { email: 'a@example.test', password: 'aaaaaaaaaaaaaaaa', displayName: 'X' },
+      { password: TOO_GUESSABLE },
+    ],
+    [
+      { email: 'jonathan.smithers@example.test', password: 'jonathansmithers', displayName: 'X' },
+      { password: TOO_GUESSABLE },
+    ],
+    [
+      { email: 'a@example.test', password: 'a perfectly long passphrase', displayName: '   ' },
       { displayName: 'is required' },
     ],
   ])('bad input is refused with the field named, and changes nothing (%#)', async (input, details) => {
     const before = await setup().owner.query('SELECT count(*) AS n FROM users');
-    await expect(registerUser(setup().prisma, input)).rejects.toMatchObject({
+    await expect(registerUser(setup().deps, input)).rejects.toMatchObject({
       code: 'invalid_argument',
       details,
     });
     expect((await setup().owner.query('SELECT count(*) AS n FROM users')).rows).toEqual(before.rows);
+  });
+
+  test('the emailed verification link verifies the address once, and not after it expires', async () => {
+    const f = setup();
+    const tokenFor = async (email: string) =>
+      /#token=([A-Za-z0-9_-]{43})/.exec(
+        (await f.mails()).filter((m) => m.to === email && m.kind === 'verify_email').at(-1)?.text ?? '',
+      )?.[1] ?? '';
+    const user = await registerUser(f.deps, {
+      email: 'verify.me@example.test',
+      password: 'a perfectly long passphrase',
+      displayName: 'V',
+    });
+    const token = await tokenFor('verify.me@example.test');
+    await expect(verifyEmail(f.deps, token)).resolves.toEqual({
+      userId: user.id,
+      email: 'verify.me@example.test',
+    });
+    await expect(verifyEmail(f.deps, token)).rejects.toMatchObject({ code: 'invalid_argument' });
+
+    await registerUser(f.deps, {
+      email: 'too.late@example.test',
+      password: 'a perfectly long passphrase',
+      displayName: 'L',
+    });
+    const late = await tokenFor('too.late@example.test');
+    f.clock.advance(24 * 3600_000 + 1);
+    await expect(verifyEmail(f.deps, late)).rejects.toMatchObject({ code: 'invalid_argument' });
+    const { rows } = await f.owner.query<{ verified: boolean }>(
+      `SELECT email_verified_at IS NOT NULL AS verified FROM users WHERE email = 'too.late@example.test'`,
+    );
+    expect(rows).toEqual([{ verified: false }]);
   });
 
   test('the runtime role cannot delete accounts', async () => {

@@ -1,0 +1,35 @@
+import type { Keyring, Logger } from '@tracking/kit';
+
+import { policyOf, type Config } from './config';
+import { createPrisma, type PrismaClient } from './db';
+import type { Prisma } from './generated/prisma/client';
+import { FileMailer, type Mailer } from './mail';
+import type { AuthMetrics } from './metrics';
+import type { AuthPolicy, Clock } from './policy';
+
+/** What the domain modules need; main.ts builds it once, tests build their own with a fake clock. */
+export interface AuthDeps {
+  prisma: PrismaClient;
+  keyring: Keyring;
+  mailer: Mailer;
+  clock: Clock;
+  log: Logger;
+  metrics: AuthMetrics;
+  policy: AuthPolicy;
+}
+
+/** A Prisma transaction client, as handed to `prisma.$transaction(async (tx) => ...)`. */
+export type Tx = Prisma.TransactionClient;
+
+/** The production wiring of AuthDeps from configuration (main.ts and the CLIs share it). */
+export function createDeps(config: Config, log: Logger, metrics: AuthMetrics): AuthDeps {
+  return {
+    prisma: createPrisma(config.DATABASE_URL),
+    keyring: config.keyring,
+    mailer: new FileMailer(config.MAIL_DROP_FILE),
+    clock: () => new Date(),
+    log,
+    metrics,
+    policy: policyOf(config),
+  };
+}

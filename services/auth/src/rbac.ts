@@ -1,0 +1,71 @@
+/**
+ * Who may do what: the one place that decides. docs/rbac.md renders this matrix for people;
+ * a test keeps the two in step.
+ */
+export const ROLES = ['client', 'trainer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+/** Permission → the roles that hold it. Least privilege: nothing is inherited implicitly. */
+export const PERMISSIONS = {
+  /** End the calling session. Every session may, even one that has not passed MFA yet. */
+  'session.end': ['client', 'trainer', 'admin'],
+  /** Read one's own account and sessions. */
+  'account.read': ['client', 'trainer', 'admin'],
+  /** Change one's own password, email, MFA and sessions (each also asks for the password). */
+  'account.manage': ['client', 'trainer', 'admin'],
+  /** Log and read one's own meals and metrics (tracking service). */
+  'tracking.own': ['client'],
+  /** Read the meals and metrics of one's assigned clients and write reviews (tracking service). */
+  'tracking.assigned_clients': ['trainer'],
+  /** Change roles, disable accounts, revoke another user's sessions. */
+  'users.manage': ['admin'],
+  /** Query and export the audit log. */
+  'audit.read': ['admin'],
+} as const satisfies Record<string, readonly Role[]>;
+export type Permission = keyof typeof PERMISSIONS;
+
+export function isPermission(value: string): value is Permission {
+  return Object.hasOwn(PERMISSIONS, value);
+}
+
+/** Permissions that stay open to a session whose account must enrol in MFA but has not: enough to enrol. */
+const OPEN_BEFORE_ENROLMENT: ReadonlySet<Permission> = new Set([
+  'session.end',
+  'account.read',
+  'account.manage',
+]);
+
+/** Where a session stands with the second factor (mirrors tracking.auth.v1.MfaState). */
+export type MfaState = 'not_enrolled' | 'pending' | 'verified' | 'enrolment_required';
+
+/**
+ * The MFA policy, in one place: trainers, admins and every account on a paid plan must use a
+ * second factor. `plan` comes from billing.plan.changed.v1.
+ */
+export function mfaRequired(user: { role: Role; plan: string }): boolean {
+  return user.role !== 'client' || user.plan !== 'free';
+}
+
+export function mfaStateOf(
+  session: { aal: number },
+  user: { role: Role; plan: string; mfaEnabled: boolean },
+) {
+  if (session.aal >= 2) return 'verified' satisfies MfaState;
+  if (user.mfaEnabled) return 'pending' satisfies MfaState;
+  return (mfaRequired(user) ? 'enrolment_required' : 'not_enrolled') satisfies MfaState;
+}
+
+export type Decision = 'allow' | 'forbidden' | 'mfa_required';
+
+export function decide(role: Role, mfa: MfaState, permission: Permission): Decision {
+  if (!(PERMISSIONS[permission] as readonly Role[]).includes(role)) return 'forbidden';
+  // An account with TOTP whose session has only the password can do nothing but finish
+  // signing in (VerifyMfa checks the session itself) or sign out.
+  if (mfa === 'pending' && permission !== 'session.end') return 'mfa_required';
+  if (mfa === 'enrolment_required' && !OPEN_BEFORE_ENROLMENT.has(permission)) return 'mfa_required';
+  return 'allow';
+}
