@@ -1,18 +1,16 @@
 import { context, trace } from '@opentelemetry/api';
 import {
-  callUnary,
   CORRELATION_HEADER,
   isCorrelationId,
   newCorrelationId,
   runWithContext,
-  ValidationError,
   type Logger,
   type Metrics,
 } from '@tracking/kit';
-import { Role, type AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
+import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { z } from 'zod';
 
+import { authRoutes } from './auth-routes';
 import { problemHandler, sendProblem } from './problem';
 
 export interface GatewayDeps {
@@ -21,18 +19,6 @@ export interface GatewayDeps {
   metrics: Metrics;
   trustedProxies: string[];
 }
-
-const registerBody = z.object({
-  email: z.string().max(254),
-  password: z.string().max(256),
-  displayName: z.string().max(80),
-});
-
-const roleName: Record<number, string> = {
-  [Role.ROLE_CLIENT]: 'client',
-  [Role.ROLE_TRAINER]: 'trainer',
-  [Role.ROLE_ADMIN]: 'admin',
-};
 
 export function createApp(deps: GatewayDeps): express.Express {
   const app = express();
@@ -50,7 +36,9 @@ export function createApp(deps: GatewayDeps): express.Express {
     trace.getSpan(context.active())?.setAttribute('correlation.id', correlationId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      // The template, not the path (bounded label values); routers add their mount point.
+      const template = (req.route as { path?: string } | undefined)?.path;
+      const route = template ? `${String(res.locals.mount ?? '')}${template}` : 'unmatched';
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       deps.metrics.httpRequests.inc({
         method: req.method,
@@ -79,23 +67,12 @@ export function createApp(deps: GatewayDeps): express.Express {
 
   app.use(express.json({ limit: '32kb' }));
 
-  app.post('/api/v1/auth/register', async (req: Request, res: Response) => {
-    const body = registerBody.safeParse(req.body);
-    if (!body.success) {
-      throw new ValidationError(
-        'invalid registration',
-        Object.fromEntries(
-          body.error.issues.map((issue) => [issue.path.join('.') || '(body)', issue.message]),
-        ),
-      );
-    }
-    const user = await callUnary(deps.auth.register.bind(deps.auth), body.data);
-    res.status(201).json({
-      userId: user.userId,
-      role: roleName[user.role] ?? 'unknown',
-      createdAt: user.createdAt?.toISOString(),
-    });
-  });
+  // Express restores req.baseUrl once a router is left, before 'finish'; keep the mount point for the route label.
+  const mount = (path: string) => (_req: Request, res: Response, next: NextFunction) => {
+    res.locals.mount = path;
+    next();
+  };
+  app.use('/api/v1', mount('/api/v1'), authRoutes(deps.auth));
 
   app.use((_req: Request, res: Response) => sendProblem(res, 'not_found', 'no such route'));
   app.use(problemHandler(deps.log));

@@ -32,6 +32,7 @@ const titles: Record<ErrorCode, string> = {
   invalid_argument: 'The request is not valid',
   unauthenticated: 'Authentication is required',
   permission_denied: 'Not allowed',
+  mfa_required: 'Multi-factor authentication required',
   not_found: 'Not found',
   already_exists: 'Already exists',
   failed_precondition: 'The request cannot be applied in the current state',
@@ -45,7 +46,12 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
     if (error instanceof DomainError) {
       if (error.code === 'internal') log.error({ err: error }, 'upstream failure');
-      sendProblem(res, error.code, error.message, error.details);
+      const { retryAfterSeconds, ...details } = error.details;
+      // RFC 9110 §10.2.3; 0 means "not by waiting" (a hard lock that needs a password reset).
+      if (error.code === 'resource_exhausted' && retryAfterSeconds && Number(retryAfterSeconds) > 0) {
+        res.set('retry-after', retryAfterSeconds);
+      }
+      sendProblem(res, error.code, error.message, details);
       return;
     }
     // Express's body parser marks malformed or oversized bodies with a 4xx status.
