@@ -1,121 +1,37 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 
 import { SpanKind } from '@opentelemetry/api';
-import {
-  callUnary,
-  createClient,
-  createKafka,
-  createLogger,
-  ensureTopics,
-  readTopicsManifest,
-} from '@tracking/kit';
-import {
-  createTestDatabase,
-  infraEnv,
-  OtlpReceiver,
-  randomName,
-  startProcess,
-  waitFor,
-  type ManagedProcess,
-  type TestDatabase,
-} from '@tracking/kit/testing';
+import { callUnary, createClient } from '@tracking/kit';
+import { OtlpReceiver, randomName, waitFor } from '@tracking/kit/testing';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function logLines(file: string): Promise<Record<string, unknown>[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+import { jsonLines as logLines, startPlatform, type Platform } from './platform';
 
 describe('a registration through the running platform', () => {
-  const { brokers } = infraEnv();
-  const prefix = `${randomName()}.`;
-  const logDir = path.join(tmpdir(), randomName('flow-'));
   const otlp = new OtlpReceiver();
-  const processes: Record<string, ManagedProcess> = {};
-  const databases: TestDatabase[] = [];
-  const logFile = (service: string) => path.join(logDir, `${service}.log`);
+  let platform: Platform | undefined;
   let api: string;
+  const logFile = (service: string) => platform?.logFile(service) ?? '';
   // Set by beforeAll; still undefined in afterAll if beforeAll failed before creating it.
   let audit: AuditServiceClient | undefined;
 
   beforeAll(async () => {
-    const [authDb, auditDb] = await Promise.all([
-      createTestDatabase(path.join(ROOT, 'services', 'auth', 'migrations')),
-      createTestDatabase(path.join(ROOT, 'services', 'audit', 'migrations')),
-    ]);
-    databases.push(authDb, auditDb);
-    const kafka = createKafka({
-      clientId: 'flow-test',
-      brokers,
-      log: createLogger({ service: 'flow-test', level: 'warn' }),
-    });
-    await ensureTopics(kafka, readTopicsManifest(path.join(ROOT, 'k8s', 'topics.json')), prefix);
     const collector = await otlp.start();
-    const [authGrpc, authOps, auditGrpc, auditOps, http, gatewayOps] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
-    const common = (service: string) => ({
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      LOG_LEVEL: 'debug',
-      LOG_FILE: logFile(service),
+    platform = await startPlatform({
+      env: {
+        OTEL_SDK_DISABLED: 'false',
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
     });
-    const start = (name: string, opsPort: number, env: Record<string, string>) =>
-      startProcess({
-        name,
-        entry: path.join(ROOT, 'services', name, 'src', 'main.ts'),
-        env: { ...common(name), OPS_PORT: String(opsPort), ...env },
-        readyUrl: `http://127.0.0.1:${opsPort}/readyz`,
-      });
-    [processes.auth, processes.audit] = await Promise.all([
-      start('auth', authOps, { GRPC_PORT: String(authGrpc), DATABASE_URL: authDb.appUrl }),
-      start('audit', auditOps, {
-        GRPC_PORT: String(auditGrpc),
-        DATABASE_URL: auditDb.appUrl,
-        ENCRYPTION_KEYS: `flow-1:${randomBytes(32).toString('base64')}`,
-        ENCRYPTION_ACTIVE_KEY_ID: 'flow-1',
-      }),
-    ]);
-    processes.gateway = await start('gateway', gatewayOps, {
-      HTTP_PORT: String(http),
-      AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
-    });
-    api = `http://127.0.0.1:${http}/api/v1`;
-    audit = createClient(AuditServiceClient, `127.0.0.1:${auditGrpc}`, { tls: {} });
+    api = platform.api;
+    audit = createClient(AuditServiceClient, platform.auditGrpc, { tls: {} });
   });
 
   afterAll(async () => {
     audit?.close();
     // Graceful shutdown: every service drains and exits 0 on SIGTERM.
-    const codes = await Promise.all(Object.values(processes).map((process) => process.stop()));
-    await Promise.all(databases.map((db) => db.drop()));
+    const codes = (await platform?.stop()) ?? [];
     await otlp.stop();
     expect(codes).toEqual(codes.map(() => 0));
   });

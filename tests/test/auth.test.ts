@@ -1,0 +1,326 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import { callUnary, createClient, sessionTokenMetadata } from '@tracking/kit';
+import { randomName, waitFor } from '@tracking/kit/testing';
+import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
+import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
+import { generate } from 'otplib';
+
+import { jsonLines, startPlatform, type Platform } from './platform';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PASSWORD = 'correct horse battery staple';
+
+/** The accounts, sessions and MFA promises, through the gateway's REST API on the running services. */
+describe('signing in through the platform', () => {
+  let platform: Platform | undefined;
+  let auth: AuthServiceClient | undefined;
+  let audit: AuditServiceClient | undefined;
+  const setup = () => {
+    if (!platform || !auth || !audit) throw new Error('the platform was not started');
+    return { platform, auth, audit };
+  };
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+    auth = createClient(AuthServiceClient, platform.authGrpc, { tls: {} });
+    audit = createClient(AuditServiceClient, platform.auditGrpc, { tls: {} });
+  });
+
+  afterAll(async () => {
+    auth?.close();
+    audit?.close();
+    const codes = (await platform?.stop()) ?? [];
+    expect(codes).toEqual(codes.map(() => 0));
+  });
+
+  let address = 0;
+  /** The gateway trusts no proxy here, so every request comes from 127.0.0.1; tests that need
+   * separate per-address counts use separate accounts instead. */
+  async function api(
+    method: string,
+    route: string,
+    options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+  ) {
+    address += 1;
+    const response = await fetch(`${setup().platform.api}${route}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': `auth-test/${address}`,
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...options.headers,
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
+    };
+  }
+
+  async function register(): Promise<{ email: string; userId: string }> {
+    const email = `${randomName('user-')}@example.test`;
+    const response = await api('POST', '/auth/register', {
+      body: { email, password: PASSWORD, displayName: 'Test' },
+    });
+    expect(response.status).toBe(201);
+    return { email, userId: String(response.body.userId) };
+  }
+
+  async function login(email: string, password = PASSWORD): Promise<string> {
+    const response = await api('POST', '/auth/login', { body: { email, password } });
+    expect(response.status).toBe(200);
+    return String(response.body.token);
+  }
+
+  /** Enrols TOTP through the API; returns the secret and the step used, and the now-AAL2 token. */
+  async function enrolTotp(token: string) {
+    const begun = await api('POST', '/me/mfa/totp', { token, body: { currentPassword: PASSWORD } });
+    expect(begun.status).toBe(200);
+    expect(begun.body.qrCodeDataUrl).toMatch(/^data:image\/png;base64,/);
+    const secret = new URL(String(begun.body.otpauthUri)).searchParams.get('secret') ?? '';
+    const confirmed = await api('POST', '/me/mfa/totp/confirm', {
+      token,
+      body: { code: await generate({ secret }) },
+    });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.recoveryCodes).toHaveLength(10);
+    return { secret, recoveryCodes: confirmed.body.recoveryCodes as string[] };
+  }
+  /** A code one step ahead: inside the ±1 step window, and later than the step enrolment used. */
+  const nextCode = (secret: string) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+
+  const bootstrapArgs = (email: string) => [
+    '--import',
+    'tsx',
+    path.join(ROOT, 'services', 'auth', 'src', 'bootstrap-admin.ts'),
+    '--email',
+    email,
+    '--name',
+    'Admin',
+  ];
+  const bootstrapOptions = () => ({
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: setup().platform.authDb.appUrl,
+      KAFKA_BROKERS: '127.0.0.1:1',
+      MAIL_DROP_FILE: setup().platform.mailFile,
+      ENCRYPTION_KEYS: `bootstrap-1:${Buffer.alloc(32, 1).toString('base64')}`,
+      ENCRYPTION_ACTIVE_KEY_ID: 'bootstrap-1',
+    },
+  });
+
+  /** The first admin, made once with the bootstrap command (no default password), signed in with MFA. */
+  let admin: Promise<string> | undefined;
+  const bootstrapAdmin = () => (admin ??= makeFirstAdmin());
+  async function makeFirstAdmin(): Promise<string> {
+    const email = `${randomName('admin-')}@example.test`;
+    const { stdout } = await promisify(execFile)(process.execPath, bootstrapArgs(email), bootstrapOptions());
+    const resetToken = /#token=([A-Za-z0-9_-]{43})/.exec(stdout)?.[1] ?? '';
+    expect(
+      (
+        await api('POST', '/auth/password-reset/confirm', {
+          body: { token: resetToken, newPassword: PASSWORD },
+        })
+      ).status,
+    ).toBe(204);
+    const token = await login(email);
+    const denied = await api('PUT', `/admin/users/${crypto.randomUUID()}/role`, {
+      token,
+      body: { role: 'trainer' },
+    });
+    expect(denied.status).toBe(403);
+    expect(denied.body).toMatchObject({ code: 'mfa_required', errors: { next: 'enrol_totp' } });
+    await enrolTotp(token);
+    // There is only ever one bootstrap: a second run refuses.
+    await expect(
+      promisify(execFile)(
+        process.execPath,
+        bootstrapArgs(`${randomName('again-')}@example.test`),
+        bootstrapOptions(),
+      ),
+    ).rejects.toMatchObject({ code: 1 });
+    return token;
+  }
+
+  test('a cookie session is HttpOnly, Secure, SameSite=Strict, and a state change without its CSRF token is refused', async () => {
+    const { email } = await register();
+    const response = await fetch(`${setup().platform.api}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD, session: 'cookie' }),
+    });
+    expect(response.status).toBe(200);
+    const cookie = response.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^__Host-session=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; SameSite=Strict/);
+    expect(cookie).toMatch(/; Path=\//);
+    const body = (await response.json()) as { token?: string; csrfToken: string };
+    expect(body.token).toBeUndefined();
+    const session = cookie.split(';')[0] ?? '';
+
+    expect((await api('GET', '/me', { headers: { cookie: session } })).status).toBe(200);
+    const forged = await api('POST', '/me/sessions/revoke-all', { headers: { cookie: session }, body: {} });
+    expect(forged.status).toBe(403);
+    const wrong = await api('POST', '/me/sessions/revoke-all', {
+      headers: { cookie: session, 'x-csrf-token': 'x'.repeat(43) },
+      body: {},
+    });
+    expect(wrong.status).toBe(403);
+    const allowed = await api('POST', '/me/sessions/revoke-all', {
+      headers: { cookie: session, 'x-csrf-token': body.csrfToken },
+      body: {},
+    });
+    expect(allowed).toMatchObject({ status: 200, body: { revoked: 1 } });
+  });
+
+  test('the 6th wrong password within a short window gets 429 with Retry-After', async () => {
+    const { email } = await register();
+    for (let i = 0; i < 5; i += 1) {
+      expect(
+        (await api('POST', '/auth/login', { body: { email, password: 'not the password' } })).status,
+      ).toBe(401);
+    }
+    const sixth = await api('POST', '/auth/login', { body: { email, password: 'not the password' } });
+    expect(sixth.status).toBe(429);
+    expect(Number(sixth.headers.get('retry-after'))).toBeGreaterThanOrEqual(29);
+    expect(sixth.body).toMatchObject({ code: 'resource_exhausted' });
+    expect(sixth.body.errors).toBeUndefined();
+  });
+
+  test('an unknown email and a wrong password get the same status and body', async () => {
+    const { email } = await register();
+    const unknown = await api('POST', '/auth/login', {
+      body: { email: `${randomName('nobody-')}@example.test`, password: 'x'.repeat(14) },
+    });
+    const wrong = await api('POST', '/auth/login', { body: { email, password: 'x'.repeat(14) } });
+    const strip = ({ correlationId: _, ...rest }: Record<string, unknown>) => rest;
+    expect(unknown.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    expect(strip(unknown.body)).toEqual(strip(wrong.body));
+  });
+
+  test('after revoke-all, every old token fails on the very next request', async () => {
+    const { email } = await register();
+    const tokens = [await login(email), await login(email), await login(email)];
+    for (const token of tokens) expect((await api('GET', '/me', { token })).status).toBe(200);
+    expect((await api('POST', '/me/sessions/revoke-all', { token: tokens[0], body: {} })).body).toEqual({
+      revoked: 3,
+    });
+    for (const token of tokens) expect((await api('GET', '/me', { token })).status).toBe(401);
+  });
+
+  test('after a password change the other tokens fail on the next request; after a role change all of them do', async () => {
+    const adminToken = await bootstrapAdmin();
+    const { email, userId } = await register();
+    const [a, b] = [await login(email), await login(email)];
+    const changed = await api('POST', '/me/password', {
+      token: a,
+      body: { currentPassword: PASSWORD, newPassword: 'a completely different passphrase' },
+    });
+    expect(changed).toMatchObject({ status: 200, body: { sessionsRevoked: 1 } });
+    expect((await api('GET', '/me', { token: b })).status).toBe(401);
+    expect((await api('GET', '/me', { token: a })).status).toBe(200);
+
+    const promoted = await api('PUT', `/admin/users/${userId}/role`, {
+      token: adminToken,
+      body: { role: 'trainer' },
+    });
+    expect(promoted).toMatchObject({ status: 200, body: { previousRole: 'client', sessionsRevoked: 1 } });
+    expect((await api('GET', '/me', { token: a })).status).toBe(401);
+  });
+
+  test('a trainer with a password-only session gets 403 mfa_required on trainer permissions, and a trainer who passed MFA does not', async () => {
+    const { auth } = setup();
+    const adminToken = await bootstrapAdmin();
+    const { email, userId } = await register();
+    await api('PUT', `/admin/users/${userId}/role`, { token: adminToken, body: { role: 'trainer' } });
+    const authorize = (token: string) =>
+      callUnary(
+        auth.authorize.bind(auth),
+        { permission: 'tracking.assigned_clients' },
+        sessionTokenMetadata(token),
+      );
+
+    const passwordOnly = await login(email);
+    await expect(authorize(passwordOnly)).rejects.toMatchObject({
+      code: 'mfa_required',
+      details: { next: 'enrol_totp' },
+    });
+    // What the gateway turns that into for the trainer.
+    const me = await api('GET', '/me', { token: passwordOnly });
+    expect(me.body).toMatchObject({ role: 'trainer', mfaRequired: true, sessionMfa: 'enrolment_required' });
+
+    const { secret } = await enrolTotp(passwordOnly);
+    await expect(authorize(passwordOnly)).resolves.toMatchObject({ userId });
+
+    // A new password-only sign-in must pass the code before anything else.
+    const next = await login(email);
+    await expect(authorize(next)).rejects.toMatchObject({
+      code: 'mfa_required',
+      details: { next: 'verify_mfa' },
+    });
+    expect((await api('GET', '/me', { token: next })).status).toBe(403);
+    const verified = await api('POST', '/auth/mfa/verify', {
+      token: next,
+      body: { code: await nextCode(secret) },
+    });
+    expect(verified).toMatchObject({ status: 200, body: { mfa: 'verified' } });
+    await expect(authorize(String(verified.body.token))).resolves.toMatchObject({ userId });
+    // A client never holds the trainer permission, MFA or not.
+    const client = await login((await register()).email);
+    await expect(authorize(client)).rejects.toMatchObject({ code: 'permission_denied' });
+  });
+
+  test('a TOTP code used twice is rejected the second time, and the rejection reaches the audit log and the user', async () => {
+    const { platform, audit } = setup();
+    const { email, userId } = await register();
+    const { secret } = await enrolTotp(await login(email));
+    const code = await nextCode(secret);
+    const first = await api('POST', '/auth/mfa/verify', { token: await login(email), body: { code } });
+    expect(first.status).toBe(200);
+
+    const replay = await api('POST', '/auth/mfa/verify', { token: await login(email), body: { code } });
+    expect(replay.status).toBe(401);
+    expect(replay.body.detail).toMatch(/already been used/);
+    const correlationId = replay.headers.get('x-correlation-id') ?? '';
+    const entries = await waitFor(
+      async () => {
+        const page = await callUnary(audit.listEntries.bind(audit), {
+          correlationId,
+          pageSize: 10,
+          pageToken: '',
+        });
+        return page.entries.some((entry) => entry.action === 'auth.mfa.replay_rejected')
+          ? page.entries
+          : undefined;
+      },
+      { what: 'the replay in the audit log' },
+    );
+    expect(entries.find((entry) => entry.action === 'auth.mfa.replay_rejected')).toMatchObject({
+      subjectId: userId,
+      outcome: 'denied',
+      actorService: 'auth',
+    });
+    const mails = await jsonLines(platform.mailFile);
+    expect(mails.filter((mail) => mail.to === email && mail.kind === 'mfa_code_replayed')).toHaveLength(1);
+    const logged = await jsonLines(platform.logFile('auth'));
+    expect(
+      logged.some(
+        (line) => line.event === 'auth.mfa.replay_rejected' && line.correlation_id === correlationId,
+      ),
+    ).toBe(true);
+    // The code itself is in no log.
+    for (const service of ['gateway', 'auth', 'audit']) {
+      expect(JSON.stringify(await jsonLines(platform.logFile(service)))).not.toContain(`"${code}"`);
+    }
+  });
+});
