@@ -2,8 +2,19 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { callUnary, createClient, sessionTokenMetadata } from '@tracking/kit';
-import { randomName, waitFor } from '@tracking/kit/testing';
+import {
+  callUnary,
+  createClient,
+  createKafka,
+  createLogger,
+  createProducer,
+  envelopeMessage,
+  newEvent,
+  sessionTokenMetadata,
+  TOPICS,
+  type PlanChanged,
+} from '@tracking/kit';
+import { infraEnv, randomName, waitFor } from '@tracking/kit/testing';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 import { generate } from 'otplib';
@@ -322,5 +333,49 @@ describe('signing in through the platform', () => {
     for (const service of ['gateway', 'auth', 'audit']) {
       expect(JSON.stringify(await jsonLines(platform.logFile(service)))).not.toContain(`"${code}"`);
     }
+  });
+
+  test('a plan change from billing makes MFA mandatory on the next privileged request', async () => {
+    const { platform, auth } = setup();
+    const { email, userId } = await register();
+    const token = await login(email);
+    const authorize = () =>
+      callUnary(auth.authorize.bind(auth), { permission: 'tracking.own' }, sessionTokenMetadata(token));
+    await expect(authorize()).resolves.toMatchObject({ userId });
+
+    const kafka = createKafka({
+      clientId: 'auth-test-billing',
+      brokers: infraEnv().brokers,
+      log: createLogger({ service: 'test', level: 'warn' }),
+    });
+    const producer = createProducer(kafka);
+    await producer.connect();
+    const data: PlanChanged = {
+      userId,
+      oldPlan: 'free',
+      newPlan: 'pro',
+      effectiveAt: new Date().toISOString(),
+    };
+    const event = newEvent({
+      type: 'billing.plan.changed',
+      actor: { service: 'billing', userId: null, role: null },
+      data,
+    });
+    await producer.send({
+      topic: `${platform.topicPrefix}${TOPICS.billingPlan}`,
+      messages: [envelopeMessage(event, userId)],
+    });
+    await producer.disconnect();
+
+    const refused = await waitFor(
+      () =>
+        authorize().then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      { what: 'auth to apply the plan change' },
+    );
+    expect(refused).toMatchObject({ code: 'mfa_required', details: { next: 'enrol_totp' } });
+    expect((await api('GET', '/me', { token })).body).toMatchObject({ mfaRequired: true });
   });
 });
