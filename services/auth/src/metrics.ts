@@ -4,7 +4,7 @@ import { Counter } from 'prom-client';
 /** The auth service's security metrics. Every label value comes from a fixed set in this file's callers. */
 export function createAuthMetrics(metrics: Metrics) {
   const registers = [metrics.registry];
-  return {
+  const auth = {
     ...metrics,
     logins: new Counter({
       name: 'auth_logins_total',
@@ -42,5 +42,13 @@ export function createAuthMetrics(metrics: Metrics) {
       registers,
     }),
   };
+  // Every known label value starts at 0, so rate() and absent-series alerts see the series
+  // before the first failure.
+  for (const reason of ['bad_credentials', 'throttled']) auth.loginFailures.inc({ reason }, 0);
+  for (const reason of ['invalid', 'replay', 'throttled']) auth.mfaFailures.inc({ reason }, 0);
+  for (const scope of ['login', 'mfa', 'ip']) auth.lockouts.inc({ scope }, 0);
+  for (const kind of ['role_client', 'role_trainer', 'role_admin', 'disabled', 'enabled'])
+    auth.privilegeChanges.inc({ kind }, 0);
+  return auth;
 }
 export type AuthMetrics = ReturnType<typeof createAuthMetrics>;
