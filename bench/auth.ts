@@ -20,7 +20,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { randomName } from '../packages/kit/src/testing';
 import { ARGON2_OPTIONS } from '../services/auth/src/passwords';
 import { startPlatform } from '../tests/test/platform';
-import { positiveInteger, runBench, UsageError } from './support';
+import { positiveInteger, runBench, UsageError, onProcessSignals } from './support';
 
 const PASSWORD = 'correct horse battery staple';
 const USAGE = 'usage: npx tsx bench/auth.ts [--logins N] [--requests N] [--timeout-seconds S]';
@@ -151,12 +151,5 @@ void runBench({
   usage: USAGE,
   parse,
   run: (options, cleanup) => run(options, cleanup),
-  onInterrupt(handler) {
-    process.once('SIGINT', handler);
-    process.once('SIGTERM', handler);
-    return () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    };
-  },
+  onInterrupt: onProcessSignals,
 }).then((code) => process.exit(code));

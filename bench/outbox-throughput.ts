@@ -38,7 +38,15 @@ import {
   type TransactionRunner,
 } from '../packages/kit/src';
 import { createTestDatabase, infraEnv, randomName } from '../packages/kit/src/testing';
-import { checkReachable, Cleanup, othersCpuShare, positiveInteger, runBench, UsageError } from './support';
+import {
+  checkReachable,
+  Cleanup,
+  othersCpuShare,
+  positiveInteger,
+  runBench,
+  UsageError,
+  onProcessSignals,
+} from './support';
 
 const PRODUCE_BATCH = 500;
 const RELAY_BATCH = 500;
@@ -669,14 +677,7 @@ function main(): Promise<number> {
     usage: USAGE,
     parse: parseArgs,
     run,
-    onInterrupt(handler) {
-      process.once('SIGINT', handler);
-      process.once('SIGTERM', handler);
-      return () => {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
-      };
-    },
+    onInterrupt: onProcessSignals,
   });
 }
 

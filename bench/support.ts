@@ -120,6 +120,16 @@ export class Cleanup {
   }
 }
 
+/** The usual `onInterrupt` for runBench: Ctrl-C and SIGTERM on this process. */
+export function onProcessSignals(handler: (signal: NodeJS.Signals) => void): () => void {
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

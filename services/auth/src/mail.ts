@@ -1,6 +1,8 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
+import type { Logger } from '@tracking/kit';
+
 /** What the auth service mails. Bodies may hold single-use links; they are never logged. */
 export interface Mail {
   to: string;
@@ -24,5 +26,17 @@ export class FileMailer implements Mailer {
     await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const line = JSON.stringify({ ...mail, sentAt: new Date().toISOString() });
     await appendFile(this.file, `${line}\n`, { mode: 0o600 });
+  }
+}
+
+/**
+ * Sends after the fact: the state change (and its event) is already committed, so a failed
+ * send is logged, not fatal; the user can ask for another link.
+ */
+export async function sendBestEffort(deps: { mailer: Mailer; log: Logger }, mail: Mail): Promise<void> {
+  try {
+    await deps.mailer.send(mail);
+  } catch (error) {
+    deps.log.error({ err: error, event: 'auth.mail.failed', kind: mail.kind }, 'could not send mail');
   }
 }

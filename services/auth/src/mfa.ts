@@ -13,6 +13,7 @@ import QRCode from 'qrcode';
 
 import type { AuthDeps, Tx } from './deps';
 import { emit } from './events';
+import { sendBestEffort } from './mail';
 import { revokeSessions, upgradeSession, type IssuedSession, type ValidSession } from './sessions';
 import { attemptFailed, attemptSucceeded, beginAttempt, mfaKey } from './throttle';
 import { reauthenticate } from './login';
@@ -209,7 +210,7 @@ export async function verifySecondFactor(
     return upgradeSession(deps, tx, caller);
   });
   await attemptSucceeded(deps, attempt);
-  await notify(deps, {
+  await sendBestEffort(deps, {
     to: caller.email,
     kind: 'recovery_code_used',
     subject: 'A recovery code was used to sign in',
@@ -251,24 +252,12 @@ async function replayRejected(deps: AuthDeps, caller: ValidSession, now: Date): 
       occurredAt: now,
     }),
   );
-  await notify(deps, {
+  await sendBestEffort(deps, {
     to: caller.email,
     kind: 'mfa_code_replayed',
     subject: 'A sign-in code of yours was used twice',
     text: 'Someone tried to sign in to your account with an authentication code that had already been used. We refused it. If this was not you, your password is known to someone else: change it now.',
   });
-}
-
-/** Mail is best effort after the fact: the event is already recorded, so a failed send is logged, not fatal. */
-async function notify(deps: AuthDeps, mail: Parameters<AuthDeps['mailer']['send']>[0]): Promise<void> {
-  try {
-    await deps.mailer.send(mail);
-  } catch (error) {
-    deps.log.error(
-      { err: error, event: 'auth.mail.failed', kind: mail.kind },
-      'could not send a notification',
-    );
-  }
 }
 
 /** Needs the password and a current code; revokes every other session. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { AuthDeps, Tx } from './deps';
 import { emit } from './events';
 import { emailSchema, reauthenticate } from './login';
+import { sendBestEffort } from './mail';
 import { checkPasswordPolicy, hashPassword } from './passwords';
 import { isRole, type Role } from './rbac';
 import { emitRevoked, revokeSessions, type ValidSession } from './sessions';
@@ -69,15 +70,6 @@ async function issueEmailToken(
 const link = (deps: AuthDeps, path: string, token: string) =>
   `${deps.policy.publicBaseUrl}${path}#token=${token}`;
 
-async function send(deps: AuthDeps, mail: Parameters<AuthDeps['mailer']['send']>[0]): Promise<void> {
-  try {
-    await deps.mailer.send(mail);
-  } catch (error) {
-    // The state change is committed; the user can ask for another link.
-    deps.log.error({ err: error, event: 'auth.mail.failed', kind: mail.kind }, 'could not send mail');
-  }
-}
-
 /**
  * Creates an account and mails an address-verification link. The row, the event and its
  * audit event are written in one transaction; the outbox relay publishes them afterwards.
@@ -110,7 +102,7 @@ export async function registerUser(
       });
       return { user: created, token: await issueEmailToken(deps, tx, id, 'verify_email') };
     });
-    await send(deps, {
+    await sendBestEffort(deps, {
       to: email,
       kind: 'verify_email',
       subject: 'Confirm your email address',
@@ -200,7 +192,7 @@ export async function sendPasswordResetLink(
 ): Promise<string> {
   const token = await deps.prisma.$transaction((tx) => issueEmailToken(deps, tx, user.id, 'reset_password'));
   const url = link(deps, '/reset-password', token);
-  await send(deps, {
+  await sendBestEffort(deps, {
     to: user.email,
     kind: 'reset_password',
     subject: 'Reset your password',
@@ -290,7 +282,7 @@ export async function changeEmail(
   const token = await deps.prisma.$transaction((tx) =>
     issueEmailToken(deps, tx, caller.userId, 'change_email', newEmail),
   );
-  await send(deps, {
+  await sendBestEffort(deps, {
     to: newEmail,
     kind: 'change_email',
     subject: 'Confirm your new email address',

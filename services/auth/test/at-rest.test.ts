@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 
 import { beginTotpEnrolment, confirmTotpEnrolment, verifySecondFactor } from '../src/mfa';
 import { requestPasswordReset } from '../src/users';
-import { authFixture, codeAt, newUser, secretOf, signIn, type AuthFixture } from './support';
+import { codeAt, newUser, secretOf, signIn, useAuthFixture } from './support';
 
 /** pg_dump of the newest PostgreSQL the infra script can run (>= 15), as Debian installs it. */
 function pgDump(): string {
@@ -17,14 +17,10 @@ function pgDump(): string {
 }
 
 describe('credentials at rest', () => {
-  let fixture: AuthFixture | undefined;
-  afterAll(async () => {
-    await fixture?.close();
-  });
+  const setup = useAuthFixture();
 
   test('a database dump holds no plaintext TOTP secret, recovery code, session token, email link or password', async () => {
-    fixture = await authFixture();
-    const f = fixture;
+    const f = setup();
     const user = await newUser(f, 'trainer', 'canary passphrase 7f3a9c');
     const first = await signIn(f, user);
     const { otpauthUri } = await beginTotpEnrolment(f.deps, first.session, user.password);

@@ -1,29 +1,10 @@
 import { decide } from '../src/rbac';
 import { beginTotpEnrolment, confirmTotpEnrolment, verifySecondFactor } from '../src/mfa';
 import { validateSession } from '../src/sessions';
-import {
-  authFixture,
-  codeAt,
-  eventsOf,
-  fromAddress,
-  newUser,
-  secretOf,
-  signIn,
-  type AuthFixture,
-} from './support';
+import { codeAt, eventsOf, fromAddress, newUser, secretOf, signIn, useAuthFixture } from './support';
 
 describe('TOTP MFA', () => {
-  let fixture: AuthFixture | undefined;
-  const setup = () => {
-    if (!fixture) throw new Error('the fixture was not set up');
-    return fixture;
-  };
-  beforeAll(async () => {
-    fixture = await authFixture();
-  });
-  afterAll(async () => {
-    await fixture?.close();
-  });
+  const setup = useAuthFixture();
 
   /** A user with TOTP enabled, their secret and recovery codes, and a fresh password-only session. */
   async function enrolledUser() {

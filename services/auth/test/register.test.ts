@@ -2,25 +2,13 @@ import { verify } from '@node-rs/argon2';
 import { createPool, runWithContext } from '@tracking/kit';
 
 import { registerUser, verifyEmail } from '../src/users';
-import { authFixture, type AuthFixture } from './support';
+import { useAuthFixture } from './support';
 
 const TOO_GUESSABLE =
   'is too easy to guess (a common word, pattern or personal detail); a longer passphrase works';
 
 describe('registering an account', () => {
-  let fixture: AuthFixture | undefined;
-  const setup = () => {
-    if (!fixture) throw new Error('the test database was not set up');
-    return fixture;
-  };
-
-  beforeAll(async () => {
-    fixture = await authFixture();
-  });
-
-  afterAll(async () => {
-    await fixture?.close();
-  });
+  const setup = useAuthFixture();
 
   const outboxFor = async (userId: string) =>
     (

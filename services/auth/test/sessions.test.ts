@@ -12,23 +12,13 @@ import {
 } from '../src/users';
 import { listSessions, validateSession } from '../src/sessions';
 import { beginTotpEnrolment, confirmTotpEnrolment } from '../src/mfa';
-import { authFixture, codeAt, newUser, secretOf, signIn, type AuthFixture } from './support';
+import { codeAt, newUser, secretOf, signIn, useAuthFixture } from './support';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 describe('sessions', () => {
-  let fixture: AuthFixture | undefined;
-  const setup = () => {
-    if (!fixture) throw new Error('the fixture was not set up');
-    return fixture;
-  };
-  beforeAll(async () => {
-    fixture = await authFixture();
-  });
-  afterAll(async () => {
-    await fixture?.close();
-  });
+  const setup = useAuthFixture();
 
   const expectRejected = (token: string) =>
     expect(validateSession(setup().deps, token)).rejects.toMatchObject({ code: 'unauthenticated' });

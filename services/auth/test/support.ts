@@ -87,6 +87,24 @@ export async function authFixture(): Promise<AuthFixture> {
   };
 }
 
+/**
+ * One fixture per describe block: made in beforeAll, closed in afterAll. Returns its accessor,
+ * which fails loudly if beforeAll did not get as far as making it.
+ */
+export function useAuthFixture(): () => AuthFixture {
+  let fixture: AuthFixture | undefined;
+  beforeAll(async () => {
+    fixture = await authFixture();
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+  return () => {
+    if (!fixture) throw new Error('the auth fixture was not set up');
+    return fixture;
+  };
+}
+
 export const PASSWORD = 'correct horse battery staple';
 
 let counter = 0;

@@ -2,20 +2,10 @@ import { performance } from 'node:perf_hooks';
 
 import { login } from '../src/login';
 import { requestPasswordReset, resetPassword } from '../src/users';
-import { authFixture, fromAddress, newUser, type AuthFixture } from './support';
+import { fromAddress, newUser, useAuthFixture } from './support';
 
 describe('brute-force protection and account enumeration', () => {
-  let fixture: AuthFixture | undefined;
-  const setup = () => {
-    if (!fixture) throw new Error('the fixture was not set up');
-    return fixture;
-  };
-  beforeAll(async () => {
-    fixture = await authFixture();
-  });
-  afterAll(async () => {
-    await fixture?.close();
-  });
+  const setup = useAuthFixture();
 
   let address = 0;
   /** Each test guesses from its own address, so only the per-account throttle is in play unless a test says otherwise. */

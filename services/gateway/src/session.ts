@@ -11,12 +11,13 @@ import type { CookieOptions, Request, Response } from 'express';
 export const SESSION_COOKIE = '__Host-session';
 export const CSRF_HEADER = 'x-csrf-token';
 
-const cookieOptions = (expires: Date): CookieOptions => ({
+const cookieOptions = (expires: Date | undefined): CookieOptions => ({
   httpOnly: true,
   secure: true,
   sameSite: 'strict',
   path: '/',
-  expires,
+  // The session's absolute end; the browser drops the cookie then, auth refuses it anyway.
+  ...(expires ? { expires } : {}),
 });
 
 /**
@@ -72,11 +73,7 @@ export function deliverSession(
   session: { token: string; absoluteExpiresAt?: Date | undefined },
 ): { token?: string; csrfToken?: string } {
   if (mode === 'bearer') return { token: session.token };
-  res.cookie(
-    SESSION_COOKIE,
-    session.token,
-    cookieOptions(session.absoluteExpiresAt ?? new Date(Date.now() + 3600_000)),
-  );
+  res.cookie(SESSION_COOKIE, session.token, cookieOptions(session.absoluteExpiresAt));
   return { csrfToken: csrfTokenFor(session.token) };
 }
 
