@@ -11,8 +11,11 @@ import {
   type CallOptions,
   type Client,
   type Interceptor,
+  type ClientReadableStream,
   type ServerUnaryCall,
+  type ServerWritableStream,
   type ServiceDefinition,
+  type StatusObject,
   type ServiceError,
   type UntypedServiceImplementation,
   type sendUnaryData,
@@ -73,6 +76,42 @@ export function channelCredentials(tls: TlsFiles): ChannelCredentials {
 type UnaryHandler<Req, Res> = (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>;
 
 /**
+ * What every handled call starts with: the caller's correlation context from its metadata, and
+ * a function that records the call's outcome in the gRPC metrics.
+ */
+function beginCall(method: string, deps: { metrics: Metrics }, metadata: Metadata) {
+  const inbound = metadata.get(CORRELATION_HEADER)[0];
+  const correlationId = isCorrelationId(inbound) ? inbound : newCorrelationId();
+  const clientIp = metadataString(metadata, CLIENT_IP_HEADER, 64);
+  const userAgent = metadataString(metadata, USER_AGENT_HEADER, 512);
+  trace.getActiveSpan()?.setAttribute('correlation.id', correlationId);
+  const started = process.hrtime.bigint();
+  return {
+    context: { correlationId, clientIp, userAgent },
+    finish: (code: GrpcStatus) => {
+      deps.metrics.grpcHandled.inc({ method, code: GrpcStatus[code] });
+      deps.metrics.grpcDuration.observe({ method }, Number(process.hrtime.bigint() - started) / 1e9);
+    },
+  };
+}
+
+/** The status a failed call ends with: a DomainError's code and message, anything else INTERNAL and logged. */
+function failureStatus(
+  method: string,
+  log: Logger,
+  error: unknown,
+): Partial<StatusObject> & { code: GrpcStatus } {
+  const { code, message, errorCode } = toGrpcError(error);
+  if (code === GrpcStatus.INTERNAL) log.error({ err: error, method }, 'unhandled error in gRPC handler');
+  const metadata = new Metadata();
+  metadata.set('error-code', errorCode);
+  if (error instanceof DomainError && Object.keys(error.details).length > 0) {
+    metadata.set('error-details', JSON.stringify(error.details).slice(0, 4_000));
+  }
+  return { code, details: message, metadata };
+}
+
+/**
  * Wraps a domain call as a gRPC unary handler: it runs in the caller's correlation context,
  * maps DomainErrors to their status codes with their (caller-safe) message, and turns anything
  * else into INTERNAL with no detail, logging the real error here instead.
@@ -83,32 +122,82 @@ export function unary<Req, Res>(
   handler: UnaryHandler<Req, Res>,
 ): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
   return (call, callback) => {
-    const inbound = call.metadata.get(CORRELATION_HEADER)[0];
-    const correlationId = isCorrelationId(inbound) ? inbound : newCorrelationId();
-    const clientIp = metadataString(call.metadata, CLIENT_IP_HEADER, 64);
-    const userAgent = metadataString(call.metadata, USER_AGENT_HEADER, 512);
-    trace.getActiveSpan()?.setAttribute('correlation.id', correlationId);
-    const started = process.hrtime.bigint();
-    const finish = (code: GrpcStatus) => {
-      deps.metrics.grpcHandled.inc({ method, code: GrpcStatus[code] });
-      deps.metrics.grpcDuration.observe({ method }, Number(process.hrtime.bigint() - started) / 1e9);
-    };
-    void runWithContext({ correlationId, clientIp, userAgent }, async () => {
+    const { context, finish } = beginCall(method, deps, call.metadata);
+    void runWithContext(context, async () => {
       try {
         const response = await handler(call.request, call);
         finish(GrpcStatus.OK);
         callback(null, response);
       } catch (error) {
-        const { code, message, errorCode } = toGrpcError(error);
-        if (code === GrpcStatus.INTERNAL)
-          deps.log.error({ err: error, method }, 'unhandled error in gRPC handler');
-        finish(code);
-        const metadata = new Metadata();
-        metadata.set('error-code', errorCode);
-        if (error instanceof DomainError && Object.keys(error.details).length > 0) {
-          metadata.set('error-details', JSON.stringify(error.details).slice(0, 4_000));
+        const status = failureStatus(method, deps.log, error);
+        finish(status.code);
+        callback(status);
+      }
+    });
+  };
+}
+
+/** Thrown by a stream's `send` once the client has gone: the handler should stop. */
+export class StreamCancelledError extends Error {
+  constructor() {
+    super('the client cancelled the stream');
+  }
+}
+
+type StreamHandler<Req, Res> = (
+  request: Req,
+  send: (message: Res) => Promise<void>,
+  call: ServerWritableStream<Req, Res>,
+) => Promise<void>;
+
+/**
+ * Wraps a domain producer as a gRPC server-streaming handler, with the same context, error
+ * mapping and metrics as `unary`. `send` resolves once the message is buffered and the client
+ * is keeping up (back-pressure), and rejects with StreamCancelledError once it has gone, so a
+ * long export neither outruns a slow reader nor keeps reading for a departed one.
+ */
+export function serverStream<Req, Res>(
+  method: string,
+  deps: { log: Logger; metrics: Metrics },
+  handler: StreamHandler<Req, Res>,
+): (call: ServerWritableStream<Req, Res>) => void {
+  return (call) => {
+    const { context, finish } = beginCall(method, deps, call.metadata);
+    const send = (message: Res) =>
+      new Promise<void>((resolve, reject) => {
+        if (call.cancelled) {
+          reject(new StreamCancelledError());
+          return;
         }
-        callback({ code, details: message, metadata });
+        if (call.write(message)) {
+          resolve();
+          return;
+        }
+        const onDrain = () => {
+          call.off('cancelled', onCancel);
+          resolve();
+        };
+        const onCancel = () => {
+          call.off('drain', onDrain);
+          reject(new StreamCancelledError());
+        };
+        call.once('drain', onDrain);
+        call.once('cancelled', onCancel);
+      });
+    void runWithContext(context, async () => {
+      try {
+        await handler(call.request, send, call);
+        finish(GrpcStatus.OK);
+        call.end();
+      } catch (error) {
+        if (call.cancelled || error instanceof StreamCancelledError) {
+          finish(GrpcStatus.CANCELLED);
+          return;
+        }
+        const status = failureStatus(method, deps.log, error);
+        finish(status.code);
+        // grpc-js ends a server stream with this status when it is emitted as an error.
+        call.emit('error', status);
       }
     });
   };
@@ -227,31 +316,55 @@ function detailsOf(metadata: Metadata): Record<string, string> {
 }
 
 /**
- * Calls a unary method as a promise; a failure becomes an UpstreamError with the mapped code
- * (the server's own error code when it sent a known one, else the one its status maps to).
+ * The UpstreamError a failed call becomes, with the mapped code: the server's own error code
+ * when it sent a known one, else the one its status maps to.
+ */
+export function upstreamErrorOf(error: ServiceError): UpstreamError {
+  const sent = error.metadata.get('error-code')[0];
+  const code = isErrorCode(sent) && grpcStatusOf(sent) === error.code ? sent : errorCodeOfGrpc(error.code);
+  // Only domain errors carry a message meant for callers; anything else stays generic.
+  const domain = sent !== undefined && code !== 'internal';
+  const message = domain ? error.details : code === 'unavailable' ? 'service unavailable' : 'internal error';
+  return new UpstreamError(code, message, error.code, domain ? detailsOf(error.metadata) : {});
+}
+
+function isServiceError(error: unknown): error is ServiceError {
+  return (
+    error instanceof Error && 'code' in error && 'metadata' in error && error.metadata instanceof Metadata
+  );
+}
+
+/**
+ * Calls a unary method as a promise; a failure becomes an UpstreamError (see upstreamErrorOf).
+ * `options.deadline` overrides the client's default deadline for a call known to be long.
  */
 export function callUnary<Req, Res>(
   method: UnaryMethod<Req, Res>,
   request: Req,
   metadata: Metadata = new Metadata(),
+  options: Partial<CallOptions> = {},
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method(request, metadata, {}, (error, response) => {
-      if (!error) {
-        resolve(response);
-        return;
-      }
-      const sent = error.metadata.get('error-code')[0];
-      const code =
-        isErrorCode(sent) && grpcStatusOf(sent) === error.code ? sent : errorCodeOfGrpc(error.code);
-      // Only domain errors carry a message meant for callers; anything else stays generic.
-      const domain = error.metadata.get('error-code')[0] !== undefined && code !== 'internal';
-      const message = domain
-        ? error.details
-        : code === 'unavailable'
-          ? 'service unavailable'
-          : 'internal error';
-      reject(new UpstreamError(code, message, error.code, domain ? detailsOf(error.metadata) : {}));
+    method(request, metadata, options, (error, response) => {
+      if (error) reject(upstreamErrorOf(error));
+      else resolve(response);
     });
   });
+}
+
+/**
+ * The messages of a server stream as an async iterable; a failure becomes an UpstreamError.
+ * Leaving the loop early cancels the call, so the server stops producing.
+ */
+export async function* streamMessages<Res>(stream: ClientReadableStream<Res>): AsyncGenerator<Res> {
+  let done = false;
+  try {
+    for await (const message of stream) yield message as Res;
+    done = true;
+  } catch (error) {
+    done = true;
+    throw isServiceError(error) ? upstreamErrorOf(error) : error;
+  } finally {
+    if (!done) stream.cancel();
+  }
 }
