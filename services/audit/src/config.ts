@@ -17,6 +17,9 @@ export const configSchema = baseConfig
     /** Runtime role (<db>_app): INSERT and SELECT on the log, nothing else. */
     DATABASE_URL: postgresUrl,
     CONSUMER_GROUP: z.string().default('audit'),
+    /** The auth service, which says whether a caller's session may read or erase (docs/rbac.md). */
+    AUTH_GRPC_ADDR: z.string().regex(/^[\w.-]+:\d+$/, { message: 'must be host:port' }),
+    GRPC_DEADLINE_MS: z.coerce.number().int().positive().default(5_000),
     /** How often the whole chain is verified and its head published (docs/audit-chain.md). */
     CHAIN_ATTEST_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   })

@@ -1,15 +1,7 @@
-import {
-  auditEventSchema,
-  PoisonMessageError,
-  ValidationError,
-  type EventEnvelope,
-  type Keyring,
-} from '@tracking/kit';
-import { z } from 'zod';
+import { auditEventSchema, PoisonMessageError, type EventEnvelope, type Keyring } from '@tracking/kit';
 
 import { entryHash, GENESIS_HASH, type ChainFields } from './chain';
-import type { PrismaClient } from './db';
-import { dataSubjectOf, open, readSubjectKey, seal, sealingKeyring } from './personal';
+import { dataSubjectOf, seal, sealingKeyring } from './personal';
 import type { Prisma } from './generated/prisma/client';
 
 type Tx = Prisma.TransactionClient;
@@ -70,56 +62,4 @@ export async function appendEntry(
   const hash = entryHash(prevHash, fields);
   await tx.auditEntry.create({ data: { ...fields, prevHash, hash }, select: { sequence: true } });
   return { sequence: fields.sequence, hash };
-}
-
-const MAX_BIGINT = 2n ** 63n - 1n;
-
-const listSchema = z.object({
-  /** Empty lists every entry. */
-  correlationId: z.string().max(128),
-  pageSize: z.number().int().min(0).max(500),
-  // A sequence number we issued: digits within PostgreSQL's bigint, so a forged token is a 400, not a 500.
-  pageToken: z
-    .string()
-    .refine((token) => /^\d{0,19}$/.test(token) && (token === '' || BigInt(token) <= MAX_BIGINT), {
-      message: 'is not a page token from this service',
-    }),
-});
-
-export async function listEntries(prisma: PrismaClient, kek: Keyring, query: z.input<typeof listSchema>) {
-  const parsed = listSchema.safeParse(query);
-  if (!parsed.success) {
-    throw new ValidationError(
-      'invalid query',
-      Object.fromEntries(parsed.error.issues.map((issue) => [issue.path.join('.'), issue.message])),
-    );
-  }
-  const pageSize = parsed.data.pageSize || 100;
-  const after = parsed.data.pageToken ? BigInt(parsed.data.pageToken) : 0n;
-  const entries = await prisma.auditEntry.findMany({
-    where: {
-      ...(parsed.data.correlationId ? { correlationId: parsed.data.correlationId } : {}),
-      sequence: { gt: after },
-    },
-    orderBy: { sequence: 'asc' },
-    take: pageSize + 1,
-  });
-  const page = entries.slice(0, pageSize);
-  const next = entries.length > pageSize ? (page[page.length - 1]?.sequence.toString() ?? '') : '';
-  // Each subject's key is read once per page; an erased subject's fields come back null.
-  const keys = new Map<string, Awaited<ReturnType<typeof readSubjectKey>>>();
-  const withPersonal = [];
-  for (const entry of page) {
-    const subject = dataSubjectOf(entry);
-    if (!keys.has(subject)) keys.set(subject, await readSubjectKey(prisma, kek, subject));
-    const keyring = keys.get(subject);
-    withPersonal.push({
-      ...entry,
-      personal: {
-        sourceIp: open(keyring, entry.eventId, 'sourceIp', entry.sourceIp),
-        userAgent: open(keyring, entry.eventId, 'userAgent', entry.userAgent),
-      },
-    });
-  }
-  return { entries: withPersonal, nextPageToken: next };
 }

@@ -1,43 +1,78 @@
-import { unary, ValidationError, type Keyring, type Logger, type Metrics } from '@tracking/kit';
-import type { AuditServiceServer } from '@tracking/proto/tracking/audit/v1/audit';
+import { serverStream, unary, ValidationError, type Keyring, type Logger, type Metrics } from '@tracking/kit';
+import type { AuditEntry, AuditServiceServer } from '@tracking/proto/tracking/audit/v1/audit';
+import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
+import { z } from 'zod';
 
-import type { PrismaClient } from './db';
+import { authorizeCaller } from './access';
 import { verifyChain } from './chain';
-import { listEntries } from './entries';
+import type { PrismaClient } from './db';
+import { eraseSubject } from './erasure';
+import { exportEntries, listEntries, parseExport, recordRead, type ReadableEntry } from './query';
 
-export function auditService(deps: {
+export interface AuditServiceDeps {
   prisma: PrismaClient;
+  /** Wraps the per-person keys of crypto-shredding. */
   kek: Keyring;
+  /** Answers whether a caller's session holds a permission. */
+  auth: AuthServiceClient;
   log: Logger;
   metrics: Metrics;
-}): AuditServiceServer {
+}
+
+function toProto(entry: ReadableEntry): AuditEntry {
   return {
-    // Internal only for now: the admin-facing query API, with its authorisation, is the audit issue's.
-    listEntries: unary('tracking.audit.v1.AuditService/ListEntries', deps, async (request) => {
-      const { entries, nextPageToken } = await listEntries(deps.prisma, deps.kek, request);
-      return {
-        entries: entries.map((entry) => ({
-          sequence: entry.sequence.toString(),
-          eventId: entry.eventId,
-          action: entry.action,
-          actorService: entry.actorService,
-          actorUserId: entry.actorUserId ?? '',
-          subjectType: entry.subjectType,
-          subjectId: entry.subjectId,
-          outcome: entry.outcome,
-          correlationId: entry.correlationId,
-          occurredAt: entry.occurredAt,
-          recordedAt: entry.recordedAt,
-          sourceIp: entry.personal.sourceIp ?? '',
-          userAgent: entry.personal.userAgent ?? '',
-        })),
-        nextPageToken,
-      };
+    sequence: entry.sequence.toString(),
+    eventId: entry.eventId,
+    action: entry.action,
+    actorService: entry.actorService,
+    actorUserId: entry.actorUserId ?? '',
+    actorRole: entry.actorRole ?? '',
+    subjectType: entry.subjectType,
+    subjectId: entry.subjectId,
+    tenant: entry.tenant ?? '',
+    outcome: entry.outcome,
+    correlationId: entry.correlationId,
+    occurredAt: entry.occurredAt,
+    recordedAt: entry.recordedAt,
+    sourceIp: entry.personal.sourceIp ?? '',
+    userAgent: entry.personal.userAgent ?? '',
+    hash: entry.hash,
+  };
+}
+
+const userIdSchema = z.uuid();
+
+export function auditService(deps: AuditServiceDeps): AuditServiceServer {
+  const method = (name: string) => `tracking.audit.v1.AuditService/${name}`;
+  return {
+    listEntries: unary(method('ListEntries'), deps, async (request, call) => {
+      const reader = await authorizeCaller(deps.auth, call.metadata, 'audit.read');
+      // Validated before it is recorded, so a malformed query leaves no entry and returns a 400.
+      const { entries, nextPageToken, filter } = await listEntries(deps.prisma, deps.kek, request);
+      await recordRead(deps.prisma, deps.kek, reader, 'audit.entries.listed', filter);
+      return { entries: entries.map(toProto), nextPageToken };
     }),
-    verifyChain: unary('tracking.audit.v1.AuditService/VerifyChain', deps, async (request) => {
-      if (!/^\d+$/.test(request.fromSequence)) {
+
+    exportEntries: serverStream(method('ExportEntries'), deps, async (request, send, call) => {
+      const reader = await authorizeCaller(deps.auth, call.metadata, 'audit.read');
+      const filter = parseExport(request);
+      await recordRead(deps.prisma, deps.kek, reader, 'audit.entries.exported', filter);
+      // Tells the caller the export is authorised and recorded before any entry is ready.
+      await send({ entries: [] });
+      let count = 0;
+      for await (const page of exportEntries(deps.prisma, deps.kek, filter)) {
+        await send({ entries: page.map(toProto) });
+        count += page.length;
+      }
+      deps.log.info({ event: 'audit.entries.exported', count }, 'audit entries exported');
+    }),
+
+    verifyChain: unary(method('VerifyChain'), deps, async (request, call) => {
+      if (!/^\d{1,19}$/.test(request.fromSequence)) {
         throw new ValidationError('invalid request', { fromSequence: 'must be a sequence number' });
       }
+      const reader = await authorizeCaller(deps.auth, call.metadata, 'audit.read');
+      await recordRead(deps.prisma, deps.kek, reader, 'audit.chain.checked');
       const result = await verifyChain(deps.prisma, { fromSequence: BigInt(request.fromSequence) });
       deps.log[result.intact ? 'info' : 'error'](
         {
@@ -56,6 +91,24 @@ export function auditService(deps: {
         firstBrokenSequence: result.firstBroken?.sequence.toString() ?? '0',
         reason: result.firstBroken?.reason ?? '',
       };
+    }),
+
+    eraseSubject: unary(method('EraseSubject'), deps, async (request, call) => {
+      if (!userIdSchema.safeParse(request.userId).success) {
+        throw new ValidationError('invalid erasure request', { userId: 'must be a user id' });
+      }
+      const admin = await authorizeCaller(deps.auth, call.metadata, 'users.manage');
+      const { sequence, alreadyErased } = await eraseSubject(
+        deps.prisma,
+        deps.kek,
+        request.userId.toLowerCase(),
+        admin,
+      );
+      deps.log.warn(
+        { event: 'audit.subject.erased', sequence: sequence.toString(), alreadyErased },
+        'a person was erased from the audit log',
+      );
+      return { sequence: sequence.toString(), alreadyErased };
     }),
   };
 }

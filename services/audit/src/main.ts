@@ -1,6 +1,7 @@
 import { telemetry } from './instrumentation';
 
 import {
+  createClient,
   createKafka,
   createLogger,
   kafkaReadiness,
@@ -12,6 +13,7 @@ import {
   tlsFiles,
 } from '@tracking/kit';
 import { AuditServiceService } from '@tracking/proto/tracking/audit/v1/audit';
+import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
 import { ChainAttestor, chainMetrics } from './attest';
 import { readConfig } from './config';
@@ -36,11 +38,16 @@ async function main() {
   });
 
   const tls = tlsFiles(config);
+  // Only the read and erase methods need auth; ingestion and attestation run without it.
+  const auth = createClient(AuthServiceClient, config.AUTH_GRPC_ADDR, {
+    tls,
+    deadlineMs: config.GRPC_DEADLINE_MS,
+  });
   const grpc = await startGrpcServer({
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls,
-    services: [[AuditServiceService, auditService({ prisma, kek: config.keyring, log, metrics })]],
+    services: [[AuditServiceService, auditService({ prisma, kek: config.keyring, auth, log, metrics })]],
   });
   const kafkaCheck = await kafkaReadiness(kafka);
   const attestor = new ChainAttestor({
@@ -67,6 +74,7 @@ async function main() {
     ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
     // Disconnecting lets the message in hand finish and commits the consumed offsets.
     ['kafka consumer', () => consumer.stop()],
+    ['grpc clients', () => auth.close()],
     ['chain attestation', () => attestor.stop()],
     ['postgres', () => prisma.$disconnect()],
     ['ops server', () => ops.close()],

@@ -66,10 +66,20 @@ export async function readSubjectKey(
     : keyringOf(decrypt(kek, row.wrapped_key, wrapContext(subjectId)));
 }
 
-/** Destroys the subject's key (or records that there is none to have), leaving a tombstone. */
-export async function destroySubjectKey(tx: Pick<Tx, '$executeRaw'>, subjectId: string): Promise<void> {
+/**
+ * Destroys the subject's key (or records that there is none to have), leaving a tombstone.
+ * Returns whether they had already been erased.
+ */
+export async function destroySubjectKey(
+  tx: Pick<Tx, '$executeRaw' | '$queryRaw'>,
+  subjectId: string,
+): Promise<{ alreadyErased: boolean }> {
+  const before = await tx.$queryRaw<
+    { erased: boolean }[]
+  >`SELECT erased_at IS NOT NULL AS erased FROM subject_key WHERE subject_id = ${subjectId} FOR UPDATE`;
   await tx.$executeRaw`INSERT INTO subject_key (subject_id, wrapped_key, erased_at) VALUES (${subjectId}, NULL, now())
     ON CONFLICT (subject_id) DO UPDATE SET wrapped_key = NULL, erased_at = COALESCE(subject_key.erased_at, now())`;
+  return { alreadyErased: before[0]?.erased ?? false };
 }
 
 export function seal(

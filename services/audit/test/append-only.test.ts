@@ -5,8 +5,9 @@ import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
 import type pg from 'pg';
 
 import { createPrisma, type PrismaClient } from '../src/db';
-import { testKeyring } from './support';
-import { appendEntry, listEntries } from '../src/entries';
+import { listQuery, testKeyring } from './support';
+import { appendEntry } from '../src/entries';
+import { listEntries } from '../src/query';
 
 const MIGRATIONS = path.join(__dirname, '..', 'migrations');
 const kek = testKeyring();
@@ -71,11 +72,7 @@ describe('the audit log is append-only at the database level', () => {
     expect(rows[0]?.outcome).toBe('success');
     expect(rows[0]?.source_ip).toMatch(/^v1\./);
     expect(rows[0]?.source_ip).not.toContain('203.0.113.7');
-    const { entries } = await listEntries(setup().prisma, kek, {
-      correlationId: '',
-      pageSize: 10,
-      pageToken: '',
-    });
+    const { entries } = await listEntries(setup().prisma, kek, listQuery({ pageSize: 10 }));
     expect(entries[0]?.personal.sourceIp).toBe('203.0.113.7');
   });
 
@@ -88,26 +85,5 @@ describe('the audit log is append-only at the database level', () => {
     await expect(setup().prisma.$transaction((tx) => appendEntry(tx, event, kek))).rejects.toThrow(
       /invalid audit event: action, subject, outcome/,
     );
-  });
-
-  test('a query with a page token it did not issue gets a clear validation error', async () => {
-    await expect(
-      listEntries(setup().prisma, kek, { correlationId: 'abc', pageSize: 10, pageToken: '1; DROP TABLE x' }),
-    ).rejects.toMatchObject({
-      code: 'invalid_argument',
-      details: { pageToken: 'is not a page token from this service' },
-    });
-    // Digits, but past the largest sequence a bigint column can hold: still the caller's error.
-    await expect(
-      listEntries(setup().prisma, kek, { correlationId: 'abc', pageSize: 10, pageToken: '9'.repeat(25) }),
-    ).rejects.toMatchObject({
-      code: 'invalid_argument',
-      details: { pageToken: 'is not a page token from this service' },
-    });
-    await expect(
-      listEntries(setup().prisma, kek, { correlationId: 'abc', pageSize: 10_000, pageToken: '' }),
-    ).rejects.toMatchObject({
-      code: 'invalid_argument',
-    });
   });
 });

@@ -7,9 +7,10 @@ import type pg from 'pg';
 
 import { verifyChain } from '../src/chain';
 import { createPrisma, type PrismaClient } from '../src/db';
-import { appendEntry, listEntries } from '../src/entries';
+import { appendEntry } from '../src/entries';
+import { listEntries } from '../src/query';
 import { eraseSubject } from '../src/erasure';
-import { auditEvent, testKeyring } from './support';
+import { auditEvent, listQuery, testKeyring } from './support';
 
 const MIGRATIONS = path.join(__dirname, '..', 'migrations');
 const kek = testKeyring();
@@ -45,11 +46,7 @@ describe('erasing a person from the audit log (crypto-shredding)', () => {
   });
 
   const personalOf = async (userId: string) => {
-    const { entries } = await listEntries(setup().prisma, kek, {
-      correlationId: '',
-      pageSize: 100,
-      pageToken: '',
-    });
+    const { entries } = await listEntries(setup().prisma, kek, listQuery({ pageSize: 100 }));
     return entries.filter((entry) => entry.actorUserId === userId).map((entry) => entry.personal);
   };
 
@@ -90,11 +87,7 @@ describe('erasing a person from the audit log (crypto-shredding)', () => {
   });
 
   test('the erasure itself is an audit entry', async () => {
-    const { entries } = await listEntries(setup().prisma, kek, {
-      correlationId: '',
-      pageSize: 100,
-      pageToken: '',
-    });
+    const { entries } = await listEntries(setup().prisma, kek, listQuery({ pageSize: 100 }));
     expect(entries.at(-1)).toMatchObject({
       action: 'audit.subject.erased',
       subjectType: 'user',

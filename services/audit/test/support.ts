@@ -2,11 +2,17 @@ import { randomBytes } from 'node:crypto';
 
 import { Keyring, newEvent, type Actor } from '@tracking/kit';
 import { infraEnv } from '@tracking/kit/testing';
+import { ListEntriesRequest } from '@tracking/proto/tracking/audit/v1/audit';
 import pg from 'pg';
 
 /** A key-encryption keyring of one fresh random key, as ENCRYPTION_KEYS would give. */
 export function testKeyring(): Keyring {
   return new Keyring(new Map([['test', randomBytes(32)]]), 'test');
+}
+
+/** A ListEntries request with every field at its proto default (no filter) but those given. */
+export function listQuery(fields: Partial<ListEntriesRequest> = {}): ListEntriesRequest {
+  return { ...ListEntriesRequest.decode(new Uint8Array()), ...fields };
 }
 
 /** An audit event like the ones services emit, numbered so entries differ. */

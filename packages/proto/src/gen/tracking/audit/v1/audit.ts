@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -24,13 +26,33 @@ export const protobufPackage = "tracking.audit.v1";
 
 export const protobufFileName = "tracking/audit/v1/audit.proto";
 
+/** Filters shared by ListEntries and ExportEntries: an empty field does not filter. */
 export interface ListEntriesRequest {
-  /** Empty means all entries. */
+  /** Entries of one request. */
   correlationId: string;
-  /** Zero means the server's default; the server also caps it. */
+  /** Zero means the server's default (100); at most 500. */
   pageSize: number;
-  /** Opaque: the next_page_token of a previous response, or empty for the first page. */
+  /**
+   * Opaque: the next_page_token of a previous response, or empty for the first page. Repeat
+   * the same filters and order with it.
+   */
   pageToken: string;
+  /** Entries whose acting user is this user id. */
+  actorUserId: string;
+  /** Entries about this resource: subject_id needs subject_type. */
+  subjectType: string;
+  subjectId: string;
+  /** An exact action ("auth.login.succeeded"), or a prefix ending in ".*" ("auth.mfa.*"). */
+  action: string;
+  /** occurred_at >= occurred_from and < occurred_to. */
+  occurredFrom: Date | undefined;
+  occurredTo:
+    | Date
+    | undefined;
+  /** success, failure or denied. */
+  outcome: string;
+  /** Newest entries first; the default is oldest first. */
+  newestFirst: boolean;
 }
 
 /** One recorded action. Personal fields are decrypted for the caller; never secrets. */
@@ -60,12 +82,34 @@ export interface AuditEntry {
    */
   sourceIp: string;
   userAgent: string;
+  /** The acting user's role when they acted, and the tenant (a trainer's id) where known. */
+  actorRole: string;
+  tenant: string;
+  /** This entry's link in the hash chain (docs/audit-chain.md). */
+  hash: string;
 }
 
 export interface ListEntriesResponse {
   entries: AuditEntry[];
   /** Empty when there are no more entries. */
   nextPageToken: string;
+}
+
+/** The filters of ListEntriesRequest, with the same meaning. */
+export interface ExportEntriesRequest {
+  correlationId: string;
+  actorUserId: string;
+  subjectType: string;
+  subjectId: string;
+  action: string;
+  occurredFrom: Date | undefined;
+  occurredTo: Date | undefined;
+  outcome: string;
+}
+
+export interface ExportEntriesResponse {
+  /** Up to 500 entries, in sequence order; the first message may hold none. */
+  entries: AuditEntry[];
 }
 
 export interface VerifyChainRequest {
@@ -94,8 +138,32 @@ export interface VerifyChainResponse {
   reason: string;
 }
 
+export interface EraseSubjectRequest {
+  /** The user id of the person to erase. */
+  userId: string;
+}
+
+export interface EraseSubjectResponse {
+  /** The entry recording this erasure. */
+  sequence: string;
+  /** True when the person had already been erased (the key was gone before this call). */
+  alreadyErased: boolean;
+}
+
 function createBaseListEntriesRequest(): ListEntriesRequest {
-  return { correlationId: "", pageSize: 0, pageToken: "" };
+  return {
+    correlationId: "",
+    pageSize: 0,
+    pageToken: "",
+    actorUserId: "",
+    subjectType: "",
+    subjectId: "",
+    action: "",
+    occurredFrom: undefined,
+    occurredTo: undefined,
+    outcome: "",
+    newestFirst: false,
+  };
 }
 
 export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
@@ -108,6 +176,30 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(26).string(message.pageToken);
+    }
+    if (message.actorUserId !== "") {
+      writer.uint32(34).string(message.actorUserId);
+    }
+    if (message.subjectType !== "") {
+      writer.uint32(42).string(message.subjectType);
+    }
+    if (message.subjectId !== "") {
+      writer.uint32(50).string(message.subjectId);
+    }
+    if (message.action !== "") {
+      writer.uint32(58).string(message.action);
+    }
+    if (message.occurredFrom !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredFrom), writer.uint32(66).fork()).join();
+    }
+    if (message.occurredTo !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredTo), writer.uint32(74).fork()).join();
+    }
+    if (message.outcome !== "") {
+      writer.uint32(82).string(message.outcome);
+    }
+    if (message.newestFirst !== false) {
+      writer.uint32(88).bool(message.newestFirst);
     }
     return writer;
   },
@@ -149,6 +241,70 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.actorUserId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.subjectType = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.subjectId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.occurredFrom = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.occurredTo = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.outcome = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.newestFirst = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -178,6 +334,38 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      actorUserId: isSet(object.actorUserId)
+        ? globalThis.String(object.actorUserId)
+        : isSet(object.actor_user_id)
+        ? globalThis.String(object.actor_user_id)
+        : "",
+      subjectType: isSet(object.subjectType)
+        ? globalThis.String(object.subjectType)
+        : isSet(object.subject_type)
+        ? globalThis.String(object.subject_type)
+        : "",
+      subjectId: isSet(object.subjectId)
+        ? globalThis.String(object.subjectId)
+        : isSet(object.subject_id)
+        ? globalThis.String(object.subject_id)
+        : "",
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+      occurredFrom: isSet(object.occurredFrom)
+        ? fromJsonTimestamp(object.occurredFrom)
+        : isSet(object.occurred_from)
+        ? fromJsonTimestamp(object.occurred_from)
+        : undefined,
+      occurredTo: isSet(object.occurredTo)
+        ? fromJsonTimestamp(object.occurredTo)
+        : isSet(object.occurred_to)
+        ? fromJsonTimestamp(object.occurred_to)
+        : undefined,
+      outcome: isSet(object.outcome) ? globalThis.String(object.outcome) : "",
+      newestFirst: isSet(object.newestFirst)
+        ? globalThis.Boolean(object.newestFirst)
+        : isSet(object.newest_first)
+        ? globalThis.Boolean(object.newest_first)
+        : false,
     };
   },
 
@@ -191,6 +379,30 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
     }
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
+    }
+    if (message.actorUserId !== "") {
+      obj.actorUserId = message.actorUserId;
+    }
+    if (message.subjectType !== "") {
+      obj.subjectType = message.subjectType;
+    }
+    if (message.subjectId !== "") {
+      obj.subjectId = message.subjectId;
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    if (message.occurredFrom !== undefined) {
+      obj.occurredFrom = message.occurredFrom.toISOString();
+    }
+    if (message.occurredTo !== undefined) {
+      obj.occurredTo = message.occurredTo.toISOString();
+    }
+    if (message.outcome !== "") {
+      obj.outcome = message.outcome;
+    }
+    if (message.newestFirst !== false) {
+      obj.newestFirst = message.newestFirst;
     }
     return obj;
   },
@@ -211,6 +423,9 @@ function createBaseAuditEntry(): AuditEntry {
     recordedAt: undefined,
     sourceIp: "",
     userAgent: "",
+    actorRole: "",
+    tenant: "",
+    hash: "",
   };
 }
 
@@ -254,6 +469,15 @@ export const AuditEntry: MessageFns<AuditEntry> = {
     }
     if (message.userAgent !== "") {
       writer.uint32(106).string(message.userAgent);
+    }
+    if (message.actorRole !== "") {
+      writer.uint32(114).string(message.actorRole);
+    }
+    if (message.tenant !== "") {
+      writer.uint32(122).string(message.tenant);
+    }
+    if (message.hash !== "") {
+      writer.uint32(130).string(message.hash);
     }
     return writer;
   },
@@ -375,6 +599,30 @@ export const AuditEntry: MessageFns<AuditEntry> = {
             message.userAgent = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.actorRole = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.tenant = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.hash = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -442,6 +690,13 @@ export const AuditEntry: MessageFns<AuditEntry> = {
         : isSet(object.user_agent)
         ? globalThis.String(object.user_agent)
         : "",
+      actorRole: isSet(object.actorRole)
+        ? globalThis.String(object.actorRole)
+        : isSet(object.actor_role)
+        ? globalThis.String(object.actor_role)
+        : "",
+      tenant: isSet(object.tenant) ? globalThis.String(object.tenant) : "",
+      hash: isSet(object.hash) ? globalThis.String(object.hash) : "",
     };
   },
 
@@ -485,6 +740,15 @@ export const AuditEntry: MessageFns<AuditEntry> = {
     }
     if (message.userAgent !== "") {
       obj.userAgent = message.userAgent;
+    }
+    if (message.actorRole !== "") {
+      obj.actorRole = message.actorRole;
+    }
+    if (message.tenant !== "") {
+      obj.tenant = message.tenant;
+    }
+    if (message.hash !== "") {
+      obj.hash = message.hash;
     }
     return obj;
   },
@@ -564,6 +828,264 @@ export const ListEntriesResponse: MessageFns<ListEntriesResponse> = {
     }
     if (message.nextPageToken !== "") {
       obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+};
+
+function createBaseExportEntriesRequest(): ExportEntriesRequest {
+  return {
+    correlationId: "",
+    actorUserId: "",
+    subjectType: "",
+    subjectId: "",
+    action: "",
+    occurredFrom: undefined,
+    occurredTo: undefined,
+    outcome: "",
+  };
+}
+
+export const ExportEntriesRequest: MessageFns<ExportEntriesRequest> = {
+  encode(message: ExportEntriesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.correlationId !== "") {
+      writer.uint32(10).string(message.correlationId);
+    }
+    if (message.actorUserId !== "") {
+      writer.uint32(18).string(message.actorUserId);
+    }
+    if (message.subjectType !== "") {
+      writer.uint32(26).string(message.subjectType);
+    }
+    if (message.subjectId !== "") {
+      writer.uint32(34).string(message.subjectId);
+    }
+    if (message.action !== "") {
+      writer.uint32(42).string(message.action);
+    }
+    if (message.occurredFrom !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredFrom), writer.uint32(50).fork()).join();
+    }
+    if (message.occurredTo !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredTo), writer.uint32(58).fork()).join();
+    }
+    if (message.outcome !== "") {
+      writer.uint32(66).string(message.outcome);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportEntriesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportEntriesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.correlationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.actorUserId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.subjectType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.subjectId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.occurredFrom = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.occurredTo = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.outcome = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportEntriesRequest {
+    return {
+      correlationId: isSet(object.correlationId)
+        ? globalThis.String(object.correlationId)
+        : isSet(object.correlation_id)
+        ? globalThis.String(object.correlation_id)
+        : "",
+      actorUserId: isSet(object.actorUserId)
+        ? globalThis.String(object.actorUserId)
+        : isSet(object.actor_user_id)
+        ? globalThis.String(object.actor_user_id)
+        : "",
+      subjectType: isSet(object.subjectType)
+        ? globalThis.String(object.subjectType)
+        : isSet(object.subject_type)
+        ? globalThis.String(object.subject_type)
+        : "",
+      subjectId: isSet(object.subjectId)
+        ? globalThis.String(object.subjectId)
+        : isSet(object.subject_id)
+        ? globalThis.String(object.subject_id)
+        : "",
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+      occurredFrom: isSet(object.occurredFrom)
+        ? fromJsonTimestamp(object.occurredFrom)
+        : isSet(object.occurred_from)
+        ? fromJsonTimestamp(object.occurred_from)
+        : undefined,
+      occurredTo: isSet(object.occurredTo)
+        ? fromJsonTimestamp(object.occurredTo)
+        : isSet(object.occurred_to)
+        ? fromJsonTimestamp(object.occurred_to)
+        : undefined,
+      outcome: isSet(object.outcome) ? globalThis.String(object.outcome) : "",
+    };
+  },
+
+  toJSON(message: ExportEntriesRequest): unknown {
+    const obj: any = {};
+    if (message.correlationId !== "") {
+      obj.correlationId = message.correlationId;
+    }
+    if (message.actorUserId !== "") {
+      obj.actorUserId = message.actorUserId;
+    }
+    if (message.subjectType !== "") {
+      obj.subjectType = message.subjectType;
+    }
+    if (message.subjectId !== "") {
+      obj.subjectId = message.subjectId;
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    if (message.occurredFrom !== undefined) {
+      obj.occurredFrom = message.occurredFrom.toISOString();
+    }
+    if (message.occurredTo !== undefined) {
+      obj.occurredTo = message.occurredTo.toISOString();
+    }
+    if (message.outcome !== "") {
+      obj.outcome = message.outcome;
+    }
+    return obj;
+  },
+};
+
+function createBaseExportEntriesResponse(): ExportEntriesResponse {
+  return { entries: [] };
+}
+
+export const ExportEntriesResponse: MessageFns<ExportEntriesResponse> = {
+  encode(message: ExportEntriesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      AuditEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportEntriesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportEntriesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries.push(AuditEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportEntriesResponse {
+    return {
+      entries: globalThis.Array.isArray(object?.entries) ? object.entries.map((e: any) => AuditEntry.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ExportEntriesResponse): unknown {
+    const obj: any = {};
+    if (message.entries?.length) {
+      obj.entries = message.entries.map((e) => AuditEntry.toJSON(e));
     }
     return obj;
   },
@@ -791,10 +1313,160 @@ export const VerifyChainResponse: MessageFns<VerifyChainResponse> = {
   },
 };
 
-/** Read side of the append-only audit log. Owned by the audit service. */
+function createBaseEraseSubjectRequest(): EraseSubjectRequest {
+  return { userId: "" };
+}
+
+export const EraseSubjectRequest: MessageFns<EraseSubjectRequest> = {
+  encode(message: EraseSubjectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseSubjectRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseSubjectRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EraseSubjectRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+    };
+  },
+
+  toJSON(message: EraseSubjectRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    return obj;
+  },
+};
+
+function createBaseEraseSubjectResponse(): EraseSubjectResponse {
+  return { sequence: "0", alreadyErased: false };
+}
+
+export const EraseSubjectResponse: MessageFns<EraseSubjectResponse> = {
+  encode(message: EraseSubjectResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sequence !== "0") {
+      writer.uint32(8).int64(message.sequence);
+    }
+    if (message.alreadyErased !== false) {
+      writer.uint32(16).bool(message.alreadyErased);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseSubjectResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseSubjectResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.sequence = reader.int64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyErased = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EraseSubjectResponse {
+    return {
+      sequence: isSet(object.sequence) ? globalThis.String(object.sequence) : "0",
+      alreadyErased: isSet(object.alreadyErased)
+        ? globalThis.Boolean(object.alreadyErased)
+        : isSet(object.already_erased)
+        ? globalThis.Boolean(object.already_erased)
+        : false,
+    };
+  },
+
+  toJSON(message: EraseSubjectResponse): unknown {
+    const obj: any = {};
+    if (message.sequence !== "0") {
+      obj.sequence = message.sequence;
+    }
+    if (message.alreadyErased !== false) {
+      obj.alreadyErased = message.alreadyErased;
+    }
+    return obj;
+  },
+};
+
+/**
+ * Read side of the append-only audit log, and erasure. Owned by the audit service.
+ *
+ * Every method needs the caller's session token in `x-session-token` metadata: the audit
+ * service asks auth whether that session holds the permission (docs/rbac.md) and trusts no
+ * caller's word for it. Reading entries needs `audit.read`; each read is itself recorded in
+ * the log, before any entry is returned.
+ */
 export type AuditServiceService = typeof AuditServiceService;
 export const AuditServiceService = {
-  /** Lists entries in sequence order, optionally only those of one request. */
+  /** One page of the entries matching every filter that is set, in sequence order. */
   listEntries: {
     path: "/tracking.audit.v1.AuditService/ListEntries" as const,
     requestStream: false as const,
@@ -804,7 +1476,25 @@ export const AuditServiceService = {
     responseSerialize: (value: ListEntriesResponse): Buffer => Buffer.from(ListEntriesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListEntriesResponse => ListEntriesResponse.decode(value),
   },
-  /** Recomputes the hash chain and reports the first broken link, if any (docs/audit-chain.md). */
+  /**
+   * Every entry matching the filters, oldest first, as a stream of pages. The first message
+   * comes once the export is authorised and recorded, even if nothing matches; the stream
+   * covers the log as it stood at that moment.
+   */
+  exportEntries: {
+    path: "/tracking.audit.v1.AuditService/ExportEntries" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExportEntriesRequest): Buffer => Buffer.from(ExportEntriesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportEntriesRequest => ExportEntriesRequest.decode(value),
+    responseSerialize: (value: ExportEntriesResponse): Buffer =>
+      Buffer.from(ExportEntriesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportEntriesResponse => ExportEntriesResponse.decode(value),
+  },
+  /**
+   * Recomputes the hash chain and reports the first broken link, if any (docs/audit-chain.md).
+   * Needs `audit.read`.
+   */
   verifyChain: {
     path: "/tracking.audit.v1.AuditService/VerifyChain" as const,
     requestStream: false as const,
@@ -814,17 +1504,47 @@ export const AuditServiceService = {
     responseSerialize: (value: VerifyChainResponse): Buffer => Buffer.from(VerifyChainResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): VerifyChainResponse => VerifyChainResponse.decode(value),
   },
+  /**
+   * Destroys a person's key, so the personal fields of their entries can never be read again
+   * while the entries still verify (crypto-shredding). Needs `users.manage`; nobody can erase
+   * themselves. The erasure is itself an entry.
+   */
+  eraseSubject: {
+    path: "/tracking.audit.v1.AuditService/EraseSubject" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EraseSubjectRequest): Buffer => Buffer.from(EraseSubjectRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EraseSubjectRequest => EraseSubjectRequest.decode(value),
+    responseSerialize: (value: EraseSubjectResponse): Buffer =>
+      Buffer.from(EraseSubjectResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EraseSubjectResponse => EraseSubjectResponse.decode(value),
+  },
 } as const;
 
 export interface AuditServiceServer extends UntypedServiceImplementation {
-  /** Lists entries in sequence order, optionally only those of one request. */
+  /** One page of the entries matching every filter that is set, in sequence order. */
   listEntries: handleUnaryCall<ListEntriesRequest, ListEntriesResponse>;
-  /** Recomputes the hash chain and reports the first broken link, if any (docs/audit-chain.md). */
+  /**
+   * Every entry matching the filters, oldest first, as a stream of pages. The first message
+   * comes once the export is authorised and recorded, even if nothing matches; the stream
+   * covers the log as it stood at that moment.
+   */
+  exportEntries: handleServerStreamingCall<ExportEntriesRequest, ExportEntriesResponse>;
+  /**
+   * Recomputes the hash chain and reports the first broken link, if any (docs/audit-chain.md).
+   * Needs `audit.read`.
+   */
   verifyChain: handleUnaryCall<VerifyChainRequest, VerifyChainResponse>;
+  /**
+   * Destroys a person's key, so the personal fields of their entries can never be read again
+   * while the entries still verify (crypto-shredding). Needs `users.manage`; nobody can erase
+   * themselves. The erasure is itself an entry.
+   */
+  eraseSubject: handleUnaryCall<EraseSubjectRequest, EraseSubjectResponse>;
 }
 
 export interface AuditServiceClient extends Client {
-  /** Lists entries in sequence order, optionally only those of one request. */
+  /** One page of the entries matching every filter that is set, in sequence order. */
   listEntries(
     request: ListEntriesRequest,
     callback: (error: ServiceError | null, response: ListEntriesResponse) => void,
@@ -840,7 +1560,24 @@ export interface AuditServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListEntriesResponse) => void,
   ): ClientUnaryCall;
-  /** Recomputes the hash chain and reports the first broken link, if any (docs/audit-chain.md). */
+  /**
+   * Every entry matching the filters, oldest first, as a stream of pages. The first message
+   * comes once the export is authorised and recorded, even if nothing matches; the stream
+   * covers the log as it stood at that moment.
+   */
+  exportEntries(
+    request: ExportEntriesRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportEntriesResponse>;
+  exportEntries(
+    request: ExportEntriesRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportEntriesResponse>;
+  /**
+   * Recomputes the hash chain and reports the first broken link, if any (docs/audit-chain.md).
+   * Needs `audit.read`.
+   */
   verifyChain(
     request: VerifyChainRequest,
     callback: (error: ServiceError | null, response: VerifyChainResponse) => void,
@@ -855,6 +1592,26 @@ export interface AuditServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: VerifyChainResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Destroys a person's key, so the personal fields of their entries can never be read again
+   * while the entries still verify (crypto-shredding). Needs `users.manage`; nobody can erase
+   * themselves. The erasure is itself an entry.
+   */
+  eraseSubject(
+    request: EraseSubjectRequest,
+    callback: (error: ServiceError | null, response: EraseSubjectResponse) => void,
+  ): ClientUnaryCall;
+  eraseSubject(
+    request: EraseSubjectRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EraseSubjectResponse) => void,
+  ): ClientUnaryCall;
+  eraseSubject(
+    request: EraseSubjectRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EraseSubjectResponse) => void,
   ): ClientUnaryCall;
 }
 
