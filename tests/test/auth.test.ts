@@ -1,7 +1,3 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
-
 import {
   callUnary,
   createClient,
@@ -17,12 +13,9 @@ import {
 import { infraEnv, randomName, waitFor } from '@tracking/kit/testing';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
-import { generate } from 'otplib';
 
-import { jsonLines, startPlatform, type Platform } from './platform';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const PASSWORD = 'correct horse battery staple';
+import { accounts, PASSWORD } from './accounts';
+import { jsonLines, listQuery, startPlatform, type Platform } from './platform';
 
 /** The accounts, sessions and MFA promises, through the gateway's REST API on the running services. */
 describe('signing in through the platform', () => {
@@ -52,112 +45,26 @@ describe('signing in through the platform', () => {
    * shares one per-address throttle count (30 failures before a pause); each test that fails on
    * purpose does so against its own fresh account, and the file stays well under that.
    */
-  async function api(
-    method: string,
-    route: string,
-    options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-  ) {
-    const response = await fetch(`${setup().platform.api}${route}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'auth-test/1.0',
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...options.headers,
-      },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-    };
-  }
-
-  async function register(): Promise<{ email: string; userId: string }> {
-    const email = `${randomName('user-')}@example.test`;
-    const response = await api('POST', '/auth/register', {
-      body: { email, password: PASSWORD, displayName: 'Test' },
-    });
-    expect(response.status).toBe(201);
-    return { email, userId: String(response.body.userId) };
-  }
-
-  async function login(email: string, password = PASSWORD): Promise<string> {
-    const response = await api('POST', '/auth/login', { body: { email, password } });
-    expect(response.status).toBe(200);
-    return String(response.body.token);
-  }
-
-  /** Enrols TOTP through the API; returns the secret and the step used, and the now-AAL2 token. */
-  async function enrolTotp(token: string) {
-    const begun = await api('POST', '/me/mfa/totp', { token, body: { currentPassword: PASSWORD } });
-    expect(begun.status).toBe(200);
-    expect(begun.body.qrCodeDataUrl).toMatch(/^data:image\/png;base64,/);
-    const secret = new URL(String(begun.body.otpauthUri)).searchParams.get('secret') ?? '';
-    const confirmed = await api('POST', '/me/mfa/totp/confirm', {
-      token,
-      body: { code: await generate({ secret }) },
-    });
-    expect(confirmed.status).toBe(200);
-    expect(confirmed.body.recoveryCodes).toHaveLength(10);
-    return { secret, recoveryCodes: confirmed.body.recoveryCodes as string[] };
-  }
-  /** A code one step ahead: inside the ±1 step window, and later than the step enrolment used. */
-  const nextCode = (secret: string) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
-
-  const bootstrapArgs = (email: string) => [
-    '--import',
-    'tsx',
-    path.join(ROOT, 'services', 'auth', 'src', 'bootstrap-admin.ts'),
-    '--email',
-    email,
-    '--name',
-    'Admin',
-  ];
-  const bootstrapOptions = () => ({
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: setup().platform.authDb.appUrl,
-      KAFKA_BROKERS: '127.0.0.1:1',
-      MAIL_DROP_FILE: setup().platform.mailFile,
-      ENCRYPTION_KEYS: `bootstrap-1:${Buffer.alloc(32, 1).toString('base64')}`,
-      ENCRYPTION_ACTIVE_KEY_ID: 'bootstrap-1',
-    },
-  });
+  const { api, register, login, enrolTotp, nextCode, runBootstrap, bootstrapFirstAdmin } = accounts(
+    () => setup().platform,
+  );
+  const adminMetadata = async () => sessionTokenMetadata(await bootstrapAdmin());
 
   /** The first admin, made once with the bootstrap command (no default password), signed in with MFA. */
   let admin: Promise<string> | undefined;
   const bootstrapAdmin = () => (admin ??= makeFirstAdmin());
   async function makeFirstAdmin(): Promise<string> {
-    const email = `${randomName('admin-')}@example.test`;
-    const { stdout } = await promisify(execFile)(process.execPath, bootstrapArgs(email), bootstrapOptions());
-    const resetToken = /#token=([A-Za-z0-9_-]{43})/.exec(stdout)?.[1] ?? '';
-    expect(
-      (
-        await api('POST', '/auth/password-reset/confirm', {
-          body: { token: resetToken, newPassword: PASSWORD },
-        })
-      ).status,
-    ).toBe(204);
-    const token = await login(email);
+    const { token } = await bootstrapFirstAdmin();
     const denied = await api('PUT', `/admin/users/${crypto.randomUUID()}/role`, {
       token,
       body: { role: 'trainer' },
     });
     expect(denied.status).toBe(403);
     expect(denied.body).toMatchObject({ code: 'mfa_required', errors: { next: 'enrol_totp' } });
-    await enrolTotp(token);
+    const { recoveryCodes } = await enrolTotp(token);
+    expect(recoveryCodes).toHaveLength(10);
     // There is only ever one bootstrap: a second run refuses.
-    await expect(
-      promisify(execFile)(
-        process.execPath,
-        bootstrapArgs(`${randomName('again-')}@example.test`),
-        bootstrapOptions(),
-      ),
-    ).rejects.toMatchObject({ code: 1 });
+    await expect(runBootstrap(`${randomName('again-')}@example.test`)).rejects.toMatchObject({ code: 1 });
     return token;
   }
 
@@ -306,11 +213,11 @@ describe('signing in through the platform', () => {
     const correlationId = replay.headers.get('x-correlation-id') ?? '';
     const entries = await waitFor(
       async () => {
-        const page = await callUnary(audit.listEntries.bind(audit), {
-          correlationId,
-          pageSize: 10,
-          pageToken: '',
-        });
+        const page = await callUnary(
+          audit.listEntries.bind(audit),
+          listQuery({ correlationId }),
+          await adminMetadata(),
+        );
         return page.entries.some((entry) => entry.action === 'auth.mfa.replay_rejected')
           ? page.entries
           : undefined;

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 
 import { SpanKind } from '@opentelemetry/api';
-import { callUnary, createClient } from '@tracking/kit';
 import { OtlpReceiver, randomName, waitFor } from '@tracking/kit/testing';
-import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 
+import { accounts } from './accounts';
 import { jsonLines as logLines, startPlatform, type Platform } from './platform';
 
 describe('a registration through the running platform', () => {
@@ -12,8 +11,10 @@ describe('a registration through the running platform', () => {
   let platform: Platform | undefined;
   let api: string;
   const logFile = (service: string) => platform?.logFile(service) ?? '';
-  // Set by beforeAll; still undefined in afterAll if beforeAll failed before creating it.
-  let audit: AuditServiceClient | undefined;
+  const { api: call, firstAdmin } = accounts(() => {
+    if (!platform) throw new Error('the platform was not started');
+    return platform;
+  });
 
   beforeAll(async () => {
     const collector = await otlp.start();
@@ -25,11 +26,9 @@ describe('a registration through the running platform', () => {
       },
     });
     api = platform.api;
-    audit = createClient(AuditServiceClient, platform.auditGrpc, { tls: {} });
   });
 
   afterAll(async () => {
-    audit?.close();
     // Graceful shutdown: every service drains and exits 0 on SIGTERM.
     const codes = (await platform?.stop()) ?? [];
     await otlp.stop();
@@ -54,22 +53,23 @@ describe('a registration through the running platform', () => {
     const correlationId = response.headers.get('x-correlation-id') ?? '';
     expect(correlationId).toMatch(/^[0-9a-f-]{36}$/);
 
-    // The audit service consumed the event the auth service's outbox published.
-    if (!audit) throw new Error('beforeAll did not create the audit client');
-    const listEntries = audit.listEntries.bind(audit);
-    const { entries } = await waitFor(
+    // The audit service consumed the event the auth service's outbox published; an admin reads it
+    // back through the gateway's audit API.
+    const { token } = await firstAdmin();
+    const entries = await waitFor(
       async () => {
-        const page = await callUnary(listEntries, { correlationId, pageSize: 10, pageToken: '' });
-        return page.entries.length > 0 ? page : undefined;
+        const page = await call('GET', `/admin/audit/entries?correlationId=${correlationId}`, { token });
+        expect(page.status).toBe(200);
+        const found = page.body.entries as Record<string, unknown>[];
+        return found.length > 0 ? found : undefined;
       },
       { what: 'the audit entry' },
     );
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({
       action: 'auth.user.registered',
-      actorService: 'auth',
-      subjectType: 'user',
-      subjectId: userId,
+      actor: { service: 'auth' },
+      subject: { type: 'user', id: userId },
       outcome: 'success',
       correlationId,
       // From where: the client's address and agent, as the gateway saw them, sealed at rest.

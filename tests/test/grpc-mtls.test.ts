@@ -9,6 +9,7 @@ import {
   createClient,
   createMetrics,
   DomainError,
+  serverStream,
   startGrpcServer,
   stopGrpcServer,
   unary,
@@ -19,6 +20,8 @@ import {
   AuditServiceService,
   type AuditServiceServer,
 } from '@tracking/proto/tracking/audit/v1/audit';
+
+import { listQuery } from './platform';
 
 // Certificates made for this test with openssl: our CA, a server and a client certificate it
 // signed, and a second CA with a client certificate of its own (someone else's mesh).
@@ -83,7 +86,13 @@ describe('gRPC between services with mutual TLS', () => {
     listEntries: unary('tracking.audit.v1.AuditService/ListEntries', { log, metrics }, () =>
       Promise.resolve({ entries: [], nextPageToken: 'served' }),
     ),
+    exportEntries: serverStream('tracking.audit.v1.AuditService/ExportEntries', { log, metrics }, () =>
+      Promise.reject(new DomainError('failed_precondition', 'not served by this stand-in')),
+    ),
     verifyChain: unary('tracking.audit.v1.AuditService/VerifyChain', { log, metrics }, () =>
+      Promise.reject(new DomainError('failed_precondition', 'not served by this stand-in')),
+    ),
+    eraseSubject: unary('tracking.audit.v1.AuditService/EraseSubject', { log, metrics }, () =>
       Promise.reject(new DomainError('failed_precondition', 'not served by this stand-in')),
     ),
   };
@@ -109,11 +118,7 @@ describe('gRPC between services with mutual TLS', () => {
   const ask = async (tls: Parameters<typeof createClient>[2]['tls']) => {
     const client = createClient(AuditServiceClient, address, { tls, deadlineMs: 2_000 });
     try {
-      return await callUnary(client.listEntries.bind(client), {
-        correlationId: 'x',
-        pageSize: 1,
-        pageToken: '',
-      });
+      return await callUnary(client.listEntries.bind(client), listQuery({ pageSize: 1 }));
     } finally {
       client.close();
     }
@@ -134,7 +139,7 @@ describe('gRPC between services with mutual TLS', () => {
     );
     try {
       await expect(
-        callUnary(client.listEntries.bind(client), { correlationId: 'x', pageSize: 1, pageToken: '' }),
+        callUnary(client.listEntries.bind(client), listQuery({ pageSize: 1 })),
       ).rejects.toMatchObject({ code: 'unavailable' });
     } finally {
       client.close();

@@ -13,6 +13,7 @@ import {
   type ManagedProcess,
   type TestDatabase,
 } from '@tracking/kit/testing';
+import { ListEntriesRequest } from '@tracking/proto/tracking/audit/v1/audit';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -33,6 +34,11 @@ export async function jsonLines(file: string): Promise<Record<string, unknown>[]
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** A ListEntries request with every field at its proto default (no filter) but those given. */
+export function listQuery(fields: Partial<ListEntriesRequest> = {}): ListEntriesRequest {
+  return { ...ListEntriesRequest.decode(new Uint8Array()), ...fields };
 }
 
 export interface Platform {
@@ -120,11 +126,16 @@ export async function startPlatform(
       }),
       start('audit', auditOps, {
         GRPC_PORT: String(auditGrpc),
+        AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
         DATABASE_URL: auditDb.appUrl,
         ...key('audit-1'),
       }),
     ]);
-    await start('gateway', gatewayOps, { HTTP_PORT: String(http), AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}` });
+    await start('gateway', gatewayOps, {
+      HTTP_PORT: String(http),
+      AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
+      AUDIT_GRPC_ADDR: `127.0.0.1:${auditGrpc}`,
+    });
     return {
       api: `http://127.0.0.1:${http}/api/v1`,
       authGrpc: `127.0.0.1:${authGrpc}`,

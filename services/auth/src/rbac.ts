@@ -21,9 +21,9 @@ export const PERMISSIONS = {
   'tracking.own': ['client'],
   /** Read the meals and metrics of one's assigned clients and write reviews (tracking service). */
   'tracking.assigned_clients': ['trainer'],
-  /** Change roles, disable accounts, revoke another user's sessions. */
+  /** Change roles, disable accounts, revoke another user's sessions, erase a person from the audit log. */
   'users.manage': ['admin'],
-  /** Query and export the audit log. */
+  /** Query, export and verify the audit log (audit service). */
   'audit.read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;

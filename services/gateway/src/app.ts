@@ -7,17 +7,22 @@ import {
   type Logger,
   type Metrics,
 } from '@tracking/kit';
+import type { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 import express, { type NextFunction, type Request, type Response } from 'express';
 
+import { auditRoutes } from './audit-routes';
 import { authRoutes } from './auth-routes';
 import { problemHandler, sendProblem } from './problem';
 
 export interface GatewayDeps {
   auth: AuthServiceClient;
+  audit: AuditServiceClient;
   log: Logger;
   metrics: Metrics;
   trustedProxies: string[];
+  /** Deadline of the audit export and verification calls. */
+  longCallDeadlineMs: number;
 }
 
 export function createApp(deps: GatewayDeps): express.Express {
@@ -73,6 +78,11 @@ export function createApp(deps: GatewayDeps): express.Express {
     next();
   };
   app.use('/api/v1', mount('/api/v1'), authRoutes(deps.auth));
+  app.use(
+    '/api/v1',
+    mount('/api/v1'),
+    auditRoutes(deps.audit, { log: deps.log, longCallDeadlineMs: deps.longCallDeadlineMs }),
+  );
 
   app.use((_req: Request, res: Response) => sendProblem(res, 'not_found', 'no such route'));
   app.use(problemHandler(deps.log));

@@ -1,9 +1,10 @@
-import { callUnary, ValidationError } from '@tracking/kit';
+import { callUnary } from '@tracking/kit';
 import { MfaState, Role, type AuthServiceClient, type Session } from '@tracking/proto/tracking/auth/v1/auth';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 
 import { clearSession, credentialOf, deliverSession, sessionMetadata } from './session';
+import { parse } from './validation';
 
 const roleName: Record<number, string> = {
   [Role.ROLE_CLIENT]: 'client',
@@ -41,19 +42,6 @@ const schemas = {
   role: z.object({ role: z.enum(['client', 'trainer', 'admin']) }),
   disabled: z.object({ disabled: z.boolean() }),
 };
-
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw new ValidationError(
-      'invalid request',
-      Object.fromEntries(
-        result.error.issues.map((issue) => [issue.path.join('.') || '(body)', issue.message]),
-      ),
-    );
-  }
-  return result.data;
-}
 
 const userIdParam = (req: Request) => parse(z.object({ userId: z.uuid() }), req.params).userId;
 

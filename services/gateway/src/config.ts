@@ -11,11 +11,14 @@ const cidrList = z
       .filter(Boolean),
   );
 
+const hostPort = z.string().regex(/^[\w.-]+:\d+$/, { message: 'must be host:port' });
+
 export const configSchema = baseConfig
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
     HTTP_PORT: port(8080),
-    AUTH_GRPC_ADDR: z.string().regex(/^[\w.-]+:\d+$/, { message: 'must be host:port' }),
+    AUTH_GRPC_ADDR: hostPort,
+    AUDIT_GRPC_ADDR: hostPort,
     /**
      * Addresses of the proxies in front of the gateway (the ingress), as IPs or CIDRs. Only a
      * request arriving from one of them may set X-Forwarded-For or X-Correlation-Id; from
@@ -23,6 +26,8 @@ export const configSchema = baseConfig
      */
     TRUSTED_PROXIES: cidrList,
     GRPC_DEADLINE_MS: z.coerce.number().int().positive().default(5_000),
+    /** For the calls that read a whole log: an audit export, a chain verification. */
+    LONG_CALL_DEADLINE_MS: z.coerce.number().int().positive().default(600_000),
   })
   .and(grpcTlsConfig);
 

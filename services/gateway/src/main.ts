@@ -10,6 +10,7 @@ import {
   startOpsServer,
   tlsFiles,
 } from '@tracking/kit';
+import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
 import { createApp } from './app';
@@ -20,12 +21,18 @@ async function main() {
   const log = createLogger({ service: 'gateway', level: config.LOG_LEVEL, file: config.LOG_FILE });
   const metrics = createMetrics();
   const tls = tlsFiles(config);
-  const auth = createClient(AuthServiceClient, config.AUTH_GRPC_ADDR, {
-    tls,
-    deadlineMs: config.GRPC_DEADLINE_MS,
-  });
+  const clientOptions = { tls, deadlineMs: config.GRPC_DEADLINE_MS };
+  const auth = createClient(AuthServiceClient, config.AUTH_GRPC_ADDR, clientOptions);
+  const audit = createClient(AuditServiceClient, config.AUDIT_GRPC_ADDR, clientOptions);
 
-  const app = createApp({ auth, log, metrics, trustedProxies: config.TRUSTED_PROXIES });
+  const app = createApp({
+    auth,
+    audit,
+    log,
+    metrics,
+    trustedProxies: config.TRUSTED_PROXIES,
+    longCallDeadlineMs: config.LONG_CALL_DEADLINE_MS,
+  });
   const server = await listen(app, config.BIND_HOST, config.HTTP_PORT);
   const ops = await startOpsServer({
     host: config.BIND_HOST,
@@ -47,7 +54,13 @@ async function main() {
     ['readiness', () => ops.setDraining()],
     // close() stops accepting and resolves once in-flight requests have finished.
     ['http', () => closeServer(server)],
-    ['grpc clients', () => auth.close()],
+    [
+      'grpc clients',
+      () => {
+        auth.close();
+        audit.close();
+      },
+    ],
     ['ops server', () => ops.close()],
     ['telemetry', () => telemetry.shutdown()],
   ]);

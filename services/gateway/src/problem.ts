@@ -44,6 +44,12 @@ const titles: Record<ErrorCode, string> = {
 export function problemHandler(log: Logger): ErrorRequestHandler {
   // Four parameters, `_next` included: Express recognises an error handler by its arity.
   return (error: unknown, _req, res, _next) => {
+    if (res.headersSent) {
+      // Mid-response (a streaming export): no problem document can follow; cut the connection.
+      log.error({ err: error }, 'failure after the response began');
+      res.destroy();
+      return;
+    }
     if (error instanceof DomainError) {
       if (error.code === 'internal') log.error({ err: error }, 'upstream failure');
       const { retryAfterSeconds, ...details } = error.details;

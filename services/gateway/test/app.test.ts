@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import { closeServer, createClient, createMetrics, listen } from '@tracking/kit';
 import { captureLogger } from '@tracking/kit/testing';
+import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
 import { createApp } from '../src/app';
@@ -13,16 +14,22 @@ describe('the gateway at its edge', () => {
   const { log, lines } = captureLogger('gateway');
   const metrics = createMetrics();
   const auth = createClient(AuthServiceClient, '127.0.0.1:1', { tls: {}, deadlineMs: 500 });
+  const audit = createClient(AuditServiceClient, '127.0.0.1:1', { tls: {}, deadlineMs: 500 });
   const servers: Server[] = [];
 
   async function start(trustedProxies: string[]): Promise<string> {
-    const server = await listen(createApp({ auth, log, metrics, trustedProxies }), '127.0.0.1', 0);
+    const server = await listen(
+      createApp({ auth, audit, log, metrics, trustedProxies, longCallDeadlineMs: 500 }),
+      '127.0.0.1',
+      0,
+    );
     servers.push(server);
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   afterAll(async () => {
     auth.close();
+    audit.close();
     await Promise.all(servers.map((server) => closeServer(server)));
   });
 
