@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import { SpanKind, SpanStatusCode, propagation, trace, type Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
 import {
   Kafka,
   Partitioners,
@@ -211,6 +211,14 @@ export interface MessageMeta {
   offset: string;
 }
 
+/** One event of a batch handed to `handleBatch`. */
+export interface BatchItem {
+  event: EventEnvelope;
+  meta: MessageMeta;
+  /** Runs `fn` in this event's correlation context and consumer span (for its log lines). */
+  inContext<T>(fn: () => T): T;
+}
+
 export interface ConsumerOptions<Tx> {
   kafka: Kafka;
   /** Also the consumer name under which processed event ids are recorded. */
@@ -225,6 +233,16 @@ export interface ConsumerOptions<Tx> {
   /** Opens the transaction in which the processed id is recorded and the handler runs. */
   transaction: TransactionRunner<Tx>;
   handle(event: EventEnvelope, tx: Tx, meta: MessageMeta): Promise<void>;
+  /**
+   * Optional: applies several new events, in offset order, in one transaction. When given, the
+   * consumer takes Kafka's batches in chunks of up to `batchSize`, records the chunk's event ids
+   * and calls this once with the ones not seen before, then commits the chunk's offsets. If a
+   * chunk fails for a reason that is not transient, it is replayed one event per transaction
+   * through `handle`, so a poison event is still retried, isolated and dead-lettered alone.
+   */
+  handleBatch?(events: BatchItem[], tx: Tx): Promise<void>;
+  /** Most events per `handleBatch` transaction (default 100). */
+  batchSize?: number;
   /** Attempts for a non-transient failure before the message is dead-lettered. */
   maxAttempts?: number;
   retryBackoffMs?: number;
@@ -364,17 +382,135 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<R
     );
   }
 
-  await consumer.run({
-    eachMessage: async (payload) => {
-      const { topic, partition, message } = payload;
-      const heartbeat = () => payload.heartbeat();
-      await handleMessage(
-        message,
-        { topic: logicalTopic(topic), partition, offset: message.offset },
-        heartbeat,
+  /**
+   * One chunk of a batch in one transaction: ids recorded with one statement, the new events
+   * applied with one handleBatch call. Each message still gets its own consumer span, parented
+   * on its producer's, so traces look the same as one-by-one processing.
+   */
+  async function handleChunk(
+    messages: KafkaMessage[],
+    topic: string,
+    partition: number,
+    heartbeat: () => Promise<void>,
+    handleBatch: NonNullable<ConsumerOptions<Tx>['handleBatch']>,
+  ): Promise<void> {
+    const parsed = messages.map((message) => ({ message, envelope: parseEnvelope(message.value) }));
+    const perMessage = async () => {
+      for (const { message } of parsed) {
+        await handleMessage(message, { topic, partition, offset: message.offset }, heartbeat);
+      }
+    };
+    // A message we cannot read takes the one-by-one path, which dead-letters it in its place.
+    if (parsed.some(({ envelope }) => !envelope.success)) return perMessage();
+    const spans: Span[] = [];
+    const events = parsed.flatMap(({ message, envelope }) =>
+      envelope.success ? [{ event: envelope.data, message }] : [],
+    );
+    const items: BatchItem[] = events.map(({ event, message }) => {
+      const meta = { topic, partition, offset: message.offset };
+      const span = tracer().startSpan(
+        `process ${topic}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': topic,
+            'messaging.consumer.group.name': options.groupId,
+            'messaging.kafka.offset': Number(message.offset),
+            'messaging.batch.message_count': events.length,
+            'messaging.message.id': event.id,
+            'correlation.id': event.correlationId,
+          },
+        },
+        extractTraceContext(headersToStrings(message.headers)),
       );
-    },
-  });
+      spans.push(span);
+      return {
+        event,
+        meta,
+        inContext: (fn) =>
+          context.with(trace.setSpan(context.active(), span), () =>
+            runWithContext({ correlationId: event.correlationId }, fn),
+          ),
+      };
+    });
+    const endSpans = (error?: unknown) => {
+      for (const span of spans) {
+        if (error) markSpanFailed(span, error);
+        span.end();
+      }
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const fresh = await options.transaction(async (sql, tx) => {
+          const recorded = await sql.query<{ event_id: string }>(
+            'INSERT INTO processed_event (consumer, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id',
+            [options.groupId, items.map(({ event }) => event.id)],
+          );
+          const ids = new Set(recorded.map((row) => row.event_id.toLowerCase()));
+          // The first delivery of each new id; a repeat within the chunk is a duplicate too.
+          const todo = items.filter(({ event }) => ids.delete(event.id.toLowerCase()));
+          if (todo.length > 0) await handleBatch(todo, tx);
+          return todo.length;
+        });
+        options.metrics.consumed.inc({ topic, outcome: 'processed' }, fresh);
+        if (items.length > fresh)
+          options.metrics.consumed.inc({ topic, outcome: 'duplicate' }, items.length - fresh);
+        log.debug(
+          { event: 'kafka.consumed_batch', processed: fresh, duplicates: items.length - fresh },
+          'events consumed',
+        );
+        endSpans();
+        return;
+      } catch (error) {
+        if (isTransientError(error)) {
+          options.metrics.consumerRetries.inc({ topic });
+          log.warn({ err: error, attempt, events: items.length }, 'batch failed transiently; retrying');
+          await sleep(Math.min(backoff * 2 ** Math.min(attempt - 1, 5), 5_000));
+          await heartbeat();
+          continue;
+        }
+        endSpans(error);
+        log.warn({ err: error, events: items.length }, 'batch failed; replaying it one event at a time');
+        return perMessage();
+      }
+    }
+  }
+
+  const handleBatch = options.handleBatch?.bind(options);
+  if (handleBatch) {
+    const batchSize = options.batchSize ?? 100;
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        const heartbeat = () => payload.heartbeat();
+        const topic = logicalTopic(batch.topic);
+        for (let start = 0; start < batch.messages.length; start += batchSize) {
+          // Stopping, or the partition moved to another member: what is done is resolved, the rest is refetched.
+          if (!payload.isRunning() || payload.isStale()) return;
+          const chunk = batch.messages.slice(start, start + batchSize);
+          await handleChunk(chunk, topic, batch.partition, heartbeat, handleBatch);
+          const last = chunk[chunk.length - 1];
+          if (last) payload.resolveOffset(last.offset);
+          await heartbeat();
+        }
+      },
+    });
+  } else {
+    await consumer.run({
+      eachMessage: async (payload) => {
+        const { topic, partition, message } = payload;
+        const heartbeat = () => payload.heartbeat();
+        await handleMessage(
+          message,
+          { topic: logicalTopic(topic), partition, offset: message.offset },
+          heartbeat,
+        );
+      },
+    });
+  }
   log.info({ topics: options.topics }, 'consumer started');
 
   // Lag: how far the group's committed offsets trail each topic's end, every few seconds.

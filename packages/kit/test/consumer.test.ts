@@ -34,7 +34,12 @@ import {
 const TOPIC = 'kit.consumer-test.v1';
 const DLQ = 'kit.consumer-test-dlq.v1';
 
-describe('an idempotent consumer with a dead-letter topic', () => {
+// Every promise holds in both modes: one event per transaction (`handle`), and chunks of a
+// Kafka batch per transaction (`handleBatch`), which falls back to `handle` on a failure.
+describe.each([
+  ['one event per transaction', false],
+  ['whole batches per transaction', true],
+])('an idempotent consumer with a dead-letter topic, %s', (_mode, batched) => {
   const { brokers } = infraEnv();
   const prefix = `${randomName()}.`;
   const { log, lines } = captureLogger('consumer-test');
@@ -48,6 +53,20 @@ describe('an idempotent consumer with a dead-letter topic', () => {
   let dlqReader: Consumer | undefined;
   const deadLetters: { value: string; headers: Record<string, string> }[] = [];
   const failuresBeforeSuccess = new Map<string, number>();
+  /** Batch mode: the notes of each handleBatch call, in the order they were applied. */
+  const batches: string[][] = [];
+
+  async function apply(event: EventEnvelope, tx: pg.PoolClient) {
+    const data = event.data as { note: string; failTimes?: number; failWith?: string };
+    const failed = failuresBeforeSuccess.get(event.id) ?? 0;
+    if (data.failWith === 'poison') throw new PoisonMessageError('this event can never be applied');
+    if (data.failWith === 'bug') throw new Error('handler bug');
+    if (data.failTimes && failed < data.failTimes) {
+      failuresBeforeSuccess.set(event.id, failed + 1);
+      throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+    }
+    await tx.query('INSERT INTO effect (event_id, note) VALUES ($1, $2)', [event.id, data.note]);
+  }
 
   // The consumer under test; a test restarts it with fresh metrics to see what it is sent again.
   const consumerOptions = (counters: Metrics): ConsumerOptions<pg.PoolClient> => {
@@ -64,25 +83,25 @@ describe('an idempotent consumer with a dead-letter topic', () => {
       maxAttempts: 3,
       retryBackoffMs: 20,
       lagIntervalMs: 200,
-      async handle(event: EventEnvelope, tx) {
-        const data = event.data as { note: string; failTimes?: number; failWith?: string };
-        const failed = failuresBeforeSuccess.get(event.id) ?? 0;
-        if (data.failWith === 'poison') throw new PoisonMessageError('this event can never be applied');
-        if (data.failWith === 'bug') throw new Error('handler bug');
-        if (data.failTimes && failed < data.failTimes) {
-          failuresBeforeSuccess.set(event.id, failed + 1);
-          throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
-        }
-        await tx.query('INSERT INTO effect (event_id, note) VALUES ($1, $2)', [event.id, data.note]);
-      },
+      handle: apply,
+      ...(batched
+        ? {
+            batchSize: 8,
+            async handleBatch(items: { event: EventEnvelope }[], tx: pg.PoolClient) {
+              for (const { event } of items) await apply(event, tx);
+              batches.push(items.map(({ event }) => (event.data as { note: string }).note));
+            },
+          }
+        : {}),
     };
   };
 
   beforeAll(async () => {
     db = await createTestDatabase();
     const owner = createPool(db.migratorUrl, { max: 1 });
-    await owner.query(`CREATE TABLE effect (event_id uuid NOT NULL, note text NOT NULL)`);
+    await owner.query(`CREATE TABLE effect (seq bigserial, event_id uuid NOT NULL, note text NOT NULL)`);
     await owner.query(`GRANT SELECT, INSERT ON effect TO ${db.database}_app`);
+    await owner.query(`GRANT USAGE ON SEQUENCE effect_seq_seq TO ${db.database}_app`);
     await owner.end();
     pool = createPool(db.appUrl);
     const manifest = (name: string) => ({
@@ -213,6 +232,44 @@ describe('an idempotent consumer with a dead-letter topic', () => {
     expect(deadLetters.find((d) => d.headers['event-id'] === event.id)).toBeUndefined();
     expect(await effects(event.id)).toEqual([{ note: 'eventually' }]);
   });
+
+  // Batch mode only.
+  if (batched)
+    test('events sent together are applied in chunks, in order; a poison event among them is dead-lettered alone', async () => {
+      const notes = Array.from({ length: 20 }, (_, index) => `bulk-${String(index)}`);
+      const events = notes.map((note) =>
+        newEvent({
+          type: 'test.thing.happened',
+          actor,
+          data: note === 'bulk-13' ? { note, failWith: 'poison' } : { note },
+        }),
+      );
+      await producer.send({ topic: prefix + TOPIC, messages: events.map((event) => envelopeMessage(event)) });
+      const good = events.filter((_, index) => index !== 13);
+      await waitFor(
+        async () =>
+          (await Promise.all(good.map((event) => effects(event.id)))).every((rows) => rows.length === 1)
+            ? true
+            : undefined,
+        { what: 'every good event to be applied' },
+      );
+      await waitFor(() => deadLetters.find((d) => d.headers['event-id'] === events[13]?.id), {
+        what: 'the poison event in the dead-letter topic',
+      });
+      expect(await effects(events[13]?.id ?? '')).toEqual([]);
+      // Committed in the order sent, each event once: the chunk holding the poison event was
+      // replayed one event at a time, the others applied whole.
+      if (!pool) throw new Error('beforeAll did not create the pool');
+      const committed = await pool.query<{ note: string }>(
+        "SELECT note FROM effect WHERE note LIKE 'bulk-%' ORDER BY seq",
+      );
+      expect(committed.rows.map((row) => row.note)).toEqual(notes.filter((note) => note !== 'bulk-13'));
+      expect(lines().some((line) => line.msg === 'batch failed; replaying it one event at a time')).toBe(
+        true,
+      );
+      expect(Math.max(...batches.map((batch) => batch.length))).toBeGreaterThan(1);
+      expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(8);
+    });
 
   test('the lag metric shows how far a group trails the topic', async () => {
     const admin = kafka.admin();
