@@ -3,9 +3,10 @@
  *
  *   ingest   N valid `audit.recorded` envelopes, shaped like auth's, published to a fresh
  *            prefixed `audit.events.v1`, then appended by the REAL consumer
- *            (`startAuditConsumer`: Prisma, one transaction per event, advisory lock, personal
- *            fields sealed under a per-user key made on that user's first event). Reports the
- *            sustained entries/s, and checks the chain is intact with exactly N entries.
+ *            (`startAuditConsumer`: Prisma, one transaction per chunk of up to 100 events of a
+ *            Kafka batch, one advisory lock and one INSERT per chunk, personal fields sealed
+ *            under a per-user key made on that user's first event). Reports the sustained
+ *            entries/s, and checks the chain is intact with exactly N entries.
  *   build    a chain of M entries computed in Node with `entryHash` and bulk-inserted into
  *            `audit_entry` (UNNEST arrays, 5 000 rows per statement, as the app role), beside the
  *            same number of rows bulk-inserted into an unchained copy of the table: the raw

@@ -37,17 +37,43 @@ function keyringOf(subjectKey: Buffer): Keyring {
 }
 
 /**
- * The keyring that seals a subject's personal fields, created on first use (safe against a
- * race), or null once the subject has been erased: their personal data is then not stored.
+ * The keyrings that seal these subjects' personal fields, creating keys on first use (safe
+ * against a race), or null for a subject who has been erased: their personal data is then not
+ * stored. One read for all of them, and one insert for the new ones.
  */
+export async function sealingKeyrings(
+  tx: Pick<Tx, '$queryRaw' | '$executeRaw'>,
+  kek: Keyring,
+  subjectIds: string[],
+): Promise<Map<string, Keyring | null>> {
+  const wanted = [...new Set(subjectIds)];
+  const read = async (ids: string[]) =>
+    ids.length === 0
+      ? []
+      : tx.$queryRaw<
+          { subject_id: string; wrapped_key: string | null }[]
+        >`SELECT subject_id, wrapped_key FROM subject_key WHERE subject_id = ANY(${ids}::text[])`;
+  const found = new Map((await read(wanted)).map((row) => [row.subject_id, row.wrapped_key]));
+  const missing = wanted.filter((id) => !found.has(id));
+  if (missing.length > 0) {
+    const wrapped = missing.map((id) => encrypt(kek, randomBytes(32), wrapContext(id)));
+    await tx.$executeRaw`INSERT INTO subject_key (subject_id, wrapped_key)
+      SELECT * FROM unnest(${missing}::text[], ${wrapped}::text[]) ON CONFLICT (subject_id) DO NOTHING`;
+    // Read back rather than trust what we sent: a concurrent appender may have won the race.
+    for (const row of await read(missing)) found.set(row.subject_id, row.wrapped_key);
+  }
+  const keyrings = new Map<string, Keyring | null>();
+  for (const id of wanted) {
+    if (!found.has(id)) throw new Error('subject key vanished while being created');
+    const wrappedKey = found.get(id) ?? null;
+    keyrings.set(id, wrappedKey === null ? null : keyringOf(decrypt(kek, wrappedKey, wrapContext(id))));
+  }
+  return keyrings;
+}
+
+/** One subject's sealing keyring (see sealingKeyrings). */
 export async function sealingKeyring(tx: Tx, kek: Keyring, subjectId: string): Promise<Keyring | null> {
-  const existing = await readSubjectKey(tx, kek, subjectId);
-  if (existing !== undefined) return existing === 'erased' ? null : existing;
-  const wrapped = encrypt(kek, randomBytes(32), wrapContext(subjectId));
-  await tx.$executeRaw`INSERT INTO subject_key (subject_id, wrapped_key) VALUES (${subjectId}, ${wrapped}) ON CONFLICT (subject_id) DO NOTHING`;
-  const created = await readSubjectKey(tx, kek, subjectId);
-  if (created === undefined) throw new Error('subject key vanished while being created');
-  return created === 'erased' ? null : created;
+  return (await sealingKeyrings(tx, kek, [subjectId])).get(subjectId) ?? null;
 }
 
 /** The subject's keyring; 'erased' after erasure; undefined if they never had personal data here. */

@@ -7,7 +7,7 @@ import type pg from 'pg';
 
 import { verifyChain } from '../src/chain';
 import { createPrisma, type PrismaClient } from '../src/db';
-import { appendEntry } from '../src/entries';
+import { appendEntries, appendEntry } from '../src/entries';
 import { listEntries } from '../src/query';
 import { eraseSubject } from '../src/erasure';
 import { auditEvent, listQuery, testKeyring } from './support';
@@ -112,10 +112,44 @@ describe('erasing a person from the audit log (crypto-shredding)', () => {
     expect(await verifyChain(setup().prisma)).toMatchObject({ intact: true, entriesChecked: 7 });
   });
 
+  test('a batch appended in one transaction seals each person under their own key, and stores nothing for the erased', async () => {
+    const carol = randomUUID();
+    const batch = [
+      auditEvent(100, { actor: { userId: carol }, sourceIp: '198.51.100.100', userAgent: 'carol-1' }),
+      auditEvent(101, { actor: { userId: alice }, sourceIp: '198.51.100.101', userAgent: 'late-again' }),
+      auditEvent(102, { actor: { userId: carol }, sourceIp: '198.51.100.102', userAgent: 'carol-2' }),
+      auditEvent(103, { actor: { userId: bob }, sourceIp: '198.51.100.103', userAgent: 'bob-3' }),
+    ];
+    const appended = await setup().prisma.$transaction((tx) => appendEntries(tx, batch, kek));
+    expect(appended.map((entry) => entry.sequence)).toEqual([8n, 9n, 10n, 11n]);
+    expect(await verifyChain(setup().prisma)).toMatchObject({ intact: true, entriesChecked: 11 });
+    expect((await personalOf(carol)).map((fields) => fields.userAgent)).toEqual(['carol-1', 'carol-2']);
+    expect((await personalOf(bob)).at(-1)).toEqual({ sourceIp: '198.51.100.103', userAgent: 'bob-3' });
+    expect((await personalOf(alice)).every((fields) => fields.sourceIp === null)).toBe(true);
+    const stored = await setup().owner.query('SELECT source_ip FROM audit_entry WHERE event_id = $1', [
+      batch[1]?.id,
+    ]);
+    expect(stored.rows).toEqual([{ source_ip: null }]);
+    // One key for carol, however many of her events the batch held.
+    const keys = await setup().owner.query(
+      'SELECT count(*)::int AS n FROM subject_key WHERE subject_id = $1',
+      [carol],
+    );
+    expect(keys.rows).toEqual([{ n: 1 }]);
+  });
+
+  test('a batch with one unreadable event appends nothing', async () => {
+    const bad = { ...auditEvent(200), data: { action: 'NOT VALID' } };
+    await expect(
+      setup().prisma.$transaction((tx) => appendEntries(tx, [auditEvent(199), bad], kek)),
+    ).rejects.toThrow(/invalid audit event/);
+    expect(await verifyChain(setup().prisma)).toMatchObject({ entriesChecked: 11 });
+  });
+
   test('an erasure request without a subject is refused and changes nothing', async () => {
     await expect(eraseSubject(setup().prisma, kek, '', admin)).rejects.toMatchObject({
       code: 'invalid_argument',
     });
-    expect(await verifyChain(setup().prisma)).toMatchObject({ entriesChecked: 7 });
+    expect(await verifyChain(setup().prisma)).toMatchObject({ entriesChecked: 11 });
   });
 });
