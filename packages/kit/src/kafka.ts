@@ -270,6 +270,17 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<R
   await Promise.all([consumer.connect(), producer.connect()]);
   await consumer.subscribe({ topics: options.topics.map((topic) => prefix + topic), fromBeginning: true });
 
+  /** The attributes of a consumer's `process <topic>` span (OpenTelemetry messaging conventions). */
+  const processAttributes = (meta: MessageMeta, correlationId: string, eventId: string | undefined) => ({
+    'messaging.system': 'kafka',
+    'messaging.operation.type': 'process',
+    'messaging.destination.name': meta.topic,
+    'messaging.consumer.group.name': options.groupId,
+    'messaging.kafka.offset': Number(meta.offset),
+    'correlation.id': correlationId,
+    ...(eventId === undefined ? {} : { 'messaging.message.id': eventId }),
+  });
+
   const logicalTopic = (topic: string) => (topic.startsWith(prefix) ? topic.slice(prefix.length) : topic);
 
   async function deadLetter(message: KafkaMessage, meta: MessageMeta, error: unknown): Promise<void> {
@@ -333,15 +344,7 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<R
       `process ${meta.topic}`,
       {
         kind: SpanKind.CONSUMER,
-        attributes: {
-          'messaging.system': 'kafka',
-          'messaging.operation.type': 'process',
-          'messaging.destination.name': meta.topic,
-          'messaging.consumer.group.name': options.groupId,
-          'messaging.kafka.offset': Number(meta.offset),
-          'correlation.id': correlationId,
-          ...(parsed.success ? { 'messaging.message.id': parsed.data.id } : {}),
-        },
+        attributes: processAttributes(meta, correlationId, parsed.success ? parsed.data.id : undefined),
       },
       parent,
       (span) =>
@@ -413,14 +416,8 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<R
         {
           kind: SpanKind.CONSUMER,
           attributes: {
-            'messaging.system': 'kafka',
-            'messaging.operation.type': 'process',
-            'messaging.destination.name': topic,
-            'messaging.consumer.group.name': options.groupId,
-            'messaging.kafka.offset': Number(message.offset),
+            ...processAttributes(meta, event.correlationId, event.id),
             'messaging.batch.message_count': events.length,
-            'messaging.message.id': event.id,
-            'correlation.id': event.correlationId,
           },
         },
         extractTraceContext(headersToStrings(message.headers)),
