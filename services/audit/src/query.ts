@@ -205,8 +205,8 @@ export function parseExport(query: FilterQuery): EntryFilter {
 
 /**
  * Every entry matching the filter, oldest first, in pages of `pageSize`. The export covers the
- * log up to its head when it starts, so entries appended meanwhile (the export's own record
- * among them) do not make it run on, and the result is one consistent cut of the log.
+ * log up to its head when the first page is read, so entries appended meanwhile do not make it
+ * run on, and the result is one consistent cut of the log.
  */
 export async function* exportEntries(
   prisma: PrismaClient,
