@@ -29,6 +29,16 @@ export const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// connection URL' });
 
+const HOST_PORT = /^[\w.-]+:\d+$/;
+
+/** The address of another service's gRPC server. */
+export const grpcAddress = z.string().regex(HOST_PORT, { message: 'must be host:port' });
+
+/** Settings of a service that calls others over gRPC: each call's default deadline. */
+export const grpcClientConfig = z.object({
+  GRPC_DEADLINE_MS: z.coerce.number().int().positive().default(5_000),
+});
+
 /** Comma-separated host:port list. */
 export const brokerList = z
   .string()
@@ -38,7 +48,7 @@ export const brokerList = z
       .map((broker) => broker.trim())
       .filter(Boolean),
   )
-  .pipe(z.array(z.string().regex(/^[\w.-]+:\d+$/, { message: 'each broker must be host:port' })).min(1));
+  .pipe(z.array(z.string().regex(HOST_PORT, { message: 'each broker must be host:port' })).min(1));
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 

@@ -1,5 +1,7 @@
 import {
   baseConfig,
+  grpcAddress,
+  grpcClientConfig,
   grpcTlsConfig,
   kafkaConfig,
   keyringEnvSchema,
@@ -11,6 +13,7 @@ import { z } from 'zod';
 
 export const configSchema = baseConfig
   .extend(kafkaConfig.shape)
+  .extend(grpcClientConfig.shape)
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
     GRPC_PORT: port(50055),
@@ -18,8 +21,7 @@ export const configSchema = baseConfig
     DATABASE_URL: postgresUrl,
     CONSUMER_GROUP: z.string().default('audit'),
     /** The auth service, which says whether a caller's session may read or erase (docs/rbac.md). */
-    AUTH_GRPC_ADDR: z.string().regex(/^[\w.-]+:\d+$/, { message: 'must be host:port' }),
-    GRPC_DEADLINE_MS: z.coerce.number().int().positive().default(5_000),
+    AUTH_GRPC_ADDR: grpcAddress,
     /** How often the whole chain is verified and its head published (docs/audit-chain.md). */
     CHAIN_ATTEST_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   })

@@ -71,11 +71,6 @@ export async function sealingKeyrings(
   return keyrings;
 }
 
-/** One subject's sealing keyring (see sealingKeyrings). */
-export async function sealingKeyring(tx: Tx, kek: Keyring, subjectId: string): Promise<Keyring | null> {
-  return (await sealingKeyrings(tx, kek, [subjectId])).get(subjectId) ?? null;
-}
-
 /** The subject's keyring; 'erased' after erasure; undefined if they never had personal data here. */
 export async function readSubjectKey(
   tx: Pick<Tx, '$queryRaw'>,
