@@ -190,8 +190,12 @@ export function auditRoutes(
       await pipeline(Readable.from(format === 'csv' ? csvBody(pages) : jsonBody(pages)), res);
     } catch (error) {
       // The status line is gone: the connection is cut, so the client sees a failed download
-      // rather than a file that looks complete.
-      options.log.error({ err: error }, 'audit export aborted');
+      // rather than a file that looks complete. A client that left is not our failure.
+      const clientLeft = (error as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE';
+      options.log[clientLeft ? 'info' : 'error'](
+        { err: error },
+        clientLeft ? 'audit export abandoned by the client' : 'audit export aborted',
+      );
       res.destroy();
     }
   });

@@ -12,10 +12,11 @@ import {
   SESSION_TOKEN_HEADER,
   startGrpcServer,
   stopGrpcServer,
+  StreamCancelledError,
   unary,
   UnauthenticatedError,
 } from '@tracking/kit';
-import { captureLogger } from '@tracking/kit/testing';
+import { captureLogger, waitFor } from '@tracking/kit/testing';
 import {
   AuditServiceClient,
   AuditServiceService,
@@ -39,15 +40,27 @@ describe('an audit export through the gateway', () => {
     subjectId: 'someone',
     hash: 'a'.repeat(64),
   });
+  /** Set when the endless export sees the gateway cancel it. */
+  let endlessStopped = false;
   const standIn: AuditServiceServer = {
     listEntries: unary('t/ListEntries', { log, metrics }, () => Promise.reject(new Error('unused'))),
     verifyChain: unary('t/VerifyChain', { log, metrics }, () => Promise.reject(new Error('unused'))),
     eraseSubject: unary('t/EraseSubject', { log, metrics }, () => Promise.reject(new Error('unused'))),
-    exportEntries: serverStream('t/ExportEntries', { log, metrics }, async (_request, send, call) => {
+    exportEntries: serverStream('t/ExportEntries', { log, metrics }, async (request, send, call) => {
       // The stand-in only checks that the session token came along.
       if (call.metadata.get(SESSION_TOKEN_HEADER)[0] !== 'valid-token')
         throw new UnauthenticatedError('sign in first');
       await send({ entries: [] });
+      if (request.action === 'endless') {
+        try {
+          for (let page = 0; ; page += 1) {
+            await send({ entries: Array.from({ length: 100 }, (_, index) => entry(page * 100 + index + 1)) });
+          }
+        } catch (error) {
+          endlessStopped = error instanceof StreamCancelledError;
+          throw error;
+        }
+      }
       await send({ entries: Array.from({ length: 200 }, (_, index) => entry(index + 1)) });
       throw new DomainError('unavailable', 'the database went away');
     }),
@@ -80,12 +93,10 @@ describe('an audit export through the gateway', () => {
     if (grpc) await stopGrpcServer(grpc, 1_000);
   });
 
-  const download = (format: string, token: string) =>
+  const download = (format: string, token: string, query = '', signal?: AbortSignal) =>
     fetch(
-      `http://127.0.0.1:${String((http?.address() as AddressInfo).port)}/api/v1/admin/audit/export?format=${format}`,
-      {
-        headers: { authorization: `Bearer ${token}` },
-      },
+      `http://127.0.0.1:${String((http?.address() as AddressInfo).port)}/api/v1/admin/audit/export?format=${format}${query}`,
+      { headers: { authorization: `Bearer ${token}` }, signal },
     );
 
   test.each(['csv', 'json'])(
@@ -97,6 +108,22 @@ describe('an audit export through the gateway', () => {
       expect(lines().some((line) => line.msg === 'audit export aborted')).toBe(true);
     },
   );
+
+  test('a client that leaves mid-download stops the export at the audit service, and is not logged as a failure', async () => {
+    const abort = new AbortController();
+    const response = await download('json', 'valid-token', '&action=endless', abort.signal);
+    expect(response.status).toBe(200);
+    const reader = response.body?.getReader();
+    await reader?.read();
+    abort.abort();
+    await waitFor(() => endlessStopped || undefined, { what: 'the audit export to be cancelled' });
+    await waitFor(
+      () => lines().some((line) => line.msg === 'audit export abandoned by the client') || undefined,
+      {
+        what: 'the gateway to note the client left',
+      },
+    );
+  });
 
   test('a refusal before the first entry is a problem response with its status', async () => {
     const response = await download('csv', 'wrong-token');
