@@ -3,7 +3,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 // ESM-only packages that jest (CommonJS here) must transform; Node 24 itself can require() them.
-const esmOnly = ['postgrator', 'canonicalize', 'otplib', '@otplib', '@scure', '@noble'];
+const esmOnly = ['postgrator', 'canonicalize', 'otplib', '@otplib', '@scure', '@noble', 'jose'];
 
 const swc = [
   '@swc/jest',

@@ -13,10 +13,15 @@ export type ErrorCode =
   | 'mfa_required'
   | 'not_found'
   | 'already_exists'
+  | 'conflict'
   | 'failed_precondition'
   | 'resource_exhausted'
   | 'unavailable'
-  | 'internal';
+  | 'internal'
+  /** Sent over plain HTTP to an API served only over HTTPS (ASVS 4.1.2): refused, never redirected. */
+  | 'https_required'
+  /** The client's address is outside the countries the service is offered in (GeoIP). */
+  | 'geo_blocked';
 
 export class DomainError extends Error {
   constructor(
@@ -45,6 +50,15 @@ export class NotFoundError extends DomainError {
 export class ConflictError extends DomainError {
   constructor(message: string) {
     super('already_exists', message);
+  }
+}
+
+/** A write based on a version of the row that is no longer current (optimistic concurrency). */
+export class StaleVersionError extends DomainError {
+  constructor(currentVersion: number) {
+    super('conflict', 'the record changed since you read it; read it again and retry', {
+      currentVersion: String(currentVersion),
+    });
   }
 }
 
@@ -84,10 +98,14 @@ const grpcByCode: Record<ErrorCode, GrpcStatus> = {
   mfa_required: GrpcStatus.PERMISSION_DENIED,
   not_found: GrpcStatus.NOT_FOUND,
   already_exists: GrpcStatus.ALREADY_EXISTS,
+  conflict: GrpcStatus.ABORTED,
   failed_precondition: GrpcStatus.FAILED_PRECONDITION,
   resource_exhausted: GrpcStatus.RESOURCE_EXHAUSTED,
   unavailable: GrpcStatus.UNAVAILABLE,
   internal: GrpcStatus.INTERNAL,
+  // The edge codes below share statuses with codes above; listed last, so a bare status never maps to them.
+  https_required: GrpcStatus.FAILED_PRECONDITION,
+  geo_blocked: GrpcStatus.PERMISSION_DENIED,
 };
 
 const httpByCode: Record<ErrorCode, number> = {
@@ -97,10 +115,15 @@ const httpByCode: Record<ErrorCode, number> = {
   mfa_required: 403,
   not_found: 404,
   already_exists: 409,
+  conflict: 409,
   failed_precondition: 412,
   resource_exhausted: 429,
   unavailable: 503,
   internal: 500,
+  // 403, not 421 Misdirected Request: 421 is about a connection reused for the wrong origin, and
+  // clients and proxies retry it on a new connection, which would only be refused again.
+  https_required: 403,
+  geo_blocked: 403,
 };
 
 const ERROR_CODES = Object.keys(grpcByCode) as ErrorCode[];

@@ -39,6 +39,14 @@ export const TOPICS = {
   authMfa: 'auth.mfa.v1',
   /** Plan changes from billing; auth turns mandatory MFA on for paid plans. */
   billingPlan: 'billing.plan.v1',
+  /** Meals logged, edited or deleted (with the text, for the AI estimator), keyed by meal id. */
+  trackingMeal: 'tracking.meal.v1',
+  /** Weekly lifestyle reviews requested of the AI service, keyed by client id. */
+  trackingReview: 'tracking.review.v1',
+  /** The AI service's calorie and macro estimates, keyed by meal id. */
+  aiMeal: 'ai.meal.v1',
+  /** The AI service's finished (or failed) weekly reviews, keyed by client id. */
+  aiReview: 'ai.review.v1',
 } as const;
 
 /** The body of `billing.plan.changed` on `billing.plan.v1`. */
@@ -49,6 +57,51 @@ export const planChangedSchema = z.object({
   effectiveAt: z.iso.datetime({ offset: true }),
 });
 export type PlanChanged = z.infer<typeof planChangedSchema>;
+
+/**
+ * `tracking.meal.logged` and `tracking.meal.updated` on `tracking.meal.v1`: what the AI service
+ * estimates. `version` is the meal's version the text belongs to; the estimate must name it.
+ */
+export const mealLoggedSchema = z.object({
+  mealId: z.uuid(),
+  clientId: z.uuid(),
+  version: z.number().int().positive(),
+  mealType: z.string(),
+  description: z.string().min(1).max(2000),
+  eatenAt: z.iso.datetime({ offset: true }),
+});
+export type MealLogged = z.infer<typeof mealLoggedSchema>;
+
+/** `ai.meal.estimated` on `ai.meal.v1`: an estimate of one version of a meal's text. */
+export const mealEstimatedSchema = z.object({
+  mealId: z.uuid(),
+  mealVersion: z.number().int().positive(),
+  calories: z.number().int().min(0).max(20_000),
+  proteinG: z.number().min(0).max(2_000),
+  carbsG: z.number().min(0).max(2_000),
+  fatG: z.number().min(0).max(2_000),
+  /** Which estimator answered, e.g. "anthropic", "qwen", "offline". */
+  source: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
+  estimatedAt: z.iso.datetime({ offset: true }),
+});
+export type MealEstimated = z.infer<typeof mealEstimatedSchema>;
+
+/** `tracking.review.requested` on `tracking.review.v1`. */
+export const reviewRequestedSchema = z.object({
+  reviewId: z.uuid(),
+  clientId: z.uuid(),
+  weekStart: z.iso.date(),
+});
+export type ReviewRequested = z.infer<typeof reviewRequestedSchema>;
+
+/** `ai.review.completed` on `ai.review.v1`: the review's text, or that it failed. */
+export const reviewCompletedSchema = z.object({
+  reviewId: z.uuid(),
+  status: z.enum(['ready', 'failed']),
+  content: z.string().max(20_000),
+  completedAt: z.iso.datetime({ offset: true }),
+});
+export type ReviewCompleted = z.infer<typeof reviewCompletedSchema>;
 
 export function newEvent<T>(fields: {
   type: string;

@@ -12,5 +12,6 @@ export * from './log';
 export * from './metrics';
 export * from './ops';
 export * from './outbox';
+export * from './principal';
 export * from './shutdown';
 export * from './trace';

@@ -150,6 +150,7 @@ export function authService(deps: AuthDeps): AuthServiceServer {
         role: roleToProto[session.role],
         sessionId: session.sessionId,
         mfa: mfaToProto[session.mfa],
+        verifiedEmail: session.emailVerified ? session.email : '',
       };
     }),
     getMe: rpc('GetMe', async (_request, call) => {

@@ -19,8 +19,15 @@ export const PERMISSIONS = {
   'account.manage': ['client', 'trainer', 'admin'],
   /** Log and read one's own meals and metrics (tracking service). */
   'tracking.own': ['client'],
-  /** Read the meals and metrics of one's assigned clients and write reviews (tracking service). */
+  /**
+   * Read the logs of one's linked clients, set their goals, comment, request reviews, invite
+   * and end links (tracking service; which clients is decided by row-level security).
+   */
   'tracking.assigned_clients': ['trainer'],
+  /** Aggregate activity counts, with no meal text and no client ids (tracking service). */
+  'tracking.stats': ['admin'],
+  /** Break-glass: open time-limited, audited read access to one client's logs (tracking service). */
+  'tracking.support': ['admin'],
   /** Change roles, disable accounts, revoke another user's sessions, erase a person from the audit log. */
   'users.manage': ['admin'],
   /** Query, export and verify the audit log (audit service). */

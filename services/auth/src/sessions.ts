@@ -22,6 +22,7 @@ export interface ValidSession {
   sessionId: string;
   userId: string;
   email: string;
+  emailVerified: boolean;
   role: Role;
   plan: string;
   aal: number;
@@ -100,6 +101,7 @@ export async function validateSession(deps: AuthDeps, token: string | undefined)
     sessionId: session.id,
     userId: session.userId,
     email: session.user.email,
+    emailVerified: session.user.emailVerifiedAt !== null,
     role,
     plan: session.user.plan,
     aal: session.aal,

@@ -208,6 +208,11 @@ export interface AuthorizeResponse {
   role: Role;
   sessionId: string;
   mfa: MfaState;
+  /**
+   * The account's email once it is verified, else empty: a trainer's invitation is offered
+   * only to the person who proved they own the address.
+   */
+  verifiedEmail: string;
 }
 
 export interface GetMeRequest {
@@ -1301,7 +1306,7 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
 };
 
 function createBaseAuthorizeResponse(): AuthorizeResponse {
-  return { userId: "", role: 0, sessionId: "", mfa: 0 };
+  return { userId: "", role: 0, sessionId: "", mfa: 0, verifiedEmail: "" };
 }
 
 export const AuthorizeResponse: MessageFns<AuthorizeResponse> = {
@@ -1317,6 +1322,9 @@ export const AuthorizeResponse: MessageFns<AuthorizeResponse> = {
     }
     if (message.mfa !== 0) {
       writer.uint32(32).int32(message.mfa);
+    }
+    if (message.verifiedEmail !== "") {
+      writer.uint32(42).string(message.verifiedEmail);
     }
     return writer;
   },
@@ -1366,6 +1374,14 @@ export const AuthorizeResponse: MessageFns<AuthorizeResponse> = {
             message.mfa = reader.int32() as any;
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.verifiedEmail = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1392,6 +1408,11 @@ export const AuthorizeResponse: MessageFns<AuthorizeResponse> = {
         ? globalThis.String(object.session_id)
         : "",
       mfa: isSet(object.mfa) ? mfaStateFromJSON(object.mfa) : 0,
+      verifiedEmail: isSet(object.verifiedEmail)
+        ? globalThis.String(object.verifiedEmail)
+        : isSet(object.verified_email)
+        ? globalThis.String(object.verified_email)
+        : "",
     };
   },
 
@@ -1408,6 +1429,9 @@ export const AuthorizeResponse: MessageFns<AuthorizeResponse> = {
     }
     if (message.mfa !== 0) {
       obj.mfa = mfaStateToJSON(message.mfa);
+    }
+    if (message.verifiedEmail !== "") {
+      obj.verifiedEmail = message.verifiedEmail;
     }
     return obj;
   },

@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+
+import { Metadata } from '@grpc/grpc-js';
+import { importPKCS8, importSPKI, jwtVerify, SignJWT, errors as joseErrors, type CryptoKey } from 'jose';
+import { z } from 'zod';
+
+import { currentCorrelationId } from './context';
+import { UnauthenticatedError } from './errors';
+
+/**
+ * The authenticated caller, as the gateway forwards it to the services behind it.
+ *
+ * The gateway asks auth about the session on every request, then signs what auth said into a
+ * short-lived JWT (EdDSA, Ed25519) that travels in the `x-principal` gRPC metadata. Only the
+ * gateway holds the private key; a service holds only public keys, so it can check an
+ * assertion but never mint one. Transport mTLS says "this peer is one of ours"; the signature
+ * says "the gateway vouched for this user on this request", which a compromised sibling
+ * service (which also has a client certificate) cannot fake. docs/principal.md has the rest.
+ */
+export const PRINCIPAL_HEADER = 'x-principal';
+
+const ISSUER = 'tracking-gateway';
+const ALGORITHM = 'EdDSA';
+/** Long enough for one request's fan-out, short enough that a leaked assertion is soon useless. */
+export const PRINCIPAL_TTL_SECONDS = 30;
+
+export const principalRoles = ['client', 'trainer', 'admin'] as const;
+export type PrincipalRole = (typeof principalRoles)[number];
+
+export interface Principal {
+  userId: string;
+  role: PrincipalRole;
+  sessionId: string;
+  /** Set only once the account has verified it. */
+  verifiedEmail: string | null;
+}
+
+const claimsSchema = z.object({
+  sub: z.uuid(),
+  role: z.enum(principalRoles),
+  sid: z.uuid(),
+  email: z.email().nullable(),
+  cid: z.string().optional(),
+});
+
+export interface PrincipalSigner {
+  /** An assertion for one service (its audience), bound to the current correlation id. */
+  sign(principal: Principal, audience: string): Promise<string>;
+}
+
+export async function createPrincipalSigner(privateKeyPem: string): Promise<PrincipalSigner> {
+  const key = await importPKCS8(privateKeyPem, ALGORITHM);
+  return {
+    sign: (principal, audience) =>
+      new SignJWT({
+        role: principal.role,
+        sid: principal.sessionId,
+        email: principal.verifiedEmail,
+        cid: currentCorrelationId(),
+      })
+        .setProtectedHeader({ alg: ALGORITHM, typ: 'tracking-principal+jwt' })
+        .setIssuer(ISSUER)
+        .setAudience(audience)
+        .setSubject(principal.userId)
+        .setIssuedAt()
+        .setExpirationTime(`${String(PRINCIPAL_TTL_SECONDS)}s`)
+        .sign(key),
+  };
+}
+
+export interface PrincipalVerifier {
+  /** The principal in the call's metadata; UNAUTHENTICATED if it is missing, forged, expired or for another service. */
+  verify(metadata: Metadata): Promise<Principal>;
+}
+
+/**
+ * Checks assertions against any of the given public keys, so the gateway's key can be rotated:
+ * deploy the new public key to the services first, then the new private key to the gateway.
+ */
+export async function createPrincipalVerifier(
+  publicKeyPems: string[],
+  audience: string,
+): Promise<PrincipalVerifier> {
+  if (publicKeyPems.length === 0) throw new Error('at least one principal public key is required');
+  const keys: CryptoKey[] = await Promise.all(publicKeyPems.map((pem) => importSPKI(pem, ALGORITHM)));
+  return {
+    async verify(metadata) {
+      const token = metadata.get(PRINCIPAL_HEADER)[0];
+      if (typeof token !== 'string' || token === '') throw new UnauthenticatedError('sign in first');
+      for (const key of keys) {
+        try {
+          const { payload } = await jwtVerify(token, key, {
+            algorithms: [ALGORITHM],
+            issuer: ISSUER,
+            audience,
+            requiredClaims: ['exp', 'iat', 'sub'],
+            maxTokenAge: `${String(PRINCIPAL_TTL_SECONDS)}s`,
+            clockTolerance: 5,
+          });
+          const claims = claimsSchema.parse(payload);
+          return {
+            userId: claims.sub,
+            role: claims.role,
+            sessionId: claims.sid,
+            verifiedEmail: claims.email,
+          };
+        } catch (error) {
+          // Another key may have signed it; anything but a bad signature is final.
+          if (error instanceof joseErrors.JWSSignatureVerificationFailed) continue;
+          throw new UnauthenticatedError('the principal assertion is not valid');
+        }
+      }
+      throw new UnauthenticatedError('the principal assertion is not valid');
+    },
+  };
+}
+
+export function principalMetadata(assertion: string): Metadata {
+  const metadata = new Metadata();
+  metadata.set(PRINCIPAL_HEADER, assertion);
+  return metadata;
+}
+
+/** PEM files named in a comma-separated setting, read once at start-up. */
+export function readPemFiles(files: string[]): string[] {
+  return files.map((file) => readFileSync(file, 'utf8'));
+}

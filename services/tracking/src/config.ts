@@ -1,0 +1,37 @@
+import { baseConfig, grpcTlsConfig, kafkaConfig, loadConfig, port, postgresUrl } from '@tracking/kit';
+import { z } from 'zod';
+
+const fileList = z
+  .string()
+  .min(1)
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string()).min(1, { message: 'name at least one PEM file' }));
+
+export const configSchema = baseConfig
+  .extend(kafkaConfig.shape)
+  .extend({
+    BIND_HOST: z.string().default('127.0.0.1'),
+    GRPC_PORT: port(50053),
+    /** Runtime role (<db>_app): owns no table and cannot bypass row-level security. */
+    DATABASE_URL: postgresUrl,
+    /**
+     * The gateway's public keys (PEM files, comma-separated): a call's `x-principal` assertion
+     * must be signed by one of them. Two during a key rotation.
+     */
+    PRINCIPAL_PUBLIC_KEY_FILES: fileList,
+    CONSUMER_GROUP: z.string().default('tracking'),
+    /** How long a trainer's invitation stays open. */
+    INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(30).default(7),
+  })
+  .and(grpcTlsConfig);
+
+export type Config = z.infer<typeof configSchema>;
+
+export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+  return loadConfig(configSchema, env);
+}

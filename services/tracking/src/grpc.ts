@@ -1,0 +1,258 @@
+import { unary, type Logger, type Metrics, type Principal, type PrincipalVerifier } from '@tracking/kit';
+import type {
+  Comment as CommentProto,
+  Goals as GoalsProto,
+  Link as LinkProto,
+  Meal as MealProto,
+  Metric as MetricProto,
+  Review as ReviewProto,
+  TrackingServiceServer,
+} from '@tracking/proto/tracking/tracking/v1/tracking';
+import type { ServerUnaryCall } from '@grpc/grpc-js';
+
+import { operationalStats, openSupportAccess } from './admin';
+import {
+  addComment,
+  dailySummary,
+  getGoals,
+  listComments,
+  listReviews,
+  requestReview,
+  requireVersion,
+  setGoals,
+} from './coaching';
+import type { PrismaClient } from './db';
+import type { Comment, Goal, Meal, Metric, Review } from './generated/prisma/client';
+import { acceptInvitation, endLink, inviteClient, listLinks, type LinkView } from './links';
+import { deleteMeal, getMeal, listMeals, logMeal, updateMeal } from './meals';
+import { deleteMetric, getMetric, listMetrics, logMetric, updateMetric } from './metrics';
+
+export interface TrackingDeps {
+  prisma: PrismaClient;
+  principals: PrincipalVerifier;
+  log: Logger;
+  metrics: Metrics;
+  invitationTtlDays: number;
+}
+
+const decimal = (value: { toString(): string } | null): number =>
+  value === null ? 0 : Number(value.toString());
+const optionalDecimal = (value: { toString(): string } | null): number | undefined =>
+  value === null ? undefined : Number(value.toString());
+const day = (date: Date): string => date.toISOString().slice(0, 10);
+
+function mealToProto(meal: Meal): MealProto {
+  return {
+    mealId: meal.id,
+    clientId: meal.clientId,
+    eatenAt: meal.eatenAt,
+    mealType: meal.mealType,
+    description: meal.description,
+    photoRef: meal.photoRef ?? '',
+    estimate:
+      meal.calories === null || meal.estimatedAt === null
+        ? undefined
+        : {
+            calories: meal.calories,
+            proteinG: decimal(meal.proteinG),
+            carbsG: decimal(meal.carbsG),
+            fatG: decimal(meal.fatG),
+            source: meal.estimateSource ?? '',
+            estimatedAt: meal.estimatedAt,
+          },
+    version: meal.version,
+    createdAt: meal.createdAt,
+    updatedAt: meal.updatedAt,
+  };
+}
+
+function metricToProto(metric: Metric): MetricProto {
+  return {
+    metricId: metric.id,
+    clientId: metric.clientId,
+    recordedAt: metric.recordedAt,
+    weightKg: optionalDecimal(metric.weightKg),
+    sleepHours: optionalDecimal(metric.sleepHours),
+    steps: metric.steps ?? undefined,
+    waterMl: metric.waterMl ?? undefined,
+    mood: metric.mood ?? undefined,
+    notes: metric.notes,
+    version: metric.version,
+    createdAt: metric.createdAt,
+    updatedAt: metric.updatedAt,
+  };
+}
+
+function goalsToProto(goals: Goal | null, clientId: string): GoalsProto {
+  return {
+    clientId,
+    calories: goals?.calories ?? 0,
+    proteinG: decimal(goals?.proteinG ?? null),
+    carbsG: decimal(goals?.carbsG ?? null),
+    fatG: decimal(goals?.fatG ?? null),
+    setBy: goals?.setBy ?? '',
+    version: goals?.version ?? 0,
+    updatedAt: goals?.updatedAt,
+  };
+}
+
+function linkToProto(link: LinkView): LinkProto {
+  return {
+    linkId: link.id,
+    trainerId: link.trainerId,
+    clientId: link.clientId ?? '',
+    invitedEmail: link.invitedEmail,
+    status: link.status,
+    createdAt: link.createdAt,
+    expiresAt: link.expiresAt,
+    acceptedAt: link.acceptedAt ?? undefined,
+    endedAt: link.endedAt ?? undefined,
+  };
+}
+
+function commentToProto(comment: Comment): CommentProto {
+  return {
+    commentId: comment.id,
+    clientId: comment.clientId,
+    authorId: comment.authorId,
+    mealId: comment.mealId ?? '',
+    body: comment.body,
+    createdAt: comment.createdAt,
+  };
+}
+
+function reviewToProto(review: Review): ReviewProto {
+  return {
+    reviewId: review.id,
+    clientId: review.clientId,
+    weekStart: day(review.weekStart),
+    status: review.status,
+    content: review.content ?? '',
+    requestedBy: review.requestedBy,
+    createdAt: review.createdAt,
+    completedAt: review.completedAt ?? undefined,
+  };
+}
+
+export function trackingService(deps: TrackingDeps): TrackingServiceServer {
+  const { prisma } = deps;
+  /** Every method first checks the gateway's signed assertion of who is calling. */
+  const rpc = <Req, Res>(name: string, handler: (request: Req, principal: Principal) => Promise<Res>) =>
+    unary(
+      `tracking.tracking.v1.TrackingService/${name}`,
+      deps,
+      async (request: Req, call: ServerUnaryCall<Req, Res>) =>
+        handler(request, await deps.principals.verify(call.metadata)),
+    );
+
+  return {
+    logMeal: rpc('LogMeal', async (request, principal) => ({
+      meal: mealToProto(await logMeal(prisma, principal, request.meal)),
+    })),
+    getMeal: rpc('GetMeal', async (request, principal) => ({
+      meal: mealToProto(await getMeal(prisma, principal, request.mealId)),
+    })),
+    listMeals: rpc('ListMeals', async (request, principal) => {
+      const page = await listMeals(prisma, principal, request);
+      return { meals: page.meals.map(mealToProto), nextPageToken: page.nextPageToken };
+    }),
+    updateMeal: rpc('UpdateMeal', async (request, principal) => ({
+      meal: mealToProto(
+        await updateMeal(prisma, principal, {
+          mealId: request.mealId,
+          expectedVersion: request.expectedVersion,
+          meal: request.meal,
+        }),
+      ),
+    })),
+    deleteMeal: rpc('DeleteMeal', async (request, principal) => {
+      await deleteMeal(prisma, principal, request);
+      return {};
+    }),
+
+    logMetric: rpc('LogMetric', async (request, principal) => ({
+      metric: metricToProto(await logMetric(prisma, principal, request.metric)),
+    })),
+    getMetric: rpc('GetMetric', async (request, principal) => ({
+      metric: metricToProto(await getMetric(prisma, principal, request.metricId)),
+    })),
+    listMetrics: rpc('ListMetrics', async (request, principal) => {
+      const page = await listMetrics(prisma, principal, request);
+      return { metrics: page.metrics.map(metricToProto), nextPageToken: page.nextPageToken };
+    }),
+    updateMetric: rpc('UpdateMetric', async (request, principal) => ({
+      metric: metricToProto(
+        await updateMetric(prisma, principal, {
+          metricId: request.metricId,
+          expectedVersion: request.expectedVersion,
+          metric: request.metric,
+        }),
+      ),
+    })),
+    deleteMetric: rpc('DeleteMetric', async (request, principal) => {
+      await deleteMetric(prisma, principal, request);
+      return {};
+    }),
+
+    getDailySummary: rpc('GetDailySummary', async (request, principal) => {
+      const summary = await dailySummary(prisma, principal, request);
+      return {
+        ...summary,
+        goals: summary.goals ? goalsToProto(summary.goals, summary.clientId) : undefined,
+      };
+    }),
+    getGoals: rpc('GetGoals', async (request, principal) => {
+      const goals = await getGoals(prisma, principal, request.clientId);
+      return { goals: goalsToProto(goals, request.clientId || principal.userId) };
+    }),
+    setGoals: rpc('SetGoals', async (request, principal) => {
+      const { clientId, expectedVersion, ...goals } = request;
+      const saved = await setGoals(prisma, principal, {
+        clientId,
+        expectedVersion: requireVersion(expectedVersion),
+        goals,
+      });
+      return { goals: goalsToProto(saved, saved.clientId) };
+    }),
+
+    inviteClient: rpc('InviteClient', async (request, principal) => ({
+      link: linkToProto(await inviteClient(prisma, principal, request, deps.invitationTtlDays)),
+    })),
+    listLinks: rpc('ListLinks', async (_request, principal) => ({
+      links: (await listLinks(prisma, principal)).map(linkToProto),
+    })),
+    acceptInvitation: rpc('AcceptInvitation', async (request, principal) => ({
+      link: linkToProto(await acceptInvitation(prisma, principal, request.linkId)),
+    })),
+    endLink: rpc('EndLink', async (request, principal) => ({
+      link: linkToProto(await endLink(prisma, principal, request.linkId)),
+    })),
+
+    addComment: rpc('AddComment', async (request, principal) => ({
+      comment: commentToProto(await addComment(prisma, principal, request)),
+    })),
+    listComments: rpc('ListComments', async (request, principal) => {
+      const page = await listComments(prisma, principal, request);
+      return { comments: page.comments.map(commentToProto), nextPageToken: page.nextPageToken };
+    }),
+    requestReview: rpc('RequestReview', async (request, principal) => ({
+      review: reviewToProto(await requestReview(prisma, principal, request)),
+    })),
+    listReviews: rpc('ListReviews', async (request, principal) => ({
+      reviews: (await listReviews(prisma, principal, request.clientId)).map(reviewToProto),
+    })),
+
+    getOperationalStats: rpc('GetOperationalStats', async (request, principal) => ({
+      days: (await operationalStats(prisma, principal, request.days)).map((activity) => ({
+        date: day(activity.day),
+        mealsLogged: activity.mealsLogged,
+        metricsLogged: activity.metricsLogged,
+        linksStarted: activity.linksStarted,
+        reviewsRequested: activity.reviewsRequested,
+      })),
+    })),
+    openSupportAccess: rpc('OpenSupportAccess', async (request, principal) =>
+      openSupportAccess(prisma, principal, request),
+    ),
+  };
+}

@@ -1,0 +1,93 @@
+import { telemetry } from './instrumentation';
+
+import {
+  createKafka,
+  createLogger,
+  createMetrics,
+  createPool,
+  createPrincipalVerifier,
+  createProducer,
+  kafkaReadiness,
+  onShutdown,
+  OutboxRelay,
+  readPemFiles,
+  startGrpcServer,
+  startOpsServer,
+  stopGrpcServer,
+  tlsFiles,
+} from '@tracking/kit';
+import { TrackingServiceService } from '@tracking/proto/tracking/tracking/v1/tracking';
+
+import { readConfig } from './config';
+import { createPrisma } from './db';
+import { startAiResultsConsumer } from './events';
+import { trackingService } from './grpc';
+
+async function main() {
+  const config = readConfig();
+  const log = createLogger({ service: 'tracking', level: config.LOG_LEVEL, file: config.LOG_FILE });
+  const metrics = createMetrics();
+  const prisma = createPrisma(config.DATABASE_URL);
+  const principals = await createPrincipalVerifier(
+    readPemFiles(config.PRINCIPAL_PUBLIC_KEY_FILES),
+    'tracking',
+  );
+
+  const pool = createPool(config.DATABASE_URL, { max: 3, name: 'tracking-relay' });
+  const kafka = createKafka({ clientId: 'tracking', brokers: config.KAFKA_BROKERS, log });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const relay = new OutboxRelay({ pool, producer, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
+  await relay.start();
+  const consumer = await startAiResultsConsumer({
+    kafka,
+    prisma,
+    log,
+    metrics,
+    groupId: config.CONSUMER_GROUP,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+  });
+
+  const grpc = await startGrpcServer({
+    host: config.BIND_HOST,
+    port: config.GRPC_PORT,
+    tls: tlsFiles(config),
+    services: [
+      [
+        TrackingServiceService,
+        trackingService({ prisma, principals, log, metrics, invitationTtlDays: config.INVITATION_TTL_DAYS }),
+      ],
+    ],
+  });
+  const kafkaCheck = await kafkaReadiness(kafka);
+  const ops = await startOpsServer({
+    host: config.BIND_HOST,
+    port: config.OPS_PORT,
+    metrics,
+    log,
+    readiness: [
+      ['postgres', () => prisma.$queryRaw`SELECT 1`],
+      ['kafka', kafkaCheck.check],
+    ],
+  });
+
+  onShutdown(log, config.SHUTDOWN_TIMEOUT_MS, [
+    ['readiness', () => ops.setDraining()],
+    ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
+    ['ai results consumer', () => consumer.stop()],
+    ['outbox relay', () => relay.stop()],
+    ['kafka producer', () => producer.disconnect()],
+    ['postgres', () => Promise.all([prisma.$disconnect(), pool.end()])],
+    ['ops server', () => ops.close()],
+    ['kafka readiness', () => kafkaCheck.close()],
+    ['telemetry', () => telemetry.shutdown()],
+  ]);
+  log.info({ event: 'service.started', grpcPort: grpc.port, opsPort: ops.port }, 'tracking service ready');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `tracking failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

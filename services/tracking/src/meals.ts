@@ -1,0 +1,235 @@
+import {
+  NotFoundError,
+  PermissionDeniedError,
+  StaleVersionError,
+  TOPICS,
+  ValidationError,
+  type MealLogged,
+  type Principal,
+} from '@tracking/kit';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+
+import {
+  afterCursor,
+  clientOf,
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  requireReadable,
+  rowId,
+} from './access';
+import { asActor, type PrismaClient, type Tx } from './db';
+import type { Meal as MealRow } from './generated/prisma/client';
+import { record } from './events';
+import { parseInput, timeRange, whenSchema } from './input';
+
+export const MEAL_TYPES = ['breakfast', 'lunch', 'dinner', 'snack', 'drink', 'other'] as const;
+
+export const mealInputSchema = z.object({
+  eatenAt: whenSchema,
+  mealType: z.enum(MEAL_TYPES),
+  description: z.string().trim().min(1, { message: 'describe the meal' }).max(2000),
+  /** A reference to a photo stored elsewhere later; never the image itself. */
+  photoRef: z
+    .string()
+    .max(200)
+    .regex(/^$|^[A-Za-z0-9][A-Za-z0-9._/-]*$/, { message: 'letters, digits, ".", "_", "/", "-" only' }),
+});
+export type MealInput = z.infer<typeof mealInputSchema>;
+
+export type MealView = MealRow;
+
+function mealEvent(meal: MealRow): MealLogged {
+  return {
+    mealId: meal.id,
+    clientId: meal.clientId,
+    version: meal.version,
+    mealType: meal.mealType,
+    description: meal.description,
+    eatenAt: meal.eatenAt.toISOString(),
+  };
+}
+
+function requireClient(principal: Principal): void {
+  if (principal.role !== 'client') throw new PermissionDeniedError('only clients log meals');
+}
+
+export async function logMeal(prisma: PrismaClient, principal: Principal, raw: unknown): Promise<MealView> {
+  requireClient(principal);
+  const input = parseInput(mealInputSchema, raw);
+  return asActor(prisma, principal, async (tx) => {
+    const meal = await tx.meal.create({
+      data: {
+        id: randomUUID(),
+        clientId: principal.userId,
+        eatenAt: input.eatenAt,
+        mealType: input.mealType,
+        description: input.description,
+        photoRef: input.photoRef || null,
+      },
+    });
+    await record(tx, principal, {
+      action: 'tracking.meal.logged',
+      subject: { type: 'meal', id: meal.id },
+      clientId: meal.clientId,
+      event: { topic: TOPICS.trackingMeal, key: meal.id, data: mealEvent(meal) },
+    });
+    return meal;
+  });
+}
+
+/** A live meal the caller may read; NOT_FOUND for one they may not (or that is deleted). */
+async function readableMeal(tx: Tx, id: string): Promise<MealRow> {
+  const meal = await tx.meal.findFirst({ where: { id: rowId(id, 'meal'), deletedAt: null } });
+  if (!meal) throw new NotFoundError('no such meal');
+  return meal;
+}
+
+export async function getMeal(prisma: PrismaClient, principal: Principal, id: string): Promise<MealView> {
+  return asActor(prisma, principal, async (tx) => {
+    const meal = await readableMeal(tx, id);
+    if (principal.role === 'admin') await recordSupportRead(tx, principal, meal.clientId, 'meal');
+    return meal;
+  });
+}
+
+export async function listMeals(
+  prisma: PrismaClient,
+  principal: Principal,
+  request: {
+    clientId: string;
+    from: Date | undefined;
+    to: Date | undefined;
+    pageSize: number;
+    pageToken: string;
+  },
+): Promise<{ meals: MealView[]; nextPageToken: string }> {
+  const clientId = clientOf(principal, request.clientId);
+  const size = pageSize(request.pageSize);
+  const cursor = decodeCursor(request.pageToken);
+  const range = timeRange(request.from, request.to);
+  return asActor(prisma, principal, async (tx) => {
+    await requireReadable(tx, clientId);
+    if (principal.role === 'admin') await recordSupportRead(tx, principal, clientId, 'meals');
+    const meals = await tx.meal.findMany({
+      where: { clientId, deletedAt: null, eatenAt: range, ...afterCursor('eatenAt', cursor) },
+      orderBy: [{ eatenAt: 'desc' }, { id: 'desc' }],
+      take: size + 1,
+    });
+    const page = meals.slice(0, size);
+    const last = page.at(-1);
+    return {
+      meals: page,
+      nextPageToken: meals.length > size && last ? encodeCursor(last.eatenAt, last.id) : '',
+    };
+  });
+}
+
+/**
+ * The client's own meal at the version they read. A meal the caller may not read is NOT_FOUND;
+ * one they may read but not change (their trainer's view) is PERMISSION_DENIED, which tells a
+ * trainer nothing they did not know.
+ */
+async function ownMealAt(
+  tx: Tx,
+  principal: Principal,
+  id: string,
+  expectedVersion: number,
+): Promise<MealRow> {
+  const meal = await readableMeal(tx, id);
+  if (principal.role !== 'client' || meal.clientId !== principal.userId) {
+    throw new PermissionDeniedError('only the client changes their meals');
+  }
+  if (expectedVersion < 1) {
+    throw new ValidationError('invalid request', { expectedVersion: 'send the version you last read' });
+  }
+  if (meal.version !== expectedVersion) throw new StaleVersionError(meal.version);
+  return meal;
+}
+
+export async function updateMeal(
+  prisma: PrismaClient,
+  principal: Principal,
+  request: { mealId: string; expectedVersion: number; meal: unknown },
+): Promise<MealView> {
+  const input = parseInput(mealInputSchema, request.meal);
+  return asActor(prisma, principal, async (tx) => {
+    const current = await ownMealAt(tx, principal, request.mealId, request.expectedVersion);
+    const textChanged = current.description !== input.description;
+    // The version in the WHERE makes the check and the write one step: of two concurrent edits
+    // from the same version, exactly one matches.
+    const { count } = await tx.meal.updateMany({
+      where: { id: current.id, version: current.version },
+      data: {
+        eatenAt: input.eatenAt,
+        mealType: input.mealType,
+        description: input.description,
+        photoRef: input.photoRef || null,
+        version: { increment: 1 },
+        updatedAt: new Date(),
+        // An estimate of the old text would be wrong for the new one.
+        ...(textChanged
+          ? {
+              calories: null,
+              proteinG: null,
+              carbsG: null,
+              fatG: null,
+              estimateSource: null,
+              estimatedAt: null,
+              estimatedVersion: null,
+            }
+          : {}),
+      },
+    });
+    if (count !== 1) throw new StaleVersionError(current.version + 1);
+    const meal = await readableMeal(tx, current.id);
+    await record(tx, principal, {
+      action: 'tracking.meal.updated',
+      subject: { type: 'meal', id: meal.id },
+      clientId: meal.clientId,
+      ...(textChanged ? { event: { topic: TOPICS.trackingMeal, key: meal.id, data: mealEvent(meal) } } : {}),
+    });
+    return meal;
+  });
+}
+
+/** A soft delete: the row stays (the audit log refers to it) but no read returns it again. */
+export async function deleteMeal(
+  prisma: PrismaClient,
+  principal: Principal,
+  request: { mealId: string; expectedVersion: number },
+): Promise<void> {
+  await asActor(prisma, principal, async (tx) => {
+    const current = await ownMealAt(tx, principal, request.mealId, request.expectedVersion);
+    const { count } = await tx.meal.updateMany({
+      where: { id: current.id, version: current.version, deletedAt: null },
+      data: { deletedAt: new Date(), version: { increment: 1 } },
+    });
+    if (count !== 1) throw new StaleVersionError(current.version + 1);
+    await record(tx, principal, {
+      action: 'tracking.meal.deleted',
+      subject: { type: 'meal', id: current.id },
+      clientId: current.clientId,
+      event: {
+        topic: TOPICS.trackingMeal,
+        key: current.id,
+        data: { mealId: current.id, clientId: current.clientId, version: current.version + 1 },
+      },
+    });
+  });
+}
+
+/** Every read of a client's logs through break-glass access is its own audit entry. */
+export async function recordSupportRead(
+  tx: Tx,
+  principal: Principal,
+  clientId: string,
+  what: string,
+): Promise<void> {
+  await record(tx, principal, {
+    action: `tracking.support.read_${what}`,
+    subject: { type: 'support_access', id: clientId },
+    clientId,
+  });
+}

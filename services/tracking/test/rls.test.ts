@@ -1,0 +1,240 @@
+import path from 'node:path';
+
+import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
+import pg from 'pg';
+
+import { createPrisma, type PrismaClient } from '../src/db';
+import { endLink } from '../src/links';
+import { getMeal } from '../src/meals';
+import { coachedClient, person, type ClientRows } from './world';
+
+/**
+ * The isolation promise at the database itself: whatever query the service sends, as its own
+ * runtime role, one trainer's transaction cannot see, change or remove another trainer's
+ * clients' rows. These tests talk SQL directly, so a bug in the service's own checks cannot
+ * hide a missing policy.
+ */
+const MIGRATIONS = path.join(__dirname, '..', 'migrations');
+
+/** Tables that hold no client data, each with the reason it needs no row-level security. */
+const WITHOUT_RLS: Record<string, string> = {
+  daily_activity: 'aggregate counts per day: no client id, no text',
+  processed_event: "the consumer's record of event ids",
+  schemaversion: 'migration bookkeeping',
+  kit_schemaversion: 'migration bookkeeping',
+  outbox:
+    'events on their way to Kafka, read by the relay; purged after publishing (see docs/tracking.md, "What RLS does not cover")',
+};
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+let app: pg.Client;
+const trainerA = person('trainer', 'trainer-a');
+const trainerB = person('trainer', 'trainer-b');
+let a1: ClientRows;
+let b1: ClientRows;
+
+beforeAll(async () => {
+  db = await createTestDatabase(MIGRATIONS);
+  prisma = createPrisma(db.appUrl);
+  a1 = await coachedClient(prisma, trainerA, 'a1');
+  b1 = await coachedClient(prisma, trainerB, 'b1');
+  app = new pg.Client({ connectionString: db.appUrl });
+  await app.connect();
+}, 60_000);
+
+afterAll(async () => {
+  await app.end();
+  await prisma.$disconnect();
+  await db.drop();
+});
+
+/** Runs `sql` as the app role in one transaction acting as `who`, and rolls it back. */
+async function asUser(
+  who: { userId: string; role: string; verifiedEmail?: string | null },
+  sql: string,
+  params: unknown[] = [],
+): Promise<pg.QueryResult> {
+  await app.query('BEGIN');
+  try {
+    await app.query(
+      `SELECT set_config('tracking.user_id', $1, true), set_config('tracking.role', $2, true),
+              set_config('tracking.email', $3, true)`,
+      [who.userId, who.role, who.verifiedEmail ?? ''],
+    );
+    return await app.query(sql, params);
+  } finally {
+    await app.query('ROLLBACK');
+  }
+}
+
+const clientTables = ['meal', 'metric', 'goal', 'comment', 'review', 'trainer_link', 'support_access'];
+
+describe('the schema', () => {
+  test('every table but the listed ones has row-level security enabled and forced', async () => {
+    const { rows } = await app.query<{
+      relname: string;
+      relrowsecurity: boolean;
+      relforcerowsecurity: boolean;
+    }>(
+      `SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')`,
+    );
+    const unprotected = rows
+      .filter((row) => !(row.relrowsecurity && row.relforcerowsecurity))
+      .map((row) => row.relname)
+      .sort();
+    expect(unprotected).toEqual(Object.keys(WITHOUT_RLS).sort());
+    expect(rows.map((row) => row.relname)).toEqual(expect.arrayContaining(clientTables));
+  });
+
+  test('the runtime role owns no table, is no superuser and cannot bypass row-level security', async () => {
+    const { rows: role } = await app.query<{
+      rolsuper: boolean;
+      rolbypassrls: boolean;
+      rolcreaterole: boolean;
+    }>('SELECT rolsuper, rolbypassrls, rolcreaterole FROM pg_roles WHERE rolname = current_user');
+    expect(role).toEqual([{ rolsuper: false, rolbypassrls: false, rolcreaterole: false }]);
+    const { rows: owned } = await app.query(
+      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = current_user`,
+    );
+    expect(owned).toEqual([]);
+    // Not a member of any role that owns the tables either (ownership would bypass unforced RLS).
+    const { rows: memberships } = await app.query(
+      `SELECT b.rolname FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid
+        WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = current_user)`,
+    );
+    expect(memberships).toEqual([]);
+  });
+
+  test('with nobody named as acting, the runtime role sees no client data at all', async () => {
+    for (const table of clientTables) {
+      const { rows } = await app.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+      expect({ table, n: rows[0]?.n }).toEqual({ table, n: 0 });
+    }
+  });
+});
+
+describe('one trainer against another trainer’s client, in SQL as the runtime role', () => {
+  const rowsOf = (rows: ClientRows): [string, string][] => [
+    ['meal', rows.mealId],
+    ['metric', rows.metricId],
+    ['comment', rows.commentId],
+    ['review', rows.reviewId],
+    ['trainer_link', rows.linkId],
+  ];
+
+  test('trainer A sees their own client’s rows (the policies are not simply closed)', async () => {
+    for (const [table, id] of rowsOf(a1)) {
+      const { rowCount } = await asUser(trainerA, `SELECT 1 FROM ${table} WHERE id = $1`, [id]);
+      expect({ table, rowCount }).toEqual({ table, rowCount: 1 });
+    }
+    const goal = await asUser(trainerA, 'SELECT 1 FROM goal WHERE client_id = $1', [a1.client.userId]);
+    expect(goal.rowCount).toBe(1);
+  });
+
+  test('reads of B’s client’s rows by id, by client id and in bulk return zero rows', async () => {
+    for (const [table, id] of rowsOf(b1)) {
+      expect((await asUser(trainerA, `SELECT * FROM ${table} WHERE id = $1`, [id])).rowCount).toBe(0);
+    }
+    for (const table of ['meal', 'metric', 'goal', 'comment', 'review']) {
+      const { rowCount } = await asUser(trainerA, `SELECT * FROM ${table} WHERE client_id = $1`, [
+        b1.client.userId,
+      ]);
+      expect({ table, rowCount }).toEqual({ table, rowCount: 0 });
+      const all = await asUser(trainerA, `SELECT DISTINCT client_id FROM ${table}`);
+      expect(all.rows.map((row: { client_id: string }) => row.client_id)).not.toContain(b1.client.userId);
+    }
+  });
+
+  test('updates of B’s client’s rows change zero rows', async () => {
+    const updates: [string, string][] = [
+      ['meal', "description = 'hijacked'"],
+      ['metric', "notes = 'hijacked'"],
+      ['review', "content = 'hijacked'"],
+      ['trainer_link', "status = 'ended'"],
+    ];
+    for (const [table, set] of updates) {
+      const id = rowsOf(b1).find(([name]) => name === table)?.[1];
+      const { rowCount } = await asUser(trainerA, `UPDATE ${table} SET ${set} WHERE id = $1`, [id]);
+      expect({ table, rowCount }).toEqual({ table, rowCount: 0 });
+    }
+    const goal = await asUser(trainerA, 'UPDATE goal SET calories = 1 WHERE client_id = $1', [
+      b1.client.userId,
+    ]);
+    expect(goal.rowCount).toBe(0);
+    const everything = await asUser(trainerA, "UPDATE meal SET description = 'hijacked'");
+    expect(everything.rowCount).toBe(0); // trainers never change meals, not even their own clients'
+  });
+
+  test('deletes are refused outright: the runtime role has no DELETE on client data', async () => {
+    for (const [table, id] of rowsOf(b1)) {
+      await expect(asUser(trainerA, `DELETE FROM ${table} WHERE id = $1`, [id])).rejects.toThrow(
+        /permission denied/,
+      );
+    }
+  });
+
+  test('rows written for B’s client are refused by the policies', async () => {
+    const attempts = [
+      [
+        `INSERT INTO goal (client_id, calories, protein_g, carbs_g, fat_g, set_by) VALUES ($1, 1, 1, 1, 1, $2)`,
+      ],
+      [`INSERT INTO comment (id, client_id, author_id, body) VALUES (gen_random_uuid(), $1, $2, 'x')`],
+      [
+        `INSERT INTO review (id, client_id, week_start, status, requested_by)
+         VALUES (gen_random_uuid(), $1, date_trunc('week', now())::date, 'requested', $2)`,
+      ],
+      [
+        `INSERT INTO meal (id, client_id, eaten_at, meal_type, description)
+         VALUES (gen_random_uuid(), $1, now(), 'lunch', 'x') RETURNING $2::uuid`,
+      ],
+    ];
+    for (const [sql] of attempts) {
+      await expect(asUser(trainerA, sql ?? '', [b1.client.userId, trainerA.userId])).rejects.toThrow(
+        /row-level security/,
+      );
+    }
+  });
+
+  test('nothing of B’s client changed after all that', async () => {
+    const { rows } = await asUser(
+      b1.client,
+      'SELECT description, version, deleted_at FROM meal WHERE id = $1',
+      [b1.mealId],
+    );
+    expect(rows).toEqual([{ description: "b1's private lunch", version: 1, deleted_at: null }]);
+  });
+
+  test('a client sees only themself: not another client of the same trainer', async () => {
+    const a2 = await coachedClient(prisma, trainerA, 'a2');
+    const { rowCount } = await asUser(a1.client, 'SELECT 1 FROM meal WHERE client_id = $1', [
+      a2.client.userId,
+    ]);
+    expect(rowCount).toBe(0);
+  });
+
+  test('an admin sees no client’s meals without a break-glass grant', async () => {
+    const admin = person('admin', 'admin');
+    expect((await asUser(admin, 'SELECT 1 FROM meal')).rowCount).toBe(0);
+    expect((await asUser(admin, 'SELECT 1 FROM trainer_link')).rowCount).toBe(0);
+  });
+});
+
+describe('an ended link', () => {
+  test('cuts the trainer off in the same transaction that ends it', async () => {
+    const trainer = person('trainer', 'trainer-c');
+    const c1 = await coachedClient(prisma, trainer, 'c1');
+    await expect(getMeal(prisma, trainer, c1.mealId)).resolves.toMatchObject({ id: c1.mealId });
+    await endLink(prisma, c1.client, c1.linkId);
+    await expect(getMeal(prisma, trainer, c1.mealId)).rejects.toMatchObject({ code: 'not_found' });
+    for (const table of ['meal', 'metric', 'goal', 'comment', 'review']) {
+      const { rowCount } = await asUser(trainer, `SELECT 1 FROM ${table} WHERE client_id = $1`, [
+        c1.client.userId,
+      ]);
+      expect({ table, rowCount }).toEqual({ table, rowCount: 0 });
+    }
+  });
+});
