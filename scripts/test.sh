@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The full test suite, as the README and CI run it: the static gates first (generated code is
-# current, types, lint, formatting), then every jest test against the real PostgreSQL and Kafka,
-# which this script starts if they are not running. Extra arguments go to jest.
+# The full test suite, as the README and CI run it: the static gates first (generated code and
+# the OpenAPI document are current, types, lint, formatting), then every jest test against the
+# real PostgreSQL and Kafka, which this script starts if they are not running. Extra arguments
+# go to jest.
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -12,6 +13,8 @@ cd "$ROOT"
 
 log "checking generated gRPC code is current"
 bash scripts/proto.sh --check
+log "checking the gateway's OpenAPI document is current"
+npx --no-install tsx scripts/openapi.ts --check
 log "type-checking every workspace"
 npx --no-install turbo run typecheck --output-logs=errors-only
 npx --no-install tsc -p tsconfig.json   # bench/ and scripts/, which belong to no workspace
@@ -21,6 +24,8 @@ npx --no-install prettier --check --log-level=warn .
 
 # The mTLS tests make their certificates with openssl.
 command -v openssl >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl; } >&2
+# The gateway's tests and the test platform write their own small GeoIP databases.
+ensure_geoip_writer
 bash scripts/infra.sh up
 # Test processes (and the services they start) read the infrastructure's addresses from here.
 exec npx --no-install jest "$@"

@@ -1,19 +1,13 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-
-import { callUnary, streamMessages, type Logger } from '@tracking/kit';
+import { callUnary, streamMessages } from '@tracking/kit';
 import type {
   AuditEntry,
-  AuditServiceClient,
   ExportEntriesRequest,
   ExportEntriesResponse,
 } from '@tracking/proto/tracking/audit/v1/audit';
 import { stringify } from 'csv-stringify/sync';
-import { Router } from 'express';
 import { z } from 'zod';
 
-import { sessionMetadata } from './session';
-import { parse } from './validation';
+import { defineRoute, json, stream } from './api';
 
 /**
  * The admin API over the audit log: query, export, verify, erase. The gateway checks only the
@@ -21,26 +15,61 @@ import { parse } from './validation';
  * every read in the log before it answers.
  */
 
+const outcome = z.enum(['success', 'failure', 'denied']);
+
 // strictObject: a misspelt filter (?actor=...) is a 400, not a silent query of everything.
 const filterQuery = z.strictObject({
   actorUserId: z.uuid().optional(),
   subjectType: z.string().max(64).optional(),
   subjectId: z.string().max(128).optional(),
-  /** An exact action, or a prefix ending in ".*". */
-  action: z.string().max(128).optional(),
+  action: z
+    .string()
+    .max(128)
+    .optional()
+    .meta({ description: 'An exact action, or a prefix ending in ".*" (e.g. auth.login.*).' }),
   correlationId: z.string().max(128).optional(),
-  outcome: z.enum(['success', 'failure', 'denied']).optional(),
-  /** occurredAt >= from and < to, as RFC 3339 times. */
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  outcome: outcome.optional(),
+  from: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .meta({ description: 'Entries that occurred at or after this RFC 3339 time.' }),
+  to: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .meta({ description: 'Entries that occurred before this time.' }),
 });
 const listQuery = filterQuery.extend({
   order: z.enum(['newest', 'oldest']).default('newest'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  /** The nextCursor of the previous page; repeat the same filters and order with it. */
-  cursor: z.string().max(64).optional(),
+  cursor: z
+    .string()
+    .max(64)
+    .optional()
+    .meta({ description: 'The nextCursor of the previous page; repeat the same filters and order with it.' }),
 });
 const exportQuery = filterQuery.extend({ format: z.enum(['csv', 'json']) });
+
+const nullable = z.string().nullable();
+const auditEntry = z
+  .object({
+    sequence: z.int().min(1).meta({ description: 'The position in the hash chain.' }),
+    eventId: z.string(),
+    occurredAt: z.iso.datetime().nullable(),
+    recordedAt: z.iso.datetime().nullable(),
+    actor: z.object({ service: z.string(), userId: nullable, role: nullable }),
+    action: z.string(),
+    subject: z.object({ type: z.string(), id: z.string() }),
+    tenant: nullable,
+    outcome,
+    sourceIp: nullable,
+    userAgent: nullable,
+    correlationId: z.string(),
+    hash: z.string().meta({ description: "The entry's link in the hash chain (hex)." }),
+  })
+  .meta({
+    id: 'AuditEntry',
+    description: 'One entry of the audit log; fields the entry does not have are null.',
+  });
 
 function filterOf(query: z.output<typeof filterQuery>): ExportEntriesRequest {
   return {
@@ -58,7 +87,7 @@ function filterOf(query: z.output<typeof filterQuery>): ExportEntriesRequest {
 const orNull = (value: string) => (value === '' ? null : value);
 
 /** One entry as the API shows it; fields the entry does not have are null. */
-function entryJson(entry: AuditEntry) {
+function entryJson(entry: AuditEntry): z.input<typeof auditEntry> {
   return {
     sequence: Number(entry.sequence),
     eventId: entry.eventId,
@@ -72,7 +101,7 @@ function entryJson(entry: AuditEntry) {
     action: entry.action,
     subject: { type: entry.subjectType, id: entry.subjectId },
     tenant: orNull(entry.tenant),
-    outcome: entry.outcome,
+    outcome: entry.outcome as z.input<typeof outcome>,
     sourceIp: orNull(entry.sourceIp),
     userAgent: orNull(entry.userAgent),
     correlationId: entry.correlationId,
@@ -146,19 +175,26 @@ async function* jsonBody(pages: AsyncIterable<ExportEntriesResponse>): AsyncGene
   yield '\n]\n';
 }
 
-export function auditRoutes(
-  audit: AuditServiceClient,
-  options: { log: Logger; longCallDeadlineMs: number },
-): Router {
-  const router = Router();
-  // Audit data is personal and sensitive: never kept by a cache on the way.
-  router.use((_req, res, next) => {
-    res.set('cache-control', 'no-store');
-    next();
-  });
-
-  router.get('/admin/audit/entries', async (req, res) => {
-    const { order, limit, cursor, ...filter } = parse(listQuery, req.query);
+export const auditRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/admin/audit/entries',
+    operationId: 'listAuditEntries',
+    summary: 'Query the audit log, a page at a time',
+    description: 'The query is itself recorded in the log.',
+    tags: ['audit'],
+    access: 'session',
+    query: listQuery,
+    responses: {
+      200: json(
+        z.object({
+          entries: z.array(auditEntry),
+          nextCursor: z.string().nullable().meta({ description: 'Null on the last page.' }),
+        }),
+        'One page of entries.',
+      ),
+    },
+  }).handle(async ({ query: { order, limit, cursor, ...filter }, session, deps: { audit } }) => {
     const page = await callUnary(
       audit.listEntries.bind(audit),
       {
@@ -167,15 +203,39 @@ export function auditRoutes(
         pageToken: cursor ?? '',
         newestFirst: order === 'newest',
       },
-      sessionMetadata(req),
+      session,
     );
-    res.json({ entries: page.entries.map(entryJson), nextCursor: orNull(page.nextPageToken) });
-  });
+    return {
+      status: 200,
+      body: { entries: page.entries.map(entryJson), nextCursor: orNull(page.nextPageToken) },
+    };
+  }),
 
-  router.get('/admin/audit/export', async (req, res) => {
-    const { format, ...filter } = parse(exportQuery, req.query);
-    const call = audit.exportEntries(filterOf(filter), sessionMetadata(req), {
-      deadline: Date.now() + options.longCallDeadlineMs,
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/admin/audit/export',
+    operationId: 'exportAuditEntries',
+    summary: 'Download every matching entry as CSV or JSON',
+    description:
+      'Streamed, oldest first. The export is recorded in the log before the first entry is sent. A download cut off by a failure ends with a broken connection, never as a file that looks complete.',
+    tags: ['audit'],
+    access: 'session',
+    query: exportQuery,
+    responses: {
+      200: stream(
+        {
+          'text/csv': z.string().meta({
+            description: `RFC 4180 CSV with a header row: ${CSV_COLUMNS.join(', ')}. Cells that a spreadsheet would run as a formula are prefixed with '.`,
+          }),
+          'application/json': z.array(auditEntry),
+        },
+        'The export, as an attachment.',
+        { 'Content-Disposition': 'attachment; filename="audit-<time>.<format>"' },
+      ),
+    },
+  }).handle(async ({ query: { format, ...filter }, session, deps: { audit, longCallDeadlineMs } }) => {
+    const call = audit.exportEntries(filterOf(filter), session, {
+      deadline: Date.now() + longCallDeadlineMs,
     });
     const pages = streamMessages(call);
     // The audit service sends a first, empty page once the export is authorised and recorded:
@@ -183,51 +243,87 @@ export function auditRoutes(
     const opened = await pages.next();
     if (opened.done) throw new Error('the audit export ended before it began');
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    res.status(200);
-    res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
-    res.attachment(`audit-${stamp}.${format}`);
-    try {
-      await pipeline(Readable.from(format === 'csv' ? csvBody(pages) : jsonBody(pages)), res);
-    } catch (error) {
-      // The status line is gone: the connection is cut, so the client sees a failed download
-      // rather than a file that looks complete. A client that left is not our failure.
-      const clientLeft = (error as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE';
-      options.log[clientLeft ? 'info' : 'error'](
-        { err: error },
-        clientLeft ? 'audit export abandoned by the client' : 'audit export aborted',
-      );
-      res.destroy();
-    }
-  });
+    return {
+      status: 200,
+      stream: {
+        contentType: format === 'csv' ? 'text/csv' : 'application/json',
+        filename: `audit-${stamp}.${format}`,
+        body: format === 'csv' ? csvBody(pages) : jsonBody(pages),
+        label: 'audit export',
+      },
+    };
+  }),
 
-  router.post('/admin/audit/verify', async (req, res) => {
-    const { fromSequence } = parse(
-      z.strictObject({ fromSequence: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0) }),
-      req.body,
-    );
-    // Reads the whole chain from the start point: allowed as long as an export.
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/admin/audit/verify',
+    operationId: 'verifyAuditChain',
+    summary: 'Check the hash chain of the audit log',
+    description: 'Reads the whole chain from the start point: it may take as long as an export.',
+    tags: ['audit'],
+    access: 'session',
+    body: z.strictObject({
+      fromSequence: z.int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+    }),
+    responses: {
+      200: json(
+        z.object({
+          intact: z.boolean(),
+          entriesChecked: z.int().min(0),
+          verifiedThrough: z.int().min(0).meta({ description: 'The last sequence found intact.' }),
+          headHash: z.string(),
+          firstBroken: z
+            .object({ sequence: z.int().min(0), reason: z.string() })
+            .nullable()
+            .meta({ description: 'Null when the chain is intact.' }),
+        }),
+        'The verdict.',
+      ),
+    },
+  }).handle(async ({ body: { fromSequence }, session, deps: { audit, longCallDeadlineMs } }) => {
     const result = await callUnary(
       audit.verifyChain.bind(audit),
       { fromSequence: String(fromSequence) },
-      sessionMetadata(req),
-      { deadline: Date.now() + options.longCallDeadlineMs },
+      session,
+      {
+        deadline: Date.now() + longCallDeadlineMs,
+      },
     );
-    res.json({
-      intact: result.intact,
-      entriesChecked: Number(result.entriesChecked),
-      verifiedThrough: Number(result.verifiedThrough),
-      headHash: result.headHash,
-      firstBroken: result.intact
-        ? null
-        : { sequence: Number(result.firstBrokenSequence), reason: result.reason },
-    });
-  });
+    return {
+      status: 200,
+      body: {
+        intact: result.intact,
+        entriesChecked: Number(result.entriesChecked),
+        verifiedThrough: Number(result.verifiedThrough),
+        headHash: result.headHash,
+        firstBroken: result.intact
+          ? null
+          : { sequence: Number(result.firstBrokenSequence), reason: result.reason },
+      },
+    };
+  }),
 
-  router.post('/admin/users/:userId/audit-erasure', async (req, res) => {
-    const { userId } = parse(z.object({ userId: z.uuid() }), req.params);
-    const result = await callUnary(audit.eraseSubject.bind(audit), { userId }, sessionMetadata(req));
-    res.status(201).json({ sequence: Number(result.sequence), alreadyErased: result.alreadyErased });
-  });
-
-  return router;
-}
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/admin/users/{userId}/audit-erasure',
+    operationId: 'eraseAuditSubject',
+    summary: "Erase a user's personal data from the audit log",
+    description:
+      "Destroys the person's key (crypto-shredding): their entries stay and still verify, but their IP and user agent read as null from then on. Repeating it is harmless. Nobody can erase their own data.",
+    tags: ['audit'],
+    access: 'session',
+    params: z.object({ userId: z.uuid() }),
+    responses: {
+      201: json(
+        z.object({
+          sequence: z.int().min(1).meta({ description: 'The entry recording the erasure.' }),
+          alreadyErased: z.boolean(),
+        }),
+        'Erased.',
+      ),
+    },
+  }).handle(async ({ params, session, deps: { audit } }) => {
+    const result = await callUnary(audit.eraseSubject.bind(audit), params, session);
+    return { status: 201, body: { sequence: Number(result.sequence), alreadyErased: result.alreadyErased } };
+  }),
+];

@@ -1,5 +1,6 @@
 import { currentCorrelationId, DomainError, httpStatusOf, type ErrorCode } from '@tracking/kit';
 import type { ErrorRequestHandler, Response } from 'express';
+import { z } from 'zod';
 
 import type { Logger } from '@tracking/kit';
 
@@ -15,6 +16,8 @@ export function sendProblem(
 ): void {
   const status = httpStatusOf(code);
   res
+    // An error answers one request at one moment: no cache on the way may keep it.
+    .set('cache-control', 'no-store')
     .status(status)
     .type('application/problem+json')
     .json({
@@ -35,11 +38,49 @@ const titles: Record<ErrorCode, string> = {
   mfa_required: 'Multi-factor authentication required',
   not_found: 'Not found',
   already_exists: 'Already exists',
+  conflict: 'The record changed since it was read',
   failed_precondition: 'The request cannot be applied in the current state',
   resource_exhausted: 'Too many requests',
   unavailable: 'Service temporarily unavailable',
   internal: 'Internal error',
+  https_required: 'HTTPS is required',
+  geo_blocked: 'Not available in your region',
 };
+
+/** Every error code, each with the HTTP status it is sent with. */
+export const ERROR_CODES = Object.keys(titles) as [ErrorCode, ...ErrorCode[]];
+
+const errorCode = z.enum(ERROR_CODES);
+
+/**
+ * What sendProblem writes, as the OpenAPI document's shared `Problem` component: every error
+ * response of every operation refers to it.
+ */
+export const problemSchema = z
+  .object({
+    type: z.templateLiteral(['urn:tracking:problem:', errorCode]).meta({
+      description: 'A URI naming the kind of problem; one per `code`, stable across releases.',
+    }),
+    title: z
+      .string()
+      .meta({ description: 'A short summary of the kind of problem, the same for every `code`.' }),
+    status: z.int().min(400).max(599).meta({ description: 'The HTTP status code of the response.' }),
+    code: errorCode.meta({ description: 'The stable, machine-readable error code.' }),
+    detail: z.string().optional().meta({
+      description: 'What went wrong with this request; never sent with a 5xx status.',
+    }),
+    errors: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ description: 'Field-level details, e.g. each invalid field of the request and why.' }),
+    correlationId: z.string().meta({
+      description: 'The id of this request in our logs and traces; also the X-Correlation-Id header.',
+    }),
+  })
+  .meta({
+    id: 'Problem',
+    description: 'An RFC 9457 problem details document (media type application/problem+json).',
+  });
 
 export function problemHandler(log: Logger): ErrorRequestHandler {
   // Four parameters, `_next` included: Express recognises an error handler by its arity.

@@ -71,7 +71,7 @@ export function deliverSession(
   res: Response,
   mode: 'cookie' | 'bearer',
   session: { token: string; absoluteExpiresAt?: Date | undefined },
-): { token?: string; csrfToken?: string } {
+): { token: string } | { csrfToken: string } {
   if (mode === 'bearer') return { token: session.token };
   res.cookie(SESSION_COOKIE, session.token, cookieOptions(session.absoluteExpiresAt));
   return { csrfToken: csrfTokenFor(session.token) };

@@ -6,14 +6,27 @@ import type { z } from 'zod';
  * service behind checks their meaning. A failure is a 400 naming each bad field.
  */
 export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw new ValidationError(
-      'invalid request',
-      Object.fromEntries(
-        result.error.issues.map((issue) => [issue.path.join('.') || '(body)', issue.message]),
-      ),
-    );
+  const parser = new RequestParser();
+  const parsed = parser.take(schema, value);
+  parser.done();
+  return parsed as z.output<S>;
+}
+
+/** Several parts of one request (path, query, body): one 400 naming every bad field of them all. */
+export class RequestParser {
+  private readonly errors: Record<string, string> = {};
+
+  take<S extends z.ZodType>(schema: S, value: unknown): z.output<S> | undefined {
+    const result = schema.safeParse(value ?? {});
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      this.errors[issue.path.join('.') || '(body)'] ??= issue.message;
+    }
+    return undefined;
   }
-  return result.data;
+
+  /** Throws the ValidationError if any part failed. */
+  done(): void {
+    if (Object.keys(this.errors).length) throw new ValidationError('invalid request', this.errors);
+  }
 }
