@@ -19,7 +19,7 @@ import { hash, verify } from '@node-rs/argon2';
 
 import { randomName } from '../packages/kit/src/testing';
 import { ARGON2_OPTIONS } from '../services/auth/src/passwords';
-import { startPlatform } from '../tests/test/platform';
+import { INGRESS_HEADERS, startPlatform } from '../tests/test/platform';
 import { positiveInteger, runBench, UsageError, onProcessSignals } from './support';
 
 const PASSWORD = 'correct horse battery staple';
@@ -77,7 +77,7 @@ async function run(options: Options, cleanup: { add(name: string, fn: () => Prom
   const post = (route: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${platform.api}${route}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...INGRESS_HEADERS, ...headers },
       body: JSON.stringify(body),
     });
   const emails: string[] = [];
@@ -107,7 +107,7 @@ async function run(options: Options, cleanup: { add(name: string, fn: () => Prom
   const parallel = await loginRate(2);
 
   // 3. Validation through the gateway beside an unauthenticated no-op, interleaved in rounds.
-  const bearer = { authorization: `Bearer ${parallel.token}` };
+  const bearer = { authorization: `Bearer ${parallel.token}`, ...INGRESS_HEADERS };
   const validate = () => fetch(`${platform.api}/auth/session`, { headers: bearer });
   const noop = () => fetch(`${platform.api}/bench-noop`, { headers: bearer });
   await latencies(100, validate, 200); // warm-up

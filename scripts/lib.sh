@@ -40,5 +40,13 @@ wait_for_port() {
   done
 }
 
+# ensure_geoip_writer: the Perl MaxMind DB writer with which scripts/geoip-db.pl makes the small
+# GeoIP databases of the tests and the local stack. Installed with apt-get when missing.
+ensure_geoip_writer() {
+  perl -MMaxMind::DB::Writer::Tree -e 1 2>/dev/null && return
+  log "installing the MaxMind DB writer (libmaxmind-db-writer-perl)"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libmaxmind-db-writer-perl; } >&2
+}
+
 # shellcheck source=node.sh
 source "$ROOT/scripts/node.sh"   # defines ensure_node

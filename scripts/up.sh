@@ -9,6 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bash "$ROOT/scripts/deps.sh"
 ensure_node
 bash "$ROOT/scripts/infra.sh" up
+ensure_geoip_writer   # provision.ts writes the gateway's local GeoIP database with it
 set -a
 # shellcheck disable=SC1091
 source "$LOCAL/infra.env"
@@ -68,9 +69,10 @@ demo_password_file="$LOCAL/secrets/demo-password"
 cat >&2 <<SUMMARY
 
 The stack is up.
-  API (gateway)       http://127.0.0.1:8080/api/v1
+  API (gateway)       http://127.0.0.1:8080/api/v1   (send X-Forwarded-Proto: https; docs/edge.md)
   auth (gRPC)         127.0.0.1:50051      ops http://127.0.0.1:9101/metrics
   audit (gRPC)        127.0.0.1:50055      ops http://127.0.0.1:9105/metrics
+  tracking (gRPC)     127.0.0.1:50053      ops http://127.0.0.1:9103/metrics
   PostgreSQL          127.0.0.1:$PG_PORT   Kafka 127.0.0.1:$KAFKA_PORT
   Demo accounts       admin@ / trainer@ / client@demo.tracking.test
   Demo password       in .local/secrets/demo-password

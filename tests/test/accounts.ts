@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { randomName } from '@tracking/kit/testing';
+import { randomName, waitFor } from '@tracking/kit/testing';
 import { generate } from 'otplib';
 
-import type { Platform } from './platform';
+import { INGRESS_HEADERS, jsonLines, type Platform } from './platform';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 export const PASSWORD = 'correct horse battery staple';
@@ -32,6 +32,7 @@ export function accounts(platform: () => Platform) {
       headers: {
         'content-type': 'application/json',
         'user-agent': 'platform-test/1.0',
+        ...INGRESS_HEADERS,
         ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
         ...options.headers,
       },
@@ -153,8 +154,47 @@ export function accounts(platform: () => Platform) {
     return { token, userId };
   }
 
+  /** Follows the verification link auth mailed to `email` (the local mail drop). */
+  async function verifyEmail(email: string): Promise<void> {
+    const mail = await waitFor(
+      async () =>
+        (await jsonLines(platform().mailFile)).find(
+          (line) => line.to === email && /verify-email#token=/.test(String(line.text)),
+        ),
+      { what: `the verification mail to ${email}` },
+    );
+    const token = /verify-email#token=([A-Za-z0-9_-]+)/.exec(String(mail.text))?.[1] ?? '';
+    await expectStatus(api('POST', '/auth/verify-email', { body: { token } }), 200);
+  }
+
+  /** A client with a verified address (so a trainer's invitation reaches them), signed in. */
+  async function verifiedClient(): Promise<{ email: string; userId: string; token: string }> {
+    const { email, userId } = await register();
+    await verifyEmail(email);
+    return { email, userId, token: await login(email) };
+  }
+
+  /** A trainer, promoted by the first admin and signed in with the MFA trainers must have. */
+  async function trainer(): Promise<{ email: string; userId: string; token: string }> {
+    const { email, userId } = await register();
+    await expectStatus(
+      api('PUT', `/admin/users/${userId}/role`, {
+        token: (await firstAdmin()).token,
+        body: { role: 'trainer' },
+      }),
+      200,
+    );
+    const token = await login(email);
+    await enrolTotp(token);
+    return { email, userId, token };
+  }
+
   return {
     api,
+    expectStatus,
+    verifyEmail,
+    verifiedClient,
+    trainer,
     register,
     login,
     enrolTotp,

@@ -1,7 +1,7 @@
 import { randomName, waitFor } from '@tracking/kit/testing';
 
 import { accounts, PASSWORD } from './accounts';
-import { startPlatform, type Platform } from './platform';
+import { INGRESS_HEADERS, startPlatform, TEST_CLIENT_IP, type Platform } from './platform';
 
 interface Entry {
   sequence: number;
@@ -139,7 +139,7 @@ describe('the audit log through the admin API', () => {
       outcome: 'success',
       userAgent: 'platform-test/1.0',
     });
-    expect(reads[0]?.sourceIp).toMatch(/127\.0\.0\.1$/);
+    expect(reads[0]?.sourceIp).toBe(TEST_CLIENT_IP);
   });
 
   test('only an admin who passed MFA may read: a client, a password-only admin and no session are refused', async () => {
@@ -180,7 +180,7 @@ describe('the audit log through the admin API', () => {
     const query = `subjectType=user&subjectId=${client.userId}&action=auth.*`;
 
     const json = await fetch(`${setup().api}/admin/audit/export?format=json&${query}`, {
-      headers: { authorization: `Bearer ${admin.token}` },
+      headers: { authorization: `Bearer ${admin.token}`, ...INGRESS_HEADERS },
     });
     expect(json.status).toBe(200);
     expect(json.headers.get('content-type')).toMatch(/^application\/json/);
@@ -194,7 +194,7 @@ describe('the audit log through the admin API', () => {
     expect(exported.map((entry) => entry.action)).toEqual(['auth.user.registered', 'auth.login.succeeded']);
 
     const csv = await fetch(`${setup().api}/admin/audit/export?format=csv&${query}`, {
-      headers: { authorization: `Bearer ${admin.token}` },
+      headers: { authorization: `Bearer ${admin.token}`, ...INGRESS_HEADERS },
     });
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
@@ -215,7 +215,7 @@ describe('the audit log through the admin API', () => {
 
     // A refused export is an ordinary problem response, not a half-written file.
     const refused = await fetch(`${setup().api}/admin/audit/export?format=xml`, {
-      headers: { authorization: `Bearer ${admin.token}` },
+      headers: { authorization: `Bearer ${admin.token}`, ...INGRESS_HEADERS },
     });
     expect(refused.status).toBe(400);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);

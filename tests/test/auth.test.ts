@@ -15,7 +15,7 @@ import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
 import { accounts, PASSWORD } from './accounts';
-import { jsonLines, listQuery, startPlatform, type Platform } from './platform';
+import { INGRESS_HEADERS, jsonLines, listQuery, startPlatform, type Platform } from './platform';
 
 /** The accounts, sessions and MFA promises, through the gateway's REST API on the running services. */
 describe('signing in through the platform', () => {
@@ -41,9 +41,10 @@ describe('signing in through the platform', () => {
   });
 
   /**
-   * The gateway trusts no proxy here, so every request comes from 127.0.0.1 and the whole file
-   * shares one per-address throttle count (30 failures before a pause); each test that fails on
-   * purpose does so against its own fresh account, and the file stays well under that.
+   * Every request comes through the test ingress from one client address (TEST_CLIENT_IP), so
+   * the whole file shares one per-address throttle count (30 failures before a pause); each
+   * test that fails on purpose does so against its own fresh account, and the file stays well
+   * under that.
    */
   const { api, register, login, enrolTotp, nextCode, runBootstrap, bootstrapFirstAdmin } = accounts(
     () => setup().platform,
@@ -72,7 +73,7 @@ describe('signing in through the platform', () => {
     const { email } = await register();
     const response = await fetch(`${setup().platform.api}/auth/login`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...INGRESS_HEADERS },
       body: JSON.stringify({ email, password: PASSWORD, session: 'cookie' }),
     });
     expect(response.status).toBe(200);

@@ -1,10 +1,17 @@
 import { readFile } from 'node:fs/promises';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 
 import { SpanKind } from '@opentelemetry/api';
 import { OtlpReceiver, randomName, waitFor } from '@tracking/kit/testing';
 
 import { accounts } from './accounts';
-import { jsonLines as logLines, startPlatform, type Platform } from './platform';
+import {
+  INGRESS_HEADERS,
+  jsonLines as logLines,
+  startPlatform,
+  TEST_CLIENT_IP,
+  type Platform,
+} from './platform';
 
 describe('a registration through the running platform', () => {
   const otlp = new OtlpReceiver();
@@ -38,7 +45,12 @@ describe('a registration through the running platform', () => {
   const register = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${api}/auth/register`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'flow-test/1.0', ...headers },
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'flow-test/1.0',
+        ...INGRESS_HEADERS,
+        ...headers,
+      },
       body: JSON.stringify(body),
     });
 
@@ -75,7 +87,8 @@ describe('a registration through the running platform', () => {
       // From where: the client's address and agent, as the gateway saw them, sealed at rest.
       userAgent: 'flow-test/1.0',
     });
-    expect(entries[0]?.sourceIp).toMatch(/127\.0\.0\.1$/);
+    // The client's address as the trusted ingress forwarded it, not the ingress's own.
+    expect(entries[0]?.sourceIp).toBe(TEST_CLIENT_IP);
 
     // The consumer's log line and the gateway's request line carry the same correlation id and trace.
     const recorded = await waitFor(
@@ -130,13 +143,49 @@ describe('a registration through the running platform', () => {
     expect(grpcServer?.attributes['correlation.id']).toBe(correlationId);
   });
 
-  test('a correlation id sent by a client that is not a trusted proxy is replaced, not adopted', async () => {
-    const response = await register(
-      { email: 'not-an-email', password: 'x', displayName: 'x' },
-      { 'x-correlation-id': 'attacker-chosen-id-0001' },
+  /** A POST over a socket from 127.0.0.2: a peer on this machine that is not the gateway's proxy. */
+  const postFromUntrustedPeer = (url: string, headers: Record<string, string>, body: unknown) =>
+    new Promise<{ status: number; headers: IncomingHttpHeaders; body: Record<string, unknown> }>(
+      (resolve, reject) => {
+        const req = httpRequest(url, {
+          method: 'POST',
+          localAddress: '127.0.0.2',
+          headers: { 'content-type': 'application/json', ...headers },
+        });
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: JSON.parse(text) as Record<string, unknown>,
+            }),
+          );
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      },
     );
+
+  test('a correlation id sent by a client that is not a trusted proxy is replaced, not adopted', async () => {
+    // Its X-Forwarded-* headers count for nothing either, so the edge refuses it; even the
+    // refusal carries an id of the gateway's own.
+    const response = await postFromUntrustedPeer(
+      `${api}/auth/register`,
+      { ...INGRESS_HEADERS, 'x-correlation-id': 'attacker-chosen-id-0001' },
+      { email: 'not-an-email', password: 'x', displayName: 'x' },
+    );
+    expect(response.status).toBe(403);
+    const correlationId = response.headers['x-correlation-id'];
+    expect(correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.body.correlationId).toBe(correlationId);
+  });
+
+  test("a registration auth refuses is a 400 problem with auth's field errors and the correlation id", async () => {
+    const response = await register({ email: 'not-an-email', password: 'x', displayName: 'x' });
     expect(response.status).toBe(400);
-    expect(response.headers.get('x-correlation-id')).not.toBe('attacker-chosen-id-0001');
     const problem = (await response.json()) as { correlationId: string; errors: Record<string, string> };
     expect(problem.correlationId).toBe(response.headers.get('x-correlation-id'));
     expect(problem.errors).toEqual({

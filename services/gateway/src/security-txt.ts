@@ -1,0 +1,29 @@
+import type { RequestHandler } from 'express';
+
+/** What /.well-known/security.txt says (RFC 9116); every field comes from configuration. */
+export interface SecurityTxt {
+  contacts: readonly string[];
+  expires: Date;
+  policy?: string | undefined;
+  languages: readonly string[];
+}
+
+export const SECURITY_TXT_PATH = '/.well-known/security.txt';
+
+export function securityTxtBody(fields: SecurityTxt): string {
+  const lines = [
+    ...fields.contacts.map((contact) => `Contact: ${contact}`),
+    `Expires: ${fields.expires.toISOString()}`,
+    ...(fields.policy ? [`Policy: ${fields.policy}`] : []),
+    `Preferred-Languages: ${fields.languages.join(', ')}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function securityTxt(fields: SecurityTxt): RequestHandler {
+  const body = securityTxtBody(fields);
+  return (_req, res) => {
+    // A day's caching at most, so a changed contact reaches researchers soon.
+    res.set('cache-control', 'public, max-age=86400').type('text/plain; charset=utf-8').send(body);
+  };
+}
