@@ -2,7 +2,8 @@
 // login roles per service (passwords generated once, kept under .local/secrets), the migrations
 // applied as the migration role, the Kafka topics from k8s/topics.json, and one env file per
 // service for scripts/up.sh. Idempotent.
-import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -35,6 +36,16 @@ const stackSchema = z.object({
       encryptionKeys: z.boolean().default(false),
       /** The service mails through the local file mailer: .local/mail/<service>.jsonl */
       mailDrop: z.boolean().default(false),
+      /**
+       * The public edge (the gateway): a local GeoIP database that places loopback in NZ, and a
+       * security.txt expiry half a year ahead (docs/edge.md).
+       */
+      edge: z.boolean().default(false),
+      /**
+       * The principal assertion (docs/principal.md): the gateway signs with the local private
+       * key, the services behind it verify with its public key.
+       */
+      principal: z.enum(['sign', 'verify']).optional(),
       env: z.record(z.string(), z.string()),
     }),
   ),
@@ -49,6 +60,37 @@ function secret(name: string, make: () => string = () => randomBytes(24).toStrin
     writeFileSync(file, make(), { mode: 0o600 });
   }
   return readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * Loopback is in NZ, so requests from this machine pass GeoIP; the documentation ranges stand
+ * for NZ, AU and the US, to try the check with X-Forwarded-For. Rewritten on every run.
+ */
+function localGeoIpDatabase(): string {
+  const file = path.join(LOCAL, 'geoip', 'dev.mmdb');
+  mkdirSync(path.dirname(file), { recursive: true });
+  const networks = [
+    '127.0.0.0/8=NZ',
+    '::1/128=NZ',
+    '203.0.113.0/24=NZ',
+    '198.51.100.0/24=AU',
+    '192.0.2.0/24=US',
+  ];
+  execFileSync('perl', [path.join(ROOT, 'scripts', 'geoip-db.pl'), file, ...networks], { stdio: 'inherit' });
+  return file;
+}
+
+/** One Ed25519 key pair for the local stack, made on the first run, as PEM files. */
+function principalKeys(): { privateKeyFile: string; publicKeyFile: string } {
+  const privateKeyFile = path.join(LOCAL, 'secrets', 'principal-private.pem');
+  const publicKeyFile = path.join(LOCAL, 'secrets', 'principal-public.pem');
+  if (!existsSync(privateKeyFile) || !existsSync(publicKeyFile)) {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    mkdirSync(path.dirname(privateKeyFile), { recursive: true, mode: 0o700 });
+    writeFileSync(privateKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
+  }
+  return { privateKeyFile, publicKeyFile };
 }
 
 async function main() {
@@ -69,6 +111,12 @@ async function main() {
       env.ENCRYPTION_ACTIVE_KEY_ID = 'local-1';
     }
     if (service.mailDrop) env.MAIL_DROP_FILE = path.join(LOCAL, 'mail', `${service.name}.jsonl`);
+    if (service.principal === 'sign') env.PRINCIPAL_SIGNING_KEY_FILE = principalKeys().privateKeyFile;
+    if (service.principal === 'verify') env.PRINCIPAL_PUBLIC_KEY_FILES = principalKeys().publicKeyFile;
+    if (service.edge) {
+      env.GEOIP_DB_FILE = localGeoIpDatabase();
+      env.SECURITY_TXT_EXPIRES = new Date(Date.now() + 180 * 86_400_000).toISOString();
+    }
     if (service.database) {
       const db = await provisionDatabase({
         adminUrl: config.PG_ADMIN_URL,

@@ -1,8 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 import { createKafka, createLogger, ensureTopics, readTopicsManifest } from '@tracking/kit';
 import {
@@ -16,6 +18,40 @@ import {
 import { ListEntriesRequest } from '@tracking/proto/tracking/audit/v1/audit';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * Where test requests come from. TLS ends at the ingress, so the tests play the ingress: the
+ * gateway trusts 127.0.0.1 as its proxy, and every request says it arrived over HTTPS from
+ * this client address, which the test GeoIP database places in NZ and the admin allow-list
+ * admits (docs/edge.md).
+ */
+export const TEST_CLIENT_IP = '203.0.113.10';
+export const INGRESS_HEADERS: Readonly<Record<string, string>> = {
+  'x-forwarded-proto': 'https',
+  'x-forwarded-for': TEST_CLIENT_IP,
+};
+/** The test GeoIP database: documentation ranges (RFC 5737, RFC 3849) standing for countries. */
+export const TEST_NETWORKS = [
+  '203.0.113.0/24=NZ',
+  '198.51.100.0/24=AU',
+  '192.0.2.0/24=US',
+  '2001:db8:1::/48=NZ',
+  '2001:db8:2::/48=AU',
+  '2001:db8:3::/48=US',
+];
+
+/**
+ * Writes a GeoIP country database with the repository's own writer (npm test installs it);
+ * production mounts MaxMind's. `networks` are CIDR=COUNTRY pairs.
+ */
+export async function writeGeoIpDatabase(file: string, networks: readonly string[] = TEST_NETWORKS) {
+  await mkdir(path.dirname(file), { recursive: true });
+  await promisify(execFile)('perl', [path.join(ROOT, 'scripts', 'geoip-db.pl'), file, ...networks]).catch(
+    (error: unknown) => {
+      throw new Error(`could not write a GeoIP database (npm test installs its writer): ${String(error)}`);
+    },
+  );
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -36,6 +72,19 @@ export async function jsonLines(file: string): Promise<Record<string, unknown>[]
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** A fresh Ed25519 key pair for the principal assertions (docs/principal.md), as PEM files. */
+export async function writePrincipalKeys(
+  dir: string,
+): Promise<{ privateKeyFile: string; publicKeyFile: string }> {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const privateKeyFile = path.join(dir, 'principal-private.pem');
+  const publicKeyFile = path.join(dir, 'principal-public.pem');
+  await mkdir(dir, { recursive: true });
+  await writeFile(privateKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  await writeFile(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+  return { privateKeyFile, publicKeyFile };
+}
+
 /** A ListEntries request with every field at its proto default (no filter) but those given. */
 export function listQuery(fields: Partial<ListEntriesRequest> = {}): ListEntriesRequest {
   return { ...ListEntriesRequest.decode(new Uint8Array()), ...fields };
@@ -46,7 +95,9 @@ export interface Platform {
   api: string;
   authGrpc: string;
   auditGrpc: string;
+  trackingGrpc: string;
   authDb: TestDatabase;
+  trackingDb: TestDatabase;
   topicPrefix: string;
   logFile(service: string): string;
   /** The auth service's local mail drop (JSON lines). */
@@ -60,7 +111,12 @@ export interface Platform {
  * real PostgreSQL and Kafka the infra script started: what the local stack runs, in isolation.
  */
 export async function startPlatform(
-  options: { env?: Record<string, string>; authEnv?: Record<string, string> } = {},
+  options: {
+    env?: Record<string, string>;
+    authEnv?: Record<string, string>;
+    /** E.g. low RATE_LIMIT_* budgets; by default they are far above what any test sends. */
+    gatewayEnv?: Record<string, string>;
+  } = {},
 ) {
   const { brokers } = infraEnv();
   const topicPrefix = `${randomName()}.`;
@@ -68,13 +124,15 @@ export async function startPlatform(
   const logFile = (service: string) => path.join(dir, `${service}.log`);
   const mailFile = path.join(dir, 'mail', 'auth.jsonl');
   const processes: ManagedProcess[] = [];
-  const [authDb, auditDb] = await Promise.all([
+  const [authDb, auditDb, trackingDb, gatewayDb] = await Promise.all([
     createTestDatabase(path.join(ROOT, 'services', 'auth', 'migrations')),
     createTestDatabase(path.join(ROOT, 'services', 'audit', 'migrations')),
+    createTestDatabase(path.join(ROOT, 'services', 'tracking', 'migrations')),
+    createTestDatabase(path.join(ROOT, 'services', 'gateway', 'migrations')),
   ]);
   const stop = async () => {
     const codes = await Promise.all(processes.map((process) => process.stop()));
-    await Promise.all([authDb.drop(), auditDb.drop()]);
+    await Promise.all([authDb.drop(), auditDb.drop(), trackingDb.drop(), gatewayDb.drop()]);
     await rm(dir, { recursive: true, force: true });
     return codes;
   };
@@ -85,14 +143,20 @@ export async function startPlatform(
       log: createLogger({ service: 'test', level: 'warn' }),
     });
     await ensureTopics(kafka, readTopicsManifest(path.join(ROOT, 'k8s', 'topics.json')), topicPrefix);
-    const [authGrpc, authOps, auditGrpc, auditOps, http, gatewayOps] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
+    const geoipDb = path.join(dir, 'geoip.mmdb');
+    await writeGeoIpDatabase(geoipDb);
+    const principalKeys = await writePrincipalKeys(dir);
+    const [authGrpc, authOps, auditGrpc, auditOps, trackingGrpc, trackingOps, http, gatewayOps] =
+      await Promise.all([
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+      ]);
     const start = async (name: string, opsPort: number, env: Record<string, string>) => {
       const started = await startProcess({
         name,
@@ -130,17 +194,36 @@ export async function startPlatform(
         DATABASE_URL: auditDb.appUrl,
         ...key('audit-1'),
       }),
+      start('tracking', trackingOps, {
+        GRPC_PORT: String(trackingGrpc),
+        DATABASE_URL: trackingDb.appUrl,
+        PRINCIPAL_PUBLIC_KEY_FILES: principalKeys.publicKeyFile,
+      }),
     ]);
     await start('gateway', gatewayOps, {
       HTTP_PORT: String(http),
       AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
       AUDIT_GRPC_ADDR: `127.0.0.1:${auditGrpc}`,
+      TRACKING_GRPC_ADDR: `127.0.0.1:${trackingGrpc}`,
+      DATABASE_URL: gatewayDb.appUrl,
+      PRINCIPAL_SIGNING_KEY_FILE: principalKeys.privateKeyFile,
+      TRUSTED_PROXIES: '127.0.0.1',
+      GEOIP_DB_FILE: geoipDb,
+      ADMIN_ALLOWED_CIDRS: '203.0.113.0/24,2001:db8:1::/48',
+      SECURITY_CONTACT: 'mailto:security@example.test',
+      SECURITY_TXT_EXPIRES: new Date(Date.now() + 180 * 86_400_000).toISOString(),
+      RATE_LIMIT_IP_PER_MINUTE: '100000',
+      RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+      RATE_LIMIT_ACCOUNT_PER_MINUTE: '100000',
+      ...options.gatewayEnv,
     });
     return {
       api: `http://127.0.0.1:${http}/api/v1`,
       authGrpc: `127.0.0.1:${authGrpc}`,
       auditGrpc: `127.0.0.1:${auditGrpc}`,
+      trackingGrpc: `127.0.0.1:${trackingGrpc}`,
       authDb,
+      trackingDb,
       topicPrefix,
       logFile,
       mailFile,

@@ -6,30 +6,45 @@ import {
   runWithContext,
   type Logger,
   type Metrics,
+  type PrincipalSigner,
 } from '@tracking/kit';
 import type { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
+import type { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/tracking';
 import express, { type NextFunction, type Request, type Response } from 'express';
 
-import { auditRoutes } from './audit-routes';
-import { authRoutes } from './auth-routes';
+import { apiRouter } from './api';
+import { edgeDefences, trustProxies, type EdgeOptions } from './edge';
 import { problemHandler, sendProblem } from './problem';
+import type { RateLimits } from './rate-limit';
+import { apiRoutes } from './routes';
 
 export interface GatewayDeps {
   auth: AuthServiceClient;
   audit: AuditServiceClient;
+  tracking: TrackingServiceClient;
+  /** The shared rate-limit budgets (rate-limit.ts); absent only in tests of the gateway alone. */
+  rateLimits?: RateLimits;
+  /** Signs the principal the gateway forwards to services (docs/principal.md). */
+  principals: PrincipalSigner;
   log: Logger;
   metrics: Metrics;
   trustedProxies: string[];
   /** Deadline of the audit export and verification calls. */
   longCallDeadlineMs: number;
+  /**
+   * Check every JSON response against its declared schema (docs/api.md); a mismatch is logged
+   * and answered with a 500. Default on.
+   */
+  validateResponses?: boolean;
+  edge: EdgeOptions;
 }
 
 export function createApp(deps: GatewayDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Express then takes req.ip from X-Forwarded-For only through the configured proxies.
-  app.set('trust proxy', deps.trustedProxies.length ? deps.trustedProxies : false);
+  trustProxies(app, deps.trustedProxies, deps.edge.trustedProxyHops);
   const fromTrustedProxy = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
 
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -41,9 +56,8 @@ export function createApp(deps: GatewayDeps): express.Express {
     trace.getSpan(context.active())?.setAttribute('correlation.id', correlationId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      // The template, not the path (bounded label values); routers add their mount point.
-      const template = (req.route as { path?: string } | undefined)?.path;
-      const route = template ? `${String(res.locals.mount ?? '')}${template}` : 'unmatched';
+      // The template, not the path (bounded label values): '/api/v1/admin/users/:userId/role'.
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       deps.metrics.httpRequests.inc({
         method: req.method,
@@ -70,19 +84,13 @@ export function createApp(deps: GatewayDeps): express.Express {
     );
   });
 
+  // After the context, so a refusal carries a correlation id and is logged and counted like any response.
+  app.use(edgeDefences(deps.edge, { log: deps.log, registry: deps.metrics.registry }));
+
   app.use(express.json({ limit: '32kb' }));
 
-  // Express restores req.baseUrl once a router is left, before 'finish'; keep the mount point for the route label.
-  const mount = (path: string) => (_req: Request, res: Response, next: NextFunction) => {
-    res.locals.mount = path;
-    next();
-  };
-  app.use('/api/v1', mount('/api/v1'), authRoutes(deps.auth));
-  app.use(
-    '/api/v1',
-    mount('/api/v1'),
-    auditRoutes(deps.audit, { log: deps.log, longCallDeadlineMs: deps.longCallDeadlineMs }),
-  );
+  // Every API route, each mounted at its full public path, exactly as the OpenAPI document lists it.
+  app.use(apiRouter(apiRoutes, deps));
 
   app.use((_req: Request, res: Response) => sendProblem(res, 'not_found', 'no such route'));
   app.use(problemHandler(deps.log));

@@ -2,6 +2,9 @@ import { telemetry } from './instrumentation';
 
 import {
   closeServer,
+  createPool,
+  createPrincipalSigner,
+  readPemFiles,
   createClient,
   createLogger,
   createMetrics,
@@ -11,10 +14,13 @@ import {
   tlsFiles,
 } from '@tracking/kit';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
+import { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/tracking';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
 import { createApp } from './app';
 import { readConfig } from './config';
+import { openCountryDatabase } from './geoip';
+import { createRateLimits } from './rate-limit';
 
 async function main() {
   const config = readConfig();
@@ -24,14 +30,52 @@ async function main() {
   const clientOptions = { tls, deadlineMs: config.GRPC_DEADLINE_MS };
   const auth = createClient(AuthServiceClient, config.AUTH_GRPC_ADDR, clientOptions);
   const audit = createClient(AuditServiceClient, config.AUDIT_GRPC_ADDR, clientOptions);
+  const tracking = createClient(TrackingServiceClient, config.TRACKING_GRPC_ADDR, clientOptions);
+  const [signingKey = ''] = readPemFiles([config.PRINCIPAL_SIGNING_KEY_FILE]);
+  const principals = await createPrincipalSigner(signingKey);
+  const pool = createPool(config.DATABASE_URL, { max: 5, name: 'gateway-rate-limits' });
+  const rateLimits = createRateLimits(
+    pool,
+    {
+      ipPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
+      authPerMinute: config.RATE_LIMIT_AUTH_PER_MINUTE,
+      accountPerMinute: config.RATE_LIMIT_ACCOUNT_PER_MINUTE,
+    },
+    { log, registry: metrics.registry },
+  );
+
+  const countryOf = await openCountryDatabase(config.GEOIP_DB_FILE, log);
+  const expiresInDays = (config.SECURITY_TXT_EXPIRES.getTime() - Date.now()) / 86_400_000;
+  if (expiresInDays < 30) {
+    log.warn(
+      { event: 'security_txt.expiring', expires: config.SECURITY_TXT_EXPIRES.toISOString() },
+      'security.txt expires within 30 days; after that the gateway will not start until SECURITY_TXT_EXPIRES is renewed',
+    );
+  }
 
   const app = createApp({
     auth,
     audit,
+    tracking,
+    principals,
+    rateLimits,
     log,
     metrics,
     trustedProxies: config.TRUSTED_PROXIES,
     longCallDeadlineMs: config.LONG_CALL_DEADLINE_MS,
+    validateResponses: config.VALIDATE_RESPONSES,
+    edge: {
+      trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+      countryOf,
+      allowedCountries: config.GEOIP_ALLOWED_COUNTRIES,
+      adminAllowedCidrs: config.ADMIN_ALLOWED_CIDRS,
+      securityTxt: {
+        contacts: config.SECURITY_CONTACT,
+        expires: config.SECURITY_TXT_EXPIRES,
+        policy: config.SECURITY_POLICY_URL,
+        languages: config.SECURITY_LANGUAGES,
+      },
+    },
   });
   const server = await listen(app, config.BIND_HOST, config.HTTP_PORT);
   const ops = await startOpsServer({
@@ -40,6 +84,7 @@ async function main() {
     metrics,
     log,
     readiness: [
+      ['postgres', () => pool.query('SELECT 1')],
       [
         'auth',
         () =>
@@ -59,8 +104,10 @@ async function main() {
       () => {
         auth.close();
         audit.close();
+        tracking.close();
       },
     ],
+    ['postgres', () => pool.end()],
     ['ops server', () => ops.close()],
     ['telemetry', () => telemetry.shutdown()],
   ]);

@@ -7,6 +7,8 @@ import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
 import { createApp } from '../src/app';
+import { offlineTracking } from './offline-services';
+import { testEdge, viaIngress } from './edge-support';
 
 // The gateway alone, in process, with a real gRPC client pointed at a port where no auth
 // service listens: what a caller sees when the gateway is fine and auth is down.
@@ -19,7 +21,16 @@ describe('the gateway at its edge', () => {
 
   async function start(trustedProxies: string[]): Promise<string> {
     const server = await listen(
-      createApp({ auth, audit, log, metrics, trustedProxies, longCallDeadlineMs: 500 }),
+      createApp({
+        auth,
+        audit,
+        ...(await offlineTracking()),
+        log,
+        metrics,
+        trustedProxies,
+        longCallDeadlineMs: 500,
+        edge: await testEdge(),
+      }),
       '127.0.0.1',
       0,
     );
@@ -36,13 +47,13 @@ describe('the gateway at its edge', () => {
   const post = (base: string, body: string, headers: Record<string, string> = {}) =>
     fetch(`${base}/api/v1/auth/register`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...viaIngress(), ...headers },
       body,
     });
 
   test('an unknown route gets a 404 problem whose correlation id matches the response header', async () => {
-    const base = await start([]);
-    const response = await fetch(`${base}/api/v1/nope`);
+    const base = await start(['127.0.0.1']);
+    const response = await fetch(`${base}/api/v1/nope`, { headers: viaIngress() });
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const problem = (await response.json()) as Record<string, unknown>;
@@ -51,7 +62,7 @@ describe('the gateway at its edge', () => {
   });
 
   test('malformed JSON, a wrongly typed body and an oversized body are each refused with a 400 problem', async () => {
-    const base = await start([]);
+    const base = await start(['127.0.0.1']);
     const malformed = await post(base, '{"email":');
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({
@@ -72,7 +83,7 @@ describe('the gateway at its edge', () => {
   });
 
   test('when auth is unreachable the caller gets a 503 problem that reveals nothing internal', async () => {
-    const base = await start([]);
+    const base = await start(['127.0.0.1']);
     const response = await post(
       base,
       JSON.stringify({ email: 'a@example.test', password: 'long enough pass', displayName: 'A' }),
@@ -98,7 +109,7 @@ describe('the gateway at its edge', () => {
   });
 
   test('every request is logged once with its route template, status and correlation id, never its body', async () => {
-    const base = await start([]);
+    const base = await start(['127.0.0.1']);
     const response = await post(
       base,
       JSON.stringify({ email: 'x', password: 'secret-canary-123', displayName: 'X' }),

@@ -26,6 +26,8 @@ import {
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
 import { createApp } from '../src/app';
+import { offlineTracking } from './offline-services';
+import { testEdge, viaIngress } from './edge-support';
 
 // The gateway's export route in process, against a stand-in audit service that fails part way:
 // what a caller downloading an export sees when the audit service dies mid-stream.
@@ -80,7 +82,16 @@ describe('an audit export through the gateway', () => {
     grpc = started.server;
     audit = createClient(AuditServiceClient, `127.0.0.1:${String(started.port)}`, { tls: {} });
     http = await listen(
-      createApp({ auth, audit, log, metrics, trustedProxies: [], longCallDeadlineMs: 10_000 }),
+      createApp({
+        auth,
+        audit,
+        ...(await offlineTracking()),
+        log,
+        metrics,
+        trustedProxies: ['127.0.0.1'],
+        longCallDeadlineMs: 10_000,
+        edge: await testEdge(),
+      }),
       '127.0.0.1',
       0,
     );
@@ -96,7 +107,7 @@ describe('an audit export through the gateway', () => {
   const download = (format: string, token: string, query = '', signal?: AbortSignal) =>
     fetch(
       `http://127.0.0.1:${String((http?.address() as AddressInfo).port)}/api/v1/admin/audit/export?format=${format}${query}`,
-      { headers: { authorization: `Bearer ${token}` }, signal },
+      { headers: { authorization: `Bearer ${token}`, ...viaIngress() }, signal },
     );
 
   test.each(['csv', 'json'])(

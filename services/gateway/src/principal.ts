@@ -1,0 +1,37 @@
+import { callUnary, principalMetadata, type PrincipalSigner } from '@tracking/kit';
+import type { Metadata } from '@grpc/grpc-js';
+import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
+
+import type { SessionMetadata } from './api';
+import { roleOf } from './auth-routes';
+import type { RateLimits } from './rate-limit';
+
+/** The permissions (docs/rbac.md) that the gateway asks auth about before calling tracking. */
+export type TrackingPermission =
+  'tracking.own' | 'tracking.assigned_clients' | 'tracking.stats' | 'tracking.support';
+
+/**
+ * Asks auth whether the session holds `permission` (which also checks MFA), then signs what auth
+ * said into a short-lived assertion for one service (docs/principal.md). Only the gateway holds
+ * the signing key, so a service behind it can trust the principal and nothing else.
+ */
+export async function principalFor(
+  deps: { auth: AuthServiceClient; principals: PrincipalSigner; rateLimits?: RateLimits | undefined },
+  session: SessionMetadata,
+  permission: TrackingPermission,
+  audience: 'tracking',
+): Promise<Metadata> {
+  const caller = await callUnary(deps.auth.authorize.bind(deps.auth), { permission }, session);
+  // Per account, whichever of its sessions and addresses the requests come from.
+  await deps.rateLimits?.consume('account', `user:${caller.userId}`, permission);
+  const assertion = await deps.principals.sign(
+    {
+      userId: caller.userId,
+      role: roleOf(caller.role),
+      sessionId: caller.sessionId,
+      verifiedEmail: caller.verifiedEmail || null,
+    },
+    audience,
+  );
+  return principalMetadata(assertion);
+}

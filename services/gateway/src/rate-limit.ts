@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+
+import { RateLimitedError, type Logger } from '@tracking/kit';
+import type pg from 'pg';
+import { Counter, type Registry } from 'prom-client';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+
+/**
+ * Rate limits on a store every gateway replica shares: the `rate_limit` table of the gateway's
+ * own database (rate-limiter-flexible's PostgreSQL store). Three budgets, each per minute:
+ *
+ *   ip       every API request, per client IP (as the trusted-proxy rule resolved it)
+ *   auth     the public account routes (register, login, MFA, password reset), per client IP:
+ *            much stricter, against credential stuffing and mail bombing; auth's own per-account
+ *            lock-out sits behind it
+ *   account  requests of one signed-in caller, per user id once auth has vouched for it, else
+ *            per session credential: one account cannot take the service from others by
+ *            spreading over many addresses
+ *
+ * If PostgreSQL cannot answer, each replica falls back to an in-memory limiter of the same
+ * budget (the insurance limiter), so an outage neither opens the gates nor closes them.
+ */
+export interface RateLimitSettings {
+  ipPerMinute: number;
+  authPerMinute: number;
+  accountPerMinute: number;
+}
+
+export type Budget = keyof typeof PREFIX;
+
+const PREFIX = { ip: 'ip', auth: 'auth-ip', account: 'account' } as const;
+
+export interface RateLimits {
+  /** Spends one point of `budget` for `key`; a 429 (RateLimitedError, with Retry-After) once it is gone. */
+  consume(budget: Budget, key: string, route: string): Promise<void>;
+}
+
+export function createRateLimits(
+  pool: pg.Pool,
+  settings: RateLimitSettings,
+  deps: { log: Logger; registry: Registry },
+): RateLimits {
+  const limited = new Counter({
+    name: 'gateway_rate_limited_total',
+    help: 'Requests refused with 429 by the gateway, by route template and budget.',
+    labelNames: ['route', 'budget'],
+    registers: [deps.registry],
+  });
+  const points: Record<Budget, number> = {
+    ip: settings.ipPerMinute,
+    auth: settings.authPerMinute,
+    account: settings.accountPerMinute,
+  };
+  const limiters = Object.fromEntries(
+    (Object.keys(PREFIX) as Budget[]).map((budget) => [
+      budget,
+      new RateLimiterPostgres({
+        storeClient: pool,
+        storeType: 'pool',
+        tableName: 'rate_limit',
+        // The migration made it; the runtime role may not create tables.
+        tableCreated: true,
+        keyPrefix: PREFIX[budget],
+        points: points[budget],
+        duration: 60,
+        insuranceLimiter: new RateLimiterMemory({ points: points[budget], duration: 60 }),
+      }),
+    ]),
+  ) as Record<Budget, RateLimiterPostgres>;
+
+  return {
+    async consume(budget, key, route) {
+      try {
+        await limiters[budget].consume(key);
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        limited.inc({ route, budget });
+        deps.log.warn(
+          { event: 'gateway.rate_limited', route, budget },
+          'request refused: rate limit reached',
+        );
+        throw new RateLimitedError(
+          'too many requests; try again later',
+          Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
+        );
+      }
+    },
+  };
+}
+
+/** A session credential's key for the account budget, before auth has named the user: never the token itself. */
+export function credentialKey(token: string): string {
+  return `session:${createHash('sha256').update(token).digest('base64url').slice(0, 32)}`;
+}

@@ -1,0 +1,19 @@
+import { generateKeyPairSync } from 'node:crypto';
+
+import { createClient, createPrincipalSigner, type PrincipalSigner } from '@tracking/kit';
+import { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/tracking';
+
+/**
+ * The gateway's dependencies on the tracking service, for tests of the gateway alone: a client
+ * pointed where nothing listens, and a signer with a throwaway key.
+ */
+export async function offlineTracking(): Promise<{
+  tracking: TrackingServiceClient;
+  principals: PrincipalSigner;
+}> {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return {
+    tracking: createClient(TrackingServiceClient, '127.0.0.1:1', { tls: {}, deadlineMs: 500 }),
+    principals: await createPrincipalSigner(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+  };
+}

@@ -1,0 +1,64 @@
+import path from 'node:path';
+
+import { createLogger, createPool } from '@tracking/kit';
+import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
+import type pg from 'pg';
+import { Registry } from 'prom-client';
+
+import { createRateLimits } from '../src/rate-limit';
+
+/**
+ * The budgets live in PostgreSQL, so every gateway replica spends from the same one: two
+ * limiters here stand for two replicas on one database, as the gateway's runtime role.
+ */
+describe('rate limits shared by every gateway replica', () => {
+  let db: TestDatabase;
+  const pools: pg.Pool[] = [];
+  const log = createLogger({ service: 'test', level: 'silent' });
+
+  beforeAll(async () => {
+    db = await createTestDatabase(path.join(__dirname, '..', 'migrations'));
+  });
+
+  afterAll(async () => {
+    await Promise.all(pools.map((pool) => pool.end()));
+    await db.drop();
+  });
+
+  function replica(registry = new Registry()) {
+    const pool = createPool(db.appUrl, { max: 2 });
+    pools.push(pool);
+    const limits = createRateLimits(
+      pool,
+      { ipPerMinute: 5, authPerMinute: 3, accountPerMinute: 4 },
+      { log, registry },
+    );
+    return { limits, registry };
+  }
+
+  test('what one replica spent, the other cannot spend again; the refusal says when to retry and is counted', async () => {
+    const first = replica();
+    const second = replica();
+    const ip = '203.0.113.77';
+    await first.limits.consume('auth', ip, '/api/v1/auth/login');
+    await first.limits.consume('auth', ip, '/api/v1/auth/login');
+    await second.limits.consume('auth', ip, '/api/v1/auth/login');
+    await expect(second.limits.consume('auth', ip, '/api/v1/auth/login')).rejects.toMatchObject({
+      code: 'resource_exhausted',
+      details: { retryAfterSeconds: expect.stringMatching(/^[1-9][0-9]?$/) as string },
+    });
+    const counted = await second.registry.getSingleMetric('gateway_rate_limited_total')?.get();
+    expect(counted?.values).toEqual([{ value: 1, labels: { route: '/api/v1/auth/login', budget: 'auth' } }]);
+  });
+
+  test('budgets are separate per key and per kind', async () => {
+    const { limits } = replica();
+    for (let i = 0; i < 3; i += 1) await limits.consume('auth', '198.51.100.1', '/api/v1/auth/login');
+    await expect(limits.consume('auth', '198.51.100.1', '/x')).rejects.toMatchObject({
+      code: 'resource_exhausted',
+    });
+    // Another address, and the same address on the general budget, are unaffected.
+    await limits.consume('auth', '198.51.100.2', '/api/v1/auth/login');
+    await limits.consume('ip', '198.51.100.1', '/api/v1/me/meals');
+  });
+});
