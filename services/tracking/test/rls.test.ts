@@ -18,7 +18,7 @@ const MIGRATIONS = path.join(__dirname, '..', 'migrations');
 
 /** Tables that hold no client data, each with the reason it needs no row-level security. */
 const WITHOUT_RLS: Record<string, string> = {
-  daily_activity: 'aggregate counts per day: no client id, no text',
+  activity: 'one row per write, a day and a kind: no client id, no text',
   processed_event: "the consumer's record of event ids",
   schemaversion: 'migration bookkeeping',
   kit_schemaversion: 'migration bookkeeping',
