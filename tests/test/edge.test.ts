@@ -2,7 +2,14 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { randomName, startProcess, waitFor, type ManagedProcess } from '@tracking/kit/testing';
+import {
+  createTestDatabase,
+  randomName,
+  startProcess,
+  waitFor,
+  type ManagedProcess,
+  type TestDatabase,
+} from '@tracking/kit/testing';
 
 import { freePort, INGRESS_HEADERS, TEST_NETWORKS, writeGeoIpDatabase, writePrincipalKeys } from './platform';
 
@@ -21,12 +28,14 @@ describe("the running gateway's edge", () => {
   let ops = '';
   let logFile = '';
   let principalKey = '';
+  let gatewayDb: TestDatabase | undefined;
 
   const settings = () => ({
     AUTH_GRPC_ADDR: '127.0.0.1:1',
     AUDIT_GRPC_ADDR: '127.0.0.1:1',
     TRACKING_GRPC_ADDR: '127.0.0.1:1',
     PRINCIPAL_SIGNING_KEY_FILE: principalKey,
+    DATABASE_URL: gatewayDb?.appUrl ?? '',
     OTEL_SDK_DISABLED: 'true',
     TRUSTED_PROXIES: '127.0.0.1',
     GEOIP_DB_FILE: geoipDb,
@@ -52,6 +61,8 @@ describe("the running gateway's edge", () => {
   beforeAll(async () => {
     await writeGeoIpDatabase(geoipDb);
     principalKey = (await writePrincipalKeys(dir)).privateKeyFile;
+    // Its own database holds only the rate-limit counters.
+    gatewayDb = await createTestDatabase(path.join(ROOT, 'services', 'gateway', 'migrations'));
     const gateway = await startGateway(settings());
     ({ base, ops } = gateway);
     logFile = gateway.started.logFile;
@@ -60,6 +71,7 @@ describe("the running gateway's edge", () => {
   afterAll(async () => {
     const codes = await Promise.all(processes.map((process) => process.stop()));
     await rm(dir, { recursive: true, force: true });
+    await gatewayDb?.drop();
     expect(codes[0]).toBe(0);
   });
 
