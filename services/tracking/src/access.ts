@@ -1,4 +1,10 @@
-import { NotFoundError, ValidationError, type Principal } from '@tracking/kit';
+import {
+  NotFoundError,
+  PermissionDeniedError,
+  StaleVersionError,
+  ValidationError,
+  type Principal,
+} from '@tracking/kit';
 import { z } from 'zod';
 
 import type { Tx } from './db';
@@ -59,6 +65,38 @@ export function pageSize(requested: number, fallback = 50, max = 200): number {
     throw new ValidationError('invalid request', { pageSize: `must be between 1 and ${String(max)}` });
   }
   return requested === 0 ? fallback : requested;
+}
+
+/** One page of rows fetched with `take: size + 1`, and the cursor of the next page if there is one. */
+export function keysetPage<R extends { id: string }>(
+  rows: R[],
+  size: number,
+  at: (row: R) => Date,
+): { items: R[]; nextPageToken: string } {
+  const items = rows.slice(0, size);
+  const last = items.at(-1);
+  return { items, nextPageToken: rows.length > size && last ? encodeCursor(at(last), last.id) : '' };
+}
+
+/**
+ * The client's own row at the version they read. A row the caller may read but not change (their
+ * trainer's view) is PERMISSION_DENIED, which tells a trainer nothing they did not know; a stale
+ * version is a conflict that changes nothing.
+ */
+export function ownRowAt<R extends { clientId: string; version: number }>(
+  principal: Principal,
+  row: R,
+  expectedVersion: number,
+  what: string,
+): R {
+  if (principal.role !== 'client' || row.clientId !== principal.userId) {
+    throw new PermissionDeniedError(`only the client changes their ${what}`);
+  }
+  if (expectedVersion < 1) {
+    throw new ValidationError('invalid request', { expectedVersion: 'send the version you last read' });
+  }
+  if (row.version !== expectedVersion) throw new StaleVersionError(row.version);
+  return row;
 }
 
 /** Rows strictly after the cursor in (time desc, id desc) order. */

@@ -12,10 +12,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 import {
+  afterCursor,
   clientOf,
   decodeCursor,
-  afterCursor,
-  encodeCursor,
+  keysetPage,
   pageSize,
   requireCoachable,
   requireReadable,
@@ -212,12 +212,8 @@ export async function listComments(
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: size + 1,
     });
-    const page = comments.slice(0, size);
-    const last = page.at(-1);
-    return {
-      comments: page,
-      nextPageToken: comments.length > size && last ? encodeCursor(last.createdAt, last.id) : '',
-    };
+    const { items, nextPageToken } = keysetPage(comments, size, (comment) => comment.createdAt);
+    return { comments: items, nextPageToken };
   });
 }
 

@@ -3,7 +3,6 @@ import {
   PermissionDeniedError,
   StaleVersionError,
   TOPICS,
-  ValidationError,
   type MealLogged,
   type Principal,
 } from '@tracking/kit';
@@ -14,7 +13,8 @@ import {
   afterCursor,
   clientOf,
   decodeCursor,
-  encodeCursor,
+  keysetPage,
+  ownRowAt,
   pageSize,
   requireReadable,
   rowId,
@@ -117,35 +117,18 @@ export async function listMeals(
       orderBy: [{ eatenAt: 'desc' }, { id: 'desc' }],
       take: size + 1,
     });
-    const page = meals.slice(0, size);
-    const last = page.at(-1);
-    return {
-      meals: page,
-      nextPageToken: meals.length > size && last ? encodeCursor(last.eatenAt, last.id) : '',
-    };
+    const { items, nextPageToken } = keysetPage(meals, size, (meal) => meal.eatenAt);
+    return { meals: items, nextPageToken };
   });
 }
 
-/**
- * The client's own meal at the version they read. A meal the caller may not read is NOT_FOUND;
- * one they may read but not change (their trainer's view) is PERMISSION_DENIED, which tells a
- * trainer nothing they did not know.
- */
 async function ownMealAt(
   tx: Tx,
   principal: Principal,
   id: string,
   expectedVersion: number,
 ): Promise<MealRow> {
-  const meal = await readableMeal(tx, id);
-  if (principal.role !== 'client' || meal.clientId !== principal.userId) {
-    throw new PermissionDeniedError('only the client changes their meals');
-  }
-  if (expectedVersion < 1) {
-    throw new ValidationError('invalid request', { expectedVersion: 'send the version you last read' });
-  }
-  if (meal.version !== expectedVersion) throw new StaleVersionError(meal.version);
-  return meal;
+  return ownRowAt(principal, await readableMeal(tx, id), expectedVersion, 'meals');
 }
 
 export async function updateMeal(

@@ -1,10 +1,4 @@
-import {
-  NotFoundError,
-  PermissionDeniedError,
-  StaleVersionError,
-  ValidationError,
-  type Principal,
-} from '@tracking/kit';
+import { NotFoundError, PermissionDeniedError, StaleVersionError, type Principal } from '@tracking/kit';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
@@ -12,7 +6,8 @@ import {
   afterCursor,
   clientOf,
   decodeCursor,
-  encodeCursor,
+  keysetPage,
+  ownRowAt,
   pageSize,
   requireReadable,
   rowId,
@@ -111,12 +106,8 @@ export async function listMetrics(
       orderBy: [{ recordedAt: 'desc' }, { id: 'desc' }],
       take: size + 1,
     });
-    const page = metrics.slice(0, size);
-    const last = page.at(-1);
-    return {
-      metrics: page,
-      nextPageToken: metrics.length > size && last ? encodeCursor(last.recordedAt, last.id) : '',
-    };
+    const { items, nextPageToken } = keysetPage(metrics, size, (metric) => metric.recordedAt);
+    return { metrics: items, nextPageToken };
   });
 }
 
@@ -126,15 +117,7 @@ async function ownMetricAt(
   id: string,
   expectedVersion: number,
 ): Promise<MetricRow> {
-  const metric = await readableMetric(tx, id);
-  if (principal.role !== 'client' || metric.clientId !== principal.userId) {
-    throw new PermissionDeniedError('only the client changes their metrics');
-  }
-  if (expectedVersion < 1) {
-    throw new ValidationError('invalid request', { expectedVersion: 'send the version you last read' });
-  }
-  if (metric.version !== expectedVersion) throw new StaleVersionError(metric.version);
-  return metric;
+  return ownRowAt(principal, await readableMetric(tx, id), expectedVersion, 'metrics');
 }
 
 export async function updateMetric(
