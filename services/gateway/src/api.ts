@@ -7,7 +7,7 @@ import type { z } from 'zod';
 
 import type { GatewayDeps } from './app';
 import { sendProblem } from './problem';
-import { credentialKey } from './rate-limit';
+import { AUTH_BUDGET_OPERATIONS, credentialKey } from './rate-limit';
 import { credentialOf, sessionMetadata } from './session';
 import { RequestParser } from './validation';
 
@@ -269,7 +269,8 @@ function routeOf<
  */
 async function spendBudgets(route: ApiRoute, req: Request, deps: GatewayDeps): Promise<void> {
   if (!deps.rateLimits) return;
-  await deps.rateLimits.consume(route.tags.includes('auth') ? 'auth' : 'ip', req.ip ?? 'unknown', route.path);
+  const budget = AUTH_BUDGET_OPERATIONS.has(route.operationId) ? 'auth' : 'ip';
+  await deps.rateLimits.consume(budget, req.ip ?? 'unknown', route.path);
   const credential = route.access === 'session' ? credentialOf(req) : undefined;
   if (credential) await deps.rateLimits.consume('account', credentialKey(credential.token), route.path);
 }

@@ -10,7 +10,7 @@ import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-lim
  * own database (rate-limiter-flexible's PostgreSQL store). Three budgets, each per minute:
  *
  *   ip       every API request, per client IP (as the trusted-proxy rule resolved it)
- *   auth     the public account routes (register, login, MFA, password reset), per client IP:
+ *   auth     the account routes attackers aim at (register, login, MFA, password reset), per IP:
  *            much stricter, against credential stuffing and mail bombing; auth's own per-account
  *            lock-out sits behind it
  *   account  requests of one signed-in caller, per user id once auth has vouched for it, else
@@ -87,6 +87,19 @@ export function createRateLimits(
     },
   };
 }
+
+/**
+ * The routes on the `auth` budget: where an attacker guesses passwords, codes or tokens, or makes
+ * us send mail. Reading or ending one's own session is not among them.
+ */
+export const AUTH_BUDGET_OPERATIONS: ReadonlySet<string> = new Set([
+  'register',
+  'verifyEmail',
+  'login',
+  'verifyMfa',
+  'requestPasswordReset',
+  'resetPassword',
+]);
 
 /** A session credential's key for the account budget, before auth has named the user: never the token itself. */
 export function credentialKey(token: string): string {

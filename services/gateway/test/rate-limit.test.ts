@@ -5,7 +5,8 @@ import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
 
-import { createRateLimits } from '../src/rate-limit';
+import { AUTH_BUDGET_OPERATIONS, createRateLimits } from '../src/rate-limit';
+import { apiRoutes } from '../src/routes';
 
 /**
  * The budgets live in PostgreSQL, so every gateway replica spends from the same one: two
@@ -60,5 +61,14 @@ describe('rate limits shared by every gateway replica', () => {
     // Another address, and the same address on the general budget, are unaffected.
     await limits.consume('auth', '198.51.100.2', '/api/v1/auth/login');
     await limits.consume('ip', '198.51.100.1', '/api/v1/me/meals');
+  });
+});
+
+describe('which routes spend the strict auth budget', () => {
+  test('every guarded operation exists, and reading or ending one’s own session is not guarded', () => {
+    const operations = new Set(apiRoutes.map((route) => route.operationId));
+    expect([...AUTH_BUDGET_OPERATIONS].filter((operationId) => !operations.has(operationId))).toEqual([]);
+    expect(AUTH_BUDGET_OPERATIONS.has('getSession')).toBe(false);
+    expect(AUTH_BUDGET_OPERATIONS.has('logout')).toBe(false);
   });
 });
