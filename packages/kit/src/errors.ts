@@ -1,4 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { z } from 'zod';
 
 /**
  * Errors a domain module may throw. Transports map them to status codes (gRPC and HTTP)
@@ -39,6 +40,27 @@ export class ValidationError extends DomainError {
   constructor(message: string, details: Record<string, string> = {}) {
     super('invalid_argument', message, details);
   }
+}
+
+/**
+ * Each failed field's path and its first message, for a ValidationError's details; `root` names
+ * a failure of the value as a whole.
+ */
+export function fieldErrors(error: z.ZodError, root = '(body)'): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) fields[issue.path.join('.') || root] ??= issue.message;
+  return fields;
+}
+
+/** `value` through `schema`, or a ValidationError (400) naming every bad field. */
+export function parseOrInvalid<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  options: { message?: string; root?: string } = {},
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ValidationError(options.message ?? 'invalid request', fieldErrors(result.error, options.root));
 }
 
 export class NotFoundError extends DomainError {

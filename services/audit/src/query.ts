@@ -4,6 +4,7 @@ import {
   isCorrelationId,
   newEvent,
   currentContext,
+  fieldErrors,
   ValidationError,
   type Actor,
   type Keyring,
@@ -82,10 +83,7 @@ const listSchema = filterSchema
 const exportSchema = filterSchema.superRefine(checkFilter);
 
 function invalid(error: z.ZodError): ValidationError {
-  return new ValidationError(
-    'invalid query',
-    Object.fromEntries(error.issues.map((issue) => [issue.path.join('.') || '(query)', issue.message])),
-  );
+  return new ValidationError('invalid query', fieldErrors(error, '(query)'));
 }
 
 /** Just the filter fields of a checked query. */

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 
-import { ConflictError, NotFoundError, PermissionDeniedError, TOPICS, ValidationError } from '@tracking/kit';
+import {
+  ConflictError,
+  fieldErrors,
+  NotFoundError,
+  PermissionDeniedError,
+  TOPICS,
+  ValidationError,
+} from '@tracking/kit';
 import { z } from 'zod';
 
 import type { AuthDeps, Tx } from './deps';
@@ -39,10 +46,6 @@ const TOKEN_TTL_MS: Record<EmailPurpose, number> = {
   change_email: 3600_000,
   reset_password: 30 * 60_000,
 };
-
-function fieldErrors(error: z.ZodError): Record<string, string> {
-  return Object.fromEntries(error.issues.map((issue) => [issue.path.join('.') || '(body)', issue.message]));
-}
 
 async function issueEmailToken(
   deps: AuthDeps,

@@ -1,4 +1,4 @@
-import { ValidationError } from '@tracking/kit';
+import { fieldErrors, ValidationError } from '@tracking/kit';
 import type { z } from 'zod';
 
 /**
@@ -19,9 +19,7 @@ export class RequestParser {
   take<S extends z.ZodType>(schema: S, value: unknown): z.output<S> | undefined {
     const result = schema.safeParse(value ?? {});
     if (result.success) return result.data;
-    for (const issue of result.error.issues) {
-      this.errors[issue.path.join('.') || '(body)'] ??= issue.message;
-    }
+    for (const [field, message] of Object.entries(fieldErrors(result.error))) this.errors[field] ??= message;
     return undefined;
   }
 

@@ -1,4 +1,4 @@
-import { ValidationError } from '@tracking/kit';
+import { parseOrInvalid, ValidationError } from '@tracking/kit';
 import { z } from 'zod';
 
 /**
@@ -6,16 +6,7 @@ import { z } from 'zod';
  * checked here, where the rules live. A failure names each bad field.
  */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw new ValidationError(
-      'invalid request',
-      Object.fromEntries(
-        result.error.issues.map((issue) => [issue.path.join('.') || '(request)', issue.message]),
-      ),
-    );
-  }
-  return result.data;
+  return parseOrInvalid(schema, value ?? {}, { root: '(request)' });
 }
 
 const EARLIEST = new Date('2000-01-01T00:00:00Z');
