@@ -20,7 +20,7 @@ import {
   requireCoachable,
   requireReadable,
 } from './access';
-import { asActor, type PrismaClient } from './db';
+import { asActor, postgresCode, prismaCode, type PrismaClient, type Tx } from './db';
 import { record } from './events';
 import type { Comment, Goal, Review } from './generated/prisma/client';
 import { isoDate, parseInput } from './input';
@@ -67,7 +67,7 @@ export async function setGoals(
       await tx.goal
         .create({ data: { clientId, ...goals, setBy: principal.userId } })
         .catch((error: unknown) => {
-          if ((error as { code?: unknown }).code === 'P2002') throw new StaleVersionError(1);
+          if (prismaCode(error) === 'P2002') throw new StaleVersionError(1);
           throw error;
         });
     }
@@ -124,26 +124,7 @@ export async function dailySummary(
   const { date, timeZone } = parseInput(summarySchema, request);
   return asActor(prisma, principal, async (tx) => {
     await requireReadable(tx, clientId);
-    const [rows] = await tx.$queryRaw<
-      {
-        meals: number;
-        unestimated: number;
-        calories: number;
-        protein: string;
-        carbs: string;
-        fat: string;
-      }[]
-    >`
-      SELECT count(*)::int AS meals,
-             count(*) FILTER (WHERE calories IS NULL)::int AS unestimated,
-             coalesce(sum(calories), 0)::int AS calories,
-             coalesce(sum(protein_g), 0)::text AS protein,
-             coalesce(sum(carbs_g), 0)::text AS carbs,
-             coalesce(sum(fat_g), 0)::text AS fat
-        FROM meal
-       WHERE client_id = ${clientId}::uuid AND deleted_at IS NULL
-         AND eaten_at >= (${date}::date)::timestamp AT TIME ZONE ${timeZone}
-         AND eaten_at < (${date}::date + 1)::timestamp AT TIME ZONE ${timeZone}`;
+    const [rows] = await sumOfDay(tx, clientId, date, timeZone);
     const goals = await tx.goal.findUnique({ where: { clientId } });
     return {
       clientId,
@@ -157,6 +138,38 @@ export async function dailySummary(
       fatG: Number(rows?.fat ?? 0),
       goals,
     };
+  });
+}
+
+/**
+ * The day's sums. A zone the JavaScript runtime knows but PostgreSQL does not (their time-zone
+ * databases differ a little, e.g. US/Pacific-New) is the caller's mistake, not a 500.
+ */
+function sumOfDay(tx: Tx, clientId: string, date: string, timeZone: string) {
+  return tx.$queryRaw<
+    {
+      meals: number;
+      unestimated: number;
+      calories: number;
+      protein: string;
+      carbs: string;
+      fat: string;
+    }[]
+  >`
+      SELECT count(*)::int AS meals,
+             count(*) FILTER (WHERE calories IS NULL)::int AS unestimated,
+             coalesce(sum(calories), 0)::int AS calories,
+             coalesce(sum(protein_g), 0)::text AS protein,
+             coalesce(sum(carbs_g), 0)::text AS carbs,
+             coalesce(sum(fat_g), 0)::text AS fat
+        FROM meal
+       WHERE client_id = ${clientId}::uuid AND deleted_at IS NULL
+         AND eaten_at >= (${date}::date)::timestamp AT TIME ZONE ${timeZone}
+         AND eaten_at < (${date}::date + 1)::timestamp AT TIME ZONE ${timeZone}`.catch((error: unknown) => {
+    if (postgresCode(error) === '22023') {
+      throw new ValidationError('invalid request', { timeZone: 'is not a time zone this service knows' });
+    }
+    throw error;
   });
 }
 
@@ -243,7 +256,7 @@ export async function requestReview(
         },
       })
       .catch((error: unknown) => {
-        if ((error as { code?: unknown }).code === 'P2002') {
+        if (prismaCode(error) === 'P2002') {
           throw new ConflictError('a review of that week was already requested');
         }
         throw error;

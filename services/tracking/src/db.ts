@@ -35,3 +35,15 @@ export function asActor<T>(prisma: PrismaClient, actor: Actor, fn: (tx: Tx) => P
     return fn(tx);
   });
 }
+
+/** Prisma's code for a failed query: P2002 a unique violation, P2025 no row matched an update. */
+export function prismaCode(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code;
+}
+
+/** The PostgreSQL SQLSTATE behind a failed Prisma query, if the database raised it. */
+export function postgresCode(error: unknown): string | undefined {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { code?: unknown } } } } | null)?.meta
+    ?.driverAdapterError?.cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}

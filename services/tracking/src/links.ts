@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 import { rowId } from './access';
-import { asActor, type PrismaClient } from './db';
+import { asActor, prismaCode, type PrismaClient } from './db';
 import { record } from './events';
 import type { TrainerLink } from './generated/prisma/client';
 import { parseInput } from './input';
@@ -22,11 +22,6 @@ function view(link: TrainerLink, now = new Date()): LinkView {
 }
 
 const emailSchema = z.object({ email: z.email({ message: 'must be an email address' }).max(320) });
-
-/** Prisma's code for a failed query: P2002 a unique violation, P2025 no row matched an update. */
-function prismaCode(error: unknown): unknown {
-  return (error as { code?: unknown }).code;
-}
 
 function isUniqueViolation(error: unknown): boolean {
   return prismaCode(error) === 'P2002';

@@ -18,12 +18,16 @@ import type { Metric as MetricRow } from './generated/prisma/client';
 import { parseInput, timeRange, whenSchema } from './input';
 import { recordSupportRead } from './meals';
 
+const hundredths = (value: number) => Math.round(value * 100) / 100;
+
 /** Body and habit metrics: any of them, at least one, each within what a person can measure. */
 export const metricInputSchema = z
   .object({
     recordedAt: whenSchema,
-    weightKg: z.number().gt(0).lt(700).optional(),
-    sleepHours: z.number().min(0).max(24).optional(),
+    // Rounded to the column's two decimals first, so the range holds for what is stored
+    // (699.999 would round to 700.00 and break the table's CHECK: a 500 instead of a 400).
+    weightKg: z.number().transform(hundredths).pipe(z.number().gt(0).lt(700)).optional(),
+    sleepHours: z.number().transform(hundredths).pipe(z.number().min(0).max(24)).optional(),
     steps: z.number().int().min(0).max(200_000).optional(),
     waterMl: z.number().int().min(0).max(20_000).optional(),
     mood: z.number().int().min(1).max(5).optional(),

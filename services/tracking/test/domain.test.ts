@@ -9,6 +9,7 @@ import { asActor, createPrisma, type PrismaClient } from '../src/db';
 import { applyAiResult } from '../src/events';
 import { acceptInvitation, endLink, inviteClient, listLinks } from '../src/links';
 import { deleteMeal, getMeal, listMeals, logMeal, updateMeal } from '../src/meals';
+import { logMetric } from '../src/metrics';
 import { coachedClient, person } from './world';
 
 let db: TestDatabase;
@@ -180,6 +181,23 @@ describe('meals', () => {
   });
 });
 
+describe('metrics', () => {
+  test('a value that only breaks a range once rounded to what the column stores is a 400, not a 500', async () => {
+    const client = person('client', 'rounding');
+    for (const weightKg of [699.999, 0.001]) {
+      await expect(logMetric(prisma, client, { recordedAt: new Date(), weightKg })).rejects.toMatchObject({
+        code: 'invalid_argument',
+        details: { weightKg: expect.any(String) as string },
+      });
+    }
+    await expect(
+      logMetric(prisma, client, { recordedAt: new Date(), sleepHours: 23.999 }),
+    ).resolves.toMatchObject({
+      sleepHours: expect.anything() as unknown,
+    });
+  });
+});
+
 describe('daily summaries', () => {
   test('sum one local day’s estimated meals against the goals and count the unestimated apart', async () => {
     const client = person('client', 'summary');
@@ -204,6 +222,13 @@ describe('daily summaries', () => {
     await expect(
       dailySummary(prisma, client, { clientId: '', date: '2026-11-20', timeZone: 'Mars/Olympus' }),
     ).rejects.toMatchObject({ code: 'invalid_argument' });
+    // Known to the JavaScript runtime, unknown to PostgreSQL: still the caller's 400.
+    await expect(
+      dailySummary(prisma, client, { clientId: '', date: '2026-11-20', timeZone: 'US/Pacific-New' }),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+      details: { timeZone: expect.any(String) as string },
+    });
   });
 });
 
