@@ -39,16 +39,23 @@ export const grpcClientConfig = z.object({
   GRPC_DEADLINE_MS: z.coerce.number().int().positive().default(5_000),
 });
 
+/** A comma-separated list: entries trimmed, empty ones dropped. Pipe it into the entries' schema. */
+export const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean),
+);
+
+/** Comma-separated PEM file paths, at least one. */
+export const pemFileList = commaList.pipe(
+  z.array(z.string()).min(1, { message: 'name at least one PEM file' }),
+);
+
 /** Comma-separated host:port list. */
-export const brokerList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((broker) => broker.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.string().regex(HOST_PORT, { message: 'each broker must be host:port' })).min(1));
+export const brokerList = commaList.pipe(
+  z.array(z.string().regex(HOST_PORT, { message: 'each broker must be host:port' })).min(1),
+);
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 

@@ -59,8 +59,9 @@ export const planChangedSchema = z.object({
 export type PlanChanged = z.infer<typeof planChangedSchema>;
 
 /**
- * `tracking.meal.logged` and `tracking.meal.updated` on `tracking.meal.v1`: what the AI service
- * estimates. `version` is the meal's version the text belongs to; the estimate must name it.
+ * `tracking.meal.logged`, `tracking.meal.updated` and `tracking.meal.estimate_requested` (a retry
+ * after a failed estimate) on `tracking.meal.v1`: what the AI service estimates. `version` is the
+ * meal's version the text belongs to; the estimate must name it.
  */
 export const mealLoggedSchema = z.object({
   mealId: z.uuid(),
@@ -72,6 +73,26 @@ export const mealLoggedSchema = z.object({
 });
 export type MealLogged = z.infer<typeof mealLoggedSchema>;
 
+/** The event types on `tracking.meal.v1` that ask for an estimate. */
+export const MEAL_ESTIMATE_TRIGGERS = [
+  'tracking.meal.logged',
+  'tracking.meal.updated',
+  'tracking.meal.estimate_requested',
+] as const;
+
+export const ESTIMATE_CONFIDENCE = ['low', 'medium', 'high'] as const;
+
+/** One item of an estimate: what the estimator took the meal to contain. */
+export const estimateItemSchema = z.object({
+  name: z.string().min(1).max(120),
+  grams: z.number().min(0).max(5_000),
+  calories: z.number().int().min(0).max(10_000),
+});
+export type EstimateItem = z.infer<typeof estimateItemSchema>;
+
+/** Which estimator answered, e.g. "anthropic", "qwen", "offline". */
+const estimatorName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/);
+
 /** `ai.meal.estimated` on `ai.meal.v1`: an estimate of one version of a meal's text. */
 export const mealEstimatedSchema = z.object({
   mealId: z.uuid(),
@@ -80,25 +101,88 @@ export const mealEstimatedSchema = z.object({
   proteinG: z.number().min(0).max(2_000),
   carbsG: z.number().min(0).max(2_000),
   fatG: z.number().min(0).max(2_000),
-  /** Which estimator answered, e.g. "anthropic", "qwen", "offline". */
-  source: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
+  items: z.array(estimateItemSchema).max(30),
+  confidence: z.enum(ESTIMATE_CONFIDENCE),
+  source: estimatorName,
+  /** The model id the provider reported, e.g. "claude-haiku-4-5". */
+  model: z.string().min(1).max(100),
   estimatedAt: z.iso.datetime({ offset: true }),
 });
 export type MealEstimated = z.infer<typeof mealEstimatedSchema>;
 
-/** `tracking.review.requested` on `tracking.review.v1`. */
+/**
+ * Why no estimate came: every provider was down or had its circuit open; the answers were
+ * invalid or implausible after a retry; the client's daily AI budget is spent; or the only
+ * estimator that answered (the offline table) recognised no food in the text.
+ */
+export const ESTIMATION_FAILURE_REASONS = [
+  'providers_unavailable',
+  'invalid_output',
+  'budget_exhausted',
+  'unrecognised',
+] as const;
+export type EstimationFailureReason = (typeof ESTIMATION_FAILURE_REASONS)[number];
+
+/** `ai.meal.estimation_failed` on `ai.meal.v1`: no estimate of this version; the client may retry. */
+export const mealEstimationFailedSchema = z.object({
+  mealId: z.uuid(),
+  mealVersion: z.number().int().positive(),
+  reason: z.enum(ESTIMATION_FAILURE_REASONS),
+  failedAt: z.iso.datetime({ offset: true }),
+});
+export type MealEstimationFailed = z.infer<typeof mealEstimationFailedSchema>;
+
+const nullableAmount = z.number().min(0).max(100_000).nullable();
+
+/** One day of the reviewed week, in the client's time zone. */
+export const reviewDaySchema = z.object({
+  date: z.iso.date(),
+  meals: z.number().int().min(0),
+  /** Meals without an estimate: their energy is missing from the totals. */
+  unestimatedMeals: z.number().int().min(0),
+  calories: z.number().int().min(0),
+  proteinG: z.number().min(0),
+  carbsG: z.number().min(0),
+  fatG: z.number().min(0),
+  /** The day's metrics, averaged over its entries; null where none were logged. */
+  weightKg: nullableAmount,
+  sleepHours: nullableAmount,
+  steps: nullableAmount,
+  waterMl: nullableAmount,
+  mood: nullableAmount,
+});
+export type ReviewDay = z.infer<typeof reviewDaySchema>;
+
+/**
+ * `tracking.review.requested` on `tracking.review.v1`: the week's aggregates, computed when it
+ * is requested. Deliberately no name, email, note or meal text: what the AI sees is numbers.
+ */
 export const reviewRequestedSchema = z.object({
   reviewId: z.uuid(),
   clientId: z.uuid(),
   weekStart: z.iso.date(),
+  days: z.array(reviewDaySchema).length(7),
+  goals: z
+    .object({
+      calories: z.number().int().min(0),
+      proteinG: z.number().min(0),
+      carbsG: z.number().min(0),
+      fatG: z.number().min(0),
+    })
+    .nullable(),
 });
 export type ReviewRequested = z.infer<typeof reviewRequestedSchema>;
 
-/** `ai.review.completed` on `ai.review.v1`: the review's text, or that it failed. */
+/** `ai.review.completed` on `ai.review.v1`: the review's text, or that it failed and why. */
 export const reviewCompletedSchema = z.object({
   reviewId: z.uuid(),
   status: z.enum(['ready', 'failed']),
   content: z.string().max(20_000),
+  /** Set when status is failed. */
+  failureReason: z.enum(ESTIMATION_FAILURE_REASONS).optional(),
+  /** The estimator and model that wrote it, when status is ready. */
+  source: estimatorName.optional(),
+  model: z.string().min(1).max(100).optional(),
   completedAt: z.iso.datetime({ offset: true }),
 });
 export type ReviewCompleted = z.infer<typeof reviewCompletedSchema>;

@@ -71,7 +71,11 @@ export interface RelayOptions {
   batchSize?: number;
   /** Fallback poll interval; NOTIFY from the outbox trigger wakes the relay sooner. */
   pollIntervalMs?: number;
-  /** Published rows older than this are purged. */
+  /**
+   * Published rows older than this are purged. 0 deletes each row in the transaction that
+   * publishes it, for outboxes whose events carry health data (meal text) that must not stay
+   * at rest once Kafka has it.
+   */
   retainSentMs?: number;
 }
 
@@ -239,9 +243,12 @@ export class OutboxRelay {
         throw error;
       }
       for (const span of spans) span.end();
-      await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [
-        rows.map((row) => row.id),
-      ]);
+      await client.query(
+        this.options.retainSentMs === 0
+          ? 'DELETE FROM outbox WHERE id = ANY($1::bigint[])'
+          : 'UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])',
+        [rows.map((row) => row.id)],
+      );
       await client.query('COMMIT');
       for (const row of rows) metrics.outboxPublished.inc({ topic: row.topic });
       await this.updateBacklog(client, rows.length);
