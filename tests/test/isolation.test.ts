@@ -90,7 +90,9 @@ describe('tenant isolation through the public API', () => {
   }
 
   beforeAll(async () => {
-    platform = await startPlatform();
+    // No AI service: its estimates and reviews would change B's rows while the attacks run,
+    // and the before-and-after comparison must see only what the attacks could have done.
+    platform = await startPlatform({ ai: false });
     [a, b] = await Promise.all([side(), side()]);
   }, 120_000);
 
@@ -128,6 +130,8 @@ describe('tenant isolation through the public API', () => {
       ['listClientMeals', 'GET', `${bClient}/meals`, 'trainer'],
       ['getClientMeal', 'GET', `${bClient}/meals/${b.mealId}`, 'trainer'],
       ['getClientMeal', 'GET', `${aClient}/meals/${b.mealId}`, 'trainer'],
+      ['retryClientMealEstimate', 'POST', `${bClient}/meals/${b.mealId}/estimate`, 'trainer'],
+      ['retryClientMealEstimate', 'POST', `${aClient}/meals/${b.mealId}/estimate`, 'trainer'],
       ['listClientMetrics', 'GET', `${bClient}/metrics`, 'trainer'],
       ['getClientMetric', 'GET', `${bClient}/metrics/${b.metricId}`, 'trainer'],
       ['getClientMetric', 'GET', `${aClient}/metrics/${b.metricId}`, 'trainer'],
@@ -149,6 +153,7 @@ describe('tenant isolation through the public API', () => {
       ['getMyMeal', 'GET', `/me/meals/${b.mealId}`, 'client'],
       ['updateMyMeal', 'PUT', `/me/meals/${b.mealId}`, 'client', meal],
       ['deleteMyMeal', 'DELETE', `/me/meals/${b.mealId}?version=1`, 'client'],
+      ['retryMyMealEstimate', 'POST', `/me/meals/${b.mealId}/estimate`, 'client'],
       ['getMyMetric', 'GET', `/me/metrics/${b.metricId}`, 'client'],
       [
         'updateMyMetric',

@@ -8,6 +8,7 @@ import {
   TOPICS,
   type EventEnvelope,
   type MealEstimated,
+  type MealEstimationFailed,
 } from '@tracking/kit';
 import { infraEnv, waitFor } from '@tracking/kit/testing';
 
@@ -17,8 +18,8 @@ import { jsonLines, startPlatform, type Platform } from './platform';
 /**
  * The meal's way through Kafka on the running platform: tracking publishes what the AI service
  * estimates, and stores the estimate that comes back, once, and only for the text it was made
- * from. The AI service is not built yet (its own issue), so the test plays its part on the
- * real topics, in its wire format (the kit's schemas).
+ * from. The test plays the AI service's part on the real topics, in its wire format (the kit's
+ * schemas), so it can send late and duplicate results; tests/test/ai.test.ts runs the real one.
  */
 describe('meals and their estimates over Kafka', () => {
   let platform: Platform | undefined;
@@ -34,7 +35,7 @@ describe('meals and their estimates over Kafka', () => {
   const consumer = kafka.consumer({ groupId: `tracking-events-test-${String(Date.now())}` });
 
   beforeAll(async () => {
-    platform = await startPlatform();
+    platform = await startPlatform({ ai: false });
     await producer.connect();
     await consumer.connect();
     await consumer.subscribe({ topic: `${platform.topicPrefix}${TOPICS.trackingMeal}`, fromBeginning: true });
@@ -53,7 +54,7 @@ describe('meals and their estimates over Kafka', () => {
     expect(codes).toEqual(codes.map(() => 0));
   });
 
-  const estimate = (data: Omit<MealEstimated, 'proteinG' | 'carbsG' | 'fatG' | 'source' | 'estimatedAt'>) =>
+  const estimate = (data: Pick<MealEstimated, 'mealId' | 'mealVersion' | 'calories'>) =>
     envelopeMessage(
       newEvent({
         type: 'ai.meal.estimated',
@@ -63,7 +64,10 @@ describe('meals and their estimates over Kafka', () => {
           proteinG: 12,
           carbsG: 40,
           fatG: 9,
+          items: [{ name: 'chicken', grams: 150, calories: data.calories }],
+          confidence: 'medium',
           source: 'offline',
+          model: 'offline-table',
           estimatedAt: new Date().toISOString(),
         } satisfies MealEstimated,
       }),
@@ -112,7 +116,17 @@ describe('meals and their estimates over Kafka', () => {
       },
       { what: 'the estimate to be stored' },
     );
-    expect(estimated).toMatchObject({ version: 2, estimate: { calories: 720, source: 'offline' } });
+    expect(estimated).toMatchObject({
+      version: 2,
+      estimateStatus: 'estimated',
+      estimate: {
+        calories: 720,
+        source: 'offline',
+        items: [{ name: 'chicken', grams: 150, calories: 720 }],
+        confidence: 'medium',
+        model: 'offline-table',
+      },
+    });
 
     // A late estimate of version 1, and a second one of version 2, change nothing.
     await producer.send({
@@ -140,6 +154,75 @@ describe('meals and their estimates over Kafka', () => {
     for (const service of ['gateway', 'auth', 'tracking', 'audit']) {
       const text = JSON.stringify(await jsonLines(setup().logFile(service)));
       expect({ service, leaked: /chicken (salad|burger)/.test(text) }).toEqual({ service, leaked: false });
+    }
+  });
+
+  test('a failed estimate shows on the meal, and asking again publishes its text once more', async () => {
+    const client = await verifiedClient();
+    const meal = await expectStatus(
+      api('POST', '/me/meals', {
+        token: client.token,
+        body: { eatenAt: new Date().toISOString(), mealType: 'dinner', description: 'mystery stew' },
+      }),
+      201,
+    );
+    expect(meal.body).toMatchObject({ estimateStatus: 'pending', estimateFailure: null, estimate: null });
+    const mealId = String(meal.body.mealId);
+    const retry = () => api('POST', `/me/meals/${mealId}/estimate`, { token: client.token });
+    // Nothing has failed yet: asking again is a conflict and changes nothing.
+    expect(await retry()).toMatchObject({ status: 409, body: { code: 'already_exists' } });
+
+    const failed: MealEstimationFailed = {
+      mealId,
+      mealVersion: 1,
+      reason: 'providers_unavailable',
+      failedAt: new Date().toISOString(),
+    };
+    await producer.send({
+      topic: `${setup().topicPrefix}${TOPICS.aiMeal}`,
+      messages: [
+        envelopeMessage(
+          newEvent({
+            type: 'ai.meal.estimation_failed',
+            actor: { service: 'ai-inference', userId: null, role: null },
+            data: failed,
+          }),
+          mealId,
+        ),
+      ],
+    });
+    await waitFor(
+      async () => {
+        const read = await api('GET', `/me/meals/${mealId}`, { token: client.token });
+        return read.body.estimateStatus === 'failed' ? read.body : undefined;
+      },
+      { what: 'the failure to be stored' },
+    ).then((body) =>
+      expect(body).toMatchObject({ estimateFailure: 'providers_unavailable', estimate: null }),
+    );
+
+    const retried = await expectStatus(retry(), 202);
+    expect(retried.body).toMatchObject({
+      mealId,
+      version: 1,
+      estimateStatus: 'pending',
+      estimateFailure: null,
+    });
+    const requested = await waitFor(
+      () =>
+        logged.find(
+          (event) =>
+            event.type === 'tracking.meal.estimate_requested' &&
+            (event.data as { mealId?: string }).mealId === mealId,
+        ),
+      { what: 'tracking.meal.estimate_requested on Kafka' },
+    );
+    expect(mealLoggedSchema.parse(requested.data)).toMatchObject({ version: 1, description: 'mystery stew' });
+    expect(await retry()).toMatchObject({ status: 409 });
+
+    for (const service of ['gateway', 'tracking', 'audit']) {
+      const text = JSON.stringify(await jsonLines(setup().logFile(service)));
+      expect({ service, leaked: text.includes('mystery stew') }).toEqual({ service, leaked: false });
     }
   });
 });

@@ -1,4 +1,4 @@
-import { callUnary, NotFoundError } from '@tracking/kit';
+import { callUnary, ESTIMATE_CONFIDENCE, ESTIMATION_FAILURE_REASONS, NotFoundError } from '@tracking/kit';
 import type {
   Comment,
   Goals,
@@ -76,14 +76,12 @@ const pageQuery = z.strictObject({
   cursor: z.string().max(200).optional().meta({ description: 'The nextCursor of the previous page.' }),
 });
 const versionQuery = z.strictObject({ version: z.coerce.number().int().min(1) });
-const summaryQuery = z.strictObject({
-  date: z.iso.date(),
-  timeZone: z
-    .string()
-    .max(64)
-    .default('UTC')
-    .meta({ description: 'An IANA time zone, e.g. Pacific/Auckland.' }),
-});
+const timeZone = z
+  .string()
+  .max(64)
+  .default('UTC')
+  .meta({ description: 'An IANA time zone, e.g. Pacific/Auckland.' });
+const summaryQuery = z.strictObject({ date: z.iso.date(), timeZone });
 const clientParams = z.object({ clientId: z.uuid() });
 // Row ids are strings, not uuids, on the way in: a malformed id names no row, so it is a 404 like any other.
 const rowParam = z.string().max(64);
@@ -95,14 +93,24 @@ const iso = (date: Date | undefined) => {
 };
 const isoOrNull = (date: Date | undefined) => date?.toISOString() ?? null;
 
+const failureReason = z.enum(ESTIMATION_FAILURE_REASONS);
+const estimateStatus = z.enum(['pending', 'estimated', 'failed']);
+const confidence = z.enum(ESTIMATE_CONFIDENCE);
 const estimateSchema = z
   .object({
     calories: z.int(),
     proteinG: z.number(),
     carbsG: z.number(),
     fatG: z.number(),
-    source: z.string(),
+    source: z.string().meta({ description: 'Which estimator answered, e.g. anthropic or offline.' }),
     estimatedAt: z.iso.datetime(),
+    items: z
+      .array(z.object({ name: z.string(), grams: z.number(), calories: z.int() }))
+      .meta({ description: 'What the estimator took the meal to contain; empty for older estimates.' }),
+    confidence: confidence
+      .nullable()
+      .meta({ description: 'How sure the estimator was; null for older estimates.' }),
+    model: z.string().nullable().meta({ description: 'The model that answered; null for older estimates.' }),
   })
   .nullable();
 const mealSchema = z
@@ -114,6 +122,13 @@ const mealSchema = z
     description: z.string(),
     photoRef: z.string(),
     estimate: estimateSchema.meta({ description: 'Null until the AI service has estimated this text.' }),
+    estimateStatus: estimateStatus.meta({
+      description:
+        'pending until the AI service answers for this text; failed if it could not (retry with POST …/estimate).',
+    }),
+    estimateFailure: failureReason
+      .nullable()
+      .meta({ description: 'Why the estimate failed; null unless failed.' }),
     version: z.int(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -128,7 +143,21 @@ const mealOut = (meal: Meal | undefined) => {
     mealType: meal.mealType as z.infer<typeof mealTypes>,
     description: meal.description,
     photoRef: meal.photoRef,
-    estimate: meal.estimate ? { ...meal.estimate, estimatedAt: iso(meal.estimate.estimatedAt) } : null,
+    estimate: meal.estimate
+      ? {
+          calories: meal.estimate.calories,
+          proteinG: meal.estimate.proteinG,
+          carbsG: meal.estimate.carbsG,
+          fatG: meal.estimate.fatG,
+          source: meal.estimate.source,
+          estimatedAt: iso(meal.estimate.estimatedAt),
+          items: meal.estimate.items.map(({ name, grams, calories }) => ({ name, grams, calories })),
+          confidence: (meal.estimate.confidence || null) as z.infer<typeof confidence> | null,
+          model: meal.estimate.model || null,
+        }
+      : null,
+    estimateStatus: meal.estimateStatus as z.infer<typeof estimateStatus>,
+    estimateFailure: (meal.estimateFailure || null) as z.infer<typeof failureReason> | null,
     version: meal.version,
     createdAt: iso(meal.createdAt),
     updatedAt: iso(meal.updatedAt),
@@ -258,15 +287,25 @@ const reviewSchema = z
     requestedBy: z.uuid(),
     createdAt: z.iso.datetime(),
     completedAt: z.iso.datetime().nullable(),
+    failureReason: failureReason.nullable().meta({ description: 'Why it failed; null unless failed.' }),
+    source: z.string().nullable().meta({ description: 'The estimator that wrote it; null until ready.' }),
+    model: z.string().nullable().meta({ description: 'The model that wrote it; null until ready.' }),
   })
   .meta({ id: 'Review', description: 'A weekly lifestyle review; content is empty until it is ready.' });
 const reviewOut = (review: Review | undefined) => {
   if (!review) throw new Error('tracking returned no review');
   return {
-    ...review,
+    reviewId: review.reviewId,
+    clientId: review.clientId,
+    weekStart: review.weekStart,
     status: review.status as z.infer<typeof reviewStatus>,
+    content: review.content,
+    requestedBy: review.requestedBy,
     createdAt: iso(review.createdAt),
     completedAt: isoOrNull(review.completedAt),
+    failureReason: (review.failureReason || null) as z.infer<typeof failureReason> | null,
+    source: review.source || null,
+    model: review.model || null,
   };
 };
 
@@ -281,6 +320,9 @@ const listRequest = (clientId: string, query: z.output<typeof pageQuery>) => ({
 });
 const reviewRequest = z.object({
   weekStart: z.iso.date().meta({ description: 'The Monday the week starts on.' }),
+  timeZone: timeZone.meta({
+    description: 'The IANA time zone whose local days make up the week, e.g. Europe/Berlin.',
+  }),
 });
 const commentRequest = z.object({
   body: z.string().max(2000),
@@ -380,6 +422,26 @@ const clientRoutes = [
       expectedVersion: query.version,
     });
     return { status: 204 };
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/me/meals/{mealId}/estimate',
+    operationId: 'retryMyMealEstimate',
+    summary: 'Ask again for the estimate of one of my meals',
+    description:
+      'Only when its estimateStatus is failed (409 otherwise, changing nothing); it is pending again until the AI service answers.',
+    tags: ['tracking'],
+    access: 'session',
+    params: mealParams,
+    responses: { 202: json(mealSchema, 'Asked; the meal with its estimate pending.') },
+    errors: ['not_found', 'already_exists'],
+  }).handle(async ({ params, session, deps }) => {
+    const { meal } = await ask(deps, session, OWN, (t) => t.retryMealEstimate.bind(t), {
+      mealId: params.mealId,
+      clientId: '',
+    });
+    return { status: 202, body: mealOut(meal) };
   }),
 
   defineRoute({
@@ -686,6 +748,26 @@ const trainerRoutes = [
     // The path names the client too: a meal of another (even a linked) client is not under it.
     if (meal?.clientId !== params.clientId) throw new NotFoundError('no such meal');
     return { status: 200, body: mealOut(meal) };
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/trainer/clients/{clientId}/meals/{mealId}/estimate',
+    operationId: 'retryClientMealEstimate',
+    summary: 'Ask again for the estimate of a client’s meal',
+    description:
+      'Only when its estimateStatus is failed (409 otherwise, changing nothing); it is pending again until the AI service answers.',
+    tags: ['coaching'],
+    access: 'session',
+    params: clientParams.extend({ mealId: rowParam }),
+    responses: { 202: json(mealSchema, 'Asked; the meal with its estimate pending.') },
+    errors: ['not_found', 'already_exists'],
+  }).handle(async ({ params, session, deps }) => {
+    // The service checks that the meal is the named client's before it changes anything.
+    const { meal } = await ask(deps, session, COACH, (t) => t.retryMealEstimate.bind(t), {
+      mealId: params.mealId,
+      clientId: params.clientId,
+    });
+    return { status: 202, body: mealOut(meal) };
   }),
   defineRoute({
     method: 'get',

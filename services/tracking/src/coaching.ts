@@ -3,10 +3,11 @@ import {
   NotFoundError,
   PermissionDeniedError,
   StaleVersionError,
+  reviewRequestedSchema,
   TOPICS,
   ValidationError,
   type Principal,
-  type ReviewRequested,
+  type ReviewDay,
 } from '@tracking/kit';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -95,24 +96,35 @@ export interface DailySummary {
   goals: Goal | null;
 }
 
-const summarySchema = z.object({
-  date: isoDate,
-  timeZone: z
-    .string()
-    .max(64)
-    .transform((zone) => zone || 'UTC')
-    .refine(
-      (zone) => {
-        try {
-          new Intl.DateTimeFormat('en', { timeZone: zone });
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: 'is not an IANA time zone' },
-    ),
-});
+/** An IANA time zone; empty means UTC. */
+const timeZoneSchema = z
+  .string()
+  .max(64)
+  .transform((zone) => zone || 'UTC')
+  .refine(
+    (zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'is not an IANA time zone' },
+  );
+
+const summarySchema = z.object({ date: isoDate, timeZone: timeZoneSchema });
+
+/**
+ * A zone the JavaScript runtime knows but PostgreSQL does not (their time-zone databases differ
+ * a little, e.g. US/Pacific-New) is the caller's mistake, not a 500.
+ */
+function unknownZoneIsInvalid(error: unknown): never {
+  if (postgresCode(error) === '22023') {
+    throw new ValidationError('invalid request', { timeZone: 'is not a time zone this service knows' });
+  }
+  throw error;
+}
 
 /** One local day of a client's meals, summed, beside their goals. Unestimated meals are counted apart. */
 export async function dailySummary(
@@ -141,10 +153,7 @@ export async function dailySummary(
   });
 }
 
-/**
- * The day's sums. A zone the JavaScript runtime knows but PostgreSQL does not (their time-zone
- * databases differ a little, e.g. US/Pacific-New) is the caller's mistake, not a 500.
- */
+/** The day's sums. */
 function sumOfDay(tx: Tx, clientId: string, date: string, timeZone: string) {
   return tx.$queryRaw<
     {
@@ -165,12 +174,7 @@ function sumOfDay(tx: Tx, clientId: string, date: string, timeZone: string) {
         FROM meal
        WHERE client_id = ${clientId}::uuid AND deleted_at IS NULL
          AND eaten_at >= (${date}::date)::timestamp AT TIME ZONE ${timeZone}
-         AND eaten_at < (${date}::date + 1)::timestamp AT TIME ZONE ${timeZone}`.catch((error: unknown) => {
-    if (postgresCode(error) === '22023') {
-      throw new ValidationError('invalid request', { timeZone: 'is not a time zone this service knows' });
-    }
-    throw error;
-  });
+         AND eaten_at < (${date}::date + 1)::timestamp AT TIME ZONE ${timeZone}`.catch(unknownZoneIsInvalid);
 }
 
 const commentSchema = z.object({
@@ -234,17 +238,98 @@ const weekSchema = z.object({
   weekStart: isoDate
     .refine((day) => new Date(`${day}T00:00:00Z`).getUTCDay() === 1, { message: 'must be a Monday' })
     .refine((day) => new Date(`${day}T00:00:00Z`).getTime() <= Date.now(), { message: 'is in the future' }),
+  timeZone: timeZoneSchema.default('UTC'),
 });
 
+/**
+ * The seven local days from `weekStart` in `timeZone`: each day's live meals (how many, how many
+ * not yet estimated, the estimated energy and macros) and the averages of its metrics, null where
+ * none were logged. One query; row-level security applies as to any read.
+ */
+async function daysOfWeek(
+  tx: Tx,
+  clientId: string,
+  weekStart: string,
+  timeZone: string,
+): Promise<ReviewDay[]> {
+  const rows = await tx.$queryRaw<
+    {
+      date: string;
+      meals: number;
+      unestimated: number;
+      calories: number;
+      protein: number;
+      carbs: number;
+      fat: number;
+      weight: number | null;
+      sleep: number | null;
+      steps: number | null;
+      water: number | null;
+      mood: number | null;
+    }[]
+  >`
+      WITH day AS (
+        SELECT d.date,
+               d.date::timestamp AT TIME ZONE ${timeZone} AS starts,
+               (d.date + 1)::timestamp AT TIME ZONE ${timeZone} AS ends
+          FROM (SELECT ${weekStart}::date + i AS date FROM generate_series(0, 6) AS i) AS d
+      )
+      SELECT to_char(day.date, 'YYYY-MM-DD') AS date,
+             eaten.meals, eaten.unestimated, eaten.calories, eaten.protein, eaten.carbs, eaten.fat,
+             logged.weight, logged.sleep, logged.steps, logged.water, logged.mood
+        FROM day
+        CROSS JOIN LATERAL (
+          SELECT count(*)::int AS meals,
+                 count(*) FILTER (WHERE m.calories IS NULL)::int AS unestimated,
+                 coalesce(sum(m.calories), 0)::int AS calories,
+                 coalesce(sum(m.protein_g), 0)::float8 AS protein,
+                 coalesce(sum(m.carbs_g), 0)::float8 AS carbs,
+                 coalesce(sum(m.fat_g), 0)::float8 AS fat
+            FROM meal m
+           WHERE m.client_id = ${clientId}::uuid AND m.deleted_at IS NULL
+             AND m.eaten_at >= day.starts AND m.eaten_at < day.ends) AS eaten
+        CROSS JOIN LATERAL (
+          SELECT round(avg(x.weight_kg), 2)::float8 AS weight,
+                 round(avg(x.sleep_hours), 2)::float8 AS sleep,
+                 -- The event caps a day's amounts at 100 000, below the steps one entry may hold.
+                 CASE WHEN avg(x.steps) > 100000 THEN 100000 ELSE round(avg(x.steps), 2) END::float8 AS steps,
+                 round(avg(x.water_ml), 2)::float8 AS water,
+                 round(avg(x.mood), 2)::float8 AS mood
+            FROM metric x
+           WHERE x.client_id = ${clientId}::uuid AND x.deleted_at IS NULL
+             AND x.recorded_at >= day.starts AND x.recorded_at < day.ends) AS logged
+       ORDER BY day.date`.catch(unknownZoneIsInvalid);
+  return rows.map((row) => ({
+    date: row.date,
+    meals: row.meals,
+    unestimatedMeals: row.unestimated,
+    calories: row.calories,
+    proteinG: row.protein,
+    carbsG: row.carbs,
+    fatG: row.fat,
+    weightKg: row.weight,
+    sleepHours: row.sleep,
+    steps: row.steps,
+    waterMl: row.water,
+    mood: row.mood,
+  }));
+}
+
+/**
+ * Records the request and hands the AI service the week's numbers, computed in the same
+ * transaction: daily totals in the client's time zone and the goals. No names, notes or meal text.
+ */
 export async function requestReview(
   prisma: PrismaClient,
   principal: Principal,
-  request: { clientId: string; weekStart: string },
+  request: { clientId: string; weekStart: string; timeZone?: string },
 ): Promise<Review> {
   const clientId = clientOf(principal, request.clientId);
-  const { weekStart } = parseInput(weekSchema, request);
+  const { weekStart, timeZone } = parseInput(weekSchema, request);
   return asActor(prisma, principal, async (tx) => {
     await requireCoachable(tx, clientId);
+    const days = await daysOfWeek(tx, clientId, weekStart, timeZone);
+    const goals = await tx.goal.findUnique({ where: { clientId } });
     const review = await tx.review
       .create({
         data: {
@@ -261,7 +346,20 @@ export async function requestReview(
         }
         throw error;
       });
-    const data: ReviewRequested = { reviewId: review.id, clientId, weekStart };
+    // Checked against the wire format before it is queued: a body the AI service would refuse
+    // fails here, in the request, rather than in its dead-letter topic.
+    const data = reviewRequestedSchema.parse({
+      reviewId: review.id,
+      clientId,
+      weekStart,
+      days,
+      goals: goals && {
+        calories: goals.calories,
+        proteinG: Number(goals.proteinG),
+        carbsG: Number(goals.carbsG),
+        fatG: Number(goals.fatG),
+      },
+    });
     await record(tx, principal, {
       action: 'tracking.review.requested',
       subject: { type: 'review', id: review.id },

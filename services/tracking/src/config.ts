@@ -1,16 +1,13 @@
-import { baseConfig, grpcTlsConfig, kafkaConfig, loadConfig, port, postgresUrl } from '@tracking/kit';
+import {
+  baseConfig,
+  grpcTlsConfig,
+  kafkaConfig,
+  loadConfig,
+  pemFileList,
+  port,
+  postgresUrl,
+} from '@tracking/kit';
 import { z } from 'zod';
-
-const fileList = z
-  .string()
-  .min(1)
-  .transform((value) =>
-    value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.string()).min(1, { message: 'name at least one PEM file' }));
 
 export const configSchema = baseConfig
   .extend(kafkaConfig.shape)
@@ -23,7 +20,7 @@ export const configSchema = baseConfig
      * The gateway's public keys (PEM files, comma-separated): a call's `x-principal` assertion
      * must be signed by one of them. Two during a key rotation.
      */
-    PRINCIPAL_PUBLIC_KEY_FILES: fileList,
+    PRINCIPAL_PUBLIC_KEY_FILES: pemFileList,
     CONSUMER_GROUP: z.string().default('tracking'),
     /** How long a trainer's invitation stays open. */
     INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(30).default(7),

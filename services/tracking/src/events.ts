@@ -2,6 +2,7 @@ import {
   currentContext,
   enqueue,
   mealEstimatedSchema,
+  mealEstimationFailedSchema,
   newEvent,
   PoisonMessageError,
   prismaExecutor,
@@ -72,7 +73,9 @@ export const AI_RESULTS_DLQ = 'tracking.ai-results-dlq.v1';
 /**
  * Applies a late or duplicate result as a no-op: an estimate is stored only if it is for the
  * meal's current version and no estimate of that version is there yet, so it never overwrites
- * a newer edit or a newer estimate; a review is filled in only while it is still requested.
+ * a newer edit or a newer estimate. A failure is stored only while the current version is still
+ * pending: never over an estimate that arrived first, and once only. A review is filled in only
+ * while it is still requested.
  */
 export async function applyAiResult(tx: Tx, event: EventEnvelope): Promise<'applied' | 'stale' | 'ignored'> {
   if (event.type === 'ai.meal.estimated') {
@@ -94,7 +97,29 @@ export async function applyAiResult(tx: Tx, event: EventEnvelope): Promise<'appl
         estimateSource: estimate.source,
         estimatedAt: new Date(estimate.estimatedAt),
         estimatedVersion: estimate.mealVersion,
+        estimateStatus: 'estimated',
+        estimateFailure: null,
+        estimateItems: estimate.items,
+        estimateConfidence: estimate.confidence,
+        estimateModel: estimate.model,
       },
+    });
+    return count === 1 ? 'applied' : 'stale';
+  }
+  if (event.type === 'ai.meal.estimation_failed') {
+    const parsed = mealEstimationFailedSchema.safeParse(event.data);
+    if (!parsed.success)
+      throw new PoisonMessageError('ai.meal.estimation_failed body does not match its schema');
+    const failure = parsed.data;
+    const { count } = await tx.meal.updateMany({
+      where: {
+        id: failure.mealId,
+        version: failure.mealVersion,
+        deletedAt: null,
+        estimateStatus: 'pending',
+        estimatedVersion: null,
+      },
+      data: { estimateStatus: 'failed', estimateFailure: failure.reason },
     });
     return count === 1 ? 'applied' : 'stale';
   }
@@ -104,7 +129,15 @@ export async function applyAiResult(tx: Tx, event: EventEnvelope): Promise<'appl
     const review = parsed.data;
     const { count } = await tx.review.updateMany({
       where: { id: review.reviewId, status: 'requested' },
-      data: { status: review.status, content: review.content, completedAt: new Date(review.completedAt) },
+      data: {
+        status: review.status,
+        content: review.content,
+        completedAt: new Date(review.completedAt),
+        // A reason belongs to a failure only (the table says so too).
+        failureReason: review.status === 'failed' ? (review.failureReason ?? null) : null,
+        source: review.source ?? null,
+        model: review.model ?? null,
+      },
     });
     return count === 1 ? 'applied' : 'stale';
   }

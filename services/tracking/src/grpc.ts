@@ -1,4 +1,11 @@
-import { unary, type Logger, type Metrics, type Principal, type PrincipalVerifier } from '@tracking/kit';
+import {
+  estimateItemSchema,
+  unary,
+  type Logger,
+  type Metrics,
+  type Principal,
+  type PrincipalVerifier,
+} from '@tracking/kit';
 import type {
   Comment as CommentProto,
   Goals as GoalsProto,
@@ -9,6 +16,7 @@ import type {
   TrackingServiceServer,
 } from '@tracking/proto/tracking/tracking/v1/tracking';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
+import { z } from 'zod';
 
 import { operationalStats, openSupportAccess } from './admin';
 import {
@@ -24,7 +32,7 @@ import {
 import type { PrismaClient } from './db';
 import type { Comment, Goal, Meal, Metric, Review } from './generated/prisma/client';
 import { acceptInvitation, endLink, inviteClient, listLinks, type LinkView } from './links';
-import { deleteMeal, getMeal, listMeals, logMeal, updateMeal } from './meals';
+import { deleteMeal, getMeal, listMeals, logMeal, retryMealEstimate, updateMeal } from './meals';
 import { deleteMetric, getMetric, listMetrics, logMetric, updateMetric } from './metrics';
 
 export interface TrackingDeps {
@@ -40,6 +48,7 @@ const decimal = (value: { toString(): string } | null): number =>
 const optionalDecimal = (value: { toString(): string } | null): number | undefined =>
   value === null ? undefined : Number(value.toString());
 const day = (date: Date): string => date.toISOString().slice(0, 10);
+const estimateItems = z.array(estimateItemSchema).catch([]);
 
 function mealToProto(meal: Meal): MealProto {
   return {
@@ -59,10 +68,16 @@ function mealToProto(meal: Meal): MealProto {
             fatG: decimal(meal.fatG),
             source: meal.estimateSource ?? '',
             estimatedAt: meal.estimatedAt,
+            // Estimates stored before items, confidence and model were recorded have none.
+            items: estimateItems.parse(meal.estimateItems ?? []),
+            confidence: meal.estimateConfidence ?? '',
+            model: meal.estimateModel ?? '',
           },
     version: meal.version,
     createdAt: meal.createdAt,
     updatedAt: meal.updatedAt,
+    estimateStatus: meal.estimateStatus,
+    estimateFailure: meal.estimateFailure ?? '',
   };
 }
 
@@ -131,6 +146,9 @@ function reviewToProto(review: Review): ReviewProto {
     requestedBy: review.requestedBy,
     createdAt: review.createdAt,
     completedAt: review.completedAt ?? undefined,
+    failureReason: review.failureReason ?? '',
+    source: review.source ?? '',
+    model: review.model ?? '',
   };
 }
 
@@ -169,6 +187,9 @@ export function trackingService(deps: TrackingDeps): TrackingServiceServer {
       await deleteMeal(prisma, principal, request);
       return {};
     }),
+    retryMealEstimate: rpc('RetryMealEstimate', async (request, principal) => ({
+      meal: mealToProto(await retryMealEstimate(prisma, principal, request)),
+    })),
 
     logMetric: rpc('LogMetric', async (request, principal) => ({
       metric: metricToProto(await logMetric(prisma, principal, request.metric)),

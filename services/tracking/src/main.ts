@@ -37,7 +37,15 @@ async function main() {
   const kafka = createKafka({ clientId: 'tracking', brokers: config.KAFKA_BROKERS, log });
   const producer = createProducer(kafka);
   await producer.connect();
-  const relay = new OutboxRelay({ pool, producer, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
+  // The outbox carries meal text for the estimator: each row goes once Kafka has it.
+  const relay = new OutboxRelay({
+    pool,
+    producer,
+    log,
+    metrics,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    retainSentMs: 0,
+  });
   await relay.start();
   const consumer = await startAiResultsConsumer({
     kafka,

@@ -1,4 +1,5 @@
 import {
+  ConflictError,
   NotFoundError,
   PermissionDeniedError,
   StaleVersionError,
@@ -20,7 +21,7 @@ import {
   rowId,
 } from './access';
 import { asActor, type PrismaClient, type Tx } from './db';
-import type { Meal as MealRow } from './generated/prisma/client';
+import { Prisma, type Meal as MealRow } from './generated/prisma/client';
 import { record } from './events';
 import { parseInput, timeRange, whenSchema } from './input';
 
@@ -140,6 +141,10 @@ export async function updateMeal(
   return asActor(prisma, principal, async (tx) => {
     const current = await ownMealAt(tx, principal, request.mealId, request.expectedVersion);
     const textChanged = current.description !== input.description;
+    // An estimate names the version it was made from, so one still on its way for this version
+    // will be stale once the edit bumps it: ask again for the new version, even if the text is
+    // the same, or the meal would wait for an estimate forever.
+    const askAgain = textChanged || current.estimateStatus === 'pending';
     // The version in the WHERE makes the check and the write one step: of two concurrent edits
     // from the same version, exactly one matches.
     const { count } = await tx.meal.updateMany({
@@ -161,6 +166,11 @@ export async function updateMeal(
               estimateSource: null,
               estimatedAt: null,
               estimatedVersion: null,
+              estimateStatus: 'pending',
+              estimateFailure: null,
+              estimateItems: Prisma.DbNull,
+              estimateConfidence: null,
+              estimateModel: null,
             }
           : {}),
       },
@@ -171,7 +181,43 @@ export async function updateMeal(
       action: 'tracking.meal.updated',
       subject: { type: 'meal', id: meal.id },
       clientId: meal.clientId,
-      ...(textChanged ? { event: { topic: TOPICS.trackingMeal, key: meal.id, data: mealEvent(meal) } } : {}),
+      ...(askAgain ? { event: { topic: TOPICS.trackingMeal, key: meal.id, data: mealEvent(meal) } } : {}),
+    });
+    return meal;
+  });
+}
+
+/**
+ * Asks the AI service again for an estimate of the meal's current text, after it failed: the
+ * client, or a trainer who coaches them. Only a failed estimate can be asked for again, so a
+ * second click (or a retry racing an estimate) changes nothing and is a conflict.
+ */
+export async function retryMealEstimate(
+  prisma: PrismaClient,
+  principal: Principal,
+  request: { mealId: string; clientId: string },
+): Promise<MealView> {
+  if (principal.role !== 'client' && principal.role !== 'trainer') {
+    throw new PermissionDeniedError('only the client or their trainer asks for an estimate');
+  }
+  const clientId = clientOf(principal, request.clientId);
+  return asActor(prisma, principal, async (tx) => {
+    const current = await readableMeal(tx, request.mealId);
+    // A trainer names the client: a meal of another of their clients is not under that name.
+    if (current.clientId !== clientId) throw new NotFoundError('no such meal');
+    // The status in the WHERE makes the check and the write one step: of two concurrent retries,
+    // exactly one matches. Row-level security lets a trainer change only a failed estimate.
+    const { count } = await tx.meal.updateMany({
+      where: { id: current.id, version: current.version, deletedAt: null, estimateStatus: 'failed' },
+      data: { estimateStatus: 'pending', estimateFailure: null },
+    });
+    if (count !== 1) throw new ConflictError('only a failed estimate can be asked for again');
+    const meal = await readableMeal(tx, current.id);
+    await record(tx, principal, {
+      action: 'tracking.meal.estimate_requested',
+      subject: { type: 'meal', id: meal.id },
+      clientId: meal.clientId,
+      event: { topic: TOPICS.trackingMeal, key: meal.id, data: mealEvent(meal) },
     });
     return meal;
   });

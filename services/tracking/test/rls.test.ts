@@ -1,9 +1,11 @@
 import path from 'node:path';
 
+import { newEvent } from '@tracking/kit';
 import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
 import pg from 'pg';
 
-import { createPrisma, type PrismaClient } from '../src/db';
+import { asActor, createPrisma, type PrismaClient } from '../src/db';
+import { applyAiResult } from '../src/events';
 import { endLink } from '../src/links';
 import { getMeal } from '../src/meals';
 import { coachedClient, person, type ClientRows } from './world';
@@ -220,6 +222,80 @@ describe('one trainer against another trainer’s client, in SQL as the runtime 
     const admin = person('admin', 'admin');
     expect((await asUser(admin, 'SELECT 1 FROM meal')).rowCount).toBe(0);
     expect((await asUser(admin, 'SELECT 1 FROM trainer_link')).rowCount).toBe(0);
+  });
+});
+
+describe('a failed estimate, asked for again in SQL as the runtime role', () => {
+  /** The AI service's failure for a meal's first version, stored as the results consumer would. */
+  const fail = (mealId: string) =>
+    asActor(prisma, { system: 'ai-results' }, (tx) =>
+      applyAiResult(
+        tx,
+        newEvent({
+          type: 'ai.meal.estimation_failed',
+          actor: { service: 'ai-inference', userId: null, role: null },
+          data: {
+            mealId,
+            mealVersion: 1,
+            reason: 'providers_unavailable',
+            failedAt: new Date().toISOString(),
+          },
+        }),
+      ),
+    );
+  const retry = "UPDATE meal SET estimate_status = 'pending', estimate_failure = NULL WHERE id = $1";
+  let a3: ClientRows;
+  let b3: ClientRows;
+
+  beforeAll(async () => {
+    a3 = await coachedClient(prisma, trainerA, 'a3');
+    b3 = await coachedClient(prisma, trainerB, 'b3');
+    await fail(a3.mealId);
+    await fail(b3.mealId);
+  });
+
+  test('trainer A cannot touch B’s client’s failed estimate', async () => {
+    expect((await asUser(trainerA, retry, [b3.mealId])).rowCount).toBe(0);
+  });
+
+  test('trainer A may turn their own client’s failed estimate back to pending, and change nothing else', async () => {
+    expect((await asUser(trainerA, retry, [a3.mealId])).rowCount).toBe(1);
+    await expect(
+      asUser(
+        trainerA,
+        "UPDATE meal SET estimate_status = 'pending', estimate_failure = NULL, description = 'hijacked' WHERE id = $1",
+        [a3.mealId],
+      ),
+    ).rejects.toThrow(/may only ask for a failed estimate again/);
+    await expect(
+      asUser(
+        trainerA,
+        "UPDATE meal SET estimate_status = 'estimated', estimate_failure = NULL WHERE id = $1",
+        [a3.mealId],
+      ),
+    ).rejects.toThrow(/row-level security|estimated_has_version/);
+    // A meal whose estimate has not failed is not the trainer's to update at all.
+    expect((await asUser(trainerA, retry, [a1.mealId])).rowCount).toBe(0);
+  });
+
+  test('the AI results consumer may write the new result columns, and still nothing else', async () => {
+    const system = { userId: '', role: 'ai-results' };
+    const write = await asUser(
+      system,
+      `UPDATE meal SET estimate_status = 'estimated', estimate_failure = NULL, calories = 1,
+              estimated_version = 1, estimate_items = '[]', estimate_confidence = 'low', estimate_model = 'm'
+        WHERE id = $1`,
+      [a3.mealId],
+    );
+    expect(write.rowCount).toBe(1);
+    await expect(
+      asUser(system, "UPDATE meal SET photo_ref = 'x' WHERE id = $1", [a3.mealId]),
+    ).rejects.toThrow(/may only write results/);
+    await expect(
+      asUser(system, "UPDATE review SET source = 'offline', requested_by = gen_random_uuid() WHERE id = $1", [
+        a3.reviewId,
+      ]),
+    ).rejects.toThrow(/may only write results/);
   });
 });
 

@@ -31,7 +31,21 @@ export interface Estimate {
   fatG: number;
   /** Which estimator produced it, e.g. "anthropic", "offline". */
   source: string;
-  estimatedAt: Date | undefined;
+  estimatedAt:
+    | Date
+    | undefined;
+  /** What the estimator took the meal to contain. Empty for estimates made before it said. */
+  items: EstimateItem[];
+  /** low, medium or high; empty for estimates made before it said. */
+  confidence: string;
+  /** The model that answered, e.g. "claude-haiku-4-5"; empty for estimates made before it said. */
+  model: string;
+}
+
+export interface EstimateItem {
+  name: string;
+  grams: number;
+  calories: number;
 }
 
 export interface Meal {
@@ -48,7 +62,16 @@ export interface Meal {
   estimate: Estimate | undefined;
   version: number;
   createdAt: Date | undefined;
-  updatedAt: Date | undefined;
+  updatedAt:
+    | Date
+    | undefined;
+  /** pending (the AI service has not answered for this text yet), estimated, or failed. */
+  estimateStatus: string;
+  /**
+   * Why the estimate failed, when estimate_status is failed: one of ESTIMATION_FAILURE_REASONS in
+   * packages/kit/src/events.ts, e.g. providers_unavailable. Empty otherwise.
+   */
+  estimateFailure: string;
 }
 
 /** The fields of a meal a client writes. */
@@ -105,6 +128,17 @@ export interface DeleteMealRequest {
 }
 
 export interface DeleteMealResponse {
+}
+
+export interface RetryMealEstimateRequest {
+  mealId: string;
+  /** Empty: the caller's own meal (clients). A trainer names the client the meal belongs to. */
+  clientId: string;
+}
+
+export interface RetryMealEstimateResponse {
+  /** The meal, its estimate pending again. */
+  meal: Meal | undefined;
 }
 
 export interface Metric {
@@ -325,12 +359,24 @@ export interface Review {
   content: string;
   requestedBy: string;
   createdAt: Date | undefined;
-  completedAt: Date | undefined;
+  completedAt:
+    | Date
+    | undefined;
+  /**
+   * Why it failed, when status is failed: one of ESTIMATION_FAILURE_REASONS, as for a meal's
+   * estimate. Empty otherwise, and for failures from before it was recorded.
+   */
+  failureReason: string;
+  /** The estimator and model that wrote it, when ready; empty otherwise. */
+  source: string;
+  model: string;
 }
 
 export interface RequestReviewRequest {
   clientId: string;
   weekStart: string;
+  /** The IANA zone whose local days make up the week, e.g. "Europe/Berlin"; UTC when empty. */
+  timeZone: string;
 }
 
 export interface RequestReviewResponse {
@@ -376,7 +422,17 @@ export interface OpenSupportAccessResponse {
 }
 
 function createBaseEstimate(): Estimate {
-  return { calories: 0, proteinG: 0, carbsG: 0, fatG: 0, source: "", estimatedAt: undefined };
+  return {
+    calories: 0,
+    proteinG: 0,
+    carbsG: 0,
+    fatG: 0,
+    source: "",
+    estimatedAt: undefined,
+    items: [],
+    confidence: "",
+    model: "",
+  };
 }
 
 export const Estimate: MessageFns<Estimate> = {
@@ -398,6 +454,15 @@ export const Estimate: MessageFns<Estimate> = {
     }
     if (message.estimatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.estimatedAt), writer.uint32(50).fork()).join();
+    }
+    for (const v of message.items) {
+      EstimateItem.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.confidence !== "") {
+      writer.uint32(66).string(message.confidence);
+    }
+    if (message.model !== "") {
+      writer.uint32(74).string(message.model);
     }
     return writer;
   },
@@ -463,6 +528,30 @@ export const Estimate: MessageFns<Estimate> = {
             message.estimatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.items.push(EstimateItem.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.confidence = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -499,6 +588,11 @@ export const Estimate: MessageFns<Estimate> = {
         : isSet(object.estimated_at)
         ? fromJsonTimestamp(object.estimated_at)
         : undefined,
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => EstimateItem.fromJSON(e))
+        : [],
+      confidence: isSet(object.confidence) ? globalThis.String(object.confidence) : "",
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
     };
   },
 
@@ -522,6 +616,105 @@ export const Estimate: MessageFns<Estimate> = {
     if (message.estimatedAt !== undefined) {
       obj.estimatedAt = message.estimatedAt.toISOString();
     }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => EstimateItem.toJSON(e));
+    }
+    if (message.confidence !== "") {
+      obj.confidence = message.confidence;
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    return obj;
+  },
+};
+
+function createBaseEstimateItem(): EstimateItem {
+  return { name: "", grams: 0, calories: 0 };
+}
+
+export const EstimateItem: MessageFns<EstimateItem> = {
+  encode(message: EstimateItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.grams !== 0) {
+      writer.uint32(17).double(message.grams);
+    }
+    if (message.calories !== 0) {
+      writer.uint32(24).int32(message.calories);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EstimateItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEstimateItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.grams = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.calories = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EstimateItem {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      grams: isSet(object.grams) ? globalThis.Number(object.grams) : 0,
+      calories: isSet(object.calories) ? globalThis.Number(object.calories) : 0,
+    };
+  },
+
+  toJSON(message: EstimateItem): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.grams !== 0) {
+      obj.grams = floatToJson(message.grams);
+    }
+    if (message.calories !== 0) {
+      obj.calories = Math.round(message.calories);
+    }
     return obj;
   },
 };
@@ -538,6 +731,8 @@ function createBaseMeal(): Meal {
     version: 0,
     createdAt: undefined,
     updatedAt: undefined,
+    estimateStatus: "",
+    estimateFailure: "",
   };
 }
 
@@ -572,6 +767,12 @@ export const Meal: MessageFns<Meal> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(82).fork()).join();
+    }
+    if (message.estimateStatus !== "") {
+      writer.uint32(90).string(message.estimateStatus);
+    }
+    if (message.estimateFailure !== "") {
+      writer.uint32(98).string(message.estimateFailure);
     }
     return writer;
   },
@@ -669,6 +870,22 @@ export const Meal: MessageFns<Meal> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.estimateStatus = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.estimateFailure = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -721,6 +938,16 @@ export const Meal: MessageFns<Meal> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      estimateStatus: isSet(object.estimateStatus)
+        ? globalThis.String(object.estimateStatus)
+        : isSet(object.estimate_status)
+        ? globalThis.String(object.estimate_status)
+        : "",
+      estimateFailure: isSet(object.estimateFailure)
+        ? globalThis.String(object.estimateFailure)
+        : isSet(object.estimate_failure)
+        ? globalThis.String(object.estimate_failure)
+        : "",
     };
   },
 
@@ -755,6 +982,12 @@ export const Meal: MessageFns<Meal> = {
     }
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
+    }
+    if (message.estimateStatus !== "") {
+      obj.estimateStatus = message.estimateStatus;
+    }
+    if (message.estimateFailure !== "") {
+      obj.estimateFailure = message.estimateFailure;
     }
     return obj;
   },
@@ -1605,6 +1838,147 @@ export const DeleteMealResponse: MessageFns<DeleteMealResponse> = {
 
   toJSON(_: DeleteMealResponse): unknown {
     const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseRetryMealEstimateRequest(): RetryMealEstimateRequest {
+  return { mealId: "", clientId: "" };
+}
+
+export const RetryMealEstimateRequest: MessageFns<RetryMealEstimateRequest> = {
+  encode(message: RetryMealEstimateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mealId !== "") {
+      writer.uint32(10).string(message.mealId);
+    }
+    if (message.clientId !== "") {
+      writer.uint32(18).string(message.clientId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RetryMealEstimateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRetryMealEstimateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.mealId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RetryMealEstimateRequest {
+    return {
+      mealId: isSet(object.mealId)
+        ? globalThis.String(object.mealId)
+        : isSet(object.meal_id)
+        ? globalThis.String(object.meal_id)
+        : "",
+      clientId: isSet(object.clientId)
+        ? globalThis.String(object.clientId)
+        : isSet(object.client_id)
+        ? globalThis.String(object.client_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RetryMealEstimateRequest): unknown {
+    const obj: any = {};
+    if (message.mealId !== "") {
+      obj.mealId = message.mealId;
+    }
+    if (message.clientId !== "") {
+      obj.clientId = message.clientId;
+    }
+    return obj;
+  },
+};
+
+function createBaseRetryMealEstimateResponse(): RetryMealEstimateResponse {
+  return { meal: undefined };
+}
+
+export const RetryMealEstimateResponse: MessageFns<RetryMealEstimateResponse> = {
+  encode(message: RetryMealEstimateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.meal !== undefined) {
+      Meal.encode(message.meal, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RetryMealEstimateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRetryMealEstimateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.meal = Meal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RetryMealEstimateResponse {
+    return { meal: isSet(object.meal) ? Meal.fromJSON(object.meal) : undefined };
+  },
+
+  toJSON(message: RetryMealEstimateResponse): unknown {
+    const obj: any = {};
+    if (message.meal !== undefined) {
+      obj.meal = Meal.toJSON(message.meal);
+    }
     return obj;
   },
 };
@@ -4823,6 +5197,9 @@ function createBaseReview(): Review {
     requestedBy: "",
     createdAt: undefined,
     completedAt: undefined,
+    failureReason: "",
+    source: "",
+    model: "",
   };
 }
 
@@ -4851,6 +5228,15 @@ export const Review: MessageFns<Review> = {
     }
     if (message.completedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.completedAt), writer.uint32(66).fork()).join();
+    }
+    if (message.failureReason !== "") {
+      writer.uint32(74).string(message.failureReason);
+    }
+    if (message.source !== "") {
+      writer.uint32(82).string(message.source);
+    }
+    if (message.model !== "") {
+      writer.uint32(90).string(message.model);
     }
     return writer;
   },
@@ -4932,6 +5318,30 @@ export const Review: MessageFns<Review> = {
             message.completedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.failureReason = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4978,6 +5388,13 @@ export const Review: MessageFns<Review> = {
         : isSet(object.completed_at)
         ? fromJsonTimestamp(object.completed_at)
         : undefined,
+      failureReason: isSet(object.failureReason)
+        ? globalThis.String(object.failureReason)
+        : isSet(object.failure_reason)
+        ? globalThis.String(object.failure_reason)
+        : "",
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
     };
   },
 
@@ -5007,12 +5424,21 @@ export const Review: MessageFns<Review> = {
     if (message.completedAt !== undefined) {
       obj.completedAt = message.completedAt.toISOString();
     }
+    if (message.failureReason !== "") {
+      obj.failureReason = message.failureReason;
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
     return obj;
   },
 };
 
 function createBaseRequestReviewRequest(): RequestReviewRequest {
-  return { clientId: "", weekStart: "" };
+  return { clientId: "", weekStart: "", timeZone: "" };
 }
 
 export const RequestReviewRequest: MessageFns<RequestReviewRequest> = {
@@ -5022,6 +5448,9 @@ export const RequestReviewRequest: MessageFns<RequestReviewRequest> = {
     }
     if (message.weekStart !== "") {
       writer.uint32(18).string(message.weekStart);
+    }
+    if (message.timeZone !== "") {
+      writer.uint32(26).string(message.timeZone);
     }
     return writer;
   },
@@ -5055,6 +5484,14 @@ export const RequestReviewRequest: MessageFns<RequestReviewRequest> = {
             message.weekStart = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.timeZone = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5079,6 +5516,11 @@ export const RequestReviewRequest: MessageFns<RequestReviewRequest> = {
         : isSet(object.week_start)
         ? globalThis.String(object.week_start)
         : "",
+      timeZone: isSet(object.timeZone)
+        ? globalThis.String(object.timeZone)
+        : isSet(object.time_zone)
+        ? globalThis.String(object.time_zone)
+        : "",
     };
   },
 
@@ -5089,6 +5531,9 @@ export const RequestReviewRequest: MessageFns<RequestReviewRequest> = {
     }
     if (message.weekStart !== "") {
       obj.weekStart = message.weekStart;
+    }
+    if (message.timeZone !== "") {
+      obj.timeZone = message.timeZone;
     }
     return obj;
   },
@@ -5766,6 +6211,21 @@ export const TrackingServiceService = {
     responseSerialize: (value: DeleteMealResponse): Buffer => Buffer.from(DeleteMealResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteMealResponse => DeleteMealResponse.decode(value),
   },
+  /**
+   * Asks the AI service again for an estimate that failed: the client, or a trainer who coaches
+   * them. Only a failed estimate can be asked for again; anything else is ALREADY_EXISTS (HTTP 409).
+   */
+  retryMealEstimate: {
+    path: "/tracking.tracking.v1.TrackingService/RetryMealEstimate" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RetryMealEstimateRequest): Buffer =>
+      Buffer.from(RetryMealEstimateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RetryMealEstimateRequest => RetryMealEstimateRequest.decode(value),
+    responseSerialize: (value: RetryMealEstimateResponse): Buffer =>
+      Buffer.from(RetryMealEstimateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RetryMealEstimateResponse => RetryMealEstimateResponse.decode(value),
+  },
   logMetric: {
     path: "/tracking.tracking.v1.TrackingService/LogMetric" as const,
     requestStream: false as const,
@@ -5905,7 +6365,10 @@ export const TrackingServiceService = {
       Buffer.from(ListCommentsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListCommentsResponse => ListCommentsResponse.decode(value),
   },
-  /** Asks the AI service for a weekly lifestyle review; it is stored when it arrives. */
+  /**
+   * Asks the AI service for a weekly lifestyle review of the week's daily totals (in the given
+   * time zone) and the goals; it is stored when it arrives.
+   */
   requestReview: {
     path: "/tracking.tracking.v1.TrackingService/RequestReview" as const,
     requestStream: false as const,
@@ -5960,6 +6423,11 @@ export interface TrackingServiceServer extends UntypedServiceImplementation {
   updateMeal: handleUnaryCall<UpdateMealRequest, UpdateMealResponse>;
   /** A soft delete: the row stays for the audit trail and is hidden from every read. */
   deleteMeal: handleUnaryCall<DeleteMealRequest, DeleteMealResponse>;
+  /**
+   * Asks the AI service again for an estimate that failed: the client, or a trainer who coaches
+   * them. Only a failed estimate can be asked for again; anything else is ALREADY_EXISTS (HTTP 409).
+   */
+  retryMealEstimate: handleUnaryCall<RetryMealEstimateRequest, RetryMealEstimateResponse>;
   logMetric: handleUnaryCall<LogMetricRequest, LogMetricResponse>;
   getMetric: handleUnaryCall<GetMetricRequest, GetMetricResponse>;
   listMetrics: handleUnaryCall<ListMetricsRequest, ListMetricsResponse>;
@@ -5979,7 +6447,10 @@ export interface TrackingServiceServer extends UntypedServiceImplementation {
   endLink: handleUnaryCall<EndLinkRequest, EndLinkResponse>;
   addComment: handleUnaryCall<AddCommentRequest, AddCommentResponse>;
   listComments: handleUnaryCall<ListCommentsRequest, ListCommentsResponse>;
-  /** Asks the AI service for a weekly lifestyle review; it is stored when it arrives. */
+  /**
+   * Asks the AI service for a weekly lifestyle review of the week's daily totals (in the given
+   * time zone) and the goals; it is stored when it arrives.
+   */
   requestReview: handleUnaryCall<RequestReviewRequest, RequestReviewResponse>;
   listReviews: handleUnaryCall<ListReviewsRequest, ListReviewsResponse>;
   /** Aggregate counts for admins: no meal text, no client ids. */
@@ -6067,6 +6538,25 @@ export interface TrackingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteMealResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Asks the AI service again for an estimate that failed: the client, or a trainer who coaches
+   * them. Only a failed estimate can be asked for again; anything else is ALREADY_EXISTS (HTTP 409).
+   */
+  retryMealEstimate(
+    request: RetryMealEstimateRequest,
+    callback: (error: ServiceError | null, response: RetryMealEstimateResponse) => void,
+  ): ClientUnaryCall;
+  retryMealEstimate(
+    request: RetryMealEstimateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RetryMealEstimateResponse) => void,
+  ): ClientUnaryCall;
+  retryMealEstimate(
+    request: RetryMealEstimateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RetryMealEstimateResponse) => void,
+  ): ClientUnaryCall;
   logMetric(
     request: LogMetricRequest,
     callback: (error: ServiceError | null, response: LogMetricResponse) => void,
@@ -6282,7 +6772,10 @@ export interface TrackingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListCommentsResponse) => void,
   ): ClientUnaryCall;
-  /** Asks the AI service for a weekly lifestyle review; it is stored when it arrives. */
+  /**
+   * Asks the AI service for a weekly lifestyle review of the week's daily totals (in the given
+   * time zone) and the goals; it is stored when it arrives.
+   */
   requestReview(
     request: RequestReviewRequest,
     callback: (error: ServiceError | null, response: RequestReviewResponse) => void,
