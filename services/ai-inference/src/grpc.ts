@@ -1,0 +1,70 @@
+import {
+  DomainError,
+  mealLoggedSchema,
+  parseOrInvalid,
+  PermissionDeniedError,
+  unary,
+  type Logger,
+  type Metrics,
+  type PrincipalVerifier,
+} from '@tracking/kit';
+import type {
+  AiInferenceServiceServer,
+  EstimateMealRequest,
+  EstimateMealResponse,
+} from '@tracking/proto/tracking/ai/v1/ai';
+import { z } from 'zod';
+
+import type { Inference } from './inference';
+
+export interface AiDeps {
+  inference: Inference;
+  principals: PrincipalVerifier;
+  log: Logger;
+  metrics: Metrics;
+}
+
+const estimateRequestSchema = z.object({
+  description: mealLoggedSchema.shape.description.refine((text) => text.trim() !== '', {
+    message: 'describe the meal',
+  }),
+  mealType: z.string().max(20),
+});
+
+const FAILURE_MESSAGES = {
+  budget_exhausted:
+    "today's AI budget for this account is spent; try again tomorrow or log the meal without an estimate",
+  providers_unavailable: 'no estimator is available right now; log the meal and retry its estimate later',
+  invalid_output: 'the estimator gave no usable answer; log the meal and retry its estimate later',
+  unrecognised: 'no food in the description was recognised; describe the meal in more detail',
+} as const;
+
+/**
+ * The synchronous estimate ("estimate before I save"). Only clients log meals, so only they
+ * may ask; the principal is the gateway's signed assertion, and the estimate counts against
+ * that client's daily budget. Nothing of the request is kept.
+ */
+export function aiService(deps: AiDeps): AiInferenceServiceServer {
+  return {
+    estimateMeal: unary<EstimateMealRequest, EstimateMealResponse>(
+      'EstimateMeal',
+      deps,
+      async (request, call) => {
+        const principal = await deps.principals.verify(call.metadata);
+        if (principal.role !== 'client') throw new PermissionDeniedError('only clients estimate meals');
+        const input = parseOrInvalid(estimateRequestSchema, request);
+        const outcome = await deps.inference.estimateMeal(principal.userId, input.description);
+        if (!outcome.ok) {
+          const code =
+            outcome.reason === 'budget_exhausted'
+              ? 'resource_exhausted'
+              : outcome.reason === 'unrecognised'
+                ? 'failed_precondition'
+                : 'unavailable';
+          throw new DomainError(code, FAILURE_MESSAGES[outcome.reason], { reason: outcome.reason });
+        }
+        return { ...outcome.value, source: outcome.source, model: outcome.model };
+      },
+    ),
+  };
+}
