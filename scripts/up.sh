@@ -73,6 +73,7 @@ The stack is up.
   auth (gRPC)         127.0.0.1:50051      ops http://127.0.0.1:9101/metrics
   audit (gRPC)        127.0.0.1:50055      ops http://127.0.0.1:9105/metrics
   tracking (gRPC)     127.0.0.1:50053      ops http://127.0.0.1:9103/metrics
+  ai-inference (gRPC) 127.0.0.1:50057      ops http://127.0.0.1:9107/metrics   (offline estimator)
   PostgreSQL          127.0.0.1:$PG_PORT   Kafka 127.0.0.1:$KAFKA_PORT
   Demo accounts       admin@ / trainer@ / client@demo.tracking.test
   Demo password       in .local/secrets/demo-password

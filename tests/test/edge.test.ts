@@ -34,6 +34,7 @@ describe("the running gateway's edge", () => {
     AUTH_GRPC_ADDR: '127.0.0.1:1',
     AUDIT_GRPC_ADDR: '127.0.0.1:1',
     TRACKING_GRPC_ADDR: '127.0.0.1:1',
+    AI_GRPC_ADDR: '127.0.0.1:1',
     PRINCIPAL_SIGNING_KEY_FILE: principalKey,
     DATABASE_URL: gatewayDb?.appUrl ?? '',
     OTEL_SDK_DISABLED: 'true',

@@ -96,8 +96,14 @@ export interface Platform {
   authGrpc: string;
   auditGrpc: string;
   trackingGrpc: string;
+  aiGrpc: string;
   authDb: TestDatabase;
   trackingDb: TestDatabase;
+  aiDb: TestDatabase;
+  /** Every service's database, by service name. */
+  databases: Record<string, TestDatabase>;
+  /** Every running service's ops server (/metrics, /readyz), by service name. */
+  opsUrls: Record<string, string>;
   topicPrefix: string;
   logFile(service: string): string;
   /** The auth service's local mail drop (JSON lines). */
@@ -116,6 +122,10 @@ export async function startPlatform(
     authEnv?: Record<string, string>;
     /** E.g. low RATE_LIMIT_* budgets; by default they are far above what any test sends. */
     gatewayEnv?: Record<string, string>;
+    /** The AI providers (AI_PROVIDERS, base URLs, keys); the offline estimator by default. */
+    aiEnv?: Record<string, string>;
+    /** false: no ai-inference process, for a test that plays its part on Kafka itself. */
+    ai?: boolean;
   } = {},
 ) {
   const { brokers } = infraEnv();
@@ -124,15 +134,16 @@ export async function startPlatform(
   const logFile = (service: string) => path.join(dir, `${service}.log`);
   const mailFile = path.join(dir, 'mail', 'auth.jsonl');
   const processes: ManagedProcess[] = [];
-  const [authDb, auditDb, trackingDb, gatewayDb] = await Promise.all([
+  const [authDb, auditDb, trackingDb, gatewayDb, aiDb] = await Promise.all([
     createTestDatabase(path.join(ROOT, 'services', 'auth', 'migrations')),
     createTestDatabase(path.join(ROOT, 'services', 'audit', 'migrations')),
     createTestDatabase(path.join(ROOT, 'services', 'tracking', 'migrations')),
     createTestDatabase(path.join(ROOT, 'services', 'gateway', 'migrations')),
+    createTestDatabase(path.join(ROOT, 'services', 'ai-inference', 'migrations')),
   ]);
   const stop = async () => {
     const codes = await Promise.all(processes.map((process) => process.stop()));
-    await Promise.all([authDb.drop(), auditDb.drop(), trackingDb.drop(), gatewayDb.drop()]);
+    await Promise.all([authDb.drop(), auditDb.drop(), trackingDb.drop(), gatewayDb.drop(), aiDb.drop()]);
     await rm(dir, { recursive: true, force: true });
     return codes;
   };
@@ -146,17 +157,29 @@ export async function startPlatform(
     const geoipDb = path.join(dir, 'geoip.mmdb');
     await writeGeoIpDatabase(geoipDb);
     const principalKeys = await writePrincipalKeys(dir);
-    const [authGrpc, authOps, auditGrpc, auditOps, trackingGrpc, trackingOps, http, gatewayOps] =
-      await Promise.all([
-        freePort(),
-        freePort(),
-        freePort(),
-        freePort(),
-        freePort(),
-        freePort(),
-        freePort(),
-        freePort(),
-      ]);
+    const [
+      authGrpc,
+      authOps,
+      auditGrpc,
+      auditOps,
+      trackingGrpc,
+      trackingOps,
+      aiGrpc,
+      aiOps,
+      http,
+      gatewayOps,
+    ] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     const start = async (name: string, opsPort: number, env: Record<string, string>) => {
       const started = await startProcess({
         name,
@@ -199,12 +222,22 @@ export async function startPlatform(
         DATABASE_URL: trackingDb.appUrl,
         PRINCIPAL_PUBLIC_KEY_FILES: principalKeys.publicKeyFile,
       }),
+      options.ai === false
+        ? undefined
+        : start('ai-inference', aiOps, {
+            GRPC_PORT: String(aiGrpc),
+            DATABASE_URL: aiDb.appUrl,
+            PRINCIPAL_PUBLIC_KEY_FILES: principalKeys.publicKeyFile,
+            AI_PROVIDERS: 'offline',
+            ...options.aiEnv,
+          }),
     ]);
     await start('gateway', gatewayOps, {
       HTTP_PORT: String(http),
       AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
       AUDIT_GRPC_ADDR: `127.0.0.1:${auditGrpc}`,
       TRACKING_GRPC_ADDR: `127.0.0.1:${trackingGrpc}`,
+      AI_GRPC_ADDR: `127.0.0.1:${aiGrpc}`,
       DATABASE_URL: gatewayDb.appUrl,
       PRINCIPAL_SIGNING_KEY_FILE: principalKeys.privateKeyFile,
       TRUSTED_PROXIES: '127.0.0.1',
@@ -222,8 +255,28 @@ export async function startPlatform(
       authGrpc: `127.0.0.1:${authGrpc}`,
       auditGrpc: `127.0.0.1:${auditGrpc}`,
       trackingGrpc: `127.0.0.1:${trackingGrpc}`,
+      aiGrpc: `127.0.0.1:${aiGrpc}`,
       authDb,
       trackingDb,
+      aiDb,
+      databases: {
+        auth: authDb,
+        audit: auditDb,
+        tracking: trackingDb,
+        gateway: gatewayDb,
+        'ai-inference': aiDb,
+      },
+      opsUrls: Object.fromEntries(
+        Object.entries({
+          auth: authOps,
+          audit: auditOps,
+          tracking: trackingOps,
+          gateway: gatewayOps,
+          'ai-inference': aiOps,
+        })
+          .filter(([name]) => name !== 'ai-inference' || options.ai !== false)
+          .map(([name, port]) => [name, `http://127.0.0.1:${String(port)}`]),
+      ),
       topicPrefix,
       logFile,
       mailFile,

@@ -6,7 +6,7 @@ import { startProcess } from '@tracking/kit/testing';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 describe('starting a service with bad settings', () => {
-  test.each(['auth', 'audit', 'gateway'])(
+  test.each(['auth', 'audit', 'tracking', 'ai-inference', 'gateway'])(
     '%s exits at once with every bad variable named and no value echoed',
     async (service) => {
       const secret = 'hunter2-do-not-echo';
@@ -19,6 +19,9 @@ describe('starting a service with bad settings', () => {
           AUTH_GRPC_ADDR: `not an address ${secret}`,
           OPS_PORT: '99999',
           OTEL_SDK_DISABLED: 'true',
+          AI_PROVIDERS: 'anthropic',
+          ANTHROPIC_API_KEY: secret,
+          ANTHROPIC_BASE_URL: `http://proxy.example/${secret}`,
         },
       });
       const code = await started.exited;
@@ -31,8 +34,14 @@ describe('starting a service with bad settings', () => {
         expect(output).toMatch(/DATABASE_URL: must be a postgres:\/\/ connection URL/);
         expect(output).toMatch(/KAFKA_BROKERS/);
       }
-      // Gateway and audit call auth; auth calls no one.
-      if (service !== 'auth') expect(output).toMatch(/AUTH_GRPC_ADDR: must be host:port/);
+      // Gateway and audit call auth; the others call no one.
+      if (service === 'gateway' || service === 'audit') {
+        expect(output).toMatch(/AUTH_GRPC_ADDR: must be host:port/);
+      }
+      if (service === 'ai-inference') {
+        expect(output).toMatch(/ANTHROPIC_BASE_URL: must be an https:\/\/ URL/);
+        expect(output).toMatch(/ANTHROPIC_MODEL: is required when AI_PROVIDERS lists anthropic/);
+      }
     },
   );
 });

@@ -8,6 +8,7 @@ import {
   type Metrics,
   type PrincipalSigner,
 } from '@tracking/kit';
+import type { AiInferenceServiceClient } from '@tracking/proto/tracking/ai/v1/ai';
 import type { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 import type { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/tracking';
@@ -23,6 +24,7 @@ export interface GatewayDeps {
   auth: AuthServiceClient;
   audit: AuditServiceClient;
   tracking: TrackingServiceClient;
+  ai: AiInferenceServiceClient;
   /** The shared rate-limit budgets (rate-limit.ts); absent only in tests of the gateway alone. */
   rateLimits?: RateLimits;
   /** Signs the principal the gateway forwards to services (docs/principal.md). */

@@ -13,6 +13,7 @@ import {
   startOpsServer,
   tlsFiles,
 } from '@tracking/kit';
+import { AiInferenceServiceClient } from '@tracking/proto/tracking/ai/v1/ai';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/tracking';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
@@ -31,6 +32,10 @@ async function main() {
   const auth = createClient(AuthServiceClient, config.AUTH_GRPC_ADDR, clientOptions);
   const audit = createClient(AuditServiceClient, config.AUDIT_GRPC_ADDR, clientOptions);
   const tracking = createClient(TrackingServiceClient, config.TRACKING_GRPC_ADDR, clientOptions);
+  const ai = createClient(AiInferenceServiceClient, config.AI_GRPC_ADDR, {
+    tls,
+    deadlineMs: config.AI_DEADLINE_MS,
+  });
   const [signingKey = ''] = readPemFiles([config.PRINCIPAL_SIGNING_KEY_FILE]);
   const principals = await createPrincipalSigner(signingKey);
   const pool = createPool(config.DATABASE_URL, { max: 5, name: 'gateway-rate-limits' });
@@ -57,6 +62,7 @@ async function main() {
     auth,
     audit,
     tracking,
+    ai,
     principals,
     rateLimits,
     log,
@@ -105,6 +111,7 @@ async function main() {
         auth.close();
         audit.close();
         tracking.close();
+        ai.close();
       },
     ],
     ['postgres', () => pool.end()],

@@ -19,7 +19,7 @@ export async function principalFor(
   deps: { auth: AuthServiceClient; principals: PrincipalSigner; rateLimits?: RateLimits | undefined },
   session: SessionMetadata,
   permission: TrackingPermission,
-  audience: 'tracking',
+  audience: 'tracking' | 'ai-inference',
 ): Promise<Metadata> {
   const caller = await callUnary(deps.auth.authorize.bind(deps.auth), { permission }, session);
   // Per account, whichever of its sessions and addresses the requests come from.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { aiRoutes } from './ai-routes';
 import { defineRoute, json, type ApiRoute } from './api';
 import { auditRoutes } from './audit-routes';
 import { authRoutes } from './auth-routes';
@@ -14,6 +15,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   ...authRoutes,
   ...auditRoutes,
   ...trackingRoutes,
+  ...aiRoutes,
   defineRoute({
     method: 'get',
     path: '/api/openapi.json',

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 
 import { createClient, createPrincipalSigner, type PrincipalSigner } from '@tracking/kit';
+import { AiInferenceServiceClient } from '@tracking/proto/tracking/ai/v1/ai';
 import { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/tracking';
 
 /**
@@ -9,11 +10,13 @@ import { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/trac
  */
 export async function offlineTracking(): Promise<{
   tracking: TrackingServiceClient;
+  ai: AiInferenceServiceClient;
   principals: PrincipalSigner;
 }> {
   const { privateKey } = generateKeyPairSync('ed25519');
   return {
     tracking: createClient(TrackingServiceClient, '127.0.0.1:1', { tls: {}, deadlineMs: 500 }),
+    ai: createClient(AiInferenceServiceClient, '127.0.0.1:1', { tls: {}, deadlineMs: 500 }),
     principals: await createPrincipalSigner(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
   };
 }
