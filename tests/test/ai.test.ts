@@ -230,6 +230,48 @@ describe('meals estimated by the AI service over Kafka, on real services', () =>
     expect(response.body).toMatchObject({ code: 'unavailable', errors: { reason: 'providers_unavailable' } });
   });
 
+  test('a weekly review is written from the numbers alone, and the trainer reads it through tracking', async () => {
+    const coach = await trainer();
+    const client = await verifiedClient();
+    const invitation = await expectStatus(
+      api('POST', '/trainer/invitations', { token: coach.token, body: { email: client.email } }),
+      201,
+    );
+    await expectStatus(
+      api('POST', `/me/trainer-links/${String(invitation.body.linkId)}/accept`, { token: client.token }),
+      200,
+    );
+    await logMeal(client.token, 'secret family recipe lasagne');
+    const monday = new Date();
+    monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7));
+    const weekStart = monday.toISOString().slice(0, 10);
+    await expectStatus(
+      api('POST', `/trainer/clients/${client.userId}/reviews`, {
+        token: coach.token,
+        body: { weekStart, timeZone: 'Pacific/Auckland' },
+      }),
+      202,
+    );
+    const review = await waitFor(
+      async () => {
+        const reviews = await expectStatus(
+          api('GET', `/trainer/clients/${client.userId}/reviews`, { token: coach.token }),
+          200,
+        );
+        const [first] = reviews.body.items as Record<string, unknown>[];
+        return first?.status === 'requested' ? undefined : first;
+      },
+      { what: 'the review to be written' },
+    );
+    expect(review).toMatchObject({ status: 'ready', source: 'anthropic', model: 'claude-test-model' });
+    expect(String(review.content)).toContain('- Add a vegetable to one more meal a day.');
+    const asked = anthropic.requests.find((request) => request.task === 'write_review');
+    expect(asked?.input).toBeDefined();
+    const sent = JSON.stringify(asked?.body);
+    for (const identifier of [client.userId, client.email, coach.userId, 'lasagne'])
+      expect(sent).not.toContain(identifier);
+  });
+
   test("past the client's daily budget, estimates stop with a clear status and no provider call", async () => {
     const client = await verifiedClient();
     for (let i = 0; i < 4; i++) {
