@@ -19,12 +19,17 @@ export interface SqlExecutor {
 export type TransactionRunner<Tx> = <T>(fn: (sql: SqlExecutor, tx: Tx) => Promise<T>) => Promise<T>;
 
 export function createPool(connectionString: string, options: { max?: number; name?: string } = {}): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
     application_name: options.name,
     idleTimeoutMillis: 30_000,
   });
+  // An idle connection that the server closes (a restart, a failover, a forced drop) is emitted
+  // on the pool; unheard, that event would end the process. The pool has already discarded the
+  // connection and the next query opens a new one, while a query in flight gets its own error.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 export function pgExecutor(client: pg.Pool | pg.PoolClient): SqlExecutor {
