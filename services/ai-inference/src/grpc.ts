@@ -1,6 +1,8 @@
 import {
   DomainError,
   mealLoggedSchema,
+  type ErrorCode,
+  type EstimationFailureReason,
   parseOrInvalid,
   PermissionDeniedError,
   unary,
@@ -31,13 +33,26 @@ const estimateRequestSchema = z.object({
   mealType: z.string().max(20),
 });
 
-const FAILURE_MESSAGES = {
-  budget_exhausted:
-    "today's AI budget for this account is spent; try again tomorrow or log the meal without an estimate",
-  providers_unavailable: 'no estimator is available right now; log the meal and retry its estimate later',
-  invalid_output: 'the estimator gave no usable answer; log the meal and retry its estimate later',
-  unrecognised: 'no food in the description was recognised; describe the meal in more detail',
-} as const;
+/** How each failure reaches the caller: a status the app can act on, and what to do next. */
+const FAILURES: Record<EstimationFailureReason, { code: ErrorCode; message: string }> = {
+  budget_exhausted: {
+    code: 'resource_exhausted',
+    message:
+      "today's AI budget for this account is spent; try again tomorrow or log the meal without an estimate",
+  },
+  providers_unavailable: {
+    code: 'unavailable',
+    message: 'no estimator is available right now; log the meal and retry its estimate later',
+  },
+  invalid_output: {
+    code: 'unavailable',
+    message: 'the estimator gave no usable answer; log the meal and retry its estimate later',
+  },
+  unrecognised: {
+    code: 'failed_precondition',
+    message: 'no food in the description was recognised; describe the meal in more detail',
+  },
+};
 
 /**
  * The synchronous estimate ("estimate before I save"). Only clients log meals, so only they
@@ -55,13 +70,8 @@ export function aiService(deps: AiDeps): AiInferenceServiceServer {
         const input = parseOrInvalid(estimateRequestSchema, request);
         const outcome = await deps.inference.estimateMeal(principal.userId, input.description);
         if (!outcome.ok) {
-          const code =
-            outcome.reason === 'budget_exhausted'
-              ? 'resource_exhausted'
-              : outcome.reason === 'unrecognised'
-                ? 'failed_precondition'
-                : 'unavailable';
-          throw new DomainError(code, FAILURE_MESSAGES[outcome.reason], { reason: outcome.reason });
+          const failure = FAILURES[outcome.reason];
+          throw new DomainError(failure.code, failure.message, { reason: outcome.reason });
         }
         return { ...outcome.value, source: outcome.source, model: outcome.model };
       },

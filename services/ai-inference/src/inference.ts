@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { currentCorrelationId, type EstimationFailureReason, type Logger, type Metrics } from '@tracking/kit';
+import type { EstimationFailureReason, Logger, Metrics } from '@tracking/kit';
 import CircuitBreaker from 'opossum';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
@@ -212,7 +212,6 @@ export function createInference(deps: {
             problem,
             error: failure?.message,
             status: failure?.status,
-            correlation_id: currentCorrelationId(),
           },
           'AI request',
         );
