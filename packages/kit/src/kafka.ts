@@ -248,6 +248,8 @@ export interface ConsumerOptions<Tx> {
   retryBackoffMs?: number;
   /** How often the group's lag is measured for `kafka_consumer_lag_messages`. */
   lagIntervalMs?: number;
+  /** The group's session timeout (kafkajs default 30 s); heartbeats continue while a handler runs. */
+  sessionTimeoutMs?: number;
 }
 
 export interface RunningConsumer {
@@ -257,6 +259,26 @@ export interface RunningConsumer {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** kafkajs's default heartbeat interval; its heartbeat() sends at most one per interval anyway. */
+const HEARTBEAT_EVERY_MS = 3_000;
+
+/**
+ * Runs `work` while heartbeating. kafkajs heartbeats only between messages, so a handler that
+ * outlasts the session timeout (an LLM call with its retries) would lose its partitions, and its
+ * message would be handled again by whoever took them. A failed heartbeat (a rebalance under way)
+ * is left to the consumer loop, which sees the same rebalance on its next request.
+ */
+async function keepingAlive<T>(heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => {
+    heartbeat().catch(() => undefined);
+  }, HEARTBEAT_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<RunningConsumer> {
   const prefix = options.topicPrefix ?? '';
   const maxAttempts = options.maxAttempts ?? 5;
@@ -265,6 +287,7 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<R
   const consumer = options.kafka.consumer({
     groupId: prefix + options.groupId,
     allowAutoTopicCreation: false,
+    ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeout: options.sessionTimeoutMs }),
   });
   const producer = createProducer(options.kafka);
   await Promise.all([consumer.connect(), producer.connect()]);
@@ -356,7 +379,7 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<R
             }
             for (let attempt = 1; ; attempt++) {
               try {
-                const outcome = await processOnce(parsed.data, meta);
+                const outcome = await keepingAlive(heartbeat, () => processOnce(parsed.data, meta));
                 options.metrics.consumed.inc({ topic: meta.topic, outcome });
                 log.debug({ event: 'kafka.consumed', outcome, eventId: parsed.data.id }, 'event consumed');
                 return;
@@ -440,17 +463,19 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<R
     };
     for (let attempt = 1; ; attempt++) {
       try {
-        const fresh = await options.transaction(async (sql, tx) => {
-          const recorded = await sql.query<{ event_id: string }>(
-            'INSERT INTO processed_event (consumer, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id',
-            [options.groupId, items.map(({ event }) => event.id)],
-          );
-          const ids = new Set(recorded.map((row) => row.event_id.toLowerCase()));
-          // The first delivery of each new id; a repeat within the chunk is a duplicate too.
-          const todo = items.filter(({ event }) => ids.delete(event.id.toLowerCase()));
-          if (todo.length > 0) await handleBatch(todo, tx);
-          return todo.length;
-        });
+        const fresh = await keepingAlive(heartbeat, () =>
+          options.transaction(async (sql, tx) => {
+            const recorded = await sql.query<{ event_id: string }>(
+              'INSERT INTO processed_event (consumer, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id',
+              [options.groupId, items.map(({ event }) => event.id)],
+            );
+            const ids = new Set(recorded.map((row) => row.event_id.toLowerCase()));
+            // The first delivery of each new id; a repeat within the chunk is a duplicate too.
+            const todo = items.filter(({ event }) => ids.delete(event.id.toLowerCase()));
+            if (todo.length > 0) await handleBatch(todo, tx);
+            return todo.length;
+          }),
+        );
         options.metrics.consumed.inc({ topic, outcome: 'processed' }, fresh);
         if (items.length > fresh)
           options.metrics.consumed.inc({ topic, outcome: 'duplicate' }, items.length - fresh);
