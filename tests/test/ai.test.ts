@@ -6,6 +6,8 @@ import { infraEnv, OtlpReceiver, randomName, waitFor } from '@tracking/kit/testi
 import pg from 'pg';
 
 import {
+  fakeProviderEnv,
+  IMPLAUSIBLE_ESTIMATE,
   makeTestCertificate,
   startFakeProvider,
   type FakeProvider,
@@ -38,15 +40,6 @@ function echoingEstimate(request: FakeRequest): unknown {
   };
 }
 
-const IMPLAUSIBLE = {
-  items: [{ name: 'salad', grams: 200, calories: 12_000 }],
-  calories: 12_000,
-  proteinG: 5,
-  carbsG: 10,
-  fatG: 1,
-  confidence: 'high',
-};
-
 describe('meals estimated by the AI service over Kafka, on real services', () => {
   const otlp = new OtlpReceiver();
   let platform: Platform | undefined;
@@ -76,14 +69,7 @@ describe('meals estimated by the AI service over Kafka, on real services', () =>
         OTEL_BSP_SCHEDULE_DELAY: '100',
       },
       aiEnv: {
-        AI_PROVIDERS: 'anthropic,qwen',
-        ANTHROPIC_BASE_URL: anthropic.url,
-        ANTHROPIC_MODEL: 'claude-test-model',
-        ANTHROPIC_API_KEY: anthropic.apiKey,
-        QWEN_BASE_URL: qwen.url,
-        QWEN_MODEL: 'qwen3-test-model',
-        QWEN_API_KEY: qwen.apiKey,
-        AI_PROVIDER_CA_FILE: caFile,
+        ...fakeProviderEnv({ anthropic, qwen, caFile }),
         AI_MAX_RETRIES: '1',
         AI_TIMEOUT_MS: '3000',
         // These tests take providers down on purpose; the breaker has its own tests.
@@ -179,8 +165,8 @@ describe('meals estimated by the AI service over Kafka, on real services', () =>
   });
 
   test('invalid or implausible provider output never reaches the meal record', async () => {
-    anthropic.enqueue({ output: IMPLAUSIBLE }, { textInsteadOfJson: true });
-    qwen.enqueue({ output: { calories: 'lots' } }, { malformedJson: true }, { output: IMPLAUSIBLE });
+    anthropic.enqueue({ output: IMPLAUSIBLE_ESTIMATE }, { textInsteadOfJson: true });
+    qwen.enqueue({ output: { calories: 'lots' } }, { malformedJson: true }, { output: IMPLAUSIBLE_ESTIMATE });
     const client = await verifiedClient();
     const mealId = await logMeal(client.token, 'a large garden salad');
     const meal = await settled(client.token, mealId);
@@ -341,7 +327,7 @@ describe('meals estimated by the AI service over Kafka, on real services', () =>
     anthropic.enqueue(
       { status: 429, retryAfterSeconds: 1 },
       { malformedJson: true },
-      { output: IMPLAUSIBLE },
+      { output: IMPLAUSIBLE_ESTIMATE },
       { status: 400, message: `cannot process ${canary}` },
     );
     qwen.enqueue({ status: 500, message: `upstream failed on ${canary}` });

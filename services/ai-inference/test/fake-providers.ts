@@ -126,6 +126,38 @@ export const DEFAULT_REVIEW = {
   ],
 };
 
+/** Well-formed but impossible: a 9,000 kcal apple whose macros account for 84 kcal. */
+export const IMPLAUSIBLE_ESTIMATE = {
+  items: [{ name: 'apple', grams: 150, calories: 9_000 }],
+  calories: 9_000,
+  proteinG: 1,
+  carbsG: 20,
+  fatG: 0,
+  confidence: 'high',
+};
+
+/**
+ * The service's provider settings pointed at a pair of fakes (Claude and Qwen, in that order),
+ * trusting the fakes' CA: what the in-process tests parse and the system tests pass to the
+ * ai-inference process.
+ */
+export function fakeProviderEnv(fakes: {
+  anthropic: FakeProvider;
+  qwen: FakeProvider;
+  caFile: string;
+}): Record<string, string> {
+  return {
+    AI_PROVIDERS: 'anthropic,qwen',
+    ANTHROPIC_BASE_URL: fakes.anthropic.url,
+    ANTHROPIC_MODEL: 'claude-test-model',
+    ANTHROPIC_API_KEY: fakes.anthropic.apiKey,
+    QWEN_BASE_URL: fakes.qwen.url,
+    QWEN_MODEL: 'qwen3-test-model',
+    QWEN_API_KEY: fakes.qwen.apiKey,
+    AI_PROVIDER_CA_FILE: fakes.caFile,
+  };
+}
+
 /** The default answer: a plausible estimate or review, an empty object for anything else. */
 export function defaultAnswer(request: FakeRequest): unknown {
   switch (request.task) {

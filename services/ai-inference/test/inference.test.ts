@@ -11,19 +11,17 @@ import { providerSettings } from '../src/config';
 import { createInference, type BreakerOptions, type Inference } from '../src/inference';
 import { REVIEW_SYSTEM_PROMPT } from '../src/prompts';
 import { createProviders } from '../src/providers';
-import { makeTestCertificate, startFakeProvider, type FakeProvider } from './fake-providers';
+import {
+  fakeProviderEnv,
+  IMPLAUSIBLE_ESTIMATE,
+  makeTestCertificate,
+  startFakeProvider,
+  type FakeProvider,
+} from './fake-providers';
 
 const TENANT = '7b0f0f55-8a0c-4b7e-9d7e-0c1f2a3b4c5d';
 const OTHER_TENANT = '0d2c1b7a-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 const MEAL = 'two poached eggs on sourdough with half an avocado';
-const IMPLAUSIBLE = {
-  items: [{ name: 'apple', grams: 150, calories: 9_000 }],
-  calories: 9_000,
-  proteinG: 1,
-  carbsG: 20,
-  fatG: 0,
-  confidence: 'high',
-};
 
 let anthropic: FakeProvider;
 let qwen: FakeProvider;
@@ -74,14 +72,8 @@ function setUp(
   } = {},
 ) {
   const settings = providerSettings.parse({
+    ...fakeProviderEnv({ anthropic, qwen, caFile }),
     AI_PROVIDERS: options.providers ?? 'anthropic,qwen',
-    ANTHROPIC_BASE_URL: anthropic.url,
-    ANTHROPIC_MODEL: 'claude-test-model',
-    ANTHROPIC_API_KEY: anthropic.apiKey,
-    QWEN_BASE_URL: qwen.url,
-    QWEN_MODEL: 'qwen3-test-model',
-    QWEN_API_KEY: qwen.apiKey,
-    AI_PROVIDER_CA_FILE: caFile,
     AI_TIMEOUT_MS: String(options.timeoutMs ?? 5_000),
     AI_MAX_RETRIES: String(options.maxRetries ?? 2),
   });
@@ -167,7 +159,7 @@ describe('estimates come from the configured providers, through their official S
 
   it('retries an implausible answer once, and takes the second if it is sound', async () => {
     const { inference } = setUp({ providers: 'anthropic' });
-    anthropic.enqueue({ output: IMPLAUSIBLE });
+    anthropic.enqueue({ output: IMPLAUSIBLE_ESTIMATE });
     const outcome = await inference.estimateMeal(TENANT, MEAL);
     expect(outcome).toMatchObject({ ok: true, value: { calories: 450 } });
     expect(anthropic.requests).toHaveLength(2);
@@ -175,7 +167,11 @@ describe('estimates come from the configured providers, through their official S
 
   it('reports an estimate that stays invalid as failed, and never returns the bad numbers', async () => {
     const { inference, metrics } = setUp({ providers: 'anthropic' });
-    anthropic.enqueue({ output: IMPLAUSIBLE }, { textInsteadOfJson: true }, { output: IMPLAUSIBLE });
+    anthropic.enqueue(
+      { output: IMPLAUSIBLE_ESTIMATE },
+      { textInsteadOfJson: true },
+      { output: IMPLAUSIBLE_ESTIMATE },
+    );
     const outcome = await inference.estimateMeal(TENANT, MEAL);
     expect(outcome).toEqual({ ok: false, reason: 'invalid_output' });
     expect(anthropic.requests).toHaveLength(2);
@@ -261,7 +257,9 @@ describe('what the service records about an AI request', () => {
     const { inference, lines } = setUp({ maxRetries: 0 });
     // An error body that quotes the request, as providers' errors sometimes do.
     anthropic.enqueue({ status: 400, message: `could not process: ${CANARY}` });
-    qwen.enqueue({ output: { ...IMPLAUSIBLE, items: [{ name: CANARY, grams: 1, calories: 9_000 }] } });
+    qwen.enqueue({
+      output: { ...IMPLAUSIBLE_ESTIMATE, items: [{ name: CANARY, grams: 1, calories: 9_000 }] },
+    });
     await runWithContext({ correlationId: 'corr-ai-test-0001' }, () =>
       inference.estimateMeal(TENANT, `lunch: ${CANARY}`),
     );

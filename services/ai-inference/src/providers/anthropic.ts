@@ -1,16 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 
-import { classifySdkError, providerFetchOptions, requireObject } from './http';
+import { classifySdkError, requireObject, sdkClientOptions, type HttpProviderOptions } from './http';
 import { ProviderError, type JsonTask, type Provider, type ProviderAnswer } from './provider';
-
-export interface HttpProviderOptions {
-  apiKey: string;
-  baseURL: string;
-  model: string;
-  timeoutMs: number;
-  maxRetries: number;
-  caPem?: string;
-}
 
 /**
  * Claude through the official SDK's Messages API. JSON comes from forced tool use: one tool
@@ -19,14 +10,7 @@ export interface HttpProviderOptions {
  * and jitter, honouring Retry-After; its own logging is off (it could print requests).
  */
 export function anthropicProvider(options: HttpProviderOptions): Provider {
-  const client = new Anthropic({
-    apiKey: options.apiKey,
-    baseURL: options.baseURL,
-    timeout: options.timeoutMs,
-    maxRetries: options.maxRetries,
-    logLevel: 'off',
-    fetchOptions: providerFetchOptions(options.caPem),
-  });
+  const client = new Anthropic(sdkClientOptions(options));
   return {
     name: 'anthropic',
     model: options.model,

@@ -4,6 +4,30 @@ import { Agent } from 'undici';
 
 import { ProviderError } from './provider';
 
+export interface HttpProviderOptions {
+  apiKey: string;
+  baseURL: string;
+  model: string;
+  timeoutMs: number;
+  maxRetries: number;
+  caPem?: string;
+}
+
+/**
+ * What both official SDKs are constructed with: our timeout, retry count and trust, and their
+ * own logging off (at debug level it prints requests, and a request holds the meal).
+ */
+export function sdkClientOptions(options: HttpProviderOptions) {
+  return {
+    apiKey: options.apiKey,
+    baseURL: options.baseURL,
+    timeout: options.timeoutMs,
+    maxRetries: options.maxRetries,
+    logLevel: 'off' as const,
+    fetchOptions: providerFetchOptions(options.caPem),
+  };
+}
+
 /**
  * Fetch options for the SDKs. With an extra CA (a proxy's private CA), the connection trusts
  * Node's public roots plus that one; without it, the SDKs' defaults.

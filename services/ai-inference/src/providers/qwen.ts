@@ -1,8 +1,13 @@
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 
-import type { HttpProviderOptions } from './anthropic';
-import { classifySdkError, parseJsonObject, providerFetchOptions, requireObject } from './http';
+import {
+  classifySdkError,
+  parseJsonObject,
+  requireObject,
+  sdkClientOptions,
+  type HttpProviderOptions,
+} from './http';
 import { ProviderError, type JsonTask, type Provider, type ProviderAnswer } from './provider';
 
 /**
@@ -17,14 +22,7 @@ type QwenParams = ChatCompletionCreateParamsNonStreaming & { enable_thinking: bo
  * contains the word "JSON"; the system prompt carries the schema for the same reason.
  */
 export function qwenProvider(options: HttpProviderOptions): Provider {
-  const client = new OpenAI({
-    apiKey: options.apiKey,
-    baseURL: options.baseURL,
-    timeout: options.timeoutMs,
-    maxRetries: options.maxRetries,
-    logLevel: 'off',
-    fetchOptions: providerFetchOptions(options.caPem),
-  });
+  const client = new OpenAI(sdkClientOptions(options));
   return {
     name: 'qwen',
     model: options.model,

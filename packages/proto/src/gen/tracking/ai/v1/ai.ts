@@ -26,7 +26,10 @@ export const protobufFileName = "tracking/ai/v1/ai.proto";
 export interface EstimateMealRequest {
   /** What was eaten, in the client's words (1 to 2000 characters). */
   description: string;
-  /** breakfast, lunch, dinner, snack or drink; empty for unknown. */
+  /**
+   * breakfast, lunch, dinner, snack, drink or other; empty for unknown. Checked, but not sent to
+   * the provider: the prompt holds the meal text and nothing else.
+   */
   mealType: string;
 }
 
