@@ -18,6 +18,8 @@ const storage = new AsyncLocalStorage<RequestContext>();
 /** Inbound correlation ids are accepted only in this shape, so a header cannot inject log content. */
 export const CORRELATION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$/;
 export const CORRELATION_HEADER = 'x-correlation-id';
+/** The span attribute, and the W3C baggage entry, that carry the correlation id. */
+export const CORRELATION_ATTRIBUTE = 'correlation.id';
 export const CLIENT_IP_HEADER = 'x-client-ip';
 export const USER_AGENT_HEADER = 'x-client-user-agent';
 /** gRPC metadata carrying the caller's session token from the gateway to auth; never logged. */

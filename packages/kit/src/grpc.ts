@@ -23,6 +23,7 @@ import {
 
 import {
   CLIENT_IP_HEADER,
+  CORRELATION_ATTRIBUTE,
   CORRELATION_HEADER,
   currentContext,
   isCorrelationId,
@@ -34,6 +35,7 @@ import {
 import { DomainError, errorCodeOfGrpc, grpcStatusOf, isErrorCode, type ErrorCode } from './errors';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
+import { correlationIdFromBaggage } from './trace';
 
 /** Certificate files for mutual TLS; absent means plaintext (loopback only, local scripts). */
 export interface TlsFiles {
@@ -81,10 +83,16 @@ type UnaryHandler<Req, Res> = (request: Req, call: ServerUnaryCall<Req, Res>) =>
  */
 function beginCall(method: string, deps: { metrics: Metrics }, metadata: Metadata) {
   const inbound = metadata.get(CORRELATION_HEADER)[0];
-  const correlationId = isCorrelationId(inbound) ? inbound : newCorrelationId();
+  // The header first (it is what the gateway sets); baggage when a caller sent only that.
+  const fromBaggage = correlationIdFromBaggage();
+  const correlationId = isCorrelationId(inbound)
+    ? inbound
+    : isCorrelationId(fromBaggage)
+      ? fromBaggage
+      : newCorrelationId();
   const clientIp = metadataString(metadata, CLIENT_IP_HEADER, 64);
   const userAgent = metadataString(metadata, USER_AGENT_HEADER, 512);
-  trace.getActiveSpan()?.setAttribute('correlation.id', correlationId);
+  trace.getActiveSpan()?.setAttribute(CORRELATION_ATTRIBUTE, correlationId);
   const started = process.hrtime.bigint();
   return {
     context: { correlationId, clientIp, userAgent },

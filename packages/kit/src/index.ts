@@ -13,5 +13,6 @@ export * from './metrics';
 export * from './ops';
 export * from './outbox';
 export * from './principal';
+export * from './security';
 export * from './shutdown';
 export * from './trace';

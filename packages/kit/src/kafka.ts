@@ -12,7 +12,13 @@ import {
 } from 'kafkajs';
 import { z } from 'zod';
 
-import { CORRELATION_HEADER, isCorrelationId, newCorrelationId, runWithContext } from './context';
+import {
+  CORRELATION_ATTRIBUTE,
+  CORRELATION_HEADER,
+  isCorrelationId,
+  newCorrelationId,
+  runWithContext,
+} from './context';
 import type { TransactionRunner } from './db';
 import { envelopeSchema, type EventEnvelope } from './events';
 import type { Logger } from './log';
@@ -154,7 +160,7 @@ export function startProducerSpan(
         'messaging.operation.type': 'send',
         'messaging.destination.name': topic,
         'messaging.message.id': eventId,
-        ...(carried[CORRELATION_HEADER] ? { 'correlation.id': carried[CORRELATION_HEADER] } : {}),
+        ...(carried[CORRELATION_HEADER] ? { [CORRELATION_ATTRIBUTE]: carried[CORRELATION_HEADER] } : {}),
       },
     },
     parent,
@@ -300,7 +306,7 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<R
     'messaging.destination.name': meta.topic,
     'messaging.consumer.group.name': options.groupId,
     'messaging.kafka.offset': Number(meta.offset),
-    'correlation.id': correlationId,
+    [CORRELATION_ATTRIBUTE]: correlationId,
     ...(eventId === undefined ? {} : { 'messaging.message.id': eventId }),
   });
 

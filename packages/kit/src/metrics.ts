@@ -1,11 +1,24 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type OpenMetricsContentType,
+} from 'prom-client';
+
+/** A registry in either exposition format (services use OpenMetrics; some unit tests the classic one). */
+export type MetricsRegistry = Registry | Registry<OpenMetricsContentType>;
 
 /**
  * The metrics the kit itself records. Each service process makes one set and passes it to the
  * components; label values come from small fixed sets (topics, routes, status classes), never
  * from user input, so cardinality stays bounded.
+ *
+ * The registry speaks OpenMetrics, the format that carries exemplars: a security event's
+ * counter links to an example trace (security.ts). Prometheus asks for it by default.
  */
-export function createMetrics(registry = new Registry()) {
+export function createMetrics(registry: MetricsRegistry = openMetricsRegistry()) {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
@@ -79,3 +92,9 @@ export function createMetrics(registry = new Registry()) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+function openMetricsRegistry(): Registry<OpenMetricsContentType> {
+  const registry = new Registry<OpenMetricsContentType>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  return registry;
+}

@@ -1,15 +1,22 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import {
+  BatchSpanProcessor,
+  NoopSpanProcessor,
+  type ReadableSpan,
+  type Span,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { z } from 'zod';
 
 import { loadConfig } from './config';
+import { CORRELATION_ATTRIBUTE, currentCorrelationId } from './context';
 
 /**
  * OpenTelemetry bootstrap. A service imports this module first (see its instrumentation.ts),
@@ -33,6 +40,25 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
+/**
+ * Stamps every span with the correlation id of the work it belongs to: database queries and
+ * outgoing calls as well as the spans our own code starts, so any span of a trace leads back to
+ * the request's log lines and audit entries.
+ */
+export class CorrelationSpanProcessor implements SpanProcessor {
+  onStart(span: Span): void {
+    const correlationId = currentCorrelationId();
+    if (correlationId) span.setAttribute(CORRELATION_ATTRIBUTE, correlationId);
+  }
+  onEnd(_span: ReadableSpan): void {}
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 export function startTelemetry(serviceName: string): Telemetry {
   const env = loadConfig(telemetryEnv);
   if (env.OTEL_SDK_DISABLED === 'true') return { shutdown: async () => {} };
@@ -41,6 +67,7 @@ export function startTelemetry(serviceName: string): Telemetry {
   // span ids exist for logs and propagate to the next service; with no processor at all the SDK
   // would register no tracer and every id would be zeros.
   const spanProcessors: SpanProcessor[] = [
+    new CorrelationSpanProcessor(),
     env.OTEL_EXPORTER_OTLP_ENDPOINT
       ? new BatchSpanProcessor({
           exporter: new OTLPTraceExporter(),
@@ -59,7 +86,8 @@ export function startTelemetry(serviceName: string): Telemetry {
         // Probes and scrapes would drown the traces that matter.
         ignoreIncomingRequestHook: (request) => /^\/(healthz|readyz|metrics)/.test(request.url ?? ''),
       }),
-      new ExpressInstrumentation(),
+      // A span per middleware (body parser, helmet, ...) is noise; routers and handlers stay.
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
       new GrpcInstrumentation(),
       new PgInstrumentation({ requireParentSpan: true }),
     ],

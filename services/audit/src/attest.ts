@@ -1,7 +1,16 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge } from 'prom-client';
 import { z } from 'zod';
 
-import { createProducer, type Kafka, type Logger, type Producer } from '@tracking/kit';
+import {
+  createProducer,
+  createSecurityEvents,
+  newCorrelationId,
+  runWithContext,
+  type Kafka,
+  type Logger,
+  type MetricsRegistry,
+  type Producer,
+} from '@tracking/kit';
 
 import { verifyChain, type Verification } from './chain';
 import type { PrismaClient } from './db';
@@ -26,8 +35,9 @@ export interface Attestation extends Verification {
   headMismatch?: { sequence: bigint; reason: 'published_head_missing' | 'published_head_mismatch' };
 }
 
-export function chainMetrics(registry: Registry) {
+export function chainMetrics(registry: MetricsRegistry, log: Logger) {
   return {
+    security: createSecurityEvents({ log, metrics: { registry } }, ['audit.chain.broken']),
     verifiedSequence: new Gauge({
       name: 'audit_chain_verified_sequence',
       help: 'The last audit sequence number the latest verification found intact.',
@@ -67,10 +77,13 @@ export class ChainAttestor {
   async start(intervalMs: number): Promise<void> {
     await this.producer.connect();
     this.lastHead = await readLastHead(this.deps.kafka, this.deps.topicPrefix + CHAIN_HEAD_TOPIC);
+    // Each run has a correlation id of its own, so a broken-chain alert leads to that run's lines.
     const tick = () => {
-      this.running = this.attest().catch((error: unknown) => {
-        this.deps.log.error({ err: error }, 'audit chain attestation failed to run');
-      });
+      this.running = runWithContext({ correlationId: newCorrelationId() }, () =>
+        this.attest().catch((error: unknown) => {
+          this.deps.log.error({ err: error }, 'audit chain attestation failed to run');
+        }),
+      );
     };
     tick();
     this.timer = setInterval(tick, intervalMs);
@@ -94,9 +107,9 @@ export class ChainAttestor {
     metrics.verifiedSequence.set(Number(result.verifiedThrough));
     metrics.broken.set(result.intact ? 0 : 1);
     if (!result.intact) {
-      log.error(
+      metrics.security.record(
+        'audit.chain.broken',
         {
-          event: 'audit.chain.broken',
           verifiedThrough: result.verifiedThrough.toString(),
           firstBroken: (result.firstBroken ?? result.headMismatch)?.sequence.toString(),
           reason: (result.firstBroken ?? result.headMismatch)?.reason,

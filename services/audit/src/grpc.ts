@@ -1,4 +1,12 @@
-import { serverStream, unary, ValidationError, type Keyring, type Logger, type Metrics } from '@tracking/kit';
+import {
+  createSecurityEvents,
+  serverStream,
+  unary,
+  ValidationError,
+  type Keyring,
+  type Logger,
+  type Metrics,
+} from '@tracking/kit';
 import type { AuditEntry, AuditServiceServer } from '@tracking/proto/tracking/audit/v1/audit';
 import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 import { z } from 'zod';
@@ -44,6 +52,7 @@ const userIdSchema = z.uuid();
 
 export function auditService(deps: AuditServiceDeps): AuditServiceServer {
   const method = (name: string) => `tracking.audit.v1.AuditService/${name}`;
+  const security = createSecurityEvents(deps, ['audit.chain.broken']);
   return {
     listEntries: unary(method('ListEntries'), deps, async (request, call) => {
       const reader = await authorizeCaller(deps.auth, call.metadata, 'audit.read');
@@ -74,15 +83,13 @@ export function auditService(deps: AuditServiceDeps): AuditServiceServer {
       const reader = await authorizeCaller(deps.auth, call.metadata, 'audit.read');
       await recordRead(deps.prisma, deps.kek, reader, 'audit.chain.checked');
       const result = await verifyChain(deps.prisma, { fromSequence: BigInt(request.fromSequence) });
-      deps.log[result.intact ? 'info' : 'error'](
-        {
-          event: result.intact ? 'audit.chain.verified' : 'audit.chain.broken',
-          verifiedThrough: result.verifiedThrough.toString(),
-          firstBroken: result.firstBroken?.sequence.toString(),
-          reason: result.firstBroken?.reason,
-        },
-        result.intact ? 'audit chain verified' : 'audit chain is broken',
-      );
+      const outcome = {
+        verifiedThrough: result.verifiedThrough.toString(),
+        firstBroken: result.firstBroken?.sequence.toString(),
+        reason: result.firstBroken?.reason,
+      };
+      if (result.intact) deps.log.info({ event: 'audit.chain.verified', ...outcome }, 'audit chain verified');
+      else security.record('audit.chain.broken', outcome, 'audit chain is broken');
       return {
         intact: result.intact,
         entriesChecked: String(result.entriesChecked),

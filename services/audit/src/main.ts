@@ -54,7 +54,7 @@ async function main() {
     prisma,
     kafka,
     log,
-    metrics: chainMetrics(metrics.registry),
+    metrics: chainMetrics(metrics.registry, log),
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
   });
   await attestor.start(config.CHAIN_ATTEST_INTERVAL_MS);

@@ -51,7 +51,7 @@ async function setUp(length: number): Promise<Setup> {
     const event = auditEvent(index);
     await prisma.$transaction((tx) => appendEntry(tx, event, kek));
   }
-  const metrics = chainMetrics(new Registry());
+  const metrics = chainMetrics(new Registry(), log);
   // Started with a long interval: a test calls attest() itself after the run start() makes.
   const attestor = new ChainAttestor({ prisma, kafka, log, metrics, topicPrefix: prefix });
   const setup = { db, prisma, attacker, attestor, metrics, prefix };

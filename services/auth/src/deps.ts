@@ -1,10 +1,10 @@
-import type { Keyring, Logger } from '@tracking/kit';
+import type { Keyring, Logger, SecurityEvents } from '@tracking/kit';
 
 import { policyOf, type Config } from './config';
 import { createPrisma, type PrismaClient } from './db';
 import type { Prisma } from './generated/prisma/client';
 import { FileMailer, type Mailer } from './mail';
-import type { AuthMetrics } from './metrics';
+import { authSecurityEvents, type AuthMetrics } from './metrics';
 import type { AuthPolicy, Clock } from './policy';
 
 /** What the domain modules need; main.ts builds it once, tests build their own with a fake clock. */
@@ -15,6 +15,7 @@ export interface AuthDeps {
   clock: Clock;
   log: Logger;
   metrics: AuthMetrics;
+  security: SecurityEvents;
   policy: AuthPolicy;
 }
 
@@ -30,6 +31,7 @@ export function createDeps(config: Config, log: Logger, metrics: AuthMetrics): A
     clock: () => new Date(),
     log,
     metrics,
+    security: authSecurityEvents(log, metrics),
     policy: policyOf(config),
   };
 }

@@ -74,10 +74,7 @@ export async function login(
         occurredAt: now,
       });
     });
-    deps.log.info(
-      { event: 'auth.login.failed', security: true, userId: user?.id ?? null, paused },
-      'login refused',
-    );
+    deps.security.record('auth.login.failed', { userId: user?.id ?? null, paused }, 'login refused');
     throw new UnauthenticatedError(BAD_CREDENTIALS);
   }
 
@@ -115,6 +112,11 @@ export async function reauthenticate(deps: AuthDeps, caller: ValidSession, passw
   if (!(await verifyPassword(user?.passwordHash ?? null, password))) {
     attemptFailed(deps, attempt);
     deps.metrics.loginFailures.inc({ reason: 'bad_credentials' });
+    deps.security.record(
+      'auth.login.failed',
+      { userId: caller.userId, reauthentication: true },
+      'password re-authentication refused',
+    );
     throw new UnauthenticatedError('the current password is incorrect');
   }
   await attemptSucceeded(deps, attempt);

@@ -1,5 +1,9 @@
-import type { Metrics } from '@tracking/kit';
-import { Counter } from 'prom-client';
+import { createSecurityEvents, type Logger, type Metrics, type SecurityEvents } from '@tracking/kit';
+import { Counter, Gauge } from 'prom-client';
+
+/** How an admin's privilege change compares with their history (see actorHistory in users.ts). */
+export const ACTOR_HISTORIES = ['regular', 'first_time', 'dormant'] as const;
+export type ActorHistory = (typeof ACTOR_HISTORIES)[number];
 
 /** The auth service's security metrics. Every label value comes from a fixed set in this file's callers. */
 export function createAuthMetrics(metrics: Metrics) {
@@ -31,8 +35,8 @@ export function createAuthMetrics(metrics: Metrics) {
     }),
     privilegeChanges: new Counter({
       name: 'auth_privilege_changes_total',
-      help: 'Role changes and account disables/enables made by admins, by kind.',
-      labelNames: ['kind'] as const,
+      help: 'Role changes and account disables/enables made by admins, by kind and by how usual the admin making them is (regular, first_time, dormant).',
+      labelNames: ['kind', 'actor'] as const,
       registers,
     }),
     sessionsRevoked: new Counter({
@@ -48,7 +52,42 @@ export function createAuthMetrics(metrics: Metrics) {
   for (const reason of ['invalid', 'replay', 'throttled']) auth.mfaFailures.inc({ reason }, 0);
   for (const scope of ['login', 'mfa', 'ip']) auth.lockouts.inc({ scope }, 0);
   for (const kind of ['role_client', 'role_trainer', 'role_admin', 'disabled', 'enabled'])
-    auth.privilegeChanges.inc({ kind }, 0);
+    for (const actor of ACTOR_HISTORIES) auth.privilegeChanges.inc({ kind, actor }, 0);
   return auth;
 }
 export type AuthMetrics = ReturnType<typeof createAuthMetrics>;
+
+/** The security events auth records (docs/security-events.md). */
+export function authSecurityEvents(log: Logger, metrics: Pick<Metrics, 'registry'>): SecurityEvents {
+  return createSecurityEvents({ log, metrics }, [
+    'auth.login.failed',
+    'auth.lockout',
+    'auth.mfa.failed',
+    'auth.mfa.replay_rejected',
+    'auth.role.changed',
+    'auth.account.disabled',
+    'auth.account.enabled',
+  ]);
+}
+
+/**
+ * Distinct login identities (email digests) with a failed attempt in the last 15 minutes,
+ * counted from the shared throttle table at each scrape, so every replica reports the same
+ * number. Many identities failing a few times each, below any lock, is credential stuffing
+ * (AuthCredentialStuffing); a brute force on one account locks it instead.
+ */
+export function watchFailingIdentities(metrics: Pick<Metrics, 'registry'>, count: () => Promise<number>) {
+  return new Gauge({
+    name: 'auth_login_failing_identities',
+    help: 'Distinct login identities with a failed (or not yet finished) attempt in the last 15 minutes.',
+    registers: [metrics.registry],
+    async collect() {
+      // A failing database must not take every other metric down with this one: the last
+      // value stands, and the readiness probe reports the database.
+      await count().then(
+        (identities) => this.set(identities),
+        () => undefined,
+      );
+    },
+  });
+}

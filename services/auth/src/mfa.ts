@@ -136,6 +136,11 @@ export async function confirmTotpEnrolment(
   if (!check.ok) {
     attemptFailed(deps, attempt);
     deps.metrics.mfaFailures.inc({ reason: check.reason });
+    deps.security.record(
+      'auth.mfa.failed',
+      { userId: caller.userId, reason: check.reason, factor: 'totp_enrolment' },
+      'enrolment code refused',
+    );
     throw new ValidationError('the code is not valid', {
       code: 'is not the current code of your authenticator',
     });
@@ -194,6 +199,11 @@ export async function verifySecondFactor(
   if (!used) {
     attemptFailed(deps, attempt);
     deps.metrics.mfaFailures.inc({ reason: 'invalid' });
+    deps.security.record(
+      'auth.mfa.failed',
+      { userId: caller.userId, reason: 'invalid', factor: 'recovery_code' },
+      'recovery code refused',
+    );
     throw new UnauthenticatedError('the recovery code is not valid');
   }
   const left = await recoveryCodesLeft(deps, caller.userId);
@@ -237,8 +247,9 @@ function recoveryCodesLeft(deps: AuthDeps, userId: string): Promise<number> {
 }
 
 async function replayRejected(deps: AuthDeps, caller: ValidSession, now: Date): Promise<void> {
-  deps.log.warn(
-    { event: 'auth.mfa.replay_rejected', security: true, userId: caller.userId, sessionId: caller.sessionId },
+  deps.security.record(
+    'auth.mfa.replay_rejected',
+    { userId: caller.userId, sessionId: caller.sessionId },
     'a TOTP code was presented a second time',
   );
   await deps.prisma.$transaction((tx) =>
@@ -340,6 +351,12 @@ async function consumeTotp(deps: AuthDeps, caller: ValidSession, code: string): 
   const reason = check.ok ? 'replay' : check.reason;
   attemptFailed(deps, attempt);
   deps.metrics.mfaFailures.inc({ reason });
+  if (reason !== 'replay')
+    deps.security.record(
+      'auth.mfa.failed',
+      { userId: caller.userId, reason, factor: 'totp' },
+      'TOTP code refused',
+    );
   if (reason === 'replay') {
     await replayRejected(deps, caller, deps.clock());
     throw new UnauthenticatedError('this code has already been used: wait for the next one');

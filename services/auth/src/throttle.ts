@@ -109,7 +109,12 @@ async function refuse(deps: AuthDeps, keys: ThrottleKey[], now: Date): Promise<n
 
 /** The attempt failed: its count stands, and any pause it started is reported. */
 export function attemptFailed(deps: AuthDeps, attempt: Attempt): ThrottleScope[] {
-  for (const scope of attempt.pausing) deps.metrics.lockouts.inc({ scope });
+  for (const scope of attempt.pausing) {
+    deps.metrics.lockouts.inc({ scope });
+    // The key itself stays out of the line: an email digest or an address is enough to pivot on
+    // through the correlation id, and the login line beside it names the user.
+    deps.security.record('auth.lockout', { scope }, `a ${scope} throttle paused further attempts`);
+  }
   return attempt.pausing;
 }
 

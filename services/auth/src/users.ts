@@ -14,6 +14,7 @@ import type { AuthDeps, Tx } from './deps';
 import { emit } from './events';
 import { emailSchema, reauthenticate } from './login';
 import { sendBestEffort } from './mail';
+import type { ActorHistory } from './metrics';
 import { checkPasswordPolicy, hashPassword } from './passwords';
 import { isRole, type Role } from './rbac';
 import { emitRevoked, revokeSessions, type ValidSession } from './sessions';
@@ -330,6 +331,26 @@ async function targetUser(tx: Tx, caller: ValidSession, userId: string) {
   return user;
 }
 
+/** An admin is dormant for privilege changes after this long without one. */
+const DORMANT_AFTER_MS = 90 * 86_400_000;
+
+/**
+ * Records that `actorId` changed someone's privileges now, and says how usual that is for
+ * them: never before (first_time), not for 90 days (dormant), or regular. The previous time
+ * comes from the statement's own snapshot, so concurrent changes by one admin each see a
+ * consistent answer.
+ */
+async function actorHistory(tx: Tx, actorId: string, now: Date): Promise<ActorHistory> {
+  const [row] = await tx.$queryRaw<{ previous: Date | null }[]>`
+    INSERT INTO privilege_actor AS p (actor_user_id, first_change_at, last_change_at, changes)
+    VALUES (${actorId}::uuid, ${now}, ${now}, 1)
+    ON CONFLICT (actor_user_id) DO UPDATE SET last_change_at = ${now}, changes = p.changes + 1
+    RETURNING (SELECT last_change_at FROM privilege_actor WHERE actor_user_id = ${actorId}::uuid) AS previous`;
+  const previous = row?.previous;
+  if (!previous) return 'first_time';
+  return now.getTime() - previous.getTime() > DORMANT_AFTER_MS ? 'dormant' : 'regular';
+}
+
 /** Admin only (checked by the caller through the permission matrix). Revokes every session of the user. */
 export async function setRole(
   deps: AuthDeps,
@@ -353,9 +374,11 @@ export async function setRole(
       data: { from: previousRole, to: role, sessionsRevoked },
       occurredAt: now,
     });
-    deps.metrics.privilegeChanges.inc({ kind: `role_${role}` });
-    deps.log.info(
-      { event: 'auth.role.changed', security: true, userId: user.id, from: previousRole, to: role },
+    const actor = await actorHistory(tx, caller.userId, now);
+    deps.metrics.privilegeChanges.inc({ kind: `role_${role}`, actor });
+    deps.security.record(
+      'auth.role.changed',
+      { userId: user.id, actorUserId: caller.userId, actor, from: previousRole, to: role },
       'role changed',
     );
     return { previousRole, sessionsRevoked };
@@ -385,7 +408,13 @@ export async function setUserDisabled(
       data: { sessionsRevoked },
       occurredAt: now,
     });
-    deps.metrics.privilegeChanges.inc({ kind: disabled ? 'disabled' : 'enabled' });
+    const actor = await actorHistory(tx, caller.userId, now);
+    deps.metrics.privilegeChanges.inc({ kind: disabled ? 'disabled' : 'enabled', actor });
+    deps.security.record(
+      disabled ? 'auth.account.disabled' : 'auth.account.enabled',
+      { userId: user.id, actorUserId: caller.userId, actor },
+      disabled ? 'account disabled' : 'account enabled',
+    );
     return { sessionsRevoked };
   });
 }

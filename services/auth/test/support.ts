@@ -13,7 +13,7 @@ import { createPrisma } from '../src/db';
 import type { AuthDeps } from '../src/deps';
 import { login } from '../src/login';
 import { FileMailer, type Mail } from '../src/mail';
-import { createAuthMetrics } from '../src/metrics';
+import { authSecurityEvents, createAuthMetrics } from '../src/metrics';
 import type { Role } from '../src/rbac';
 import { validateSession, type ValidSession } from '../src/sessions';
 import { registerUser } from '../src/users';
@@ -54,13 +54,15 @@ export async function authFixture(): Promise<AuthFixture> {
     ENCRYPTION_ACTIVE_KEY_ID: 'test-1',
   });
   const { log, lines } = captureLogger('auth');
+  const metrics = createAuthMetrics(createMetrics());
   const deps: AuthDeps = {
     prisma: createPrisma(db.appUrl),
     keyring: config.keyring,
     mailer: new FileMailer(mailFile),
     clock: clock.read,
     log,
-    metrics: createAuthMetrics(createMetrics()),
+    metrics,
+    security: authSecurityEvents(log, metrics),
     policy: policyOf(config),
   };
   const owner = createPool(db.migratorUrl, { max: 2 });

@@ -1,5 +1,6 @@
 import { context, trace } from '@opentelemetry/api';
 import {
+  CORRELATION_ATTRIBUTE,
   CORRELATION_HEADER,
   isCorrelationId,
   newCorrelationId,
@@ -7,6 +8,7 @@ import {
   type Logger,
   type Metrics,
   type PrincipalSigner,
+  withCorrelationBaggage,
 } from '@tracking/kit';
 import type { AiInferenceServiceClient } from '@tracking/proto/tracking/ai/v1/ai';
 import type { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
@@ -55,7 +57,7 @@ export function createApp(deps: GatewayDeps): express.Express {
     const correlationId =
       inbound && isCorrelationId(inbound) && fromTrustedProxy(peer, 0) ? inbound : newCorrelationId();
     res.set(CORRELATION_HEADER, correlationId);
-    trace.getSpan(context.active())?.setAttribute('correlation.id', correlationId);
+    trace.getSpan(context.active())?.setAttribute(CORRELATION_ATTRIBUTE, correlationId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       // The template, not the path (bounded label values): '/api/v1/admin/users/:userId/role'.
@@ -80,9 +82,13 @@ export function createApp(deps: GatewayDeps): express.Express {
         ),
       );
     });
-    runWithContext(
-      { correlationId, clientIp: req.ip, userAgent: req.get('user-agent')?.slice(0, 512) },
-      next,
+    // The rest of the request runs with the id as baggage too, so it travels in the W3C
+    // `baggage` header of each gRPC call and Kafka record as well as in our own header.
+    context.with(withCorrelationBaggage(correlationId), () =>
+      runWithContext(
+        { correlationId, clientIp: req.ip, userAgent: req.get('user-agent')?.slice(0, 512) },
+        next,
+      ),
     );
   });
 
@@ -95,6 +101,6 @@ export function createApp(deps: GatewayDeps): express.Express {
   app.use(apiRouter(apiRoutes, deps));
 
   app.use((_req: Request, res: Response) => sendProblem(res, 'not_found', 'no such route'));
-  app.use(problemHandler(deps.log));
+  app.use(problemHandler(deps.log, deps.metrics));
   return app;
 }

@@ -1,7 +1,6 @@
-import type { Logger } from '@tracking/kit';
+import { createSecurityEvents, type Logger, type MetricsRegistry, type SecurityEvents } from '@tracking/kit';
 import { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import type { Registry } from 'prom-client';
 
 import { geoFence, type CountryLookup } from './geoip';
 import { networkMatcher } from './networks';
@@ -41,7 +40,11 @@ export function trustProxies(app: Express, proxies: readonly string[], hops: num
   app.set('trust proxy', (address: string, hop: number) => hop < hops && listed(address, hop));
 }
 
-export function edgeDefences(options: EdgeOptions, deps: { log: Logger; registry: Registry }): Router {
+export function edgeDefences(options: EdgeOptions, deps: { log: Logger; registry: MetricsRegistry }): Router {
+  const security = createSecurityEvents({ log: deps.log, metrics: deps }, [
+    'edge.geo_blocked',
+    'edge.admin_network_refused',
+  ]);
   const router = Router();
   router.use(securityHeaders());
   // security.txt is a public contact for anyone who finds a flaw, wherever they are: HTTPS as
@@ -52,10 +55,11 @@ export function edgeDefences(options: EdgeOptions, deps: { log: Logger; registry
       countryOf: options.countryOf,
       allowedCountries: options.allowedCountries,
       registry: deps.registry,
+      security,
     }),
   );
   router.use(requireHttps);
-  router.use('/api/v1/admin', adminNetworks(options.adminAllowedCidrs, deps.log));
+  router.use('/api/v1/admin', adminNetworks(options.adminAllowedCidrs, security));
   return router;
 }
 
@@ -111,7 +115,7 @@ export const requireHttps: RequestHandler = (req, res, next) => {
   sendProblem(res, 'https_required', 'use HTTPS');
 };
 
-function adminNetworks(cidrs: readonly string[], log: Logger): RequestHandler {
+function adminNetworks(cidrs: readonly string[], security: SecurityEvents): RequestHandler {
   const allowed = networkMatcher(cidrs);
   return (req, res, next) => {
     if (allowed(req.ip)) {
@@ -119,8 +123,9 @@ function adminNetworks(cidrs: readonly string[], log: Logger): RequestHandler {
       return;
     }
     // From where someone reached for the admin API: a security event worth its log line.
-    log.warn(
-      { event: 'edge.admin_network_refused', clientIp: req.ip },
+    security.record(
+      'edge.admin_network_refused',
+      { path: req.path.slice(0, 200) },
       'admin API refused from this network',
     );
     sendProblem(res, 'permission_denied', 'the admin API is not available from this network');

@@ -2,10 +2,10 @@ import { watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 
-import type { Logger } from '@tracking/kit';
+import type { Logger, MetricsRegistry, SecurityEvents } from '@tracking/kit';
 import type { RequestHandler } from 'express';
 import { Reader, type CountryResponse } from 'maxmind';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 
 import { sendProblem } from './problem';
 
@@ -19,7 +19,19 @@ export type CountryLookup = (address: string) => string | undefined;
  * replacement is logged and the previous data kept. (maxmind's own open() watches too, but a
  * bad file there throws inside its watcher, an unhandled rejection that would end the process.)
  */
-export async function openCountryDatabase(file: string, log: Logger): Promise<CountryLookup> {
+export async function openCountryDatabase(
+  file: string,
+  log: Logger,
+  registry?: MetricsRegistry,
+): Promise<CountryLookup> {
+  // Its age is an alert (GeoIpDatabaseStale): a database nobody refreshes misplaces more clients each month.
+  const builtAt = registry
+    ? new Gauge({
+        name: 'gateway_geoip_database_build_timestamp_seconds',
+        help: 'When the GeoIP database in use was built (Unix time).',
+        registers: [registry],
+      })
+    : undefined;
   const load = async () => {
     const loaded = new Reader<CountryResponse>(await readFile(file));
     const { databaseType } = loaded.metadata;
@@ -30,6 +42,7 @@ export async function openCountryDatabase(file: string, log: Logger): Promise<Co
       { event: 'geoip.loaded', file, databaseType, builtAt: loaded.metadata.buildEpoch.toISOString() },
       'GeoIP database loaded',
     );
+    builtAt?.set(loaded.metadata.buildEpoch.getTime() / 1000);
     return loaded;
   };
   let reader = await load();
@@ -56,7 +69,8 @@ export async function openCountryDatabase(file: string, log: Logger): Promise<Co
 export function geoFence(options: {
   countryOf: CountryLookup;
   allowedCountries: readonly string[];
-  registry: Registry;
+  registry: MetricsRegistry;
+  security: SecurityEvents;
 }): RequestHandler {
   const allowed = new Set(options.allowedCountries);
   const blocked = blockedCounter(options.registry);
@@ -68,6 +82,11 @@ export function geoFence(options: {
     }
     // Label values are ISO codes from the database (about 250) or "unknown": bounded.
     blocked.inc({ country: country ?? 'unknown' });
+    options.security.record(
+      'edge.geo_blocked',
+      { country: country ?? 'unknown' },
+      'request refused: outside the allowed countries',
+    );
     sendProblem(res, 'geo_blocked', 'this service is not available in your region');
   };
 }
@@ -75,7 +94,7 @@ export function geoFence(options: {
 const BLOCKED = 'gateway_geo_blocked_total';
 
 // One counter per registry, however many apps are built on it (tests build several).
-function blockedCounter(registry: Registry): Counter<'country'> {
+function blockedCounter(registry: MetricsRegistry): Counter<'country'> {
   const existing = registry.getSingleMetric(BLOCKED);
   if (existing instanceof Counter) return existing;
   return new Counter({

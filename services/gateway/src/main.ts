@@ -17,6 +17,7 @@ import { AiInferenceServiceClient } from '@tracking/proto/tracking/ai/v1/ai';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/tracking';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
+import { Gauge } from 'prom-client';
 
 import { createApp } from './app';
 import { readConfig } from './config';
@@ -49,7 +50,13 @@ async function main() {
     { log, registry: metrics.registry },
   );
 
-  const countryOf = await openCountryDatabase(config.GEOIP_DB_FILE, log);
+  const countryOf = await openCountryDatabase(config.GEOIP_DB_FILE, log, metrics.registry);
+  // Alerted on before it lapses (SecurityTxtExpiringSoon): RFC 9116 makes a stale file invalid.
+  new Gauge({
+    name: 'gateway_security_txt_expiry_timestamp_seconds',
+    help: "security.txt's Expires (Unix time).",
+    registers: [metrics.registry],
+  }).set(config.SECURITY_TXT_EXPIRES.getTime() / 1000);
   const expiresInDays = (config.SECURITY_TXT_EXPIRES.getTime() - Date.now()) / 86_400_000;
   if (expiresInDays < 30) {
     log.warn(

@@ -1,4 +1,11 @@
-import { currentCorrelationId, DomainError, httpStatusOf, type ErrorCode } from '@tracking/kit';
+import {
+  createSecurityEvents,
+  currentCorrelationId,
+  DomainError,
+  httpStatusOf,
+  type ErrorCode,
+  type Metrics,
+} from '@tracking/kit';
 import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
 
@@ -82,9 +89,12 @@ export const problemSchema = z
     description: 'An RFC 9457 problem details document (media type application/problem+json).',
   });
 
-export function problemHandler(log: Logger): ErrorRequestHandler {
+export function problemHandler(log: Logger, metrics: Pick<Metrics, 'registry'>): ErrorRequestHandler {
+  // Every 401 and 403 the API answers, whichever service decided it: a burst of either is
+  // someone probing sessions or permissions.
+  const security = createSecurityEvents({ log, metrics }, ['authn.rejected', 'authz.denied']);
   // Four parameters, `_next` included: Express recognises an error handler by its arity.
-  return (error: unknown, _req, res, _next) => {
+  return (error: unknown, req, res, _next) => {
     if (res.headersSent) {
       // Mid-response (a streaming export): no problem document can follow; cut the connection.
       log.error({ err: error }, 'failure after the response began');
@@ -93,6 +103,16 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
     }
     if (error instanceof DomainError) {
       if (error.code === 'internal') log.error({ err: error }, 'upstream failure');
+      if (error.code === 'unauthenticated' || error.code === 'permission_denied') {
+        const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+        security.record(
+          error.code === 'unauthenticated' ? 'authn.rejected' : 'authz.denied',
+          { method: req.method, route },
+          error.code === 'unauthenticated'
+            ? 'request refused: not authenticated'
+            : 'request refused: not allowed',
+        );
+      }
       const { retryAfterSeconds, ...details } = error.details;
       // RFC 9110 §10.2.3; 0 means "not by waiting" (a hard lock that needs a password reset).
       if (error.code === 'resource_exhausted' && retryAfterSeconds && Number(retryAfterSeconds) > 0) {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 
-import { RateLimitedError, type Logger } from '@tracking/kit';
+import { createSecurityEvents, RateLimitedError, type Logger, type MetricsRegistry } from '@tracking/kit';
 import type pg from 'pg';
-import { Counter, type Registry } from 'prom-client';
+import { Counter } from 'prom-client';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 
 /**
@@ -38,8 +38,9 @@ export interface RateLimits {
 export function createRateLimits(
   pool: pg.Pool,
   settings: RateLimitSettings,
-  deps: { log: Logger; registry: Registry },
+  deps: { log: Logger; registry: MetricsRegistry },
 ): RateLimits {
+  const security = createSecurityEvents({ log: deps.log, metrics: deps }, ['ratelimit.hit']);
   const limited = new Counter({
     name: 'gateway_rate_limited_total',
     help: 'Requests refused with 429 by the gateway, by route template and budget.',
@@ -75,10 +76,7 @@ export function createRateLimits(
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         limited.inc({ route, budget });
-        deps.log.warn(
-          { event: 'gateway.rate_limited', route, budget },
-          'request refused: rate limit reached',
-        );
+        security.record('ratelimit.hit', { route, budget }, 'request refused: rate limit reached');
         throw new RateLimitedError(
           'too many requests; try again later',
           Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),

@@ -308,7 +308,7 @@ describe('the REST API and its OpenAPI document', () => {
     async function start(validateResponses?: boolean): Promise<string> {
       const app = express();
       app.use(apiRouter(strays, await deps(validateResponses === undefined ? {} : { validateResponses })));
-      app.use(problemHandler(log));
+      app.use(problemHandler(log, createMetrics()));
       return serve(app);
     }
 
