@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { dropDatabase, migrate, provisionDatabase, type ProvisionedDatabase } from '../db';
 import { createLogger, type Logger } from '../log';
 
+export * from './alert-receiver';
 export * from './otlp-receiver';
 export * from './processes';
 

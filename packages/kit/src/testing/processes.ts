@@ -22,7 +22,10 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 
 export async function startProcess(options: {
   name: string;
-  entry: string;
+  /** A TypeScript entry point, run with tsx... */
+  entry?: string;
+  /** ...or any program and its arguments (Prometheus, Alertmanager). */
+  command?: [string, ...string[]];
   env: Record<string, string>;
   readyUrl?: string;
   logDir?: string;
@@ -32,7 +35,8 @@ export async function startProcess(options: {
   await mkdir(logDir, { recursive: true });
   const logFile = path.join(logDir, `${options.name}-${process.pid}-${Date.now()}.out`);
   const out = createWriteStream(logFile);
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+  const [program, ...args] = options.command ?? [process.execPath, '--import', 'tsx', options.entry ?? ''];
+  const child = spawn(program, args, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
