@@ -25,18 +25,24 @@ const workspaces = [
   'tests',
 ].filter((dir) => fs.existsSync(path.join(__dirname, dir, 'test')));
 
+const project = (displayName, rootDir, testMatch) => ({
+  displayName,
+  rootDir,
+  testEnvironment: 'node',
+  testMatch,
+  transform: { '^.+\\.(ts|js|mjs)$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  // Generated code imports its siblings as './x.js' (what Node's ESM resolution wants); jest resolves './x'.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  setupFiles: [path.join(__dirname, 'jest.setup.js')],
+});
+
 /** @type {import('jest').Config} */
 module.exports = {
-  projects: workspaces.map((dir) => ({
-    displayName: dir,
-    rootDir: path.join(__dirname, dir),
-    testEnvironment: 'node',
-    testMatch: ['<rootDir>/test/**/*.test.ts'],
-    transform: { '^.+\\.(ts|js|mjs)$': swc },
-    transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
-    // Generated code imports its siblings as './x.js' (what Node's ESM resolution wants); jest resolves './x'.
-    moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-    setupFiles: [path.join(__dirname, 'jest.setup.js')],
-  })),
+  projects: [
+    ...workspaces.map((dir) => project(dir, path.join(__dirname, dir), ['<rootDir>/test/**/*.test.ts'])),
+    // The generators of committed files (the Grafana dashboards), tested beside them.
+    project('scripts', path.join(__dirname, 'scripts'), ['<rootDir>/*.test.ts']),
+  ],
   testTimeout: 120_000,
 };
