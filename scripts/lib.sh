@@ -48,5 +48,15 @@ ensure_geoip_writer() {
   { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libmaxmind-db-writer-perl; } >&2
 }
 
+# ensure_prometheus: Prometheus with promtool, and Alertmanager with amtool, from Debian's packages:
+# the alert rules' unit tests and the end-to-end alerting test run the real programs. The
+# packages' own services are not used (nothing here runs an init system); tests start their
+# own instances on free loopback ports.
+ensure_prometheus() {
+  command -v promtool >/dev/null && command -v prometheus-alertmanager >/dev/null && command -v amtool >/dev/null && return
+  log "installing Prometheus and Alertmanager (Debian's prometheus, prometheus-alertmanager)"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus prometheus-alertmanager; } >&2
+}
+
 # shellcheck source=node.sh
 source "$ROOT/scripts/node.sh"   # defines ensure_node

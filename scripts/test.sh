@@ -15,6 +15,13 @@ log "checking generated gRPC code is current"
 bash scripts/proto.sh --check
 log "checking the gateway's OpenAPI document is current"
 npx --no-install tsx scripts/openapi.ts --check
+log "checking the Grafana dashboards are current"
+npx --no-install tsx scripts/dashboards.ts --check
+log "checking the alert rules, their unit tests and the Alertmanager configuration"
+ensure_prometheus
+promtool check rules charts/tracking/files/prometheus/rules/*.yml
+promtool test rules tests/alerts/*.test.yml
+amtool check-config charts/tracking/files/alertmanager/alertmanager.yml
 log "type-checking every workspace"
 npx --no-install turbo run typecheck --output-logs=errors-only
 npx --no-install tsc -p tsconfig.json   # bench/ and scripts/, which belong to no workspace

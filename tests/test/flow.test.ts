@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 
 import { SpanKind } from '@opentelemetry/api';
-import { OtlpReceiver, randomName, waitFor } from '@tracking/kit/testing';
+import { OtlpReceiver, randomName, waitFor, type ReceivedSpan } from '@tracking/kit/testing';
+import pg from 'pg';
 
 import { accounts } from './accounts';
 import {
@@ -141,6 +142,44 @@ describe('a registration through the running platform', () => {
     expect(consume?.attributes['correlation.id']).toBe(correlationId);
     expect(publish?.attributes['correlation.id']).toBe(correlationId);
     expect(grpcServer?.attributes['correlation.id']).toBe(correlationId);
+
+    // The parent structure, hop by hop: HTTP server → gRPC client → gRPC server → the outbox
+    // write's Postgres query and, through the relay, the Kafka publish → consumer. (The audit
+    // consumer appends a whole batch in one transaction, so its queries belong to no one message.)
+    const byId = new Map(spans.map((span) => [span.spanId, span]));
+    const descends = (span: ReceivedSpan | undefined, ancestor: ReceivedSpan | undefined) => {
+      for (let at = span; at && ancestor; at = byId.get(at.parentSpanId)) if (at === ancestor) return true;
+      return false;
+    };
+    const grpcClient = find('gateway', SpanKind.CLIENT, /AuthService\/Register/);
+    expect(grpcServer?.parentSpanId).toBe(grpcClient?.spanId);
+    expect(descends(grpcClient, httpServer)).toBe(true);
+    expect(descends(publish, grpcServer)).toBe(true);
+    const queries = (service: string) =>
+      spans.filter((span) => span.service === service && span.attributes['db.system.name'] === 'postgresql');
+    const authInsert = queries('auth').find((span) =>
+      /INSERT/i.test(String(span.attributes['db.query.text'])),
+    );
+    expect(descends(authInsert, grpcServer)).toBe(true);
+    // Every span of the trace, Postgres queries included, carries the correlation id.
+    expect(spans.filter((span) => span.attributes['correlation.id'] !== correlationId)).toEqual([]);
+
+    // The id also travels as W3C baggage, beside traceparent, in the Kafka record's headers.
+    const client = new pg.Client({ connectionString: platform?.authDb.migratorUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ headers: Record<string, string> }>(
+        `SELECT headers FROM outbox WHERE headers->>'x-correlation-id' = $1`,
+        [correlationId],
+      );
+      expect(rows.length).toBeGreaterThan(0);
+      for (const { headers } of rows) {
+        expect(headers.traceparent).toContain(traceId);
+        expect(decodeURIComponent(headers.baggage ?? '')).toContain(`correlation.id=${correlationId}`);
+      }
+    } finally {
+      await client.end();
+    }
   });
 
   /** A POST over a socket from 127.0.0.2: a peer on this machine that is not the gateway's proxy. */
