@@ -58,5 +58,17 @@ ensure_prometheus() {
   { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus prometheus-alertmanager; } >&2
 }
 
+HELM_VERSION="${HELM_VERSION:-v3.22.0}"
+# ensure_helm: helm, built from its Go module with `go install` (the Go module proxy is reachable;
+# release downloads are not) into the download cache, and put on PATH. The chart tests render
+# the chart with it.
+ensure_helm() {
+  export PATH="$CACHE/bin:$PATH"
+  [[ -x "$CACHE/bin/helm" ]] && "$CACHE/bin/helm" version --template '{{.Version}}' 2>/dev/null | grep -qx "${HELM_VERSION%.0}\(.0\)\?" && return
+  command -v go >/dev/null || die "go is needed to build helm"
+  log "building helm $HELM_VERSION with go install (a few minutes the first time)"
+  GOBIN="$CACHE/bin" GOFLAGS=-mod=mod go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2
+}
+
 # shellcheck source=node.sh
 source "$ROOT/scripts/node.sh"   # defines ensure_node

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The full test suite, as the README and CI run it: the static gates first (generated code and
-# the OpenAPI document are current, types, lint, formatting), then every jest test against the
+# The full test suite, as the README and CI run it: the static gates first (generated code, the
+# OpenAPI document and the dashboards are current; the alert rules' unit tests, the Alertmanager
+# config and the chart; types, lint, formatting), then every jest test against the
 # real PostgreSQL and Kafka, which this script starts if they are not running. Extra arguments
 # go to jest.
 # shellcheck source-path=SCRIPTDIR
@@ -22,6 +23,9 @@ ensure_prometheus
 promtool check rules charts/tracking/files/prometheus/rules/*.yml
 promtool test rules tests/alerts/*.test.yml
 amtool check-config charts/tracking/files/alertmanager/alertmanager.yml
+log "linting the chart"
+ensure_helm
+helm lint --strict charts/tracking
 log "type-checking every workspace"
 npx --no-install turbo run typecheck --output-logs=errors-only
 npx --no-install tsc -p tsconfig.json   # bench/ and scripts/, which belong to no workspace

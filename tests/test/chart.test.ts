@@ -1,0 +1,147 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import { parse, parseAllDocuments } from 'yaml';
+
+import { ALERTMANAGER_CONFIG, RULES_DIR } from './observability';
+
+const run = promisify(execFile);
+const CHART = path.resolve(__dirname, '..', '..', 'charts', 'tracking');
+const DASHBOARDS = path.join(CHART, 'files', 'grafana', 'dashboards');
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: unknown;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+
+/** `helm template` of the chart (npm test builds helm); the rendered objects. */
+async function render(...set: string[]): Promise<Manifest[]> {
+  const { stdout } = await run('helm', [
+    'template',
+    'test',
+    CHART,
+    ...set.flatMap((value) => ['--set', value]),
+  ]);
+  return parseAllDocuments(stdout, { merge: true })
+    .map((document) => document.toJS({ merge: true }) as Manifest | null)
+    .filter((manifest): manifest is Manifest => manifest !== null);
+}
+
+const page = 'https://pager.example.test/hooks/page';
+const ticket = 'https://tickets.example.test/hooks/ticket';
+
+describe('the chart ships the observability files as Kubernetes objects', () => {
+  test('each rules file becomes one PrometheusRule whose spec is that file, unchanged', async () => {
+    const rules = (await render()).filter((manifest) => manifest.kind === 'PrometheusRule');
+    const files = (await readdir(RULES_DIR)).filter((name) => name.endsWith('.rules.yml')).sort();
+    expect(rules.map((rule) => rule.metadata.name).sort()).toEqual(
+      files.map((name) => `test-tracking-${name.replace('.rules.yml', '')}`),
+    );
+    for (const name of files) {
+      const rule = rules.find(
+        (manifest) => manifest.metadata.name === `test-tracking-${name.replace('.rules.yml', '')}`,
+      );
+      // Helm must not have touched the alert templates' {{ }} or the YAML anchors.
+      expect(rule?.spec).toEqual(parse(await readFile(path.join(RULES_DIR, name), 'utf8'), { merge: true }));
+    }
+  });
+
+  test('the operator can select the rules by label', async () => {
+    const rules = (await render('observability.prometheusRules.labels.release=kube-prometheus-stack')).filter(
+      (manifest) => manifest.kind === 'PrometheusRule',
+    );
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) expect(rule.metadata.labels?.release).toBe('kube-prometheus-stack');
+  });
+
+  test('each dashboard becomes a ConfigMap the Grafana sidecar picks up, holding the committed JSON', async () => {
+    const maps = (await render()).filter(
+      (manifest) => manifest.kind === 'ConfigMap' && manifest.metadata.labels?.grafana_dashboard,
+    );
+    const files = (await readdir(DASHBOARDS)).filter((name) => name.endsWith('.json')).sort();
+    expect(maps).toHaveLength(files.length);
+    for (const name of files) {
+      const map = maps.find((manifest) => manifest.data?.[name] !== undefined);
+      expect(map?.metadata.labels?.grafana_dashboard).toBe('1');
+      expect(map?.metadata.annotations?.grafana_folder).toBe('Tracking');
+      expect(JSON.parse(map?.data?.[name] ?? '')).toEqual(
+        JSON.parse(await readFile(path.join(DASHBOARDS, name), 'utf8')),
+      );
+    }
+  });
+
+  test('the Alertmanager config is off by default and refuses to render without both receivers', async () => {
+    expect((await render()).some((manifest) => manifest.kind === 'Secret')).toBe(false);
+    await expect(
+      render('observability.alertmanager.enabled=true', `observability.alertmanager.pageWebhookUrl=${page}`),
+    ).rejects.toThrow(/ticketWebhookUrl is required/);
+    await expect(
+      render('observability.alertmanager.pageWebhookUrl=ftp://pager.example.test'),
+    ).rejects.toThrow(/pageWebhookUrl/);
+  });
+
+  test('enabled, it is the shipped routing with this deployment’s receivers, and amtool accepts it', async () => {
+    const [secret] = (
+      await render(
+        'observability.alertmanager.enabled=true',
+        `observability.alertmanager.pageWebhookUrl=${page}`,
+        `observability.alertmanager.ticketWebhookUrl=${ticket}`,
+      )
+    ).filter((manifest) => manifest.kind === 'Secret');
+    const files = secret?.stringData ?? {};
+    const config = parse(files['alertmanager.yaml'] ?? '') as {
+      receivers: { name: string; webhook_configs: { url: string }[] }[];
+      route: unknown;
+      inhibit_rules: unknown;
+    };
+    expect(
+      Object.fromEntries(
+        config.receivers.map((receiver) => [receiver.name, receiver.webhook_configs[0]?.url]),
+      ),
+    ).toEqual({
+      'oncall-page': page,
+      'oncall-ticket': ticket,
+    });
+    const shipped = parse(await readFile(ALERTMANAGER_CONFIG, 'utf8')) as typeof config;
+    expect(config.route).toEqual(shipped.route);
+    expect(config.inhibit_rules).toEqual(shipped.inhibit_rules);
+
+    // Mounted as the Secret's files in one folder, the config finds its template and passes amtool.
+    const dir = await mkdtemp(path.join(tmpdir(), 'alertmanager-'));
+    try {
+      for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+      expect(Object.keys(files).some((name) => name.endsWith('.tmpl'))).toBe(true);
+      const { stdout } = await run('amtool', ['check-config', path.join(dir, 'alertmanager.yaml')]);
+      expect(stdout).toMatch(/SUCCESS/);
+      expect(stdout).toMatch(/Found:\s*\n\s*- global config/);
+      expect(stdout).not.toMatch(/0 templates/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the collector config is shipped for the collector to mount, with its redaction processor in every traces pipeline', async () => {
+    const [map] = (await render()).filter(
+      (manifest) => manifest.metadata.name === 'test-tracking-otel-collector',
+    );
+    const config = parse(map?.data?.['config.yaml'] ?? '') as {
+      service: { pipelines: Record<string, { processors: string[] }> };
+    };
+    const traces = Object.entries(config.service.pipelines).filter(([name]) => name.startsWith('traces'));
+    expect(traces.length).toBeGreaterThan(0);
+    for (const [, pipeline] of traces) expect(pipeline.processors).toContain('redaction');
+  });
+
+  test('values outside the schema are refused', async () => {
+    await expect(render('observability.promethusRules.enabled=false')).rejects.toThrow(
+      /additional properties/,
+    );
+  });
+});
