@@ -43,18 +43,21 @@ async function main() {
     tls,
     deadlineMs: config.GRPC_DEADLINE_MS,
   });
+  const chain = chainMetrics(metrics.registry, log);
   const grpc = await startGrpcServer({
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls,
-    services: [[AuditServiceService, auditService({ prisma, kek: config.keyring, auth, log, metrics })]],
+    services: [
+      [AuditServiceService, auditService({ prisma, kek: config.keyring, auth, log, metrics, chain })],
+    ],
   });
   const kafkaCheck = await kafkaReadiness(kafka);
   const attestor = new ChainAttestor({
     prisma,
     kafka,
     log,
-    metrics: chainMetrics(metrics.registry, log),
+    metrics: chain,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
   });
   await attestor.start(config.CHAIN_ATTEST_INTERVAL_MS);

@@ -362,7 +362,7 @@ export async function setRole(
   const result = await deps.prisma.$transaction(async (tx) => {
     const user = await targetUser(tx, caller, userId);
     const previousRole = isRole(user.role) ? user.role : 'client';
-    if (previousRole === role) return { previousRole, sessionsRevoked: 0 };
+    if (previousRole === role) return { previousRole, sessionsRevoked: 0, changed: undefined };
     await tx.user.update({ where: { id: user.id }, data: { role } });
     const sessionsRevoked = await revokeSessions(deps, tx, user.id, 'role_changed');
     await emit(tx, {
@@ -375,15 +375,19 @@ export async function setRole(
       occurredAt: now,
     });
     const actor = await actorHistory(tx, caller.userId, now);
+    return { previousRole, sessionsRevoked, changed: { userId: user.id, actor } };
+  });
+  // Reported once committed: a change that rolled back is no change.
+  if (result.changed) {
+    const { userId: changedId, actor } = result.changed;
     deps.metrics.privilegeChanges.inc({ kind: `role_${role}`, actor });
     deps.security.record(
       'auth.role.changed',
-      { userId: user.id, actorUserId: caller.userId, actor, from: previousRole, to: role },
+      { userId: changedId, actorUserId: caller.userId, actor, from: result.previousRole, to: role },
       'role changed',
     );
-    return { previousRole, sessionsRevoked };
-  });
-  return result;
+  }
+  return { previousRole: result.previousRole, sessionsRevoked: result.sessionsRevoked };
 }
 
 /** Admin only. Disabling revokes every session; the account cannot sign in until enabled. */
@@ -394,9 +398,9 @@ export async function setUserDisabled(
   disabled: boolean,
 ): Promise<{ sessionsRevoked: number }> {
   const now = deps.clock();
-  return deps.prisma.$transaction(async (tx) => {
+  const result = await deps.prisma.$transaction(async (tx) => {
     const user = await targetUser(tx, caller, userId);
-    if (Boolean(user.disabledAt) === disabled) return { sessionsRevoked: 0 };
+    if (Boolean(user.disabledAt) === disabled) return { sessionsRevoked: 0, changed: undefined };
     await tx.user.update({ where: { id: user.id }, data: { disabledAt: disabled ? now : null } });
     const sessionsRevoked = disabled ? await revokeSessions(deps, tx, user.id, 'account_disabled') : 0;
     await emit(tx, {
@@ -408,15 +412,21 @@ export async function setUserDisabled(
       data: { sessionsRevoked },
       occurredAt: now,
     });
-    const actor = await actorHistory(tx, caller.userId, now);
+    return {
+      sessionsRevoked,
+      changed: { userId: user.id, actor: await actorHistory(tx, caller.userId, now) },
+    };
+  });
+  if (result.changed) {
+    const { userId: changedId, actor } = result.changed;
     deps.metrics.privilegeChanges.inc({ kind: disabled ? 'disabled' : 'enabled', actor });
     deps.security.record(
       disabled ? 'auth.account.disabled' : 'auth.account.enabled',
-      { userId: user.id, actorUserId: caller.userId, actor },
+      { userId: changedId, actorUserId: caller.userId, actor },
       disabled ? 'account disabled' : 'account enabled',
     );
-    return { sessionsRevoked };
-  });
+  }
+  return { sessionsRevoked: result.sessionsRevoked };
 }
 
 /** Admin only: revokes every session of another user. */

@@ -90,8 +90,9 @@ export const problemSchema = z
   });
 
 export function problemHandler(log: Logger, metrics: Pick<Metrics, 'registry'>): ErrorRequestHandler {
-  // Every 401 and 403 the API answers, whichever service decided it: a burst of either is
-  // someone probing sessions or permissions.
+  // Every refusal for want of a valid session (401) or of a permission (403 permission_denied),
+  // whichever service decided it: a burst of either is someone probing sessions or permissions.
+  // The edge's own refusals (GeoIP, HTTPS, the admin network) are recorded where they happen.
   const security = createSecurityEvents({ log, metrics }, ['authn.rejected', 'authz.denied']);
   // Four parameters, `_next` included: Express recognises an error handler by its arity.
   return (error: unknown, req, res, _next) => {
