@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings the whole local stack up: Node 24 and the dependencies, PostgreSQL and Kafka, the
-# databases, roles, migrations and topics, every service as a local process, and the demo
-# accounts. Idempotent: what already runs is left running.
+# databases, roles, migrations and topics, every service as a local process, Prometheus and
+# Alertmanager with the chart's rules and routing, and the demo accounts. Idempotent: what already runs is left running.
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -54,6 +54,46 @@ start_service() {
 
 for name in "${services[@]}"; do start_service "$name"; done
 
+# start_daemon name ready_url command...: a supporting process, started once, with a pidfile that
+# down.sh stops like a service's. One already running re-reads its (regenerated) config on SIGHUP.
+start_daemon() {
+  local name="$1" ready="$2" pidfile="$LOCAL/run/$1.pid"
+  shift 2
+  if [[ -f "$pidfile" ]] && alive "$(cat "$pidfile")"; then
+    log "$name already running (pid $(cat "$pidfile")); reloading its configuration"
+    kill -HUP "$(cat "$pidfile")"
+  else
+    log "starting $name"
+    (
+      cd "$ROOT"
+      nohup "$@" >>"$LOCAL/logs/$name.out" 2>&1 &
+      echo $! >"$pidfile"
+    )
+  fi
+  local start=$SECONDS
+  until node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$ready"; do
+    alive "$(cat "$pidfile")" || { tail -n 20 "$LOCAL/logs/$name.out" >&2; die "$name exited during start-up"; }
+    (( SECONDS - start > 60 )) && die "$name not ready after 60 s (logs: .local/logs/$name.out)"
+    sleep 0.5
+  done
+}
+
+# Alerting as production has it: Prometheus scrapes every service and evaluates the chart's
+# rules, Alertmanager routes with the chart's config, and the local receiver writes each
+# notification to .local/logs/alerts.jsonl (docs/observability.md).
+ensure_prometheus
+node --import tsx "$ROOT/scripts/observability.ts" "$LOCAL/observability" "$ALERTMANAGER_PORT" "$ALERT_RECEIVER_PORT"
+start_daemon alert-receiver "http://127.0.0.1:$ALERT_RECEIVER_PORT/healthz" \
+  node --import tsx scripts/alert-receiver.ts "$ALERT_RECEIVER_PORT" "$LOCAL/logs/alerts.jsonl"
+start_daemon alertmanager "http://127.0.0.1:$ALERTMANAGER_PORT/-/ready" \
+  prometheus-alertmanager --config.file="$LOCAL/observability/alertmanager.yml" \
+  --storage.path="$LOCAL/observability/alertmanager-data" \
+  --web.listen-address="127.0.0.1:$ALERTMANAGER_PORT" --cluster.listen-address=
+start_daemon prometheus "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" \
+  prometheus --config.file="$LOCAL/observability/prometheus.yml" \
+  --storage.tsdb.path="$LOCAL/observability/prometheus-data" \
+  --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --enable-feature=exemplar-storage
+
 # Demo accounts share one password, generated on the first run and kept under .local/secrets.
 demo_password_file="$LOCAL/secrets/demo-password"
 [[ -s "$demo_password_file" ]] ||
@@ -75,6 +115,8 @@ The stack is up.
   tracking (gRPC)     127.0.0.1:50053      ops http://127.0.0.1:9103/metrics
   ai-inference (gRPC) 127.0.0.1:50057      ops http://127.0.0.1:9107/metrics   (offline estimator)
   PostgreSQL          127.0.0.1:$PG_PORT   Kafka 127.0.0.1:$KAFKA_PORT
+  Prometheus          http://127.0.0.1:$PROMETHEUS_PORT   (alerts: /alerts; exemplars on security_events_total)
+  Alertmanager        http://127.0.0.1:$ALERTMANAGER_PORT   notifications in .local/logs/alerts.jsonl
   Demo accounts       admin@ / trainer@ / client@demo.tracking.test
   Demo password       in .local/secrets/demo-password
   Logs                .local/logs/<service>.log

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 
 import { parse, parseAllDocuments } from 'yaml';
 
-import { ALERTMANAGER_CONFIG, RULES_DIR } from './observability';
+import { ALERTMANAGER_CONFIG, RULES_DIR } from '@tracking/kit/testing';
 
 const run = promisify(execFile);
 const CHART = path.resolve(__dirname, '..', '..', 'charts', 'tracking');

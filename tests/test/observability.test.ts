@@ -1,13 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { AlertReceiver, OtlpReceiver, randomName, waitFor } from '@tracking/kit/testing';
+import { AlertReceiver, infraEnv, OtlpReceiver, randomName, ruleFiles, waitFor } from '@tracking/kit/testing';
+import pg from 'pg';
 import { parser } from '@prometheus-io/lezer-promql';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
 import { accounts, PASSWORD } from './accounts';
-import { ruleFiles, startObservability, type Observability } from './observability';
+import { startObservability, type Observability } from './observability';
 import { jsonLines, startPlatform, type Platform } from './platform';
 
 const DASHBOARDS_DIR = path.resolve(
@@ -324,6 +325,43 @@ describe('observability: real Prometheus and Alertmanager on the running platfor
       canaries.filter((canary) => text.includes(canary)).map((canary) => `${where}: ${canary.slice(0, 6)}…`),
     );
     expect(leaks).toEqual([]);
+  });
+
+  // Last: it leaves this platform's audit chain broken.
+  test("tampering with the audit log pages on-call as soon as an admin's verification finds it, naming that verification", async () => {
+    const { token } = await firstAdmin();
+    const audit = platform?.databases.audit;
+    if (!audit) throw new Error('no audit database');
+    const owner = new URL(infraEnv().adminUrl);
+    owner.pathname = `/${audit.database}`;
+    const attacker = new pg.Client({ connectionString: owner.toString() });
+    await attacker.connect();
+    try {
+      // What only someone with the database superuser could do: switch off the append-only rule.
+      await attacker.query('ALTER TABLE audit_entry DISABLE TRIGGER USER');
+      await attacker.query(
+        `UPDATE audit_entry SET action = 'auth.user.registered' WHERE sequence = (SELECT min(sequence) FROM audit_entry)`,
+      );
+      await attacker.query(
+        `UPDATE audit_entry SET outcome = 'failure' WHERE sequence = (SELECT min(sequence) FROM audit_entry)`,
+      );
+      await attacker.query('ALTER TABLE audit_entry ENABLE TRIGGER USER');
+    } finally {
+      await attacker.end();
+    }
+    const verified = await call('POST', '/admin/audit/verify', { token, body: {} });
+    expect(verified.status).toBe(200);
+    expect(verified.body.intact).toBe(false);
+
+    const [alert] = await waitFor(() => nonEmpty(receiver.alerts('AuditChainBroken')), {
+      what: 'the AuditChainBroken notification at the webhook',
+      timeoutMs: 60_000,
+    });
+    expect(alert).toMatchObject({
+      status: 'firing',
+      labels: { severity: 'critical', team: 'security', job: 'audit' },
+    });
+    expect(alert?.annotations.example_correlation_id).toBe(verified.headers.get('x-correlation-id'));
   });
 });
 

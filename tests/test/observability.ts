@@ -1,31 +1,17 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { randomName, startProcess, type ManagedProcess } from '@tracking/kit/testing';
-import { parse, stringify } from 'yaml';
+import {
+  alertmanagerConfig,
+  prometheusConfig,
+  randomName,
+  startProcess,
+  type ManagedProcess,
+} from '@tracking/kit/testing';
 import { z } from 'zod';
 
 import { freePort } from './platform';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-/** What the chart ships: the rules and the Alertmanager configuration, used here unchanged. */
-export const RULES_DIR = path.join(ROOT, 'charts', 'tracking', 'files', 'prometheus', 'rules');
-export const ALERTMANAGER_CONFIG = path.join(
-  ROOT,
-  'charts',
-  'tracking',
-  'files',
-  'alertmanager',
-  'alertmanager.yml',
-);
-
-export async function ruleFiles(): Promise<string[]> {
-  return (await readdir(RULES_DIR))
-    .filter((name) => name.endsWith('.yml'))
-    .sort()
-    .map((name) => path.join(RULES_DIR, name));
-}
 
 export interface Observability {
   prometheus: string;
@@ -56,8 +42,11 @@ export async function startObservability(options: {
   };
   try {
     const [prometheusPort, alertmanagerPort] = await Promise.all([freePort(), freePort()]);
-    const alertmanagerConfig = path.join(dir, 'alertmanager.yml');
-    await writeFile(alertmanagerConfig, await localAlertmanagerConfig(options.webhookUrl));
+    const alertmanagerFile = path.join(dir, 'alertmanager.yml');
+    await writeFile(
+      alertmanagerFile,
+      await alertmanagerConfig({ webhookUrl: options.webhookUrl, wait: '1s' }),
+    );
     const alertmanager = `http://127.0.0.1:${String(alertmanagerPort)}`;
     processes.push(
       await startProcess({
@@ -65,7 +54,7 @@ export async function startObservability(options: {
         env: {},
         command: [
           'prometheus-alertmanager',
-          `--config.file=${alertmanagerConfig}`,
+          `--config.file=${alertmanagerFile}`,
           `--storage.path=${path.join(dir, 'alertmanager-data')}`,
           `--web.listen-address=127.0.0.1:${String(alertmanagerPort)}`,
           // A single instance: no gossip port to bind.
@@ -75,19 +64,13 @@ export async function startObservability(options: {
       }),
     );
 
-    const prometheusConfig = path.join(dir, 'prometheus.yml');
+    const prometheusFile = path.join(dir, 'prometheus.yml');
     await writeFile(
-      prometheusConfig,
-      stringify({
-        global: { scrape_interval: '1s', evaluation_interval: '1s' },
-        rule_files: await ruleFiles(),
-        alerting: {
-          alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${String(alertmanagerPort)}`] }] }],
-        },
-        scrape_configs: Object.entries(options.targets).map(([job, url]) => ({
-          job_name: job,
-          static_configs: [{ targets: [new URL(url).host] }],
-        })),
+      prometheusFile,
+      await prometheusConfig({
+        targets: options.targets,
+        alertmanager: `127.0.0.1:${String(alertmanagerPort)}`,
+        interval: '1s',
       }),
     );
     const prometheus = `http://127.0.0.1:${String(prometheusPort)}`;
@@ -97,7 +80,7 @@ export async function startObservability(options: {
         env: {},
         command: [
           'prometheus',
-          `--config.file=${prometheusConfig}`,
+          `--config.file=${prometheusFile}`,
           `--storage.tsdb.path=${path.join(dir, 'prometheus-data')}`,
           `--web.listen-address=127.0.0.1:${String(prometheusPort)}`,
           // Exemplars: a security event's counter sample carries its trace and correlation ids.
@@ -121,38 +104,4 @@ export async function startObservability(options: {
     await stop();
     throw error;
   }
-}
-
-interface Route {
-  group_wait?: string;
-  group_interval?: string;
-  repeat_interval?: string;
-  routes?: Route[];
-}
-
-/**
- * The chart's Alertmanager configuration with its receivers pointed at the test's webhook and
- * its waits cut to a second; routing, grouping, inhibition and templates are as shipped.
- */
-async function localAlertmanagerConfig(webhookUrl: string): Promise<string> {
-  const config = parse(await readFile(ALERTMANAGER_CONFIG, 'utf8')) as {
-    route: Route;
-    receivers: { webhook_configs?: { url?: string }[] }[];
-    templates?: string[];
-  };
-  const shorten = (route: Route) => {
-    if (route.group_wait) route.group_wait = '1s';
-    if (route.group_interval) route.group_interval = '1s';
-    for (const child of route.routes ?? []) shorten(child);
-  };
-  shorten(config.route);
-  config.route.group_wait = '1s';
-  config.route.group_interval = '1s';
-  for (const receiver of config.receivers) {
-    for (const webhook of receiver.webhook_configs ?? []) webhook.url = webhookUrl;
-  }
-  config.templates = (config.templates ?? []).map((template) =>
-    path.resolve(path.dirname(ALERTMANAGER_CONFIG), template),
-  );
-  return stringify(config);
 }

@@ -37,6 +37,10 @@ export class AlertReceiver {
   /** Listens on 127.0.0.1 (`port` 0: any free one); resolves with the webhook's URL. */
   async start(port = 0): Promise<string> {
     const server = createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/healthz') {
+        res.writeHead(200).end('ok');
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {

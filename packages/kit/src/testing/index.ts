@@ -5,6 +5,7 @@ import { dropDatabase, migrate, provisionDatabase, type ProvisionedDatabase } fr
 import { createLogger, type Logger } from '../log';
 
 export * from './alert-receiver';
+export * from './observability';
 export * from './otlp-receiver';
 export * from './processes';
 
