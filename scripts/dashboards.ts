@@ -606,7 +606,7 @@ function securityDashboard(): Dashboard {
           timeseries({
             title: 'Rejected authentication and denied authorization',
             description:
-              'authn.rejected: requests with a missing, expired or forged session; authz.denied: signed-in users asking for something that is not theirs (e.g. a trainer probing other trainers’ clients). A rise in authz.denied from few users is enumeration. Click an exemplar dot to open an example trace.',
+              'authn.rejected: requests with a missing, expired or forged session; authz.denied: signed-in users asking for something their role does not allow (e.g. a client calling the admin API). Other people’s records answer 404, not 403, so they do not count here. A rise in authz.denied from few users is probing. Click an exemplar dot to open an example trace.',
             unit: 'opm',
             queries: [
               {
