@@ -298,6 +298,13 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx>): Promise<R
   const producer = createProducer(options.kafka);
   await Promise.all([consumer.connect(), producer.connect()]);
   await consumer.subscribe({ topics: options.topics.map((topic) => prefix + topic), fromBeginning: true });
+  // Every subscribed topic's counts start at 0, so increase() sees the first dead letter after a
+  // restart (KafkaDeadLetterGrowth) instead of taking it for the series' first sample.
+  for (const topic of options.topics.map((name) => prefix + name)) {
+    options.metrics.deadLettered.inc({ topic }, 0);
+    for (const outcome of ['processed', 'duplicate', 'dead_lettered'])
+      options.metrics.consumed.inc({ topic, outcome }, 0);
+  }
 
   /** The attributes of a consumer's `process <topic>` span (OpenTelemetry messaging conventions). */
   const processAttributes = (meta: MessageMeta, correlationId: string, eventId: string | undefined) => ({

@@ -48,6 +48,12 @@ export function chainMetrics(registry: MetricsRegistry, log: Logger) {
       help: '1 when the latest verification found the audit chain broken or at odds with its published head, else 0.',
       registers: [registry],
     }),
+    // Exported so AuditChainVerificationStale scales with the deployment's schedule.
+    interval: new Gauge({
+      name: 'audit_chain_attest_interval_seconds',
+      help: 'How often the audit chain is verified and attested (CHAIN_ATTEST_INTERVAL_MS, in seconds).',
+      registers: [registry],
+    }),
     lastRun: new Gauge({
       name: 'audit_chain_last_verification_timestamp_seconds',
       help: 'When the audit chain was last verified (Unix time).',
@@ -75,6 +81,7 @@ export class ChainAttestor {
   }
 
   async start(intervalMs: number): Promise<void> {
+    this.deps.metrics.interval.set(intervalMs / 1000);
     await this.producer.connect();
     this.lastHead = await readLastHead(this.deps.kafka, this.deps.topicPrefix + CHAIN_HEAD_TOPIC);
     // Each run has a correlation id of its own, so a broken-chain alert leads to that run's lines.
