@@ -1,3 +1,5 @@
+import { SECURITY_EVENTS } from '@tracking/kit';
+
 import {
   DASHBOARD_DIR,
   dashboardExpressions,
@@ -30,21 +32,8 @@ const CODES = [
   'DATA_LOSS',
   'UNAUTHENTICATED',
 ];
-const EVENTS = [
-  'edge.geo_blocked',
-  'edge.admin_network_refused',
-  'ratelimit.hit',
-  'authz.denied',
-  'authn.rejected',
-  'auth.login.failed',
-  'auth.lockout',
-  'auth.mfa.failed',
-  'auth.mfa.replay_rejected',
-  'auth.role.changed',
-  'auth.account.disabled',
-  'auth.account.enabled',
-  'audit.chain.broken',
-];
+// The kit's list is the source of truth for which events exist.
+const EVENTS = SECURITY_EVENTS;
 /** Label name → its allowed values, or null when any value is allowed. */
 type Labels = Record<string, readonly string[] | null>;
 const COUNTERS_AND_GAUGES: Record<string, Labels> = {

@@ -277,67 +277,65 @@ function singleValueDefaults(spec: SingleValue): Record<string, unknown> {
 
 const LAST_VALUE = { calcs: ['lastNotNull'], fields: '', values: false };
 
-/** One big number (one per series), coloured by its thresholds, from an instant query. */
-function stat(spec: SingleValue): Cell {
+/** A panel of one value per series (stat, gauge, bar gauge) from an instant query. */
+function singleValue(
+  type: 'stat' | 'gauge' | 'bargauge',
+  spec: SingleValue,
+  size: { w: number; h: number },
+  defaults: Record<string, unknown>,
+  options: Record<string, unknown>,
+): Cell {
   return {
-    w: spec.w ?? 6,
-    h: spec.h ?? 4,
+    w: spec.w ?? size.w,
+    h: spec.h ?? size.h,
     panel: {
-      type: 'stat',
+      type,
       title: spec.title,
       description: spec.description,
       datasource: DATASOURCE,
       targets: targets([spec.query], 'instant'),
-      fieldConfig: { defaults: singleValueDefaults(spec), overrides: [] },
-      options: {
-        reduceOptions: LAST_VALUE,
-        colorMode: 'background',
-        graphMode: 'none',
-        textMode: 'auto',
-        justifyMode: 'auto',
-        orientation: 'auto',
-      },
+      fieldConfig: { defaults: { ...singleValueDefaults(spec), ...defaults }, overrides: [] },
+      options: { reduceOptions: LAST_VALUE, ...options },
     },
   };
 }
 
-function gauge(spec: SingleValue & { max: number }): Cell {
-  return {
-    w: spec.w ?? 6,
-    h: spec.h ?? 6,
-    panel: {
-      type: 'gauge',
-      title: spec.title,
-      description: spec.description,
-      datasource: DATASOURCE,
-      targets: targets([spec.query], 'instant'),
-      fieldConfig: { defaults: { ...singleValueDefaults(spec), min: 0, max: spec.max }, overrides: [] },
-      options: { reduceOptions: LAST_VALUE, showThresholdLabels: false, showThresholdMarkers: true },
+/** One big number (one per series), coloured by its thresholds. */
+function stat(spec: SingleValue): Cell {
+  return singleValue(
+    'stat',
+    spec,
+    { w: 6, h: 4 },
+    {},
+    {
+      colorMode: 'background',
+      graphMode: 'none',
+      textMode: 'auto',
+      justifyMode: 'auto',
+      orientation: 'auto',
     },
-  };
+  );
+}
+
+function gauge(spec: SingleValue & { max: number }): Cell {
+  return singleValue(
+    'gauge',
+    spec,
+    { w: 6, h: 6 },
+    { min: 0, max: spec.max },
+    { showThresholdLabels: false, showThresholdMarkers: true },
+  );
 }
 
 /** Horizontal bars, one per series: a ranking at the end of the time range. */
 function barGauge(spec: SingleValue): Cell {
-  return {
-    w: spec.w ?? 12,
-    h: spec.h ?? 8,
-    panel: {
-      type: 'bargauge',
-      title: spec.title,
-      description: spec.description,
-      datasource: DATASOURCE,
-      targets: targets([spec.query], 'instant'),
-      fieldConfig: { defaults: { ...singleValueDefaults(spec), min: 0 }, overrides: [] },
-      options: {
-        reduceOptions: LAST_VALUE,
-        displayMode: 'gradient',
-        orientation: 'horizontal',
-        showUnfilled: true,
-        valueMode: 'color',
-      },
-    },
-  };
+  return singleValue(
+    'bargauge',
+    spec,
+    { w: 12, h: 8 },
+    { min: 0 },
+    { displayMode: 'gradient', orientation: 'horizontal', showUnfilled: true, valueMode: 'color' },
+  );
 }
 
 /** The series' labels as columns and its value as `valueColumn`, from an instant query. */
