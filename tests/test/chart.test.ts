@@ -39,7 +39,9 @@ const ticket = 'https://tickets.example.test/hooks/ticket';
 
 describe('the chart ships the observability files as Kubernetes objects', () => {
   test('each rules file becomes one PrometheusRule whose spec is that file, unchanged', async () => {
-    const rules = (await render()).filter((manifest) => manifest.kind === 'PrometheusRule');
+    const rules = (await render('observability.prometheusRules.enabled=true')).filter(
+      (manifest) => manifest.kind === 'PrometheusRule',
+    );
     const files = (await readdir(RULES_DIR)).filter((name) => name.endsWith('.rules.yml')).sort();
     expect(rules.map((rule) => rule.metadata.name).sort()).toEqual(
       files.map((name) => `test-tracking-${name.replace('.rules.yml', '')}`),
@@ -54,9 +56,12 @@ describe('the chart ships the observability files as Kubernetes objects', () => 
   });
 
   test('the operator can select the rules by label', async () => {
-    const rules = (await render('observability.prometheusRules.labels.release=kube-prometheus-stack')).filter(
-      (manifest) => manifest.kind === 'PrometheusRule',
-    );
+    const rules = (
+      await render(
+        'observability.prometheusRules.enabled=true',
+        'observability.prometheusRules.labels.release=kube-prometheus-stack',
+      )
+    ).filter((manifest) => manifest.kind === 'PrometheusRule');
     expect(rules.length).toBeGreaterThan(0);
     for (const rule of rules) expect(rule.metadata.labels?.release).toBe('kube-prometheus-stack');
   });

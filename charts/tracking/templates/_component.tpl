@@ -1,0 +1,132 @@
+{{- /*
+The generic component: every service is one entry under .Values.components, rendered by these
+templates (after the OpenTelemetry demo chart's component.yaml). Hardening is the default, not
+an option: nothing in values can turn off non-root, the read-only root filesystem, dropped
+capabilities or seccomp.
+
+Each template takes a dict: root (the chart's top-level context), name (the component's key),
+c (its values merged over componentDefaults).
+*/}}
+
+{{- define "tracking.component.values" -}}
+{{- $c := mustMergeOverwrite (deepCopy .root.Values.componentDefaults) (deepCopy .component) -}}
+{{- toYaml $c -}}
+{{- end -}}
+
+{{- define "tracking.component.name" -}}
+{{- printf "%s-%s" (include "tracking.fullname" .root) .name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "tracking.component.selectorLabels" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .name }}
+{{- end -}}
+
+{{- define "tracking.component.labels" -}}
+{{ include "tracking.labels" .root }}
+app.kubernetes.io/component: {{ .name }}
+{{- end -}}
+
+{{- define "tracking.component.image" -}}
+{{- $g := .root.Values.global.image -}}
+{{- $tag := .c.image.tag | default $g.tag | default .root.Chart.AppVersion -}}
+{{- if .c.image.digest -}}
+{{- printf "%s/%s@%s" $g.registry .c.image.repository .c.image.digest -}}
+{{- else -}}
+{{- printf "%s/%s:%s" $g.registry .c.image.repository $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* The main port a component serves: grpc, else http. */}}
+{{- define "tracking.component.servePort" -}}
+{{- if .c.ports.grpc }}{{ .c.ports.grpc }}{{ else }}{{ .c.ports.http }}{{ end -}}
+{{- end -}}
+
+{{- /* The restricted Pod Security profile, for every container. */}}
+{{- define "tracking.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+readOnlyRootFilesystem: true
+allowPrivilegeEscalation: false
+privileged: false
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "tracking.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- /* Every component's environment: shared settings, its ports, its callees' addresses, its own settings and its Secret references. */}}
+{{- define "tracking.component.env" -}}
+{{- $root := .root }}
+{{- $c := .c -}}
+- name: NODE_ENV
+  value: production
+- name: BIND_HOST
+  value: 0.0.0.0
+- name: LOG_LEVEL
+  value: {{ $root.Values.global.logLevel | quote }}
+- name: OPS_PORT
+  value: {{ $c.ports.ops | quote }}
+{{- if $c.ports.grpc }}
+- name: GRPC_PORT
+  value: {{ $c.ports.grpc | quote }}
+{{- end }}
+{{- if $c.ports.http }}
+- name: HTTP_PORT
+  value: {{ $c.ports.http | quote }}
+{{- end }}
+- name: SERVICE_VERSION
+  value: {{ $c.image.tag | default $root.Values.global.image.tag | default $root.Chart.AppVersion | quote }}
+{{- if $c.usesKafka }}
+- name: KAFKA_BROKERS
+  value: {{ $root.Values.global.kafka.brokers | quote }}
+- name: KAFKA_TOPIC_PREFIX
+  value: {{ $root.Values.global.kafka.topicPrefix | quote }}
+{{- end }}
+{{- with $root.Values.global.otel.endpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
+{{- range $callee, $variable := $c.calls }}
+{{- $target := index $root.Values.components $callee }}
+- name: {{ $variable }}
+  value: {{ printf "%s:%v" (include "tracking.component.name" (dict "root" $root "name" $callee)) (include "tracking.component.servePort" (dict "c" $target)) | quote }}
+{{- end }}
+{{- range $key, $value := $c.env }}
+- name: {{ $key }}
+  value: {{ $value | toString | quote }}
+{{- end }}
+{{- range $c.secretEnv }}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ .secretName }}
+      key: {{ .key }}
+{{- end }}
+{{- end -}}
+
+{{- /* One egress rule to an endpoint: {peers, ports}; DNS gets UDP as well as TCP. */}}
+{{- define "tracking.egressRule" -}}
+- to:
+    {{- toYaml .peers | nindent 4 }}
+  ports:
+    {{- range .ports }}
+    - port: {{ . }}
+      protocol: TCP
+    {{- if eq (int .) 53 }}
+    - port: {{ . }}
+      protocol: UDP
+    {{- end }}
+    {{- end }}
+{{- end -}}
