@@ -59,7 +59,7 @@ import { checkReachable, Cleanup, othersCpuShare, positiveInteger, runBench, Usa
 
 const ROOT = path.join(__dirname, '..');
 const MIGRATIONS = path.join(ROOT, 'services', 'audit', 'migrations');
-const TOPICS_MANIFEST = path.join(ROOT, 'k8s', 'topics.json');
+const TOPICS_MANIFEST = path.join(ROOT, 'charts', 'tracking', 'files', 'topics.json');
 /** The consumer group the audit service uses by default (CONSUMER_GROUP); prefixed, so fresh. */
 const GROUP_ID = 'audit';
 const PRODUCE_BATCH = 500;

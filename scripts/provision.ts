@@ -1,6 +1,6 @@
 // Prepares the local stack on the infrastructure scripts/infra.sh started: one database and two
 // login roles per service (passwords generated once, kept under .local/secrets), the migrations
-// applied as the migration role, the Kafka topics from k8s/topics.json, and one env file per
+// applied as the migration role, the Kafka topics from charts/tracking/files/topics.json, and one env file per
 // service for scripts/up.sh. Idempotent.
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -138,7 +138,10 @@ async function main() {
   }
 
   const kafka = createKafka({ clientId: 'provision', brokers: config.KAFKA_BROKERS.split(','), log });
-  const created = await ensureTopics(kafka, readTopicsManifest(path.join(ROOT, 'k8s', 'topics.json')));
+  const created = await ensureTopics(
+    kafka,
+    readTopicsManifest(path.join(ROOT, 'charts', 'tracking', 'files', 'topics.json')),
+  );
   process.stdout.write(
     `[provision] topics: ${created.length ? `created ${created.join(', ')}` : 'up to date'}\n`,
   );

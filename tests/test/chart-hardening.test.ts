@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -193,6 +194,30 @@ describe('the chart is hardened by default, in every environment', () => {
       const url = env.find((variable) => variable.name === 'DATABASE_URL');
       expect(at(url?.valueFrom, 'secretKeyRef', 'name')).toMatch(/-db-migrator$/);
     }
+  });
+
+  test('with Strimzi, every topic of the manifest the local scripts use becomes a KafkaTopic', async () => {
+    const manifest = JSON.parse(await readFile(path.join(CHART, 'files', 'topics.json'), 'utf8')) as {
+      topics: { name: string; partitions: number; retentionMs: number }[];
+    };
+    const topics = (await render('values.yaml', 'dependencies.strimzi.enabled=true')).filter(
+      (manifest) => manifest.kind === 'KafkaTopic',
+    );
+    expect(
+      topics.map((topic) => ({
+        name: at(topic.spec, 'topicName'),
+        partitions: at(topic.spec, 'partitions'),
+        retentionMs: at(topic.spec, 'config', 'retention.ms'),
+        cluster: topic.metadata.labels?.['strimzi.io/cluster'],
+      })),
+    ).toEqual(
+      manifest.topics.map((topic) => ({
+        name: topic.name,
+        partitions: topic.partitions,
+        retentionMs: topic.retentionMs,
+        cluster: 'kafka',
+      })),
+    );
   });
 
   test('a values file with a typo, or a secret given as a plain setting, is refused', async () => {

@@ -153,7 +153,11 @@ export async function startPlatform(
       brokers,
       log: createLogger({ service: 'test', level: 'warn' }),
     });
-    await ensureTopics(kafka, readTopicsManifest(path.join(ROOT, 'k8s', 'topics.json')), topicPrefix);
+    await ensureTopics(
+      kafka,
+      readTopicsManifest(path.join(ROOT, 'charts', 'tracking', 'files', 'topics.json')),
+      topicPrefix,
+    );
     const geoipDb = path.join(dir, 'geoip.mmdb');
     await writeGeoIpDatabase(geoipDb);
     const principalKeys = await writePrincipalKeys(dir);

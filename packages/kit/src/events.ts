@@ -27,7 +27,7 @@ export const envelopeSchema = z.object({
 });
 export type EventEnvelope<T = unknown> = Omit<z.infer<typeof envelopeSchema>, 'data'> & { data: T };
 
-/** Topics are `<service>.<entity>.v1`; the manifest in k8s/topics.json declares each one. */
+/** Topics are `<service>.<entity>.v1`; the manifest in charts/tracking/files/topics.json declares each one. */
 export const TOPICS = {
   /** One topic that every service's outbox feeds with audit events; one partition keeps the chain ordered. */
   auditEvents: 'audit.events.v1',
