@@ -1,0 +1,685 @@
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmod, chown, mkdir, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { connect, createServer as createTlsServer, type ConnectionOptions, type Server } from 'node:tls';
+import { promisify } from 'node:util';
+
+import { randomName, waitFor } from '@tracking/kit/testing';
+import { parseAllDocuments } from 'yaml';
+
+import {
+  freePort,
+  jsonLines,
+  startPlatform,
+  TEST_NETWORKS,
+  writeGeoIpDatabase,
+  type Platform,
+} from './platform';
+
+const run = promisify(execFile);
+const CHART = path.resolve(__dirname, '..', '..', 'charts', 'tracking');
+const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
+/** The edge pod's user (tracking.containerSecurityContext); nginx runs as it here too when the tests run as root. */
+const EDGE_UID = 65532;
+const asEdgeUser = process.getuid?.() === 0;
+
+// Addresses in the test GeoIP database (platform.ts TEST_NETWORKS).
+const NZ = '203.0.113.10';
+const AU = '198.51.100.7';
+const US = '192.0.2.5';
+const HSTS = 'max-age=63072000; includeSubDomains';
+
+type Json = Record<string, unknown>;
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Json;
+  data?: Record<string, string>;
+  automountServiceAccountToken?: boolean;
+}
+
+/** `helm template` of the chart with these --set values (npm test builds helm). */
+async function render(...set: string[]): Promise<Manifest[]> {
+  const { stdout } = await run('helm', [
+    'template',
+    'tracking',
+    CHART,
+    '--namespace',
+    'tracking',
+    ...set.flatMap((value) => ['--set', value]),
+  ]);
+  // YAML 1.1, as Kubernetes reads manifests: `defaultMode: 0440` is octal.
+  return parseAllDocuments(stdout, { version: '1.1' })
+    .map((document) => document.toJS() as Manifest | null)
+    .filter((manifest): manifest is Manifest => manifest !== null);
+}
+
+const find = (manifests: Manifest[], kind: string, name: string): Manifest => {
+  const found = manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name === name);
+  if (!found) throw new Error(`no ${kind}/${name} rendered`);
+  return found;
+};
+
+const at = (value: unknown, ...keys: (string | number)[]): unknown =>
+  keys.reduce<unknown>(
+    (node, key) => (node && typeof node === 'object' ? (node as Json)[key] : undefined),
+    value,
+  );
+
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+describe("the edge the chart renders, run by Debian's nginx in front of the real gateway", () => {
+  let dir = '';
+  let platform: Platform | undefined;
+  let nginx: ChildProcess | undefined;
+  let control: Server | undefined;
+  let controlPort = 0;
+  let conf = '';
+  let ca = '';
+  let accessLog = '';
+  let errorLog = '';
+  let geoipDb = '';
+  let nginxStarted = 0;
+  const ports = { https: 0, http: 0, health: 0 };
+
+  const setup = () => {
+    if (!platform) throw new Error('the platform was not started');
+    return platform;
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'edge-nginx-'));
+    // nginx reads these as the edge's user, like the mounted ConfigMap, Secret and volume.
+    await chmod(dir, 0o755);
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    await writeFile(
+      path.join(dir, 'server.ext'),
+      'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n',
+    );
+    openssl(
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+      ...['-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=edge-test-ca'],
+    );
+    openssl(
+      ...['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'tls.key', '-out', 'tls.csr'],
+      ...['-subj', '/CN=localhost'],
+    );
+    openssl(
+      ...['x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial'],
+      ...['-out', 'tls.crt', '-days', '1', '-extfile', 'server.ext'],
+    );
+    await chmod(path.join(dir, 'tls.key'), 0o644);
+    ca = await readFile(path.join(dir, 'ca.crt'), 'utf8');
+    geoipDb = path.join(dir, 'geoip.mmdb');
+    await writeGeoIpDatabase(geoipDb);
+
+    platform = await startPlatform({ ai: false });
+    const gateway = new URL(platform.api);
+
+    [ports.https, ports.http, ports.health] = await Promise.all([freePort(), freePort(), freePort()]);
+    const runDir = path.join(dir, 'run');
+    await mkdir(runDir);
+    const manifests = await render(
+      `edge.upstream=127.0.0.1:${gateway.port}`,
+      `edge.tls.certFile=${path.join(dir, 'tls.crt')}`,
+      `edge.tls.keyFile=${path.join(dir, 'tls.key')}`,
+      `edge.tls.dhParamFile=${path.join(dir, 'ffdhe2048.pem')}`,
+      `edge.geoip.databaseFile=${geoipDb}`,
+      `edge.tempDir=${runDir}`,
+      `edge.ports.https=${ports.https}`,
+      `edge.ports.http=${ports.http}`,
+      `edge.ports.health=${ports.health}`,
+      // The test client plays the cloud load balancer: it states the client address.
+      'edge.realIpFrom={127.0.0.1/32}',
+      'edge.adminAllowedCidrs={203.0.113.0/24,198.51.100.128/25}',
+      'edge.clientMaxBodySize=1k',
+      'edge.rateLimit.rate=2r/s',
+      'edge.rateLimit.burst=5',
+      // One worker, so the GeoIP reload below is seen by every request; a check each second.
+      'edge.workerProcesses=1',
+      'edge.geoip.reloadInterval=1s',
+    );
+    // The ConfigMap's files, written where the pod mounts them: nginx.conf exactly as rendered.
+    const configMap = find(manifests, 'ConfigMap', 'tracking-edge');
+    conf = path.join(dir, 'nginx.conf');
+    await writeFile(conf, configMap.data?.['nginx.conf'] ?? '');
+    await writeFile(path.join(dir, 'ffdhe2048.pem'), configMap.data?.['ffdhe2048.pem'] ?? '');
+
+    // nginx reopens /dev/stdout for its access log, so stdout must be a file it may write.
+    accessLog = path.join(dir, 'access.log');
+    errorLog = path.join(dir, 'error.log');
+    const [out, err] = await Promise.all([open(accessLog, 'w'), open(errorLog, 'w')]);
+    if (asEdgeUser) {
+      await Promise.all([accessLog, errorLog, runDir].map((file) => chown(file, EDGE_UID, EDGE_UID)));
+    }
+    // The pod's command (templates/edge.yaml), plus a prefix so nothing resolves outside the test.
+    nginxStarted = Date.now();
+    nginx = spawn(NGINX, ['-e', 'stderr', '-c', conf, '-p', `${dir}/`], {
+      stdio: ['ignore', out.fd, err.fd],
+      ...(asEdgeUser ? { uid: EDGE_UID, gid: EDGE_UID } : {}),
+    });
+    await Promise.all([out.close(), err.close()]);
+    nginx.once('error', () => undefined);
+    await waitFor(
+      async () => {
+        if (nginx?.exitCode !== null) {
+          throw new Error(`nginx exited: ${await readFile(errorLog, 'utf8')}`);
+        }
+        return (
+          (await fetch(`http://127.0.0.1:${ports.health}/healthz`)).ok &&
+          (await fetch(`http://127.0.0.1:${ports.health}/readyz`)).ok
+        );
+      },
+      {
+        what: 'nginx (Debian nginx and libnginx-mod-http-geoip2: scripts/lib.sh ensure_nginx)',
+        timeoutMs: 15_000,
+      },
+    );
+
+    // A deliberately permissive TLS server: a handshake the edge refuses must succeed here, so
+    // the refusal is the edge's and not the client failing to offer the old protocol or suite.
+    control = createTlsServer(
+      {
+        key: await readFile(path.join(dir, 'tls.key')),
+        cert: await readFile(path.join(dir, 'tls.crt')),
+        minVersion: 'TLSv1',
+        ciphers: 'ALL:@SECLEVEL=0',
+      },
+      (socket) => socket.end(),
+    );
+    await new Promise<void>((resolve) => control?.listen(0, '127.0.0.1', resolve));
+    controlPort = (control.address() as { port: number }).port;
+  });
+
+  afterAll(async () => {
+    control?.close();
+    if (nginx && nginx.exitCode === null) {
+      const exited = new Promise((resolve) => nginx?.once('exit', resolve));
+      nginx.kill('SIGQUIT');
+      await exited;
+    }
+    const codes = (await platform?.stop()) ?? [];
+    await rm(dir, { recursive: true, force: true });
+    expect(codes).toEqual(codes.map(() => 0));
+  });
+
+  /** One request to the edge, over TLS (verified against our CA) or plain HTTP, as the load balancer would pass it on. */
+  function send(options: {
+    tls?: boolean;
+    port?: number;
+    method?: string;
+    path: string;
+    /** The client address the load balancer states (X-Forwarded-For). */
+    from?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    /** The TCP peer; 127.0.0.1 is the trusted load balancer. */
+    localAddress?: string;
+  }): Promise<Reply> {
+    const tls = options.tls ?? true;
+    const headers: Record<string, string> = {
+      host: 'app.example.test',
+      ...(options.from ? { 'x-forwarded-for': options.from } : {}),
+      ...(options.body === undefined
+        ? {}
+        : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(options.body)) }),
+      ...options.headers,
+    };
+    return new Promise((resolve, reject) => {
+      const request = (tls ? httpsRequest : httpRequest)(
+        {
+          host: '127.0.0.1',
+          port: options.port ?? (tls ? ports.https : ports.http),
+          method: options.method ?? 'GET',
+          path: options.path,
+          headers,
+          localAddress: options.localAddress,
+          agent: false,
+          ...(tls ? { ca, servername: 'localhost' } : {}),
+        },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+          );
+        },
+      );
+      request.on('error', reject);
+      request.end(options.body);
+    });
+  }
+
+  const problem = (reply: Reply) => JSON.parse(reply.body) as Json;
+
+  async function gatewayLine(match: (line: Json) => boolean): Promise<Json> {
+    return waitFor(async () => (await jsonLines(setup().logFile('gateway'))).find(match), {
+      what: "the gateway's log line",
+    });
+  }
+
+  async function edgeLine(correlationId: string): Promise<Json> {
+    return waitFor(
+      async () => (await jsonLines(accessLog)).find((line) => line.correlation_id === correlationId),
+      { what: "the edge's access log line" },
+    );
+  }
+
+  /** A refusal the edge made itself: the gateway's problem format, never cached, not forwarded. */
+  async function expectEdgeRefusal(reply: Reply, status: number, code: string) {
+    expect(reply.status).toBe(status);
+    expect(reply.headers['content-type']).toBe('application/problem+json');
+    expect(reply.headers['cache-control']).toBe('no-store');
+    const body = problem(reply);
+    expect(body).toMatchObject({ type: `urn:tracking:problem:${code}`, status, code });
+    expect(body.correlationId).toBe(reply.headers['x-correlation-id']);
+    expect(await edgeLine(String(body.correlationId))).toMatchObject({ upstream_status: '' });
+  }
+
+  test('clients in NZ and AU reach the gateway over HTTPS; the US, and an address no country claims, are refused at the edge', async () => {
+    for (const client of [NZ, AU]) {
+      const reply = await send({ path: '/api/v1/me', from: client });
+      // The gateway answered (no session), so it believed the edge about the address and HTTPS.
+      expect({ client, status: reply.status, code: problem(reply).code }).toEqual({
+        client,
+        status: 401,
+        code: 'unauthenticated',
+      });
+      // One HSTS header, the edge's (the gateway's own is replaced, not repeated).
+      expect(reply.headers['strict-transport-security']).toBe(HSTS);
+    }
+    for (const client of [US, '10.1.2.3']) {
+      const reply = await send({ path: '/api/v1/me', from: client });
+      await expectEdgeRefusal(reply, 403, 'geo_blocked');
+      expect(reply.headers['strict-transport-security']).toBe(HSTS);
+    }
+    expect(
+      await edgeLine(String(problem(await send({ path: '/api/v1/me', from: US })).correlationId)),
+    ).toMatchObject({
+      client_ip: US,
+      country: 'US',
+      status: '403',
+    });
+  });
+
+  test('security.txt is reachable from any country, as the gateway promises', async () => {
+    const reply = await send({ path: '/.well-known/security.txt', from: US });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatch(/^Contact: mailto:security@example\.test$/m);
+  });
+
+  test('the admin API is refused outside its networks at the edge, and the gateway behind it sees the client’s own address', async () => {
+    // Outside the edge's list, in any spelling of the path.
+    for (const spelling of [
+      '/api/v1/admin/audit/entries',
+      '/API/v1/%61dmin/audit/entries',
+      '/api/v1//admin/users',
+    ]) {
+      await expectEdgeRefusal(await send({ path: spelling, from: AU }), 403, 'permission_denied');
+    }
+    expect(problem(await send({ path: '/api/v1/admin/audit/entries', from: AU })).detail).toBe(
+      'the admin API is not available from this network',
+    );
+    // Inside it: forwarded, and the gateway asks for a session.
+    const inside = await send({ path: '/api/v1/admin/audit/entries', from: NZ });
+    expect({ status: inside.status, code: problem(inside).code }).toEqual({
+      status: 401,
+      code: 'unauthenticated',
+    });
+
+    // 198.51.100.200 is on the edge's list but not the gateway's: the gateway, the second line,
+    // refuses it and logs the address the edge forwarded, not the edge's own.
+    const secondLine = await send({ path: '/api/v1/admin/audit/entries', from: '198.51.100.200' });
+    expect({ status: secondLine.status, code: problem(secondLine).code }).toEqual({
+      status: 403,
+      code: 'permission_denied',
+    });
+    const correlationId = String(secondLine.headers['x-correlation-id']);
+    expect(
+      await gatewayLine(
+        (line) => line.event === 'edge.admin_network_refused' && line.correlation_id === correlationId,
+      ),
+    ).toMatchObject({ clientIp: '198.51.100.200' });
+  });
+
+  test("the correlation id the edge sets reaches the gateway's request log, and the edge logs it too", async () => {
+    const reply = await send({
+      method: 'POST',
+      path: '/api/v1/auth/register',
+      from: NZ,
+      body: JSON.stringify({
+        email: `${randomName('edge-')}@example.test`,
+        password: 'a long enough passphrase',
+        displayName: 'Edge',
+      }),
+    });
+    expect(reply.status).toBe(201);
+    const correlationId = String(reply.headers['x-correlation-id']);
+    // nginx's $request_id: made at the edge, not the gateway's UUID.
+    expect(correlationId).toMatch(/^[0-9a-f]{32}$/);
+    expect(
+      await gatewayLine((line) => line.event === 'http.request' && line.correlation_id === correlationId),
+    ).toMatchObject({ status: 201, route: '/api/v1/auth/register', method: 'POST' });
+    expect(await edgeLine(correlationId)).toMatchObject({
+      client_ip: NZ,
+      country: 'NZ',
+      tls: expect.stringMatching(/^TLSv1\.[23]$/) as unknown,
+      path: '/api/v1/auth/register',
+      status: '201',
+      upstream_status: '201',
+    });
+  });
+
+  test('a client address or correlation id stated by anyone but the load balancer is ignored', async () => {
+    // From 127.0.0.2, not a trusted load balancer: its X-Forwarded-For is not believed, so the
+    // client is 127.0.0.2, which no country claims.
+    const forged = await send({
+      path: '/api/v1/me',
+      from: NZ,
+      headers: { 'x-correlation-id': 'forged-correlation-0001' },
+      localAddress: '127.0.0.2',
+    });
+    await expectEdgeRefusal(forged, 403, 'geo_blocked');
+    expect(forged.headers['x-correlation-id']).not.toBe('forged-correlation-0001');
+    expect(await edgeLine(String(forged.headers['x-correlation-id']))).toMatchObject({
+      client_ip: '127.0.0.2',
+    });
+
+    // The load balancer's own id is kept, and is the one the gateway logs.
+    const kept = await send({
+      path: '/api/v1/me',
+      from: NZ,
+      headers: { 'x-correlation-id': 'lb-correlation-0001' },
+    });
+    expect(kept.headers['x-correlation-id']).toBe('lb-correlation-0001');
+    await gatewayLine(
+      (line) => line.event === 'http.request' && line.correlation_id === 'lb-correlation-0001',
+    );
+  });
+
+  test('TLS 1.3 and 1.2 with the intermediate suites are accepted; TLS 1.0, 1.1 and weak suites fail the handshake', async () => {
+    const handshake = (port: number, options: ConnectionOptions) =>
+      new Promise<{ protocol: string | null; cipher: string } | { error: string }>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca, ...options }, () => {
+          resolve({ protocol: socket.getProtocol(), cipher: socket.getCipher().name });
+          socket.destroy();
+        });
+        socket.on('error', (error: Error) => resolve({ error: error.message }));
+      });
+
+    expect(await handshake(ports.https, { minVersion: 'TLSv1.3' })).toMatchObject({ protocol: 'TLSv1.3' });
+    for (const cipher of [
+      'ECDHE-RSA-AES128-GCM-SHA256',
+      'ECDHE-RSA-AES256-GCM-SHA384',
+      'ECDHE-RSA-CHACHA20-POLY1305',
+      'DHE-RSA-AES128-GCM-SHA256',
+      'DHE-RSA-AES256-GCM-SHA384',
+      'DHE-RSA-CHACHA20-POLY1305',
+    ]) {
+      expect(await handshake(ports.https, { maxVersion: 'TLSv1.2', ciphers: cipher })).toEqual({
+        protocol: 'TLSv1.2',
+        cipher,
+      });
+    }
+
+    // Node offers TLS 1.0 and 1.1 only at OpenSSL security level 0; the control server proves it does.
+    const refused: [string, ConnectionOptions][] = [
+      ['TLS 1.1', { minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' }],
+      ['TLS 1.0', { minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }],
+      // CBC with SHA-1, and RSA key exchange without forward secrecy.
+      ['ECDHE-RSA-AES128-SHA', { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-SHA' }],
+      ['AES128-SHA', { maxVersion: 'TLSv1.2', ciphers: 'AES128-SHA' }],
+      ['AES256-GCM-SHA384', { maxVersion: 'TLSv1.2', ciphers: 'AES256-GCM-SHA384' }],
+    ];
+    for (const [what, options] of refused) {
+      expect({
+        what,
+        control: await handshake(controlPort, { ...options, rejectUnauthorized: false }),
+      }).toEqual({
+        what,
+        control: {
+          protocol: expect.stringMatching(/^TLSv1(\.[12])?$/) as unknown,
+          cipher: expect.any(String) as unknown,
+        },
+      });
+      expect({ what, edge: await handshake(ports.https, options) }).toEqual({
+        what,
+        edge: { error: expect.any(String) as unknown },
+      });
+    }
+  });
+
+  test('over plain HTTP a page is redirected to HTTPS with 308, while the API and other methods are refused and nothing is forwarded', async () => {
+    const page = await send({ tls: false, path: '/meals?day=today', from: NZ });
+    expect(page.status).toBe(308);
+    expect(page.headers.location).toBe('https://app.example.test/meals?day=today');
+    expect(page.headers['strict-transport-security']).toBeUndefined();
+
+    // security.txt: redirected as RFC 9116 asks, for a client anywhere.
+    const securityTxt = await send({ tls: false, path: '/.well-known/security.txt', from: US });
+    expect(securityTxt.status).toBe(308);
+    expect(securityTxt.headers.location).toBe('https://app.example.test/.well-known/security.txt');
+
+    for (const [method, route] of [
+      ['GET', '/api/v1/me'],
+      ['POST', '/API/v1/auth/login'],
+      ['POST', '/meals'],
+    ] as const) {
+      const reply = await send({
+        tls: false,
+        method,
+        path: route,
+        from: NZ,
+        body: method === 'POST' ? '{}' : undefined,
+      });
+      await expectEdgeRefusal(reply, 403, 'https_required');
+    }
+    // A client outside the allowed countries is refused for that first, as at the gateway.
+    await expectEdgeRefusal(await send({ tls: false, path: '/meals', from: US }), 403, 'geo_blocked');
+    // Plain HTTP sent to the TLS port is refused the same way.
+    await expectEdgeRefusal(
+      await send({ tls: false, port: ports.https, path: '/api/v1/me', from: NZ }),
+      403,
+      'https_required',
+    );
+  });
+
+  test('a body over the size limit gets 413, and requests beyond the per-address rate get 429 with Retry-After', async () => {
+    const large = await send({
+      method: 'POST',
+      path: '/api/v1/auth/register',
+      from: NZ,
+      body: JSON.stringify({ email: 'big@example.test', password: 'x'.repeat(4096), displayName: 'Big' }),
+    });
+    await expectEdgeRefusal(large, 413, 'invalid_argument');
+    expect(problem(large).detail).toBe('request body too large');
+
+    // 2 requests a second with a burst of 5 (the test's values): one address's burst of 15 is cut short...
+    const burst = await Promise.all(
+      Array.from({ length: 15 }, () => send({ path: '/.well-known/security.txt', from: '203.0.113.77' })),
+    );
+    const limited = burst.filter((reply) => reply.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(5);
+    expect(burst.filter((reply) => reply.status === 200).length).toBeGreaterThanOrEqual(6);
+    await expectEdgeRefusal(limited[0] as Reply, 429, 'resource_exhausted');
+    expect(limited[0]?.headers['retry-after']).toBe('1');
+    // ...while another address has its own allowance.
+    expect((await send({ path: '/.well-known/security.txt', from: '203.0.113.78' })).status).toBe(200);
+  });
+
+  // Last: it moves the US test range to AU for the rest of this nginx's life. The gateway's own
+  // database is not changed, so the edge's access log shows what the edge decided.
+  test('a GeoIP database the updater replaces takes effect without a restart, and a broken one is not loaded', async () => {
+    const moved = '192.0.2.77';
+    const countryAtEdge = async () => {
+      const reply = await send({ path: '/api/v1/me', from: moved });
+      return edgeLine(String(reply.headers['x-correlation-id']));
+    };
+    expect(await countryAtEdge()).toMatchObject({ country: 'US', upstream_status: '' });
+    // nginx rereads a file newer than the one it has, to the second.
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(Math.max(0, nginxStarted + 1_100 - Date.now()));
+    // A new country (DE) changes the file's layout as a real update does: a stale cached lookup
+    // (leev/ngx_http_geoip2_module#134, which the edge's config works around) would read garbage.
+    await writeGeoIpDatabase(geoipDb, [
+      '10.0.0.0/8=DE',
+      ...TEST_NETWORKS.filter((network) => !network.endsWith('=US')),
+      '192.0.2.0/24=AU',
+    ]);
+    // The same address again and again: the module's last-lookup cache must not hide the change.
+    await waitFor(async () => (await countryAtEdge()).country === 'AU', {
+      what: 'the edge to load the new GeoIP data',
+      timeoutMs: 10_000,
+    });
+    expect(await countryAtEdge()).toMatchObject({ country: 'AU', upstream_status: '403' });
+
+    // Written whole and renamed into place, as geoipupdate does, but not a database.
+    await sleep(1_100);
+    await writeFile(`${geoipDb}.new`, 'not a database');
+    await rename(`${geoipDb}.new`, geoipDb);
+    await waitFor(
+      async () => {
+        await send({ path: '/.well-known/security.txt', from: NZ });
+        return (await readFile(errorLog, 'utf8')).includes('failed to reload');
+      },
+      { what: 'the refused reload in the error log', timeoutMs: 10_000 },
+    );
+    expect(await countryAtEdge()).toMatchObject({ country: 'AU' });
+  });
+});
+
+describe("the edge's Kubernetes objects", () => {
+  const podSpec = (deployment: Manifest) => at(deployment.spec, 'template', 'spec') as Json;
+  const container = (deployment: Manifest) => (podSpec(deployment).containers as Json[])[0] as Json;
+
+  test('the edge runs hardened exactly like the components, with probes on its own health port', async () => {
+    const manifests = await render();
+    const edge = find(manifests, 'Deployment', 'tracking-edge');
+    const gateway = find(manifests, 'Deployment', 'tracking-gateway');
+    expect(podSpec(edge).securityContext).toEqual(podSpec(gateway).securityContext);
+    expect(container(edge).securityContext).toEqual(container(gateway).securityContext);
+    expect(container(edge).securityContext).toMatchObject({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(podSpec(edge).automountServiceAccountToken).toBe(false);
+    expect(
+      find(manifests, 'ServiceAccount', String(podSpec(edge).serviceAccountName))
+        .automountServiceAccountToken,
+    ).toBe(false);
+    expect(at(container(edge), 'resources', 'requests', 'memory')).toBeDefined();
+    expect(at(container(edge), 'resources', 'limits', 'memory')).toBeDefined();
+    expect(at(container(edge), 'startupProbe', 'httpGet')).toEqual({ path: '/healthz', port: 'health' });
+    expect(at(container(edge), 'livenessProbe', 'httpGet')).toEqual({ path: '/healthz', port: 'health' });
+    expect(at(container(edge), 'readinessProbe', 'httpGet')).toEqual({ path: '/readyz', port: 'health' });
+    // The health port is not reachable through the Service.
+    const service = find(manifests, 'Service', 'tracking-edge');
+    expect((at(service.spec, 'ports') as Json[]).map((port) => port.targetPort)).toEqual(['https', 'http']);
+    expect(service.spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local' });
+    expect(find(manifests, 'PodDisruptionBudget', 'tracking-edge').spec).toMatchObject({ maxUnavailable: 1 });
+    // Writable /tmp only; the GeoIP volume is the gateway's claim, read-only.
+    const mounts = container(edge).volumeMounts as { name: string; mountPath: string; readOnly?: boolean }[];
+    expect(mounts.filter((mount) => !mount.readOnly).map((mount) => mount.mountPath)).toEqual(['/tmp']);
+    expect((podSpec(edge).volumes as Json[]).find((volume) => volume.name === 'geoip')).toEqual({
+      name: 'geoip',
+      persistentVolumeClaim: { claimName: 'tracking-geoip', readOnly: true },
+    });
+    // A new nginx.conf rolls the pods.
+    const conf = find(manifests, 'ConfigMap', 'tracking-edge').data?.['nginx.conf'] ?? '';
+    expect(at(edge.spec, 'template', 'metadata', 'annotations', 'checksum/nginx-conf')).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
+    expect(conf).toContain('server tracking-gateway:8080;');
+    expect(conf).toContain('load_module /usr/lib/nginx/modules/ngx_http_geoip2_module.so;');
+  });
+
+  test('the TLS certificate is a Secret the chart names and never makes, and no key is a value', async () => {
+    const manifests = await render('edge.tls.existingSecret=app-example-tls');
+    const edge = find(manifests, 'Deployment', 'tracking-edge');
+    expect((podSpec(edge).volumes as Json[]).find((volume) => volume.name === 'tls')).toEqual({
+      name: 'tls',
+      secret: { secretName: 'app-example-tls', defaultMode: 0o440 },
+    });
+    expect(manifests.filter((manifest) => manifest.kind === 'Secret')).toEqual([]);
+    const configMap = JSON.stringify(find(manifests, 'ConfigMap', 'tracking-edge').data);
+    expect(configMap).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
+    await expect(render('edge.tls.certificate=-----BEGIN CERTIFICATE-----')).rejects.toThrow(/certificate/);
+    await expect(render('edge.geoip.licenseKey=abc')).rejects.toThrow(/licenseKey/);
+  });
+
+  test('the edge may receive on its TLS and plain ports and send only to the gateway and DNS', async () => {
+    const policy = find(await render(), 'NetworkPolicy', 'tracking-edge');
+    expect(policy.spec?.ingress).toEqual([
+      {
+        ports: [
+          { port: 8443, protocol: 'TCP' },
+          { port: 8080, protocol: 'TCP' },
+        ],
+      },
+    ]);
+    const egress = policy.spec?.egress as Json[];
+    expect(egress.map((rule) => at(rule, 'ports', 0, 'port'))).toEqual([53, 8080]);
+    expect(at(egress[1], 'to', 0, 'podSelector', 'matchLabels', 'app.kubernetes.io/component')).toBe(
+      'gateway',
+    );
+  });
+
+  test('with the Gateway API, TLS passes through to the edge and plain HTTP pages are redirected', async () => {
+    const manifests = await render(
+      'edge.gatewayApi.enabled=true',
+      'edge.gatewayApi.gatewayClassName=eg',
+      'edge.gatewayApi.hostnames={app.example.com}',
+      'edge.service.type=ClusterIP',
+    );
+    const gateway = find(manifests, 'Gateway', 'tracking-edge');
+    expect(gateway.spec).toMatchObject({
+      gatewayClassName: 'eg',
+      listeners: [
+        {
+          name: 'tls-0',
+          hostname: 'app.example.com',
+          protocol: 'TLS',
+          port: 443,
+          tls: { mode: 'Passthrough' },
+        },
+        { name: 'http-0', hostname: 'app.example.com', protocol: 'HTTP', port: 80 },
+      ],
+    });
+    expect(find(manifests, 'TLSRoute', 'tracking-edge').spec).toMatchObject({
+      hostnames: ['app.example.com'],
+      rules: [{ backendRefs: [{ name: 'tracking-edge', port: 443 }] }],
+    });
+    const rules = find(manifests, 'HTTPRoute', 'tracking-edge-http').spec?.rules as Json[];
+    // The API over HTTP goes to the edge, which refuses it; a page GET or HEAD is redirected.
+    expect(rules[0]).toEqual({
+      matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
+      backendRefs: [{ name: 'tracking-edge', port: 80 }],
+    });
+    expect(rules[1]).toMatchObject({
+      matches: [{ method: 'GET' }, { method: 'HEAD' }],
+      filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https' } }],
+    });
+    expect(find(manifests, 'Service', 'tracking-edge').spec).not.toHaveProperty('externalTrafficPolicy');
+    await expect(render('edge.gatewayApi.enabled=true')).rejects.toThrow(/gatewayClassName is required/);
+  });
+
+  test('edge values outside the schema are refused', async () => {
+    await expect(render('edge.ratelimit.rate=5r/s')).rejects.toThrow(/ratelimit/);
+    await expect(render('edge.geoip.allowedCountries={nz}')).rejects.toThrow(/allowedCountries/);
+    await expect(render('edge.adminAllowedCidrs={10.0.0.0/8;}')).rejects.toThrow(/adminAllowedCidrs/);
+    await expect(render('edge.rateLimit.rate=lots')).rejects.toThrow(/rate/);
+    await expect(render('edge.ports.https=443')).rejects.toThrow(/https/);
+  });
+});
