@@ -28,6 +28,9 @@ ensure_helm
 for values in charts/tracking/values.yaml charts/tracking/values-*.yaml; do
   helm lint --strict --quiet charts/tracking -f "$values"
 done
+log "checking every rendered manifest offline: strict Kubernetes and CRD schemas, kube-score, checkov"
+bash scripts/chart-tools.sh install
+bash scripts/chart-check.sh charts/tracking/values-dev.yaml charts/tracking/values-staging.yaml charts/tracking/values-prod.yaml
 log "type-checking every workspace"
 npx --no-install turbo run typecheck --output-logs=errors-only
 npx --no-install tsc -p tsconfig.json   # bench/ and scripts/, which belong to no workspace
@@ -39,6 +42,8 @@ npx --no-install prettier --check --log-level=warn .
 command -v openssl >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl; } >&2
 # The gateway's tests and the test platform write their own small GeoIP databases.
 ensure_geoip_writer
+# The edge test runs the chart's nginx.conf with Debian's nginx and its GeoIP2 module.
+ensure_nginx
 bash scripts/infra.sh up
 # Test processes (and the services they start) read the infrastructure's addresses from here.
 exec npx --no-install jest "$@"
