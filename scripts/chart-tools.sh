@@ -142,12 +142,29 @@ ensure_schema_validator() {
   ensure_crd_schemas
 }
 
-# ensure_chart_tools: everything scripts/chart-check.sh runs, helm included.
+SKAFFOLD_VERSION="${SKAFFOLD_VERSION:-v2.19.0}"
+SKAFFOLD="$CACHE/bin/skaffold"
+# ensure_skaffold: skaffold, built from its module. `go install ...@version` is refused here (the
+# proxy will not list the module's versions), so the pinned module is downloaded and built.
+ensure_skaffold() {
+  [[ -x "$SKAFFOLD" ]] && [[ "$("$SKAFFOLD" version 2>/dev/null)" == "$SKAFFOLD_VERSION" ]] && return
+  command -v go >/dev/null || die "go is needed to build skaffold"
+  log "building skaffold $SKAFFOLD_VERSION from its Go module (a few minutes the first time)"
+  local dir
+  dir="$(GOSUMDB=off GOFLAGS=-mod=mod go mod download -json "github.com/GoogleContainerTools/skaffold/v2@$SKAFFOLD_VERSION" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')"
+  (cd "$dir" && GOFLAGS=-mod=mod go build -trimpath \
+    -ldflags "-X github.com/GoogleContainerTools/skaffold/v2/pkg/skaffold/version.version=$SKAFFOLD_VERSION" \
+    -o "$SKAFFOLD" ./cmd/skaffold) >&2
+}
+
+# ensure_chart_tools: everything scripts/chart-check.sh runs, helm included, and skaffold.
 ensure_chart_tools() {
   ensure_helm
   ensure_schema_validator
   ensure_kube_score
   ensure_checkov
+  ensure_skaffold
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
@@ -155,7 +172,8 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     install)
       ensure_chart_tools
       log "chart tools ready: helm $HELM_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION," \
-        "$(find "$CRD_SCHEMAS" -name '*.json' | wc -l) CRD schemas, kube-score $KUBE_SCORE_VERSION, checkov $CHECKOV_VERSION"
+        "$(find "$CRD_SCHEMAS" -name '*.json' | wc -l) CRD schemas, kube-score $KUBE_SCORE_VERSION, checkov $CHECKOV_VERSION," \
+        "skaffold $SKAFFOLD_VERSION"
       ;;
     *) die "usage: scripts/chart-tools.sh install" ;;
   esac

@@ -31,6 +31,12 @@ done
 log "checking every rendered manifest offline: strict Kubernetes and CRD schemas, kube-score, checkov"
 bash scripts/chart-tools.sh install
 bash scripts/chart-check.sh charts/tracking/values-dev.yaml charts/tracking/values-staging.yaml charts/tracking/values-prod.yaml
+bash scripts/chart-check.sh --manifests k8s/namespace.yaml k8s/examples/geoip-updater.yaml
+log "checking skaffold.yaml: its schema with every profile, and that it renders the chart"
+export SKAFFOLD_UPDATE_CHECK=false
+skaffold diagnose --yaml-only >/dev/null
+for profile in dev debug observability; do skaffold diagnose --yaml-only --profile "$profile" >/dev/null; done
+skaffold render --offline --digest-source=tag >/dev/null
 log "type-checking every workspace"
 npx --no-install turbo run typecheck --output-logs=errors-only
 npx --no-install tsc -p tsconfig.json   # bench/ and scripts/, which belong to no workspace
