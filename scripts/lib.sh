@@ -15,6 +15,13 @@ ALERT_RECEIVER_PORT="${ALERT_RECEIVER_PORT:-59095}"
 
 export ROOT LOCAL CACHE PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT PROMETHEUS_PORT ALERTMANAGER_PORT ALERT_RECEIVER_PORT
 
+# Go from its official tarball lives in /usr/local/go/bin, which a minimal PATH (CI's `env -i`)
+# lacks; helm, kube-score and skaffold are built with it.
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then
+  PATH="$PATH:/usr/local/go/bin"
+  export PATH
+fi
+
 log() { printf '[infra] %s\n' "$*" >&2; }
 
 die() { log "error: $*"; exit 1; }
