@@ -1,43 +1,11 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
-import { parseAllDocuments } from 'yaml';
+import { at, CHART, renderChart, type Json, type Manifest } from './chart-render';
 
-const run = promisify(execFile);
-const CHART = path.resolve(__dirname, '..', '..', 'charts', 'tracking');
 const VALUES_FILES = ['values.yaml', 'values-dev.yaml', 'values-staging.yaml', 'values-prod.yaml'];
 
-type Json = Record<string, unknown>;
-interface Manifest {
-  kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: Json;
-  automountServiceAccountToken?: boolean;
-}
-
-async function render(valuesFile: string, ...set: string[]): Promise<Manifest[]> {
-  const { stdout } = await run('helm', [
-    'template',
-    'tracking',
-    CHART,
-    '--namespace',
-    'tracking',
-    '-f',
-    path.join(CHART, valuesFile),
-    ...set.flatMap((value) => ['--set', value]),
-  ]);
-  return parseAllDocuments(stdout)
-    .map((document) => document.toJS() as Manifest | null)
-    .filter((manifest): manifest is Manifest => manifest !== null);
-}
-
-const at = (value: unknown, ...keys: string[]): unknown =>
-  keys.reduce<unknown>(
-    (node, key) => (node && typeof node === 'object' ? (node as Json)[key] : undefined),
-    value,
-  );
+const render = (valuesFile: string, ...set: string[]) => renderChart({ valuesFiles: [valuesFile], set });
 
 function podSpec(manifest: Manifest): Json | undefined {
   if (manifest.kind === 'Deployment' || manifest.kind === 'Job')

@@ -4,35 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 
 import { ALERTMANAGER_CONFIG, RULES_DIR } from '@tracking/kit/testing';
 
+import { CHART, renderChart } from './chart-render';
+
 const run = promisify(execFile);
-const CHART = path.resolve(__dirname, '..', '..', 'charts', 'tracking');
 const DASHBOARDS = path.join(CHART, 'files', 'grafana', 'dashboards');
 
-interface Manifest {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: unknown;
-  data?: Record<string, string>;
-  stringData?: Record<string, string>;
-}
-
-/** `helm template` of the chart (npm test builds helm); the rendered objects. */
-async function render(...set: string[]): Promise<Manifest[]> {
-  const { stdout } = await run('helm', [
-    'template',
-    'test',
-    CHART,
-    ...set.flatMap((value) => ['--set', value]),
-  ]);
-  return parseAllDocuments(stdout, { merge: true })
-    .map((document) => document.toJS({ merge: true }) as Manifest | null)
-    .filter((manifest): manifest is Manifest => manifest !== null);
-}
+const render = (...set: string[]) => renderChart({ set });
 
 const page = 'https://pager.example.test/hooks/page';
 const ticket = 'https://tickets.example.test/hooks/ticket';
@@ -44,11 +25,11 @@ describe('the chart ships the observability files as Kubernetes objects', () => 
     );
     const files = (await readdir(RULES_DIR)).filter((name) => name.endsWith('.rules.yml')).sort();
     expect(rules.map((rule) => rule.metadata.name).sort()).toEqual(
-      files.map((name) => `test-tracking-${name.replace('.rules.yml', '')}`),
+      files.map((name) => `tracking-${name.replace('.rules.yml', '')}`),
     );
     for (const name of files) {
       const rule = rules.find(
-        (manifest) => manifest.metadata.name === `test-tracking-${name.replace('.rules.yml', '')}`,
+        (manifest) => manifest.metadata.name === `tracking-${name.replace('.rules.yml', '')}`,
       );
       // Helm must not have touched the alert templates' {{ }} or the YAML anchors.
       expect(rule?.spec).toEqual(parse(await readFile(path.join(RULES_DIR, name), 'utf8'), { merge: true }));
@@ -133,9 +114,7 @@ describe('the chart ships the observability files as Kubernetes objects', () => 
   });
 
   test('the collector config is shipped for the collector to mount, with its redaction processor in every traces pipeline', async () => {
-    const [map] = (await render()).filter(
-      (manifest) => manifest.metadata.name === 'test-tracking-otel-collector',
-    );
+    const [map] = (await render()).filter((manifest) => manifest.metadata.name === 'tracking-otel-collector');
     const config = parse(map?.data?.['config.yaml'] ?? '') as {
       service: { pipelines: Record<string, { processors: string[] }> };
     };

@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
@@ -6,11 +6,9 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, createServer as createTlsServer, type ConnectionOptions, type Server } from 'node:tls';
-import { promisify } from 'node:util';
 
 import { randomName, waitFor } from '@tracking/kit/testing';
-import { parseAllDocuments } from 'yaml';
-
+import { at, renderChart, type Json, type Manifest } from './chart-render';
 import {
   freePort,
   jsonLines,
@@ -20,8 +18,6 @@ import {
   type Platform,
 } from './platform';
 
-const run = promisify(execFile);
-const CHART = path.resolve(__dirname, '..', '..', 'charts', 'tracking');
 const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 /** The edge pod's user (tracking.containerSecurityContext); nginx runs as it here too when the tests run as root. */
 const EDGE_UID = 65532;
@@ -33,43 +29,14 @@ const AU = '198.51.100.7';
 const US = '192.0.2.5';
 const HSTS = 'max-age=63072000; includeSubDomains';
 
-type Json = Record<string, unknown>;
-interface Manifest {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: Json;
-  data?: Record<string, string>;
-  automountServiceAccountToken?: boolean;
-}
-
 /** `helm template` of the chart with these --set values (npm test builds helm). */
-async function render(...set: string[]): Promise<Manifest[]> {
-  const { stdout } = await run('helm', [
-    'template',
-    'tracking',
-    CHART,
-    '--namespace',
-    'tracking',
-    ...set.flatMap((value) => ['--set', value]),
-  ]);
-  // YAML 1.1, as Kubernetes reads manifests: `defaultMode: 0440` is octal.
-  return parseAllDocuments(stdout, { version: '1.1' })
-    .map((document) => document.toJS() as Manifest | null)
-    .filter((manifest): manifest is Manifest => manifest !== null);
-}
+const render = (...set: string[]) => renderChart({ set });
 
 const find = (manifests: Manifest[], kind: string, name: string): Manifest => {
   const found = manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name === name);
   if (!found) throw new Error(`no ${kind}/${name} rendered`);
   return found;
 };
-
-const at = (value: unknown, ...keys: (string | number)[]): unknown =>
-  keys.reduce<unknown>(
-    (node, key) => (node && typeof node === 'object' ? (node as Json)[key] : undefined),
-    value,
-  );
 
 interface Reply {
   status: number;
