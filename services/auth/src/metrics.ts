@@ -1,4 +1,10 @@
-import { createSecurityEvents, type Logger, type Metrics, type SecurityEvents } from '@tracking/kit';
+import {
+  createSecurityEvents,
+  SECURITY_EVENTS,
+  type Logger,
+  type Metrics,
+  type SecurityEvents,
+} from '@tracking/kit';
 import { Counter, Gauge } from 'prom-client';
 
 /** How an admin's privilege change compares with their history (see actorHistory in users.ts). */
@@ -57,17 +63,12 @@ export function createAuthMetrics(metrics: Metrics) {
 }
 export type AuthMetrics = ReturnType<typeof createAuthMetrics>;
 
-/** The security events auth records (docs/security-events.md). */
+/** The security events auth records (docs/security-events.md): the `auth.*` ones. */
 export function authSecurityEvents(log: Logger, metrics: Pick<Metrics, 'registry'>): SecurityEvents {
-  return createSecurityEvents({ log, metrics }, [
-    'auth.login.failed',
-    'auth.lockout',
-    'auth.mfa.failed',
-    'auth.mfa.replay_rejected',
-    'auth.role.changed',
-    'auth.account.disabled',
-    'auth.account.enabled',
-  ]);
+  return createSecurityEvents(
+    { log, metrics },
+    SECURITY_EVENTS.filter((event) => event.startsWith('auth.')),
+  );
 }
 
 /**
