@@ -91,3 +91,20 @@ ensure_nginx() {
   log "installing nginx and its GeoIP2 module (Debian's nginx, libnginx-mod-http-geoip2)"
   { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx libnginx-mod-http-geoip2; } >&2
 }
+
+STRIPE_MOCK_VERSION="${STRIPE_MOCK_VERSION:-v0.203.0}"
+STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-59096}"
+# ensure_stripe_mock: Stripe's own API mock (github.com/stripe/stripe-mock), built from its Go
+# module into the download cache and put on PATH. It serves the real API's shapes from Stripe's
+# OpenAPI spec and validates every request against it, so billing's calls through the official
+# SDK are checked offline: the local stack's billing talks to it, and the billing tests start
+# their own. It keeps no state (docs/billing.md says what that means for the tests).
+ensure_stripe_mock() {
+  export PATH="$CACHE/bin:$PATH"
+  [[ -x "$CACHE/bin/stripe-mock" && -f "$CACHE/bin/stripe-mock.version" ]] &&
+    [[ "$(cat "$CACHE/bin/stripe-mock.version")" == "$STRIPE_MOCK_VERSION" ]] && return
+  command -v go >/dev/null || die "go is needed to build stripe-mock"
+  log "building stripe-mock $STRIPE_MOCK_VERSION with go install"
+  GOBIN="$CACHE/bin" GOFLAGS=-mod=mod go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION" >&2
+  echo "$STRIPE_MOCK_VERSION" >"$CACHE/bin/stripe-mock.version"
+}

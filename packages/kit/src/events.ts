@@ -55,6 +55,12 @@ export const planChangedSchema = z.object({
   oldPlan: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
   newPlan: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
   effectiveAt: z.iso.datetime({ offset: true }),
+  /**
+   * Why: a checkout or plan change (`subscribed`, `changed`), the subscription ending
+   * (`canceled`), a failed payment's grace period running out (`payment_failed`) or a late
+   * payment arriving after it (`payment_recovered`). Optional for events written before it existed.
+   */
+  reason: z.enum(['subscribed', 'changed', 'canceled', 'payment_failed', 'payment_recovered']).optional(),
 });
 export type PlanChanged = z.infer<typeof planChangedSchema>;
 

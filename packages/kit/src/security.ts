@@ -24,6 +24,7 @@ export const SECURITY_EVENTS = [
   'auth.account.disabled',
   'auth.account.enabled',
   'audit.chain.broken',
+  'billing.webhook.rejected',
 ] as const;
 export type SecurityEventName = (typeof SECURITY_EVENTS)[number];
 

@@ -8,6 +8,7 @@ export * from './alert-receiver';
 export * from './observability';
 export * from './otlp-receiver';
 export * from './processes';
+export * from './stripe-mock';
 
 /**
  * Helpers for integration tests that run against the real PostgreSQL and Kafka started by

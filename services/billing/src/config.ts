@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+
+import {
+  baseConfig,
+  ConfigError,
+  grpcTlsConfig,
+  kafkaConfig,
+  loadConfig,
+  pemFileList,
+  port,
+  postgresUrl,
+} from '@tracking/kit';
+import { z } from 'zod';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** https://, or http:// on loopback only (a local Stripe stand-in such as stripe-mock). */
+const serviceUrl = z.url({ protocol: /^https?$/ }).refine(
+  (value) => {
+    const url = new URL(value);
+    return url.protocol === 'https:' || LOOPBACK_HOSTS.has(url.hostname);
+  },
+  { message: 'must be an https:// URL (http:// only on loopback)' },
+);
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+const priceId = z
+  .string()
+  .regex(/^price_[A-Za-z0-9]{1,250}$/, { message: 'must be a Stripe price id (price_...)' });
+
+export const configSchema = baseConfig
+  .extend(kafkaConfig.shape)
+  .extend({
+    BIND_HOST: z.string().default('127.0.0.1'),
+    GRPC_PORT: port(50059),
+    /** The one public path, POST /webhooks/stripe, which the edge routes here directly. */
+    WEBHOOK_PORT: port(8089),
+    /** Runtime role (<db>_app): customers, subscriptions, processed webhook ids and the outbox. */
+    DATABASE_URL: postgresUrl,
+    /** The gateway's public keys: every gRPC call needs its signed principal (docs/principal.md). */
+    PRINCIPAL_PUBLIC_KEY_FILES: pemFileList,
+    /** A mounted secret holding the Stripe secret (or restricted) key; STRIPE_SECRET_KEY may stand in locally. */
+    STRIPE_SECRET_KEY_FILE: optionalText,
+    STRIPE_SECRET_KEY: optionalText,
+    /** The webhook endpoint's signing secret (whsec_...), likewise. */
+    STRIPE_WEBHOOK_SECRET_FILE: optionalText,
+    STRIPE_WEBHOOK_SECRET: optionalText,
+    /** Where the Stripe SDK sends API calls: Stripe itself, or a local stand-in in development and tests. */
+    STRIPE_API_URL: serviceUrl.default('https://api.stripe.com'),
+    /** The price each paid plan is sold at: Stripe price ids, per environment (docs/billing.md). */
+    STRIPE_PRICE_PRO: priceId,
+    STRIPE_PRICE_TEAM: priceId,
+    /** The app's public address: Checkout and the Customer Portal return the browser here. */
+    BILLING_PUBLIC_URL: serviceUrl,
+    /** After a failed payment, how long the paid plan stays in force before access drops to free. */
+    BILLING_GRACE_DAYS: z.coerce.number().min(0).max(60).default(7),
+    /** How often ended grace periods are looked for. */
+    DUNNING_SWEEP_MS: z.coerce.number().int().min(1_000).default(60_000),
+    /** One Stripe API call's timeout; the SDK retries network errors and 409/429/5xx twice. */
+    STRIPE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(80_000).default(10_000),
+  })
+  .and(grpcTlsConfig)
+  .superRefine((config, context) => {
+    const settings = config as Partial<typeof config> | undefined;
+    for (const [file, value] of [
+      ['STRIPE_SECRET_KEY_FILE', 'STRIPE_SECRET_KEY'],
+      ['STRIPE_WEBHOOK_SECRET_FILE', 'STRIPE_WEBHOOK_SECRET'],
+    ] as const) {
+      if (!settings?.[file] && !settings?.[value]) {
+        context.addIssue({ code: 'custom', path: [file], message: `is required (or ${value})` });
+      }
+    }
+    if (settings?.STRIPE_PRICE_PRO && settings.STRIPE_PRICE_PRO === settings.STRIPE_PRICE_TEAM) {
+      context.addIssue({
+        code: 'custom',
+        path: ['STRIPE_PRICE_TEAM'],
+        message: 'must differ from STRIPE_PRICE_PRO',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+  return loadConfig(configSchema, env);
+}
+
+export interface StripeSecrets {
+  secretKey: string;
+  webhookSecret: string;
+}
+
+/**
+ * The two Stripe secrets, from their mounted files (or the environment), checked for shape so
+ * that a swapped or truncated secret stops the service at start-up. The values are never
+ * echoed: an error names the setting only.
+ */
+export function readStripeSecrets(config: Config): StripeSecrets {
+  const read = (file: string | undefined, value: string | undefined) =>
+    file ? readFileSync(file, 'utf8').trim() : (value ?? '');
+  const secretKey = read(config.STRIPE_SECRET_KEY_FILE, config.STRIPE_SECRET_KEY);
+  const webhookSecret = read(config.STRIPE_WEBHOOK_SECRET_FILE, config.STRIPE_WEBHOOK_SECRET);
+  const issues: string[] = [];
+  if (!/^(sk|rk)_(test|live)_[A-Za-z0-9]{8,}$/.test(secretKey)) {
+    issues.push('STRIPE_SECRET_KEY_FILE: must hold a Stripe secret or restricted key (sk_... or rk_...)');
+  }
+  if (!/^whsec_[A-Za-z0-9+/=]{8,}$/.test(webhookSecret)) {
+    issues.push('STRIPE_WEBHOOK_SECRET_FILE: must hold a webhook signing secret (whsec_...)');
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return { secretKey, webhookSecret };
+}
