@@ -22,6 +22,8 @@ import {
 } from '../packages/kit/src';
 
 const ROOT = path.resolve(__dirname, '..');
+/** Where scripts/up.sh serves Stripe's API locally (stripe-mock, STRIPE_MOCK_PORT in lib.sh). */
+const STRIPE_MOCK_PORT = 59096;
 const LOCAL = path.join(ROOT, '.local');
 
 const stackSchema = z.object({
@@ -46,6 +48,11 @@ const stackSchema = z.object({
        * key, the services behind it verify with its public key.
        */
       principal: z.enum(['sign', 'verify']).optional(),
+      /**
+       * Billing's Stripe settings: the local stripe-mock (started by scripts/up.sh) as the API, a
+       * test-mode key it accepts, and a webhook signing secret made once (docs/billing.md).
+       */
+      stripe: z.boolean().default(false),
       env: z.record(z.string(), z.string()),
     }),
   ),
@@ -113,6 +120,13 @@ async function main() {
     if (service.mailDrop) env.MAIL_DROP_FILE = path.join(LOCAL, 'mail', `${service.name}.jsonl`);
     if (service.principal === 'sign') env.PRINCIPAL_SIGNING_KEY_FILE = principalKeys().privateKeyFile;
     if (service.principal === 'verify') env.PRINCIPAL_PUBLIC_KEY_FILES = principalKeys().publicKeyFile;
+    if (service.stripe) {
+      secret('stripe-secret-key', () => `sk_test_${randomBytes(18).toString('hex')}`);
+      secret('stripe-webhook-secret', () => `whsec_${randomBytes(24).toString('hex')}`);
+      env.STRIPE_SECRET_KEY_FILE = path.join(LOCAL, 'secrets', 'stripe-secret-key');
+      env.STRIPE_WEBHOOK_SECRET_FILE = path.join(LOCAL, 'secrets', 'stripe-webhook-secret');
+      env.STRIPE_API_URL = `http://127.0.0.1:${STRIPE_MOCK_PORT}`;
+    }
     if (service.edge) {
       env.GEOIP_DB_FILE = localGeoIpDatabase();
       env.SECURITY_TXT_EXPIRES = new Date(Date.now() + 180 * 86_400_000).toISOString();

@@ -50,6 +50,8 @@ command -v openssl >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninter
 ensure_geoip_writer
 # The edge test runs the chart's nginx.conf with Debian's nginx and its GeoIP2 module.
 ensure_nginx
+# The billing tests run Stripe's API mock.
+ensure_stripe_mock
 bash scripts/infra.sh up
 # Test processes (and the services they start) read the infrastructure's addresses from here.
 exec npx --no-install jest "$@"

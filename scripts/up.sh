@@ -17,6 +17,17 @@ set +a
 (cd "$ROOT" && node --import tsx scripts/provision.ts)
 
 mkdir -p "$LOCAL/run" "$LOCAL/logs"
+
+# Stripe's API, locally: billing's Checkout and Portal calls go to stripe-mock (docs/billing.md).
+ensure_stripe_mock
+if [[ -f "$LOCAL/run/stripe-mock.pid" ]] && alive "$(cat "$LOCAL/run/stripe-mock.pid")"; then
+  log "stripe-mock already running (pid $(cat "$LOCAL/run/stripe-mock.pid"))"
+else
+  log "starting stripe-mock on 127.0.0.1:$STRIPE_MOCK_PORT"
+  nohup stripe-mock -http-addr "127.0.0.1:$STRIPE_MOCK_PORT" >>"$LOCAL/logs/stripe-mock.out" 2>&1 &
+  echo $! >"$LOCAL/run/stripe-mock.pid"
+fi
+wait_for_port 127.0.0.1 "$STRIPE_MOCK_PORT" 30 || die "stripe-mock did not start (logs: .local/logs/stripe-mock.out)"
 mapfile -t services < <(node -e 'for (const s of require(process.argv[1]).services) console.log(s.name)' "$ROOT/scripts/stack.json")
 
 start_service() {
@@ -114,6 +125,8 @@ The stack is up.
   audit (gRPC)        127.0.0.1:50055      ops http://127.0.0.1:9105/metrics
   tracking (gRPC)     127.0.0.1:50053      ops http://127.0.0.1:9103/metrics
   ai-inference (gRPC) 127.0.0.1:50057      ops http://127.0.0.1:9107/metrics   (offline estimator)
+  billing (gRPC)      127.0.0.1:50059      ops http://127.0.0.1:9109/metrics   webhooks http://127.0.0.1:8089/webhooks/stripe
+  stripe-mock         http://127.0.0.1:$STRIPE_MOCK_PORT   (Stripe's API mock; signing secret in .local/secrets/stripe-webhook-secret)
   PostgreSQL          127.0.0.1:$PG_PORT   Kafka 127.0.0.1:$KAFKA_PORT
   Prometheus          http://127.0.0.1:$PROMETHEUS_PORT   (alerts: /alerts; exemplars on security_events_total)
   Alertmanager        http://127.0.0.1:$ALERTMANAGER_PORT   notifications in .local/logs/alerts.jsonl

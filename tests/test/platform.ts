@@ -12,7 +12,10 @@ import {
   infraEnv,
   randomName,
   startProcess,
+  startStripeMock,
+  STRIPE_MOCK_KEY,
   type ManagedProcess,
+  type StripeMock,
   type TestDatabase,
 } from '@tracking/kit/testing';
 import { ListEntriesRequest } from '@tracking/proto/tracking/audit/v1/audit';
@@ -108,6 +111,13 @@ export interface Platform {
   logFile(service: string): string;
   /** The auth service's local mail drop (JSON lines). */
   mailFile: string;
+  /** The billing service, when started (`billing: true`), with Stripe's API mock behind it. */
+  billing?: {
+    webhookUrl: string;
+    webhookSecret: string;
+    stripeMockUrl: string;
+    db: TestDatabase;
+  };
   /** SIGTERM every service, drop the databases; resolves with each service's exit code. */
   stop(): Promise<(number | null)[]>;
 }
@@ -126,6 +136,8 @@ export async function startPlatform(
     aiEnv?: Record<string, string>;
     /** false: no ai-inference process, for a test that plays its part on Kafka itself. */
     ai?: boolean;
+    /** true: also the billing service, with stripe-mock as its Stripe (docs/billing.md). */
+    billing?: boolean;
   } = {},
 ) {
   const { brokers } = infraEnv();
@@ -134,16 +146,26 @@ export async function startPlatform(
   const logFile = (service: string) => path.join(dir, `${service}.log`);
   const mailFile = path.join(dir, 'mail', 'auth.jsonl');
   const processes: ManagedProcess[] = [];
-  const [authDb, auditDb, trackingDb, gatewayDb, aiDb] = await Promise.all([
+  let stripeMock: StripeMock | undefined;
+  const [authDb, auditDb, trackingDb, gatewayDb, aiDb, billingDb] = await Promise.all([
     createTestDatabase(path.join(ROOT, 'services', 'auth', 'migrations')),
     createTestDatabase(path.join(ROOT, 'services', 'audit', 'migrations')),
     createTestDatabase(path.join(ROOT, 'services', 'tracking', 'migrations')),
     createTestDatabase(path.join(ROOT, 'services', 'gateway', 'migrations')),
     createTestDatabase(path.join(ROOT, 'services', 'ai-inference', 'migrations')),
+    options.billing ? createTestDatabase(path.join(ROOT, 'services', 'billing', 'migrations')) : undefined,
   ]);
   const stop = async () => {
     const codes = await Promise.all(processes.map((process) => process.stop()));
-    await Promise.all([authDb.drop(), auditDb.drop(), trackingDb.drop(), gatewayDb.drop(), aiDb.drop()]);
+    await stripeMock?.stop();
+    await Promise.all([
+      authDb.drop(),
+      auditDb.drop(),
+      trackingDb.drop(),
+      gatewayDb.drop(),
+      aiDb.drop(),
+      billingDb?.drop(),
+    ]);
     await rm(dir, { recursive: true, force: true });
     return codes;
   };
@@ -172,7 +194,13 @@ export async function startPlatform(
       aiOps,
       http,
       gatewayOps,
+      billingGrpc,
+      billingOps,
+      billingWebhooks,
     ] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
       freePort(),
       freePort(),
       freePort(),
@@ -236,12 +264,33 @@ export async function startPlatform(
             ...options.aiEnv,
           }),
     ]);
+    const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
+    if (billingDb) {
+      stripeMock = await startStripeMock();
+      const keyFile = path.join(dir, 'stripe-secret-key');
+      const webhookSecretFile = path.join(dir, 'stripe-webhook-secret');
+      await writeFile(keyFile, STRIPE_MOCK_KEY, { mode: 0o600 });
+      await writeFile(webhookSecretFile, webhookSecret, { mode: 0o600 });
+      await start('billing', billingOps, {
+        GRPC_PORT: String(billingGrpc),
+        WEBHOOK_PORT: String(billingWebhooks),
+        DATABASE_URL: billingDb.appUrl,
+        PRINCIPAL_PUBLIC_KEY_FILES: principalKeys.publicKeyFile,
+        STRIPE_SECRET_KEY_FILE: keyFile,
+        STRIPE_WEBHOOK_SECRET_FILE: webhookSecretFile,
+        STRIPE_API_URL: stripeMock.url,
+        STRIPE_PRICE_PRO: 'price_PlatformPro',
+        STRIPE_PRICE_TEAM: 'price_PlatformTeam',
+        BILLING_PUBLIC_URL: 'https://app.tracking.test',
+      });
+    }
     await start('gateway', gatewayOps, {
       HTTP_PORT: String(http),
       AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
       AUDIT_GRPC_ADDR: `127.0.0.1:${auditGrpc}`,
       TRACKING_GRPC_ADDR: `127.0.0.1:${trackingGrpc}`,
       AI_GRPC_ADDR: `127.0.0.1:${aiGrpc}`,
+      BILLING_GRPC_ADDR: `127.0.0.1:${billingGrpc}`,
       DATABASE_URL: gatewayDb.appUrl,
       PRINCIPAL_SIGNING_KEY_FILE: principalKeys.privateKeyFile,
       TRUSTED_PROXIES: '127.0.0.1',
@@ -269,6 +318,7 @@ export async function startPlatform(
         tracking: trackingDb,
         gateway: gatewayDb,
         'ai-inference': aiDb,
+        ...(billingDb ? { billing: billingDb } : {}),
       },
       opsUrls: Object.fromEntries(
         Object.entries({
@@ -277,10 +327,22 @@ export async function startPlatform(
           tracking: trackingOps,
           gateway: gatewayOps,
           'ai-inference': aiOps,
+          billing: billingOps,
         })
           .filter(([name]) => name !== 'ai-inference' || options.ai !== false)
+          .filter(([name]) => name !== 'billing' || billingDb !== undefined)
           .map(([name, port]) => [name, `http://127.0.0.1:${String(port)}`]),
       ),
+      ...(billingDb && stripeMock
+        ? {
+            billing: {
+              webhookUrl: `http://127.0.0.1:${billingWebhooks}/webhooks/stripe`,
+              webhookSecret,
+              stripeMockUrl: stripeMock.url,
+              db: billingDb,
+            },
+          }
+        : {}),
       topicPrefix,
       logFile,
       mailFile,

@@ -96,9 +96,20 @@ export function startPlanConsumer(deps: {
       const parsed = planChangedSchema.safeParse(event.data);
       if (!parsed.success)
         throw new PoisonMessageError('billing.plan.changed body does not match its schema');
-      const { userId, newPlan } = parsed.data;
+      const { userId, oldPlan, newPlan } = parsed.data;
       const { count } = await tx.user.updateMany({ where: { id: userId }, data: { plan: newPlan } });
       if (count === 0) throw new PoisonMessageError('billing.plan.changed for an unknown user');
+      // Audited under the plan change's correlation id: the checkout, the webhooks, billing's
+      // announcement and this step read as one story in the audit log.
+      await emit(tx, {
+        topic: TOPICS.authUser,
+        type: 'auth.user.plan_changed',
+        actor: { userId: null, role: null },
+        subject: { type: 'user', id: userId },
+        outcome: 'success',
+        data: { oldPlan, newPlan },
+        occurredAt: new Date(),
+      });
       deps.log.info({ event: 'auth.plan.applied', userId, plan: newPlan }, 'plan applied to the MFA policy');
     },
   });

@@ -32,6 +32,8 @@ export const PERMISSIONS = {
   'users.manage': ['admin'],
   /** Query, export and verify the audit log (audit service). */
   'audit.read': ['admin'],
+  /** Choose a paid plan, open the billing portal and read one's own subscription (billing service). */
+  'billing.manage': ['client', 'trainer'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -13,6 +13,7 @@ import {
 import type { AiInferenceServiceClient } from '@tracking/proto/tracking/ai/v1/ai';
 import type { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
+import type { BillingServiceClient } from '@tracking/proto/tracking/billing/v1/billing';
 import type { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/tracking';
 import express, { type NextFunction, type Request, type Response } from 'express';
 
@@ -27,6 +28,7 @@ export interface GatewayDeps {
   audit: AuditServiceClient;
   tracking: TrackingServiceClient;
   ai: AiInferenceServiceClient;
+  billing: BillingServiceClient;
   /** The shared rate-limit budgets (rate-limit.ts); absent only in tests of the gateway alone. */
   rateLimits?: RateLimits;
   /** Signs the principal the gateway forwards to services (docs/principal.md). */

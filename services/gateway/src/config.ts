@@ -82,6 +82,7 @@ export const configSchema = baseConfig
     AUDIT_GRPC_ADDR: grpcAddress,
     TRACKING_GRPC_ADDR: grpcAddress,
     AI_GRPC_ADDR: grpcAddress,
+    BILLING_GRPC_ADDR: grpcAddress,
     /** Deadline of a synchronous meal estimate: a provider call with its retries and fallback. */
     AI_DEADLINE_MS: z.coerce.number().int().positive().default(60_000),
     /** The gateway's own database: only the shared rate-limit counters (runtime role <db>_app). */

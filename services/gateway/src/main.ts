@@ -14,6 +14,7 @@ import {
   tlsFiles,
 } from '@tracking/kit';
 import { AiInferenceServiceClient } from '@tracking/proto/tracking/ai/v1/ai';
+import { BillingServiceClient } from '@tracking/proto/tracking/billing/v1/billing';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/tracking';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
@@ -37,6 +38,7 @@ async function main() {
     tls,
     deadlineMs: config.AI_DEADLINE_MS,
   });
+  const billing = createClient(BillingServiceClient, config.BILLING_GRPC_ADDR, clientOptions);
   const [signingKey = ''] = readPemFiles([config.PRINCIPAL_SIGNING_KEY_FILE]);
   const principals = await createPrincipalSigner(signingKey);
   const pool = createPool(config.DATABASE_URL, { max: 5, name: 'gateway-rate-limits' });
@@ -70,6 +72,7 @@ async function main() {
     audit,
     tracking,
     ai,
+    billing,
     principals,
     rateLimits,
     log,
@@ -119,6 +122,7 @@ async function main() {
         audit.close();
         tracking.close();
         ai.close();
+        billing.close();
       },
     ],
     ['postgres', () => pool.end()],

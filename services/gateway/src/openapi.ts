@@ -27,6 +27,8 @@ const TAGS: Record<string, string> = {
   audit: 'The tamper-evident audit log, for admins (docs/audit.md).',
   tracking: "A client's own meals, metrics, goals, comments, reviews and trainer links (docs/tracking.md).",
   coaching: "A trainer's clients: only those linked to the trainer exist here; any other id is a 404.",
+  billing:
+    "The signed-in person's plan: card details are only ever entered on Stripe's own pages (docs/billing.md).",
   meta: 'About the API itself.',
 };
 

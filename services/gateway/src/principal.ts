@@ -8,7 +8,7 @@ import type { RateLimits } from './rate-limit';
 
 /** The permissions (docs/rbac.md) that the gateway asks auth about before calling tracking. */
 export type TrackingPermission =
-  'tracking.own' | 'tracking.assigned_clients' | 'tracking.stats' | 'tracking.support';
+  'tracking.own' | 'tracking.assigned_clients' | 'tracking.stats' | 'tracking.support' | 'billing.manage';
 
 /**
  * Asks auth whether the session holds `permission` (which also checks MFA), then signs what auth
@@ -19,7 +19,7 @@ export async function principalFor(
   deps: { auth: AuthServiceClient; principals: PrincipalSigner; rateLimits?: RateLimits | undefined },
   session: SessionMetadata,
   permission: TrackingPermission,
-  audience: 'tracking' | 'ai-inference',
+  audience: 'tracking' | 'ai-inference' | 'billing',
 ): Promise<Metadata> {
   const caller = await callUnary(deps.auth.authorize.bind(deps.auth), { permission }, session);
   // Per account, whichever of its sessions and addresses the requests come from.

@@ -4,6 +4,7 @@ import { aiRoutes } from './ai-routes';
 import { defineRoute, json, type ApiRoute } from './api';
 import { auditRoutes } from './audit-routes';
 import { authRoutes } from './auth-routes';
+import { billingRoutes } from './billing-routes';
 import { openApiDocument, type OpenApiDocument } from './openapi';
 import { trackingRoutes } from './tracking-routes';
 
@@ -16,6 +17,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   ...auditRoutes,
   ...trackingRoutes,
   ...aiRoutes,
+  ...billingRoutes,
   defineRoute({
     method: 'get',
     path: '/api/openapi.json',

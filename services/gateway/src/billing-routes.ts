@@ -1,0 +1,121 @@
+import { callUnary } from '@tracking/kit';
+import type { GetSubscriptionResponse } from '@tracking/proto/tracking/billing/v1/billing';
+import { z } from 'zod';
+
+import { defineRoute, json } from './api';
+import { principalFor } from './principal';
+
+const PLAN = z.enum(['free', 'pro', 'team']);
+
+const subscriptionSchema = z
+  .object({
+    plan: PLAN.meta({ description: 'The plan in force now.' }),
+    subscribedPlan: PLAN.meta({
+      description: "The plan paid for; differs from plan once a failed payment's grace period is over.",
+    }),
+    status: z.string().meta({ description: "Stripe's subscription status, or none." }),
+    currentPeriodEnd: z.iso.datetime().nullable(),
+    cancelAtPeriodEnd: z.boolean(),
+    graceEndsAt: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: 'When a failed payment moves the account to the free plan.' }),
+    notice: z.string().nullable().meta({
+      description: 'Why access changed or is about to, in words for the person; null when all is well.',
+    }),
+    limits: z.object({
+      clientsPerTrainer: z.int(),
+      aiReviewsPerWeek: z.int(),
+      aiEstimatesPerDay: z.int(),
+    }),
+  })
+  .meta({ id: 'Subscription' });
+
+const hostedPage = (id: string, description: string) =>
+  z.object({ url: z.url().meta({ description }) }).meta({ id });
+
+function subscriptionOut(response: GetSubscriptionResponse): z.infer<typeof subscriptionSchema> {
+  const subscription = response.subscription;
+  if (!subscription) throw new Error('billing answered without a subscription');
+  return {
+    plan: PLAN.parse(subscription.plan),
+    subscribedPlan: PLAN.parse(subscription.subscribedPlan),
+    status: subscription.status,
+    currentPeriodEnd: subscription.currentPeriodEnd || null,
+    cancelAtPeriodEnd: subscription.cancelAtPeriodEnd,
+    graceEndsAt: subscription.graceEndsAt || null,
+    notice: subscription.notice || null,
+    limits: {
+      clientsPerTrainer: subscription.limits?.clientsPerTrainer ?? 0,
+      aiReviewsPerWeek: subscription.limits?.aiReviewsPerWeek ?? 0,
+      aiEstimatesPerDay: subscription.limits?.aiEstimatesPerDay ?? 0,
+    },
+  };
+}
+
+/**
+ * Plans and payment. The gateway never sees a card: it hands out the addresses of Stripe's
+ * hosted Checkout and Customer Portal pages, which billing creates (docs/billing.md).
+ */
+export const billingRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/me/subscription',
+    operationId: 'getMySubscription',
+    summary: 'My plan and subscription',
+    tags: ['billing'],
+    access: 'session',
+    responses: { 200: json(subscriptionSchema, 'The plan in force, and the subscription behind it.') },
+  }).handle(async ({ session, deps }) => {
+    const metadata = await principalFor(deps, session, 'billing.manage', 'billing');
+    const response = await callUnary(deps.billing.getSubscription.bind(deps.billing), {}, metadata);
+    return { status: 200, body: subscriptionOut(response) };
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/me/subscription/checkout',
+    operationId: 'startCheckout',
+    summary: 'Start paying for a plan',
+    description:
+      "Answers with the address of Stripe's hosted Checkout page; the browser goes there, and the plan " +
+      'changes once Stripe confirms the payment. Team is for trainers. Someone who already pays for a ' +
+      'plan changes it in the billing portal instead (failed_precondition).',
+    tags: ['billing'],
+    access: 'session',
+    body: z.strictObject({ plan: z.enum(['pro', 'team']) }),
+    responses: {
+      201: json(hostedPage('CheckoutPage', "Stripe's hosted Checkout page."), 'Checkout started.'),
+    },
+    errors: ['failed_precondition', 'permission_denied', 'unavailable'],
+  }).handle(async ({ body, session, deps }) => {
+    const metadata = await principalFor(deps, session, 'billing.manage', 'billing');
+    const page = await callUnary(
+      deps.billing.createCheckoutSession.bind(deps.billing),
+      { plan: body.plan },
+      metadata,
+    );
+    return { status: 201, body: { url: page.url } };
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/me/subscription/portal',
+    operationId: 'openBillingPortal',
+    summary: 'Manage or cancel my subscription',
+    description:
+      "Answers with the address of Stripe's Customer Portal, where the plan, the payment method and " +
+      'cancellation are managed.',
+    tags: ['billing'],
+    access: 'session',
+    responses: {
+      201: json(
+        hostedPage('BillingPortalPage', "Stripe's hosted Customer Portal page."),
+        'Portal session opened.',
+      ),
+    },
+    errors: ['failed_precondition', 'unavailable'],
+  }).handle(async ({ session, deps }) => {
+    const metadata = await principalFor(deps, session, 'billing.manage', 'billing');
+    const page = await callUnary(deps.billing.createPortalSession.bind(deps.billing), {}, metadata);
+    return { status: 201, body: { url: page.url } };
+  }),
+];
