@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
+import { parse } from 'yaml';
+
 import { at, CHART, renderChart, type Json, type Manifest } from './chart-render';
 
 const VALUES_FILES = ['values.yaml', 'values-dev.yaml', 'values-staging.yaml', 'values-prod.yaml'];
@@ -138,9 +140,14 @@ describe('the chart is hardened by default, in every environment', () => {
     expect(peersOf('tracking', 'ingress')).toEqual(['gateway']);
     expect(peersOf('ai-inference', 'ingress')).toEqual(['gateway']);
     expect(peersOf('audit', 'ingress')).toEqual(['gateway']);
-    expect(peersOf('gateway', 'egress')).toEqual(['ai-inference', 'audit', 'auth', 'tracking']);
+    // billing: gRPC from the gateway, Stripe's webhooks from the edge; backup: from nobody.
+    expect(peersOf('billing', 'ingress')).toEqual(['edge', 'gateway']);
+    expect(peersOf('backup', 'ingress')).toEqual([]);
+    expect(peersOf('gateway', 'egress')).toEqual(['ai-inference', 'audit', 'auth', 'billing', 'tracking']);
     expect(peersOf('audit', 'egress')).toEqual(['auth']);
     expect(peersOf('tracking', 'egress')).toEqual([]);
+    expect(peersOf('billing', 'egress')).toEqual([]);
+    expect(peersOf('backup', 'egress')).toEqual([]);
     // The gateway reaches Postgres but not Kafka; auth both.
     const ports = (component: string) =>
       ((policies.find((p) => p.metadata.name === `tracking-${component}`)?.spec?.egress ?? []) as Json[])
@@ -154,7 +161,9 @@ describe('the chart is hardened by default, in every environment', () => {
   test('migrations run before install and upgrade as each database’s migration role', async () => {
     const jobs = (await render('values.yaml')).filter((manifest) => manifest.kind === 'Job');
     expect(jobs.map((job) => job.metadata.name).sort()).toEqual(
-      ['ai-inference', 'audit', 'auth', 'gateway', 'tracking'].map((name) => `tracking-${name}-migrate`),
+      ['ai-inference', 'audit', 'auth', 'backup', 'billing', 'gateway', 'tracking'].map(
+        (name) => `tracking-${name}-migrate`,
+      ),
     );
     for (const job of jobs) {
       expect(job.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
@@ -194,6 +203,249 @@ describe('the chart is hardened by default, in every environment', () => {
     await expect(
       render('values.yaml', 'components.auth.env.DATABASE_URL=postgres://u:p@db/auth'),
     ).rejects.toThrow(/DATABASE_URL|not/);
-    await expect(render('values.yaml', 'components.billing.enabled=true')).rejects.toThrow(/billing/);
+    await expect(render('values.yaml', 'components.billling.enabled=true')).rejects.toThrow(/billling/);
+  });
+
+  test.each([
+    'STRIPE_SECRET_KEY=sk_live_canary',
+    'STRIPE_WEBHOOK_SECRET=whsec_canary',
+    'STRIPE_API_KEY=sk_live_canary',
+    'AWS_SECRET_ACCESS_KEY=canary',
+    'S3_ACCESS_KEY_ID=canary',
+    'BACKUP_KEK_PASSPHRASE=canary',
+    'SIGNING_PRIVATE_KEY=canary',
+    'KAFKA_SASL_PASSWORD=canary',
+  ])('a secret-looking plain setting (%s) is refused', async (setting) => {
+    await expect(render('values.yaml', `components.billing.env.${setting}`)).rejects.toThrow(
+      /values don't meet the specifications of the schema/,
+    );
+  });
+
+  test('a setting that names a mounted secret file or folder is accepted', async () => {
+    const manifests = await render(
+      'values.yaml',
+      'components.billing.env.STRIPE_SECRET_KEY_FILE=/var/run/secrets/tracking/stripe/secret-key',
+      'components.backup.env.S3_CREDENTIALS_DIR=/var/run/secrets/tracking/backup/s3',
+    );
+    expect(manifests.some((manifest) => manifest.metadata.name === 'tracking-billing')).toBe(true);
+  });
+});
+
+describe('billing and backup', () => {
+  const policy = (manifests: Manifest[], name: string) => {
+    const found = manifests.find((m) => m.kind === 'NetworkPolicy' && m.metadata.name === name);
+    if (!found) throw new Error(`no NetworkPolicy ${name}`);
+    return found.spec as { ingress?: Json[]; egress: Json[] };
+  };
+  const privateRanges = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'];
+
+  test('billing takes gRPC only from the gateway and Stripe’s webhooks only from the edge, on their own ports', async () => {
+    const ingress = policy(await render('values.yaml'), 'tracking-billing').ingress ?? [];
+    const component = (rule: Json) =>
+      ((rule.from ?? []) as Json[]).map((peer) =>
+        at(peer, 'podSelector', 'matchLabels', 'app.kubernetes.io/component'),
+      );
+    const ports = (rule: Json) => ((rule.ports ?? []) as { port: number }[]).map((port) => port.port);
+    expect(ingress.map((rule) => ({ from: component(rule), ports: ports(rule) }))).toEqual([
+      { from: ['gateway'], ports: [50059] },
+      { from: ['edge'], ports: [8089] },
+      // The monitoring namespace (a namespaceSelector, no component) on the ops port.
+      { from: [undefined], ports: [9109] },
+    ]);
+    // The gateway finds billing through BILLING_GRPC_ADDR.
+    const gateway = (await render('values.yaml')).find(
+      (m) => m.kind === 'Deployment' && m.metadata.name === 'tracking-gateway',
+    );
+    const env = (podSpec(gateway as Manifest)?.containers as Json[])[0]?.env as Json[];
+    expect(env).toContainEqual({ name: 'BILLING_GRPC_ADDR', value: 'tracking-billing:50059' });
+  });
+
+  test.each(VALUES_FILES)(
+    '%s: billing reaches Stripe only over HTTPS to public addresses, never the cluster’s private ranges',
+    async (file) => {
+      const egress = policy(await render(file), 'tracking-billing').egress;
+      const https = egress.filter((rule) =>
+        ((rule.ports ?? []) as { port: number }[]).some((port) => port.port === 443),
+      );
+      expect(https).toEqual([
+        {
+          to: [{ ipBlock: { cidr: '0.0.0.0/0', except: privateRanges } }],
+          ports: [{ port: 443, protocol: 'TCP' }],
+        },
+      ]);
+    },
+  );
+
+  test('backup reaches the object store, every database and Kafka, and nothing calls it', async () => {
+    const manifests = await render('values.yaml');
+    for (const name of ['tracking-backup', 'tracking-backup-cronjob']) {
+      const { ingress, egress } = policy(manifests, name);
+      const ports = egress.flatMap((rule) => ((rule.ports ?? []) as { port: number }[]).map((p) => p.port));
+      expect({ name, ports: [...new Set(ports)].sort((a, b) => a - b) }).toEqual({
+        name,
+        ports: [53, 443, 5432, 9092],
+      });
+      expect(egress).toContainEqual({
+        to: [{ ipBlock: { cidr: '0.0.0.0/0', except: privateRanges } }],
+        ports: [{ port: 443, protocol: 'TCP' }],
+      });
+      // The Deployment: only the monitoring scrape on the ops port. The CronJobs' pods: nothing.
+      expect({ name, ingress }).toEqual({
+        name,
+        ingress:
+          name === 'tracking-backup'
+            ? [
+                {
+                  from: [
+                    { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+                  ],
+                  ports: [{ port: 9111, protocol: 'TCP' }],
+                },
+              ]
+            : [],
+      });
+    }
+    // In the dev values, the object store is the namespace's MinIO.
+    const dev = policy(await render('values-dev.yaml'), 'tracking-backup-cronjob').egress;
+    expect(dev).toContainEqual({
+      to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio' } } }],
+      ports: [{ port: 9000, protocol: 'TCP' }],
+    });
+  });
+
+  test.each(VALUES_FILES)(
+    '%s: the backup, the restore drill and retention run as CronJobs that never overlap, with deadlines and the hardened pod',
+    async (file) => {
+      const manifests = await render(file);
+      const cronJobs = manifests.filter((manifest) => manifest.kind === 'CronJob');
+      expect(cronJobs.map((job) => job.metadata.name).sort()).toEqual([
+        'tracking-backup-backup',
+        'tracking-backup-drill',
+        'tracking-backup-prune',
+      ]);
+      const schedules: Record<
+        string,
+        { schedule: string; backoffLimit: number; activeDeadlineSeconds: number }
+      > = {
+        backup: { schedule: '17 2 * * *', backoffLimit: 1, activeDeadlineSeconds: 14400 },
+        drill: { schedule: '43 4 * * 0', backoffLimit: 0, activeDeadlineSeconds: 14400 },
+        prune: { schedule: '47 5 * * *', backoffLimit: 1, activeDeadlineSeconds: 3600 },
+      };
+      const deployment = manifests.find(
+        (m) => m.kind === 'Deployment' && m.metadata.name === 'tracking-backup',
+      ) as Manifest;
+      const service = manifests.find((m) => m.kind === 'Service' && m.metadata.name === 'tracking-backup');
+      for (const job of cronJobs) {
+        const run = job.metadata.name.replace('tracking-backup-', '');
+        const pod = podSpec(job) as Json;
+        const container = (pod.containers as Json[])[0] as Json;
+        const expected = schedules[run];
+        expect(job.spec).toMatchObject({
+          schedule: expected?.schedule,
+          timeZone: 'Etc/UTC',
+          concurrencyPolicy: 'Forbid',
+          startingDeadlineSeconds: 3600,
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            spec: {
+              backoffLimit: expected?.backoffLimit,
+              activeDeadlineSeconds: expected?.activeDeadlineSeconds,
+            },
+          },
+        });
+        expect(container.command).toEqual([
+          '/nodejs/bin/node',
+          '--enable-source-maps',
+          '--import',
+          'tsx',
+          'services/backup/src/cli.ts',
+          run,
+        ]);
+        // The component's pod: its ServiceAccount, security contexts, settings and Secrets.
+        const deployed = podSpec(deployment) as Json;
+        const deployedContainer = (deployed.containers as Json[])[0] as Json;
+        expect(pod).toMatchObject({
+          restartPolicy: 'Never',
+          serviceAccountName: 'tracking-backup',
+          automountServiceAccountToken: false,
+          securityContext: deployed.securityContext,
+        });
+        expect(container.securityContext).toEqual(deployedContainer.securityContext);
+        expect(container.env).toEqual(deployedContainer.env);
+        expect(container.volumeMounts).toEqual(deployedContainer.volumeMounts);
+        // A small /tmp: the dump streams to the object store, never to disk.
+        expect((pod.volumes as Json[]).find((volume) => volume.name === 'tmp')).toEqual({
+          name: 'tmp',
+          emptyDir: { sizeLimit: '16Mi' },
+        });
+        // Not behind the backup Service, and matched by its own NetworkPolicy.
+        const labels = at(job.spec, 'jobTemplate', 'spec', 'template', 'metadata', 'labels') as Record<
+          string,
+          string
+        >;
+        const selector = at(service?.spec, 'selector') as Record<string, string>;
+        expect(Object.entries(selector).every(([key, value]) => labels[key] === value)).toBe(false);
+        expect(labels['app.kubernetes.io/component']).toBe('backup-cronjob');
+      }
+      expect(hardeningProblems(cronJobs)).toEqual([]);
+    },
+  );
+
+  test('the backup service reads the topics manifest and the values in use, with anything that may carry a credential removed', async () => {
+    const manifests = await render(
+      'values-prod.yaml',
+      'observability.alertmanager.enabled=true',
+      'observability.alertmanager.pageWebhookUrl=https://pager.example.test/hooks/page?token=canary-page',
+      'observability.alertmanager.ticketWebhookUrl=https://tickets.example.test/hooks/canary-ticket',
+      'global.otel.endpoint=https://collector:canary-password@otel.example.test:4318',
+    );
+    const config = manifests.find(
+      (m) => m.kind === 'ConfigMap' && m.metadata.name === 'tracking-backup-release',
+    );
+    const topics = await readFile(path.join(CHART, 'files', 'topics.json'), 'utf8');
+    expect(JSON.parse(config?.data?.['topics.json'] ?? '')).toEqual(JSON.parse(topics));
+    const values = config?.data?.['values.yaml'] ?? '';
+    expect(values).not.toMatch(/canary/);
+    const parsed = parse(values) as Json;
+    expect(at(parsed, 'observability', 'alertmanager', 'pageWebhookUrl')).toBe(
+      '<removed: may carry a token>',
+    );
+    expect(at(parsed, 'global', 'otel', 'endpoint')).toBe('https://<removed>@otel.example.test:4318');
+    // The rest is the values in use: here, prod's.
+    expect(at(parsed, 'components', 'backup', 'env', 'S3_BUCKET')).toBe('tracking-backups-prod');
+    // Mounted where BACKUP_CONFIG_FILES points, in the Deployment and both CronJobs.
+    for (const workload of manifests.filter(
+      (m) =>
+        (m.kind === 'Deployment' || m.kind === 'CronJob') && m.metadata.name.startsWith('tracking-backup'),
+    )) {
+      const pod = podSpec(workload) as Json;
+      const container = (pod.containers as Json[])[0] as Json;
+      expect((pod.volumes as Json[]).find((volume) => volume.name === 'release-config')).toEqual({
+        name: 'release-config',
+        configMap: { name: 'tracking-backup-release' },
+      });
+      expect(container.volumeMounts).toContainEqual({
+        name: 'release-config',
+        mountPath: '/etc/tracking/release',
+        readOnly: true,
+      });
+      expect(container.env).toContainEqual({
+        name: 'BACKUP_CONFIG_FILES',
+        value: '/etc/tracking/release/topics.json,/etc/tracking/release/values.yaml',
+      });
+    }
+  });
+
+  test('a CronJob that would overlap or run as root cannot be configured', async () => {
+    await expect(
+      render('values.yaml', 'components.backup.cronJobs.backup.concurrencyPolicy=Allow'),
+    ).rejects.toThrow(/concurrencyPolicy/);
+    await expect(
+      render('values.yaml', 'components.backup.cronJobs.backup.securityContext.runAsUser=0'),
+    ).rejects.toThrow(/securityContext/);
+    await expect(render('values.yaml', 'components.backup.cronJobs.backup.schedule=daily')).rejects.toThrow(
+      /schedule/,
+    );
   });
 });

@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 
 import { stringify } from 'yaml';
 
+import { at, renderChart } from './chart-render';
+
 // scripts/chart-check.sh: the offline checks of the rendered chart (docs/chart-checks.md). Its
 // tools come from `scripts/chart-tools.sh install`, which npm test runs first.
 const run = promisify(execFile);
@@ -205,6 +207,44 @@ describe('the offline chart checks', () => {
     expect(result.output).toMatch(
       new RegExp(`^${values.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: helm template failed`, 'm'),
     );
+  });
+
+  test("pass the chart's backup CronJob as rendered, and flag one without a starting deadline or that may escalate privileges", async () => {
+    const rendered = (await renderChart()) as unknown as (Json & {
+      kind: string;
+      metadata: { name: string };
+      spec: Json;
+    })[];
+    const pick = (kind: string, name: string) => {
+      const found = rendered.find((object) => object.kind === kind && object.metadata.name === name);
+      if (!found) throw new Error(`no ${kind}/${name} rendered`);
+      return structuredClone(found);
+    };
+    const objects = () => ({
+      cronJob: pick('CronJob', 'tracking-backup-backup'),
+      rest: [pick('ServiceAccount', 'tracking-backup'), pick('NetworkPolicy', 'tracking-backup-cronjob')],
+    });
+
+    const asRendered = objects();
+    const ok = await chartCheck('--manifests', await manifests([asRendered.cronJob, ...asRendered.rest]));
+    expect(ok.output).toMatch(/^ok .*3 documents, 3 built-in .*kube-score and checkov clean$/m);
+    expect(ok.code).toBe(0);
+
+    const noDeadline = objects();
+    delete noDeadline.cronJob.spec.startingDeadlineSeconds;
+    const late = await chartCheck('--manifests', await manifests([noDeadline.cronJob, ...noDeadline.rest]));
+    expect(late.code).toBe(1);
+    expect(late.output).toMatch(/kube-score found problems[^]*CronJob.*startingDeadlineSeconds/i);
+
+    const escalating = objects();
+    const container = at(escalating.cronJob.spec, 'jobTemplate', 'spec', 'template', 'spec', 'containers', 0);
+    (container as { securityContext: Json }).securityContext.allowPrivilegeEscalation = true;
+    const escalates = await chartCheck(
+      '--manifests',
+      await manifests([escalating.cronJob, ...escalating.rest]),
+    );
+    expect(escalates.code).toBe(1);
+    expect(escalates.output).toMatch(/\[CKV_K8S_20\] CronJob\.\S*tracking-backup-backup/);
   });
 
   test('pass the chart as it is, with its default values: every document valid, no linter finding', async () => {

@@ -1,7 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import {
+  createServer as createHttpServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type Server as HttpServer,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +33,16 @@ const NZ = '203.0.113.10';
 const AU = '198.51.100.7';
 const US = '192.0.2.5';
 const HSTS = 'max-age=63072000; includeSubDomains';
+/** Where the test's "Stripe" sends from: the US test range, on edge.stripeWebhook.allowFrom. */
+const STRIPE = '192.0.2.40';
+
+/** A request billing's webhook port received: the bytes exactly as they arrived. */
+interface Delivered {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
 
 /** `helm template` of the chart with these --set values (npm test builds helm). */
 const render = (...set: string[]) => renderChart({ set });
@@ -57,6 +72,9 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
   let geoipDb = '';
   let nginxStarted = 0;
   const ports = { https: 0, http: 0, health: 0 };
+  // A stand-in for billing's webhook port: it records what it gets and answers as billing does.
+  let billing: HttpServer | undefined;
+  const delivered: Delivered[] = [];
 
   const setup = () => {
     if (!platform) throw new Error('the platform was not started');
@@ -92,6 +110,22 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
     platform = await startPlatform({ ai: false });
     const gateway = new URL(platform.api);
 
+    billing = createHttpServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        delivered.push({
+          method: request.method ?? '',
+          url: request.url ?? '',
+          headers: request.headers,
+          body: Buffer.concat(chunks),
+        });
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
+      });
+    });
+    await new Promise<void>((resolve) => billing?.listen(0, '127.0.0.1', resolve));
+    const billingPort = (billing.address() as { port: number }).port;
+
     [ports.https, ports.http, ports.health] = await Promise.all([freePort(), freePort(), freePort()]);
     const runDir = path.join(dir, 'run');
     await mkdir(runDir);
@@ -114,6 +148,13 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
       // One worker, so the GeoIP reload below is seen by every request; a check each second.
       'edge.workerProcesses=1',
       'edge.geoip.reloadInterval=1s',
+      // Stripe's webhooks go to the stand-in, only from "Stripe's" ranges (the US and AU test
+      // ranges), with a body limit above the API's 1 KiB and an allowance of their own.
+      `edge.stripeWebhook.upstream=127.0.0.1:${billingPort}`,
+      'edge.stripeWebhook.allowFrom={192.0.2.0/24,198.51.100.0/24}',
+      'edge.stripeWebhook.clientMaxBodySize=4k',
+      'edge.stripeWebhook.rateLimit.rate=2r/s',
+      'edge.stripeWebhook.rateLimit.burst=5',
     );
     // The ConfigMap's files, written where the pod mounts them: nginx.conf exactly as rendered.
     const configMap = find(manifests, 'ConfigMap', 'tracking-edge');
@@ -169,6 +210,7 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
 
   afterAll(async () => {
     control?.close();
+    billing?.close();
     if (nginx && nginx.exitCode === null) {
       const exited = new Promise((resolve) => nginx?.once('exit', resolve));
       nginx.kill('SIGQUIT');
@@ -188,7 +230,7 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
     /** The client address the load balancer states (X-Forwarded-For). */
     from?: string;
     headers?: Record<string, string>;
-    body?: string;
+    body?: string | Buffer;
     /** The TCP peer; 127.0.0.1 is the trusted load balancer. */
     localAddress?: string;
   }): Promise<Reply> {
@@ -484,6 +526,148 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
     expect((await send({ path: '/.well-known/security.txt', from: '203.0.113.78' })).status).toBe(200);
   });
 
+  /** A Stripe event as Stripe sends it: compact JSON, with non-ASCII text, over the API's body limit. */
+  const stripeEvent = (id: string) =>
+    Buffer.from(
+      JSON.stringify({
+        id,
+        object: 'event',
+        type: 'invoice.payment_failed',
+        data: {
+          object: {
+            id: 'in_1Test',
+            customer: 'cus_Test',
+            customer_name: 'Zoë Ngāti — “café” 🍵',
+            lines: Array.from({ length: 24 }, (_, n) => ({ id: `il_${n}`, amount: 1999, currency: 'nzd' })),
+          },
+        },
+      }) + '\r\n',
+      'utf8',
+    );
+
+  test("Stripe's webhook reaches billing from a GeoIP-blocked country over HTTPS, with the exact body bytes and its signature", async () => {
+    const body = stripeEvent('evt_exact_bytes');
+    expect(body.length).toBeGreaterThan(1024); // over the API's limit in this test, under the webhook's
+    const signature = 't=1700000000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd';
+    const before = delivered.length;
+    const reply = await send({
+      method: 'POST',
+      path: '/webhooks/stripe',
+      from: STRIPE,
+      body,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signature },
+    });
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toEqual({ received: true });
+    expect(reply.headers['strict-transport-security']).toBe(HSTS);
+    expect(delivered).toHaveLength(before + 1);
+    const received = delivered[before] as Delivered;
+    expect(received).toMatchObject({ method: 'POST', url: '/webhooks/stripe' });
+    expect(received.body.equals(body)).toBe(true);
+    expect(received.headers).toMatchObject({
+      'stripe-signature': signature,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(body.length),
+      'x-forwarded-for': STRIPE,
+      'x-forwarded-proto': 'https',
+      'x-correlation-id': reply.headers['x-correlation-id'],
+    });
+    // The edge decided by the allow-list, not the country: the US is refused everywhere else.
+    expect(await edgeLine(String(reply.headers['x-correlation-id']))).toMatchObject({
+      client_ip: STRIPE,
+      country: 'US',
+      path: '/webhooks/stripe',
+      status: '200',
+      upstream_status: '200',
+    });
+    await expectEdgeRefusal(await send({ path: '/api/v1/me', from: STRIPE }), 403, 'geo_blocked');
+    expect(delivered).toHaveLength(before + 1);
+  });
+
+  test('only POST to exactly /webhooks/stripe reaches billing; other methods are refused and other paths still go to the gateway', async () => {
+    const before = delivered.length;
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const reply = await send({ method, path: '/webhooks/stripe', from: STRIPE });
+      await expectEdgeRefusal(reply, 405, 'invalid_argument');
+      expect(reply.headers.allow).toBe('POST');
+    }
+    // Near misses are ordinary requests for the gateway, GeoIP and all (each NZ request from its
+    // own address, to stay within this test's small per-address rate).
+    const nearMisses = ['/webhooks/stripe/', '/webhooks/stripe/events', '/WEBHOOKS/stripe', '/webhooks'];
+    for (const [index, near] of nearMisses.entries()) {
+      await expectEdgeRefusal(
+        await send({ method: 'POST', path: near, from: STRIPE, body: '{}' }),
+        403,
+        'geo_blocked',
+      );
+      const fromNz = await send({ method: 'POST', path: near, from: `203.0.113.${50 + index}`, body: '{}' });
+      expect({
+        near,
+        upstream: (await edgeLine(String(fromNz.headers['x-correlation-id']))).upstream_status,
+      }).toEqual({ near, upstream: String(fromNz.status) });
+    }
+    const api = await send({ path: '/api/v1/me', from: '203.0.113.60' });
+    expect({ status: api.status, code: problem(api).code }).toEqual({ status: 401, code: 'unauthenticated' });
+    expect(delivered).toHaveLength(before);
+  });
+
+  test('webhooks are refused from outside edge.stripeWebhook.allowFrom even in an allowed country, over plain HTTP, and over the body limit', async () => {
+    const before = delivered.length;
+    const body = stripeEvent('evt_refused');
+    const post = (options: { from: string; tls?: boolean; port?: number; body?: Buffer }) =>
+      send({
+        method: 'POST',
+        path: '/webhooks/stripe',
+        body: options.body ?? body,
+        headers: { 'stripe-signature': 't=1,v1=00' },
+        ...options,
+      });
+    const outside = await post({ from: NZ });
+    await expectEdgeRefusal(outside, 403, 'permission_denied');
+    expect(problem(outside).detail).toBe('webhooks are not accepted from this address');
+    // Plain HTTP: refused from anywhere, never redirected (the body was already sent).
+    await expectEdgeRefusal(await post({ from: STRIPE, tls: false }), 403, 'https_required');
+    await expectEdgeRefusal(await post({ from: NZ, tls: false }), 403, 'https_required');
+    await expectEdgeRefusal(
+      await post({ from: STRIPE, tls: false, port: ports.https }),
+      403,
+      'https_required',
+    );
+    // 4 KiB here (edge.stripeWebhook.clientMaxBodySize).
+    await expectEdgeRefusal(
+      await post({ from: STRIPE, body: Buffer.concat([body, body, body, body]) }),
+      413,
+      'invalid_argument',
+    );
+    expect(delivered).toHaveLength(before);
+  });
+
+  test("a flood of webhooks from one address gets 429 on the webhook's own allowance, while another of Stripe's addresses passes", async () => {
+    const before = delivered.length;
+    // 2 a second with a burst of 5 (the test's values).
+    const burst = await Promise.all(
+      Array.from({ length: 15 }, (_, n) =>
+        send({
+          method: 'POST',
+          path: '/webhooks/stripe',
+          from: '192.0.2.41',
+          body: stripeEvent(`evt_flood_${n}`),
+        }),
+      ),
+    );
+    const limited = burst.filter((reply) => reply.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(5);
+    expect(burst.filter((reply) => reply.status === 200).length).toBe(delivered.length - before);
+    await expectEdgeRefusal(limited[0] as Reply, 429, 'resource_exhausted');
+    const other = await send({
+      method: 'POST',
+      path: '/webhooks/stripe',
+      from: '198.51.100.41',
+      body: stripeEvent('evt_other_address'),
+    });
+    expect(other.status).toBe(200);
+  });
+
   // Last: it moves the US test range to AU for the rest of this nginx's life. The gateway's own
   // database is not changed, so the edge's access log shows what the edge decided.
   test('a GeoIP database the updater replaces takes effect without a restart, and a broken one is not loaded', async () => {
@@ -597,10 +781,38 @@ describe("the edge's Kubernetes objects", () => {
       },
     ]);
     const egress = policy.spec?.egress as Json[];
-    expect(egress.map((rule) => at(rule, 'ports', 0, 'port'))).toEqual([53, 8080]);
+    expect(egress.map((rule) => at(rule, 'ports', 0, 'port'))).toEqual([53, 8080, 8089]);
     expect(at(egress[1], 'to', 0, 'podSelector', 'matchLabels', 'app.kubernetes.io/component')).toBe(
       'gateway',
     );
+    // Billing's webhook port, for Stripe's webhooks.
+    expect(at(egress[2], 'to', 0, 'podSelector', 'matchLabels', 'app.kubernetes.io/component')).toBe(
+      'billing',
+    );
+  });
+
+  test("Stripe's webhook route goes to billing's webhook port, from anyone by default, and disappears with billing", async () => {
+    const conf = (manifests: Manifest[]) =>
+      find(manifests, 'ConfigMap', 'tracking-edge').data?.['nginx.conf'] ?? '';
+    const byDefault = conf(await render());
+    expect(byDefault).toContain('server tracking-billing:8089;');
+    expect(byDefault).toMatch(
+      /location = \/webhooks\/stripe \{[^]*?proxy_pass http:\/\/edge_stripe_webhook;/,
+    );
+    // No allow-list: every source address is accepted (the signature decides).
+    expect(byDefault).toMatch(/geo \$edge_stripe_source \{\s*default 1;\s*\}/);
+    // The webhook location never looks at the country.
+    const location = /location = \/webhooks\/stripe \{([^]*?)\n {4}\}/.exec(byDefault)?.[1] ?? '';
+    expect(location).toContain('client_max_body_size 256k;');
+    expect(location).not.toContain('edge_country_allowed');
+
+    for (const off of [['components.billing.enabled=false'], ['edge.stripeWebhook.enabled=false']]) {
+      const manifests = await render(...off);
+      expect({ off, route: conf(manifests).includes('/webhooks/stripe') }).toEqual({ off, route: false });
+      const egress = find(manifests, 'NetworkPolicy', 'tracking-edge').spec?.egress as Json[];
+      expect(egress.map((rule) => at(rule, 'ports', 0, 'port'))).toEqual([53, 8080]);
+    }
+    await expect(render('edge.stripeWebhook.allowFrom={stripe.com}')).rejects.toThrow(/allowFrom/);
   });
 
   test('with the Gateway API, TLS passes through to the edge and plain HTTP pages are redirected', async () => {

@@ -86,6 +86,10 @@ seccompProfile:
 - name: HTTP_PORT
   value: {{ $c.ports.http | quote }}
 {{- end }}
+{{- if $c.ports.webhook }}
+- name: WEBHOOK_PORT
+  value: {{ $c.ports.webhook | quote }}
+{{- end }}
 - name: SERVICE_VERSION
   value: {{ $c.image.tag | default $root.Values.global.image.tag | default $root.Chart.AppVersion | quote }}
 {{- if $c.usesKafka }}
@@ -129,4 +133,95 @@ seccompProfile:
       protocol: UDP
     {{- end }}
     {{- end }}
+{{- end -}}
+
+
+{{- /* The container's mounts: /tmp (the only writable place: the root filesystem is read-only), its Secrets as files, its read-only volumes and the release's config. */}}
+{{- define "tracking.component.volumeMounts" -}}
+# The only writable place: the root filesystem is read-only.
+- { name: tmp, mountPath: /tmp }
+{{- range $index, $file := .c.secretFiles }}
+- { name: secret-{{ $index }}, mountPath: {{ $file.mountPath }}, readOnly: true }
+{{- end }}
+{{- range .c.volumes }}
+- { name: {{ .name }}, mountPath: {{ .mountPath }}, readOnly: true }
+{{- end }}
+{{- with .c.releaseConfig }}
+- { name: release-config, mountPath: {{ .mountPath }}, readOnly: true }
+{{- end }}
+{{- end -}}
+
+{{- /* The pod's volumes for those mounts; tmpSize is the /tmp emptyDir's limit. */}}
+{{- define "tracking.component.volumes" -}}
+- name: tmp
+  emptyDir: { sizeLimit: {{ .tmpSize }} }
+{{- range $index, $file := .c.secretFiles }}
+- name: secret-{{ $index }}
+  secret:
+    secretName: {{ $file.secretName }}
+    defaultMode: 0440
+{{- end }}
+{{- range .c.volumes }}
+- name: {{ .name }}
+  {{- toYaml .source | nindent 2 }}
+{{- end }}
+{{- if .c.releaseConfig }}
+- name: release-config
+  configMap:
+    name: {{ include "tracking.component.name" . }}-release
+{{- end }}
+{{- end -}}
+
+{{- /*
+A component's egress rules: DNS, its callees' serve ports, PostgreSQL, Kafka, the collector and
+its own `egress` endpoints. Its Deployment's pods and its CronJobs' pods share them.
+*/}}
+{{- define "tracking.component.egress" -}}
+{{- $root := .root -}}
+{{- $c := .c -}}
+{{- include "tracking.egressRule" $root.Values.networkPolicy.dns }}
+{{- range $callee, $_ := $c.calls }}
+{{- $target := include "tracking.component.values" (dict "root" $root "component" (index $root.Values.components $callee)) | fromYaml }}
+- to:
+    - podSelector:
+        matchLabels:
+          app.kubernetes.io/instance: {{ $root.Release.Name }}
+          app.kubernetes.io/component: {{ $callee }}
+  ports:
+    - port: {{ include "tracking.component.servePort" (dict "c" $target) }}
+      protocol: TCP
+{{- end }}
+{{- if $c.usesPostgres }}
+{{ include "tracking.egressRule" $root.Values.global.postgres }}
+{{- end }}
+{{- if $c.usesKafka }}
+{{ include "tracking.egressRule" $root.Values.global.kafka }}
+{{- end }}
+{{- if and $root.Values.global.otel.endpoint $root.Values.global.otel.peers }}
+{{ include "tracking.egressRule" $root.Values.global.otel }}
+{{- end }}
+{{- range $c.egress }}
+{{ include "tracking.egressRule" . }}
+{{- end }}
+{{- end -}}
+
+
+{{- /* The names of the component's enabled CronJobs, space-separated; empty when it has none. */}}
+{{- define "tracking.component.cronJobs" -}}
+{{- $names := list -}}
+{{- range $job, $spec := .c.cronJobs -}}
+{{- if or (not (hasKey $spec "enabled")) $spec.enabled }}{{ $names = append $names $job }}{{ end -}}
+{{- end -}}
+{{- join " " $names -}}
+{{- end -}}
+
+
+{{- /* The values in use, without what may carry a credential (components.yaml, releaseConfig). */}}
+{{- define "tracking.releaseValues" -}}
+{{- $values := deepCopy .Values -}}
+{{- $am := $values.observability.alertmanager -}}
+{{- range $key := list "pageWebhookUrl" "ticketWebhookUrl" -}}
+{{- if index $am $key }}{{ $_ := set $am $key "<removed: may carry a token>" }}{{ end -}}
+{{- end -}}
+{{- regexReplaceAll "://[^/?#@\\s]+@" (toYaml $values) "://<removed>@" -}}
 {{- end -}}

@@ -18,6 +18,31 @@ is the file a cluster runs; only the values differ.
 {{- end -}}
 {{- end -}}
 
+{{- /* The billing component's values merged over the defaults, or nothing when there is no such component. */}}
+{{- define "tracking.edge.billing" -}}
+{{- with index .Values.components "billing" -}}
+{{- include "tracking.component.values" (dict "root" $ "component" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{- /*
+Where Stripe's webhooks go: edge.stripeWebhook.upstream, else the billing component's Service and
+webhook port; empty when the route is off (edge.stripeWebhook.enabled false, or no billing).
+*/}}
+{{- define "tracking.edge.webhookUpstream" -}}
+{{- $w := .Values.edge.stripeWebhook -}}
+{{- if $w.enabled -}}
+{{- if $w.upstream -}}
+{{- $w.upstream -}}
+{{- else -}}
+{{- $billing := include "tracking.edge.billing" . | fromYaml -}}
+{{- if and $billing.enabled $billing.ports.webhook -}}
+{{- printf "%s:%v" (include "tracking.component.name" (dict "root" . "name" "billing")) $billing.ports.webhook -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{- /*
 A refusal the edge makes itself: an RFC 9457 problem in the gateway's format (services/gateway/src/problem.ts),
 never cached, with the correlation id. Takes a dict: code, status, title, detail, hsts (the HSTS header value, or empty).
@@ -42,6 +67,10 @@ return {{ .status }} '{"type":"urn:tracking:problem:{{ .code }}","title":"{{ .ti
 {{- $badRequest := dict "code" "invalid_argument" "status" 400 "title" "The request is not valid" "detail" "malformed request" -}}
 {{- $tooMany := dict "code" "resource_exhausted" "status" 429 "title" "Too many requests" "detail" "too many requests from this address" -}}
 {{- $unavailable := dict "code" "unavailable" "status" 503 "title" "Service temporarily unavailable" "detail" "" -}}
+{{- $webhookSource := dict "code" "permission_denied" "status" 403 "title" "Not allowed" "detail" "webhooks are not accepted from this address" -}}
+{{- $webhookMethod := dict "code" "invalid_argument" "status" 405 "title" "The request is not valid" "detail" "only POST is accepted here" -}}
+{{- $webhook := include "tracking.edge.webhookUpstream" . -}}
+{{- $w := $e.stripeWebhook -}}
 {{- /* Retry-After: one request's worth of the rate, in whole seconds. */ -}}
 {{- $retryAfter := 1 -}}
 {{- if hasSuffix "r/m" $e.rateLimit.rate -}}
@@ -140,6 +169,10 @@ http {
   }
 
   limit_req_zone $binary_remote_addr zone=edge_per_ip:10m rate={{ $e.rateLimit.rate }};
+  {{- if $webhook }}
+  # Stripe's webhooks have their own allowance per sending address (edge.stripeWebhook.rateLimit).
+  limit_req_zone $binary_remote_addr zone=edge_stripe_webhook:1m rate={{ $w.rateLimit.rate }};
+  {{- end }}
   limit_req_status 429;
   limit_req_log_level warn;
 
@@ -154,6 +187,21 @@ http {
     server {{ include "tracking.edge.upstream" . }};
     keepalive 32;
   }
+  {{- if $webhook }}
+
+  # Billing's webhook port: it serves POST /webhooks/stripe and nothing else.
+  upstream edge_stripe_webhook {
+    server {{ $webhook }};
+    keepalive 8;
+  }
+  # Where Stripe's webhooks are accepted from (edge.stripeWebhook.allowFrom); none listed: anywhere.
+  geo $edge_stripe_source {
+    default {{ ternary 0 1 (gt (len $w.allowFrom) 0) }};
+    {{- range $w.allowFrom }}
+    {{ . }} 1;
+    {{- end }}
+  }
+  {{- end }}
   proxy_http_version 1.1;
   proxy_connect_timeout 5s;
   proxy_send_timeout 60s;
@@ -205,6 +253,27 @@ http {
     location = /.well-known/security.txt {
       proxy_pass http://edge_gateway;
     }
+
+    {{- if $webhook }}
+
+    # Stripe's webhooks, straight to billing: exempt from GeoIP, because Stripe sends from its own
+    # servers worldwide and billing authenticates each one by its signature over the exact body,
+    # which nginx passes on unchanged. Only POST, only this path, its own body limit and rate.
+    location = /webhooks/stripe {
+      if ($edge_stripe_source = 0) {
+        {{- include "tracking.edge.problem" (merge (dict "hsts" $hsts) $webhookSource) | nindent 8 }}
+      }
+      if ($request_method != POST) {
+        add_header Allow POST always;
+        {{- include "tracking.edge.problem" (merge (dict "hsts" $hsts) $webhookMethod) | nindent 8 }}
+      }
+      client_max_body_size {{ $w.clientMaxBodySize }};
+      # The whole body in memory, never in a temporary file.
+      client_body_buffer_size {{ $w.clientMaxBodySize }};
+      limit_req zone=edge_stripe_webhook burst={{ $w.rateLimit.burst }} nodelay;
+      proxy_pass http://edge_stripe_webhook;
+    }
+    {{- end }}
 
     # nginx matches locations on the decoded, normalised path, in any letter case here as the
     # gateway's routes are matched: /API/v1/%61dmin and /api/v1//admin are the admin API too.
@@ -273,6 +342,15 @@ http {
       }
       {{- include "tracking.edge.problem" $httpsRequired | nindent 6 }}
     }
+    {{- if $webhook }}
+
+    # Stripe's webhook over plain HTTP: refused from anywhere, like the API (the body is already
+    # sent), and for that reason rather than for a body over the API's limit.
+    location = /webhooks/stripe {
+      client_max_body_size {{ $w.clientMaxBodySize }};
+      {{- include "tracking.edge.problem" $httpsRequired | nindent 6 }}
+    }
+    {{- end }}
 
     location / {
       if ($edge_country_allowed = 0) {
