@@ -34,6 +34,29 @@ const CODES = [
 ];
 // The kit's list is the source of truth for which events exist.
 const EVENTS = SECURITY_EVENTS;
+// The Stripe events billing handles (the endpoint's subscription, docs/operations.md), and
+// Stripe's subscription statuses, with `none` for a user who never subscribed.
+const STRIPE_EVENTS = [
+  'checkout.session.completed',
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+  'invoice.paid',
+  'invoice.payment_failed',
+];
+const SUBSCRIPTION_STATUSES = [
+  'none',
+  'incomplete',
+  'incomplete_expired',
+  'trialing',
+  'active',
+  'past_due',
+  'canceled',
+  'unpaid',
+  'paused',
+];
+/** The databases the backup service backs up: one per service (docs/operations.md). */
+const DATABASES = ['auth', 'audit', 'tracking', 'gateway', 'ai_inference', 'billing', 'backup'];
 /** Label name → its allowed values, or null when any value is allowed. */
 type Labels = Record<string, readonly string[] | null>;
 const COUNTERS_AND_GAUGES: Record<string, Labels> = {
@@ -86,6 +109,21 @@ const COUNTERS_AND_GAUGES: Record<string, Labels> = {
   ai_circuit_open: { provider: ['anthropic', 'qwen', 'offline'] },
   // result: success or an open-ended set of failure reasons
   ai_results_total: { operation: ['estimate', 'review'], result: null },
+  // billing: webhooks by the handled event types, `other`, and `unverified` for the rejected.
+  billing_webhooks_total: {
+    type: [...STRIPE_EVENTS, 'other', 'unverified'],
+    outcome: ['processed', 'duplicate', 'ignored', 'rejected', 'failed'],
+  },
+  billing_subscriptions: { plan: ['free', 'pro', 'team'], status: SUBSCRIPTION_STATUSES },
+  billing_dunning_downgrades_total: {},
+  // backup: one series per database of the sources file, from start-up.
+  backup_last_success_timestamp_seconds: { db: DATABASES },
+  backup_rpo_seconds: { db: DATABASES },
+  backup_size_bytes: { db: DATABASES },
+  backup_restore_drill_success: { db: DATABASES },
+  backup_restore_drill_duration_seconds: { db: DATABASES },
+  backup_last_drill_timestamp_seconds: { db: DATABASES },
+  backup_runs_total: { db: DATABASES, kind: ['backup', 'drill'], outcome: ['success', 'failure'] },
 };
 const HISTOGRAMS: Record<string, Labels> = {
   http_server_request_duration_seconds: { method: null, route: null },
@@ -101,7 +139,7 @@ for (const [name, labels] of Object.entries(HISTOGRAMS)) {
   METRICS[`${name}_sum`] = labels;
   METRICS[`${name}_count`] = labels;
 }
-const JOBS = ['gateway', 'auth', 'tracking', 'audit', 'ai-inference'];
+const JOBS = ['gateway', 'auth', 'tracking', 'audit', 'ai-inference', 'billing', 'backup'];
 
 const PROMQL_WORDS = new Set([
   'by',
@@ -150,7 +188,7 @@ describe('the Grafana dashboards', () => {
     expect(DASHBOARD_DIR).toMatch(/charts\/tracking\/files\/grafana\/dashboards$/);
   });
 
-  it('have unique uids and titles, the shared conventions, and no backup dashboard yet', () => {
+  it('have unique uids and titles, and the shared conventions', () => {
     const boards = dashboards();
     const uids = boards.map((board) => board.uid);
     expect(new Set(uids).size).toBe(uids.length);
@@ -163,11 +201,14 @@ describe('the Grafana dashboards', () => {
         'tracking-red-tracking',
         'tracking-red-audit',
         'tracking-red-ai-inference',
+        'tracking-red-billing',
+        'tracking-red-backup',
         'tracking-kafka',
         'tracking-ai',
+        'tracking-backups',
+        'tracking-billing',
       ]),
     );
-    expect(uids.filter((uid) => /backup/.test(uid))).toEqual([]);
     for (const board of boards) {
       expect(board).toMatchObject({ schemaVersion: 39, time: { from: 'now-6h', to: 'now' }, refresh: '30s' });
       expect(board.tags).toContain('tracking');
@@ -287,13 +328,78 @@ describe('the Grafana dashboards', () => {
         'histogram_quantile(0.99, sum by (le, route) (rate(http_server_request_duration_seconds_bucket',
       ),
     );
-    for (const job of ['auth', 'tracking', 'audit', 'ai-inference']) {
+    for (const job of ['auth', 'tracking', 'audit', 'ai-inference', 'billing', 'backup']) {
       expect(of(`tracking-red-${job}`)).toContainEqual(
         expect.stringContaining(
           `grpc_server_handled_total{job="${job}", instance=~".*", code=~"UNKNOWN|INTERNAL|UNAVAILABLE|DATA_LOSS|DEADLINE_EXCEEDED"}`,
         ),
       );
     }
+  });
+
+  it('say on the backup RED dashboard that its gRPC panels show only on-demand runs', () => {
+    const backup = dashboards().find((board) => board.uid === 'tracking-red-backup');
+    expect(backup?.description).toMatch(/batch service/);
+    const rate = backup?.panels.find((panel) => panel.title === 'Call rate');
+    expect(rate?.type === 'row' ? '' : rate?.description).toMatch(/only on-demand runs/);
+  });
+
+  it('show on the Backups dashboard every backup metric, per database, never summed over replicas', () => {
+    const expressions = dashboardExpressions()
+      .filter((entry) => entry.dashboard === 'tracking-backups')
+      .map((entry) => entry.expr);
+    for (const metric of [
+      'backup_last_success_timestamp_seconds',
+      'backup_rpo_seconds',
+      'backup_restore_drill_success',
+      'backup_restore_drill_duration_seconds',
+      'backup_last_drill_timestamp_seconds',
+      'backup_size_bytes',
+      'backup_runs_total',
+    ]) {
+      const uses = expressions.filter((expr) => expr.includes(`${metric}{`));
+      expect({ metric, shown: uses.length > 0 }).toEqual({ metric, shown: true });
+      // Every replica reports the same numbers: max by database, never a sum of replicas.
+      for (const expr of uses) expect(expr).toContain(`max by (db`);
+    }
+    // Age panels leave a database never backed up (0) out, rather than drawing it 56 years old.
+    expect(expressions).toContainEqual(
+      'time() - (max by (db) (backup_last_success_timestamp_seconds{job="backup", instance=~".*"}) > 0)',
+    );
+    const drill = queryPanels().find(
+      ({ board, panel }) => board.uid === 'tracking-backups' && panel.title === 'Last restore drill',
+    )?.panel;
+    expect(drill).toMatchObject({
+      fieldConfig: {
+        defaults: {
+          mappings: [
+            { options: { '0': { text: 'FAILED', color: 'red' }, '1': { text: 'passed', color: 'green' } } },
+          ],
+        },
+      },
+    });
+  });
+
+  it('show on the Billing dashboard webhooks by type and outcome, subscriptions by plan and status, and dunning downgrades', () => {
+    const expressions = dashboardExpressions()
+      .filter((entry) => entry.dashboard === 'tracking-billing')
+      .map((entry) => entry.expr);
+    expect(expressions).toContainEqual(
+      expect.stringContaining(
+        'sum by (type, outcome) (rate(billing_webhooks_total{job="billing", instance=~".*"}[5m]))',
+      ),
+    );
+    expect(expressions).toContainEqual(
+      expect.stringContaining(
+        'max by (plan, status) (billing_subscriptions{job="billing", instance=~".*", status!="none"})',
+      ),
+    );
+    expect(expressions).toContainEqual(expect.stringContaining('billing_dunning_downgrades_total{'));
+    expect(expressions).toContainEqual(
+      expect.stringContaining(
+        'security_events_total{job="billing", instance=~".*", event="billing.webhook.rejected"}',
+      ),
+    );
   });
 
   it('export expressions Prometheus can run as they are: no Grafana variable left in them', () => {

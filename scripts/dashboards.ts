@@ -737,6 +737,8 @@ interface Service {
   job: string;
   title: string;
   protocol: Protocol;
+  /** What the service's traffic is, when RED does not tell its whole story. */
+  note?: string;
 }
 
 export const SERVICES: readonly Service[] = [
@@ -745,9 +747,21 @@ export const SERVICES: readonly Service[] = [
   { job: 'tracking', title: 'Tracking', protocol: GRPC },
   { job: 'audit', title: 'Audit', protocol: GRPC },
   { job: 'ai-inference', title: 'AI inference', protocol: GRPC },
+  {
+    job: 'billing',
+    title: 'Billing',
+    protocol: GRPC,
+    note: 'Stripe’s webhooks reach billing on its own port and are counted on the Billing dashboard, not here.',
+  },
+  {
+    job: 'backup',
+    title: 'Backup',
+    protocol: GRPC,
+    note: 'Backup is a batch service: its CronJobs do the work and are not scraped, so these gRPC panels show only on-demand runs and are usually empty. The Backups dashboard shows the runs, their age, the drills and the recovery point.',
+  },
 ];
 
-function redDashboard({ job, title, protocol: p }: Service): Dashboard {
+function redDashboard({ job, title, protocol: p, note }: Service): Dashboard {
   const on = [`job="${job}"`, 'instance=~"$instance"'];
   const all = sel(p.requests, on);
   const failed = sel(p.requests, [...on, p.error]);
@@ -776,7 +790,7 @@ function redDashboard({ job, title, protocol: p }: Service): Dashboard {
   return dashboard({
     uid: `tracking-red-${job}`,
     title: `Tracking / ${title} (RED)`,
-    description: `Rate, errors and duration of the ${job} service’s ${p === HTTP ? 'HTTP requests' : 'gRPC calls'}, and its processes.`,
+    description: `Rate, errors and duration of the ${job} service’s ${p === HTTP ? 'HTTP requests' : 'gRPC calls'}, and its processes.${note === undefined ? '' : ` ${note}`}`,
     tags: ['red', job],
     variables: [instanceVariable(job)],
     sections: [
@@ -785,7 +799,7 @@ function redDashboard({ job, title, protocol: p }: Service): Dashboard {
         cells: [
           stat({
             title: `${Subject} rate`,
-            description: `${Subject}s per second over all ${p.by}s. Compare with the same time last week; a sudden drop to zero with no errors means traffic no longer reaches the service.`,
+            description: `${Subject}s per second over all ${p.by}s. Compare with the same time last week; a sudden drop to zero with no errors means traffic no longer reaches the service.${note === undefined ? '' : ` ${note}`}`,
             unit: 'reqps',
             query: { expr: sumBy([], rate(all)), legend: 'rate' },
             thresholds: thresholds('blue'),
@@ -1191,10 +1205,295 @@ function aiDashboard(): Dashboard {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Backups and restore drills
+
+/** Value 1 shows as `one` in green, 0 as `zero` in red. */
+function passMapping(zero: string, one: string): ValueMapping[] {
+  return [
+    {
+      type: 'value',
+      options: { '0': { text: zero, color: 'red', index: 0 }, '1': { text: one, color: 'green', index: 1 } },
+    },
+  ];
+}
+
+function backupsDashboard(): Dashboard {
+  const on = ['job="backup"', 'instance=~"$instance"'];
+  // Every replica reports the same numbers, read from the bucket and the backup database: max,
+  // never sum, per database.
+  const perDb = (metric: string, ...matchers: string[]) =>
+    `max by (db) (${sel(metric, [...on, ...matchers])})`;
+  const runs = (window: string) =>
+    `max by (db, kind, outcome) (increase(${sel('backup_runs_total', on)}[${window}]))`;
+  const DAY = 86_400;
+  return dashboard({
+    uid: 'tracking-backups',
+    title: 'Tracking / Backups',
+    description:
+      'Encrypted logical backups of every database and their restore drills: how old the newest backup is, the recovery point (RPO), drill results and their duration (RTO), sizes and runs. The backup service reports every database of its sources file, whichever process ran the backup.',
+    tags: ['backup'],
+    variables: [instanceVariable('backup')],
+    sections: [
+      {
+        title: 'Recovery point',
+        cells: [
+          barGauge({
+            title: 'Since the last successful backup',
+            description:
+              'Time since the newest successful backup of each database finished. Backups run daily at 02:17 UTC: orange after 26 h (BackupStale fires), red after 48 h. A database never backed up has no bar; it is counted on the right.',
+            unit: 's',
+            query: {
+              expr: `time() - (${perDb('backup_last_success_timestamp_seconds')} > 0)`,
+              legend: '{{db}}',
+            },
+            thresholds: thresholds('green', ['orange', 26 * 3600], ['red', 2 * DAY]),
+            noValue: 'no backup reported',
+            w: 10,
+          }),
+          barGauge({
+            title: 'Recovery point (RPO) by database',
+            description:
+              'Age of the newest backup the last drill did not find broken: what a restore now would lose, at most. Infinity means backups exist but none is restorable, or there is none. Red after 48 h (BackupRpoHigh pages).',
+            unit: 's',
+            query: { expr: perDb('backup_rpo_seconds'), legend: '{{db}}' },
+            thresholds: thresholds('green', ['orange', 26 * 3600], ['red', 2 * DAY]),
+            noValue: 'no backup reported',
+            w: 10,
+          }),
+          stat({
+            title: 'Databases never backed up',
+            description:
+              'Databases the backup service has in its sources but no successful backup of. Right after installing, until the first nightly run; after a day, BackupStale fires for each.',
+            unit: 'none',
+            query: {
+              expr: `count(${perDb('backup_last_success_timestamp_seconds')} == 0) or vector(0)`,
+              legend: 'never backed up',
+            },
+            thresholds: thresholds('green', ['red', 1]),
+            w: 4,
+            h: 8,
+          }),
+        ],
+      },
+      {
+        title: 'Restore drills',
+        cells: [
+          stat({
+            title: 'Last restore drill',
+            description:
+              'Whether the last weekly restore drill of each database restored a verified database (passed) or not. FAILED also shows before the first drill: a drill that did not run counts as failed. See BackupRestoreDrillFailed and BackupRestoreDrillMissing.',
+            unit: 'none',
+            query: { expr: perDb('backup_restore_drill_success'), legend: '{{db}}' },
+            thresholds: thresholds('red', ['green', 1]),
+            mappings: passMapping('FAILED', 'passed'),
+            noValue: 'not reported',
+            w: 24,
+          }),
+          barGauge({
+            title: 'Since the last restore drill',
+            description:
+              'Time since the last restore drill of each database finished, passed or not. Drills run weekly, Sunday 04:43 UTC: orange after 7 days, red after 8 (BackupRestoreDrillMissing).',
+            unit: 's',
+            query: {
+              expr: `time() - (${perDb('backup_last_drill_timestamp_seconds')} > 0)`,
+              legend: '{{db}}',
+            },
+            thresholds: thresholds('green', ['orange', 7 * DAY + 3600], ['red', 8 * DAY]),
+            noValue: 'no drill reported',
+          }),
+          barGauge({
+            title: 'Restore time (RTO) of the last drill',
+            description:
+              'Wall time of the last drill of each database, from fetching the backup to a restored and verified database: what a restore would take today. Compare with the recovery time you promise; it grows with the database.',
+            unit: 's',
+            query: { expr: `${perDb('backup_restore_drill_duration_seconds')} > 0`, legend: '{{db}}' },
+            thresholds: thresholds('green', ['orange', 1800], ['red', 3600]),
+            noValue: 'no drill reported',
+          }),
+        ],
+      },
+      {
+        title: 'Backups',
+        cells: [
+          timeseries({
+            title: 'Backup size by database',
+            description:
+              'Size of the newest backup of each database as stored (compressed and encrypted). Growth should follow the data; a sudden drop is worth a look (a table emptied, or a dump cut short).',
+            unit: 'bytes',
+            queries: [{ expr: perDb('backup_size_bytes'), legend: '{{db}}' }],
+          }),
+          timeseries({
+            title: 'Runs in the last day by kind and outcome',
+            description:
+              'Backups and drills run in the 24 hours before each point, over all databases, by outcome: one backup per database a day and one drill a week is normal. failure (highlighted) is what BackupFailed and BackupRestoreDrillFailed look at.',
+            unit: 'short',
+            queries: [{ expr: sumBy(['kind', 'outcome'], runs('1d')), legend: '{{kind}} {{outcome}}' }],
+            overrides: [highlight('.* failure$', 'red')],
+          }),
+          table({
+            title: 'Runs in the time range by database',
+            description:
+              'Backups and drills of each database in the selected time range, by outcome. A database with failures and no success needs its Job’s log (docs/runbooks/backup.md).',
+            unit: 'short',
+            query: { expr: `${runs('$__range')} > 0` },
+            valueColumn: 'Runs',
+          }),
+        ],
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Billing
+
+function billingDashboard(): Dashboard {
+  const on = ['job="billing"', 'instance=~"$instance"'];
+  const webhooks = (...matchers: string[]) => sel('billing_webhooks_total', [...on, ...matchers]);
+  // Counted from the database at each scrape: every replica reports the same numbers.
+  const subscriptions = (...matchers: string[]) =>
+    `max by (plan, status) (${sel('billing_subscriptions', [...on, ...matchers])})`;
+  return dashboard({
+    uid: 'tracking-billing',
+    title: 'Tracking / Billing',
+    description:
+      'Stripe’s webhooks (by event type and outcome, rejected ones above all), subscriptions by plan and Stripe status, and downgrades after failed payments.',
+    tags: ['billing'],
+    variables: [instanceVariable('billing')],
+    sections: [
+      {
+        title: 'Overview',
+        cells: [
+          stat({
+            title: 'Webhooks received (time range)',
+            description:
+              'Stripe deliveries to /webhooks/stripe in the selected time range, whatever their outcome. Stripe only sends when something changes, so a quiet day is normal.',
+            unit: 'short',
+            query: { expr: `${sumBy([], inRange(webhooks()))} or vector(0)` },
+            thresholds: thresholds('blue'),
+          }),
+          stat({
+            title: 'Rejected webhooks (time range)',
+            description:
+              'Deliveries refused with 400 because the signature did not verify over the body, the timestamp was over 5 minutes old, or the body could not be read: not from Stripe, or a signing secret billing does not have. Five in 10 minutes pages security (BillingWebhookRejections).',
+            unit: 'short',
+            query: { expr: `${sumBy([], inRange(webhooks('outcome="rejected"')))} or vector(0)` },
+            thresholds: thresholds('green', ['red', 1]),
+          }),
+          stat({
+            title: 'Failed webhooks (time range)',
+            description:
+              'Deliveries billing could not apply (500): Stripe retries them for up to three days, and until then plans here lag behind Stripe (BillingWebhookFailures).',
+            unit: 'short',
+            query: { expr: `${sumBy([], inRange(webhooks('outcome="failed"')))} or vector(0)` },
+            thresholds: thresholds('green', ['orange', 1]),
+          }),
+          stat({
+            title: 'Paying subscriptions',
+            description:
+              'Subscriptions to a paid plan (pro, team) that Stripe reports active or trialing. past_due and unpaid are in dunning, counted on the right.',
+            unit: 'none',
+            query: {
+              expr: `sum(${subscriptions('plan=~"pro|team"', 'status=~"active|trialing"')}) or vector(0)`,
+            },
+            thresholds: thresholds('blue'),
+            w: 3,
+          }),
+          stat({
+            title: 'In dunning',
+            description:
+              'Paid subscriptions whose payment failed (past_due, unpaid). Each is downgraded to free when BILLING_GRACE_DAYS pass without a payment.',
+            unit: 'none',
+            query: {
+              expr: `sum(${subscriptions('plan=~"pro|team"', 'status=~"past_due|unpaid"')}) or vector(0)`,
+            },
+            thresholds: thresholds('green', ['orange', 1]),
+            w: 3,
+          }),
+        ],
+      },
+      {
+        title: 'Webhooks',
+        cells: [
+          timeseries({
+            title: 'Webhooks by type and outcome',
+            description:
+              'Stripe deliveries per minute by event type and outcome: processed, duplicate (a retry of one already applied: harmless), ignored (an event type billing does not act on), rejected (type unverified) and failed. Failures and rejections are highlighted.',
+            unit: 'opm',
+            queries: [
+              {
+                expr: perMinute(sumBy(['type', 'outcome'], rate(webhooks()))),
+                legend: '{{type}} {{outcome}}',
+              },
+            ],
+            overrides: [highlight('.* (failed|rejected)$', 'red')],
+            bars: true,
+          }),
+          timeseries({
+            title: 'Rejected webhooks',
+            description:
+              'The billing.webhook.rejected security event per minute. Click an exemplar dot for an example trace; the Security overview’s table holds the latest correlation id to search the logs for.',
+            unit: 'opm',
+            queries: [
+              {
+                expr: perMinute(
+                  sumBy(
+                    ['event'],
+                    rate(sel('security_events_total', [...on, 'event="billing.webhook.rejected"'])),
+                  ),
+                ),
+                legend: '{{event}}',
+                exemplar: true,
+              },
+            ],
+            overrides: [highlight('.*', 'red')],
+          }),
+        ],
+      },
+      {
+        title: 'Subscriptions',
+        cells: [
+          timeseries({
+            title: 'Subscriptions by plan and status',
+            description:
+              'Subscriptions by the plan paid for and their Stripe status (active, trialing, past_due, unpaid, canceled, incomplete, ...), from billing’s database. Users who never subscribed (status none) are left out.',
+            unit: 'none',
+            queries: [{ expr: subscriptions('status!="none"'), legend: '{{plan}} {{status}}' }],
+            stack: true,
+            w: 16,
+          }),
+          timeseries({
+            title: 'Dunning downgrades per day',
+            description:
+              'Users moved to the free plan in the 24 hours before each point because a failed payment’s grace period (BILLING_GRACE_DAYS) ended. A jump points at a payment problem on Stripe’s side or a card-expiry wave.',
+            unit: 'short',
+            queries: [
+              {
+                expr: sumBy([], `increase(${sel('billing_dunning_downgrades_total', on)}[1d])`),
+                legend: 'downgrades',
+              },
+            ],
+            bars: true,
+            w: 8,
+          }),
+        ],
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** Every dashboard, in a stable order. */
 export function dashboards(): Dashboard[] {
-  return [securityDashboard(), ...SERVICES.map(redDashboard), kafkaDashboard(), aiDashboard()];
+  return [
+    securityDashboard(),
+    ...SERVICES.map(redDashboard),
+    kafkaDashboard(),
+    aiDashboard(),
+    backupsDashboard(),
+    billingDashboard(),
+  ];
 }
 
 /**

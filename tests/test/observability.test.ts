@@ -143,6 +143,8 @@ describe('observability: real Prometheus and Alertmanager on the running platfor
         OTEL_EXPORTER_OTLP_ENDPOINT: collector,
         OTEL_BSP_SCHEDULE_DELAY: '100',
       },
+      // Every service the alert rules and dashboards read, billing's webhooks and plans included.
+      billing: true,
     });
     observability = await startObservability({ targets: platform.opsUrls, webhookUrl });
     // Every service scraped at least once, in the format it serves (OpenMetrics).
