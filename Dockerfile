@@ -5,7 +5,7 @@
 #   docker build --build-arg SERVICE=gateway --build-arg VERSION=0.1.0 \
 #     --build-arg REVISION="$(git rev-parse HEAD)" -t tracking/gateway .
 #
-# SERVICE is one of: gateway, auth, tracking, audit, ai-inference (a folder under services/).
+# SERVICE is one of: gateway, auth, tracking, audit, ai-inference, billing, backup (a folder under services/).
 #
 # The services run their TypeScript through tsx, in the image as locally and in the tests
 # (`node --import tsx ...`). The workspaces export their sources (`main` and `exports` name .ts
@@ -21,6 +21,8 @@
 #                       MIGRATIONS_DIR=services/$SERVICE/migrations
 #   the first admin     command: [node, --import, tsx, services/auth/src/bootstrap-admin.ts,
 #                       --email, <address>, --name, <name>]   (auth, once per deployment)
+#   backups and drills  command: [node, --enable-source-maps, --import, tsx,
+#                       services/backup/src/cli.ts, backup | drill | prune]   (the chart's CronJobs)
 # The command is CMD with an empty ENTRYPOINT, as `skaffold debug` needs: it adds --inspect to a
 # node command line, and rewriting an ENTRYPOINT would drop the CMD (Kubernetes ignores an
 # image's CMD once a pod sets `command`). `node` is on PATH.
@@ -113,6 +115,25 @@ RUN mkdir -p /image \
   && ln -s "services/${SERVICE}/src/main.ts" /image/main.ts
 
 # ---------------------------------------------------------------------------------------------
+# The backup service runs pg_dump and pg_restore, which must be at least as new as the servers
+# they dump (CloudNativePG's default in the chart is PostgreSQL 17). The official image of that
+# major version provides them; they and the shared libraries they load (libpq, OpenSSL, LZ4,
+# zstd, ...; not glibc, which the runtime has) are copied to /pgclient for the backup image, and
+# /pgclient stays empty for every other service.
+#   postgres:17.6-bookworm@sha256:0000000000000000000000000000000000000000000000000000000000000000
+FROM postgres:17.6-bookworm AS pgclient
+ARG SERVICE
+RUN mkdir -p /pgclient/usr/local/bin \
+  && if [ "${SERVICE}" = backup ]; then \
+       bin=/usr/lib/postgresql/17/bin \
+       && cp "${bin}/pg_dump" "${bin}/pg_restore" /pgclient/usr/local/bin/ \
+       && ldd "${bin}/pg_dump" "${bin}/pg_restore" | awk '/=> \// { print $3 }' | sort -u \
+          | grep -Ev '/(libc|libm|libdl|libpthread|librt|ld-linux[^/]*)\.so' \
+          | while read -r lib; do cp --parents -L "${lib}" /pgclient/; done \
+       && /pgclient/usr/local/bin/pg_dump --version; \
+     fi
+
+# ---------------------------------------------------------------------------------------------
 # Node 24 and glibc only: no shell, no package manager. The :nonroot tag runs as 65532.
 #   gcr.io/distroless/nodejs24-debian12:nonroot@sha256:0000000000000000000000000000000000000000000000000000000000000000
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
@@ -134,6 +155,8 @@ WORKDIR /app
 # invalidates. Files stay root-owned, so the service cannot change its own code.
 COPY --from=runtime-deps /app/ ./
 COPY --from=build /image/ ./
+# pg_dump and pg_restore on PATH for the backup image; nothing for the others.
+COPY --from=pgclient /pgclient/ /
 USER 65532:65532
 ENTRYPOINT []
 CMD ["/nodejs/bin/node", "--enable-source-maps", "--import", "tsx", "main.ts"]

@@ -198,6 +198,22 @@ describe('the service image (Dockerfile)', () => {
     });
   });
 
+  test('the backup image carries pg_dump and pg_restore at least as new as the chart’s PostgreSQL, the others nothing', () => {
+    const client = stages.find((stage) => stage.name === 'pgclient');
+    const clientMajor = Number(/^postgres:(\d+)\./.exec(client?.base ?? '')?.[1]);
+    const values = parse(read('charts/tracking/values.yaml')) as {
+      dependencies: { cloudnativePg: { imageName: string } };
+    };
+    const serverMajor = Number(/:(\d+)[.\d]*$/.exec(values.dependencies.cloudnativePg.imageName)?.[1]);
+    expect(clientMajor).toBeGreaterThanOrEqual(serverMajor);
+    const copy = client?.instructions.find((instruction) => instruction.keyword === 'RUN')?.args ?? '';
+    expect(copy).toMatch(/if \[ "\$\{SERVICE\}" = backup \]/);
+    expect(copy).toMatch(/pg_dump.*pg_restore.*\/pgclient\/usr\/local\/bin/);
+    expect(finalInstructions.map((instruction) => instruction.args)).toContain(
+      '--from=pgclient /pgclient/ /',
+    );
+  });
+
   test('the SERVICE list it documents is exactly the folders under services/', () => {
     const documented = /SERVICE is one of: ([^(\n]+)/.exec(read('Dockerfile'))?.[1] ?? '';
     expect(
@@ -210,7 +226,11 @@ describe('the service image (Dockerfile)', () => {
   });
 
   test('the entry points it documents exist', () => {
-    for (const entry of ['packages/kit/src/migrate-cli.ts', 'services/auth/src/bootstrap-admin.ts']) {
+    for (const entry of [
+      'packages/kit/src/migrate-cli.ts',
+      'services/auth/src/bootstrap-admin.ts',
+      'services/backup/src/cli.ts',
+    ]) {
       expect(read('Dockerfile')).toContain(entry);
       expect(existsSync(path.join(ROOT, entry))).toBe(true);
     }
