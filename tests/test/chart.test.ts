@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 
 import { ALERTMANAGER_CONFIG, RULES_DIR } from '@tracking/kit/testing';
 
-import { CHART, renderChart } from './chart-render';
+import { at, CHART, renderChart } from './chart-render';
 
 const run = promisify(execFile);
 const DASHBOARDS = path.join(CHART, 'files', 'grafana', 'dashboards');
@@ -191,6 +191,32 @@ describe('the chart ships the observability files as Kubernetes objects', () => 
     const plain = await render('dependencies.cloudnativePg.enabled=true');
     expect(plain.map((manifest) => manifest.kind)).not.toContain('ObjectStore');
     expect(plain.find((manifest) => manifest.kind === 'Cluster')?.spec).not.toHaveProperty('plugins');
+  });
+
+  test('every mounted file a service is told to read is mounted: the principal key, the Stripe secrets', async () => {
+    const deployments = (await renderChart({ valuesFiles: ['values-prod.yaml'] })).filter(
+      (manifest) => manifest.kind === 'Deployment',
+    );
+    const unmounted: string[] = [];
+    for (const deployment of deployments) {
+      const pod = at(deployment, 'spec', 'template', 'spec') as {
+        containers: { env?: { name: string; value?: string }[]; volumeMounts?: { mountPath: string }[] }[];
+      };
+      for (const container of pod.containers) {
+        const mounts = (container.volumeMounts ?? []).map((mount) => mount.mountPath);
+        for (const variable of container.env ?? []) {
+          if (!/_FILES?$/.test(variable.name) || !variable.value?.startsWith('/var/run/secrets/')) continue;
+          for (const file of variable.value.split(',')) {
+            if (!mounts.some((mount) => file.startsWith(`${mount}/`))) {
+              unmounted.push(`${deployment.metadata.name}: ${variable.name}=${file}`);
+            }
+          }
+        }
+      }
+    }
+    expect(unmounted).toEqual([]);
+    const billing = deployments.find((deployment) => deployment.metadata.name === 'tracking-billing');
+    expect(JSON.stringify(billing)).toContain('PRINCIPAL_PUBLIC_KEY_FILES');
   });
 
   test('values outside the schema are refused', async () => {
