@@ -47,6 +47,8 @@ export const TOPICS = {
   aiMeal: 'ai.meal.v1',
   /** The AI service's finished (or failed) weekly reviews, keyed by client id. */
   aiReview: 'ai.review.v1',
+  /** Backups and restore drills finished or failed, keyed by database name (the backup service). */
+  backupRun: 'backup.run.v1',
 } as const;
 
 /** The body of `billing.plan.changed` on `billing.plan.v1`. */
@@ -220,3 +222,52 @@ export const auditEventSchema = z.object({
   userAgent: z.string().max(512).nullable(),
 });
 export type AuditEvent = z.infer<typeof auditEventSchema>;
+
+/** A backup's or a drill's id: its UTC start time and a random suffix (services/backup/src/manifest.ts). */
+const backupRunId = z.string().regex(/^\d{8}T\d{9}Z-[0-9a-f]{6}$/);
+const backupDatabase = z.string().regex(/^[a-z][a-z0-9_]{0,40}$/);
+
+/** `backup.completed` on `backup.run.v1`: an encrypted backup and its manifest are in the bucket. */
+export const backupCompletedSchema = z.object({
+  backupId: backupRunId,
+  database: backupDatabase,
+  objectKey: z.string().min(1),
+  ciphertextBytes: z.number().int().min(0),
+  ciphertextSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  keyId: z.string().min(1),
+  startedAt: z.iso.datetime({ offset: true }),
+  finishedAt: z.iso.datetime({ offset: true }),
+});
+export type BackupCompleted = z.infer<typeof backupCompletedSchema>;
+
+/** `backup.failed` on `backup.run.v1`: no backup of the database was written; `error` is one line, credential-free. */
+export const backupFailedSchema = z.object({
+  database: backupDatabase,
+  error: z.string().max(500),
+  startedAt: z.iso.datetime({ offset: true }),
+  failedAt: z.iso.datetime({ offset: true }),
+});
+export type BackupFailed = z.infer<typeof backupFailedSchema>;
+
+/** `backup.drill.completed` on `backup.run.v1`: the newest backup was restored into a scratch database and verified. */
+export const backupDrillCompletedSchema = z.object({
+  drillId: backupRunId,
+  database: backupDatabase,
+  backupId: backupRunId,
+  /** Wall time to a restored and verified database. */
+  rtoSeconds: z.number().min(0),
+  /** Age of the restored backup when the drill started. */
+  rpoSeconds: z.number().min(0),
+  finishedAt: z.iso.datetime({ offset: true }),
+});
+export type BackupDrillCompleted = z.infer<typeof backupDrillCompletedSchema>;
+
+/** `backup.drill.failed` on `backup.run.v1`: the drill could not restore or verify; `backupId` is null without a backup. */
+export const backupDrillFailedSchema = z.object({
+  drillId: backupRunId,
+  database: backupDatabase,
+  backupId: backupRunId.nullable(),
+  error: z.string().max(500),
+  failedAt: z.iso.datetime({ offset: true }),
+});
+export type BackupDrillFailed = z.infer<typeof backupDrillFailedSchema>;

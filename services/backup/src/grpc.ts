@@ -1,0 +1,87 @@
+import { unary, ValidationError, type Logger, type Metrics } from '@tracking/kit';
+import type {
+  Backup,
+  BackupServiceServer,
+  ListBackupsRequest,
+  ListBackupsResponse,
+  RunBackupRequest,
+  RunBackupResponse,
+  RunDrillRequest,
+  RunDrillResponse,
+} from '@tracking/proto/tracking/backup/v1/backup';
+
+import { configuredDatabases, listManifests, runBackups, type BackupDeps } from './backups';
+import { runDrills } from './drill';
+import { DATABASE_NAME, type Manifest } from './manifest';
+
+export function toBackup(manifest: Manifest): Backup {
+  return {
+    backupId: manifest.backupId,
+    database: manifest.database,
+    startedAt: new Date(manifest.startedAt),
+    finishedAt: new Date(manifest.finishedAt),
+    plaintextBytes: String(manifest.plaintextBytes),
+    ciphertextBytes: String(manifest.object.ciphertextBytes),
+    ciphertextSha256: manifest.object.ciphertextSha256,
+    keyId: manifest.encryption.keyId,
+    schemaVersion: manifest.schemaVersion.service ?? '',
+    objectKey: manifest.object.key,
+  };
+}
+
+function databaseNames(names: readonly string[]): string[] {
+  for (const name of names) {
+    if (!DATABASE_NAME.test(name)) {
+      throw new ValidationError('databases must be configured database names', { databases: 'invalid name' });
+    }
+  }
+  return [...names];
+}
+
+/**
+ * The on-demand API: the same runs as the CLI. Per-database failures are results, not call
+ * errors; afterwards the metrics are re-read so /metrics shows the run at once.
+ */
+export function backupService(
+  deps: BackupDeps & { metrics: Metrics; log: Logger; afterRun: () => Promise<void> },
+): BackupServiceServer {
+  return {
+    runBackup: unary<RunBackupRequest, RunBackupResponse>('RunBackup', deps, async (request) => {
+      const outcomes = await runBackups(deps, databaseNames(request.databases));
+      await deps.afterRun();
+      return {
+        results: outcomes.map((outcome) =>
+          outcome.ok
+            ? { database: outcome.database, ok: true, backup: toBackup(outcome.manifest), error: '' }
+            : { database: outcome.database, ok: false, backup: undefined, error: outcome.error },
+        ),
+      };
+    }),
+    listBackups: unary<ListBackupsRequest, ListBackupsResponse>('ListBackups', deps, async (request) => {
+      const databases = configuredDatabases(
+        deps.sources,
+        request.database ? databaseNames([request.database]) : [],
+      );
+      const manifests = (
+        await Promise.all(databases.map((database) => listManifests(deps, database)))
+      ).flat();
+      manifests.sort((a, b) => b.finishedAt.localeCompare(a.finishedAt));
+      return { backups: manifests.map(toBackup) };
+    }),
+    runDrill: unary<RunDrillRequest, RunDrillResponse>('RunDrill', deps, async (request) => {
+      const outcomes = await runDrills(deps, databaseNames(request.databases));
+      await deps.afterRun();
+      return {
+        results: outcomes.map((outcome) => ({
+          database: outcome.database,
+          ok: outcome.ok,
+          drillId: outcome.drillId,
+          backupId: outcome.backupId ?? '',
+          rtoSeconds: outcome.rtoSeconds,
+          rpoSeconds: outcome.rpoSeconds ?? 0,
+          error: outcome.error ?? '',
+        })),
+      };
+    }),
+  };
+}
