@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Local infrastructure for development and tests: PostgreSQL + Kafka on 127.0.0.1.
+# Local infrastructure for development and tests: PostgreSQL + Kafka on 127.0.0.1, and the
+# backup service's S3 store (versitygw, scripts/s3.sh).
 #   scripts/infra.sh up       install what is missing, start both, write .local/infra.env
 #   scripts/infra.sh down     stop Kafka, then PostgreSQL (data is kept)
 #   scripts/infra.sh status
@@ -21,6 +22,8 @@ PG_PORT=$PG_PORT
 PG_ADMIN_URL=postgres://postgres:$pw@127.0.0.1:$PG_PORT/postgres
 KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 EOF
+  # The S3 store of the backup service (scripts/s3.sh), for its tests.
+  if [[ -f "$LOCAL/s3.env" ]]; then cat "$LOCAL/s3.env" >>"$tmp"; fi
   chmod 600 "$tmp"
   # Leave the file untouched when nothing changed (a second `up` changes nothing).
   if cmp -s "$tmp" "$ENV_FILE"; then rm -f "$tmp"; else mv "$tmp" "$ENV_FILE"; fi
@@ -31,10 +34,12 @@ case "${1:-}" in
     start="${EPOCHREALTIME/./}"
     bash "$ROOT/scripts/postgres.sh" start
     bash "$ROOT/scripts/kafka.sh" start
+    bash "$ROOT/scripts/s3.sh" start
     write_env
-    log "up in $(( (${EPOCHREALTIME/./} - start) / 1000 ))ms: postgres 127.0.0.1:$PG_PORT, kafka 127.0.0.1:$KAFKA_PORT, env in ${ENV_FILE#"$ROOT"/}"
+    log "up in $(( (${EPOCHREALTIME/./} - start) / 1000 ))ms: postgres 127.0.0.1:$PG_PORT, kafka 127.0.0.1:$KAFKA_PORT, s3 127.0.0.1:${S3_PORT:-59097}, env in ${ENV_FILE#"$ROOT"/}"
     ;;
   down)
+    bash "$ROOT/scripts/s3.sh" stop
     bash "$ROOT/scripts/kafka.sh" stop
     bash "$ROOT/scripts/postgres.sh" stop
     log "down (data kept in ${LOCAL#"$ROOT"/})"
@@ -42,6 +47,7 @@ case "${1:-}" in
   status)
     bash "$ROOT/scripts/postgres.sh" status
     bash "$ROOT/scripts/kafka.sh" status
+    bash "$ROOT/scripts/s3.sh" status
     ;;
   *) echo "usage: $0 {up|down|status}" >&2; exit 2 ;;
 esac

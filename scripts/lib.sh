@@ -108,3 +108,17 @@ ensure_stripe_mock() {
   GOBIN="$CACHE/bin" GOFLAGS=-mod=mod go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION" >&2
   echo "$STRIPE_MOCK_VERSION" >"$CACHE/bin/stripe-mock.version"
 }
+
+VERSITYGW_VERSION="${VERSITYGW_VERSION:-v1.8.0}"
+# ensure_versitygw: Versity's S3 gateway (github.com/versity/versitygw, Apache-2.0), the local
+# S3-compatible store of the backup service (scripts/s3.sh; docs/backup.md says why this one).
+# Built from its Go module into the download cache, like helm, and put on PATH.
+ensure_versitygw() {
+  export PATH="$CACHE/bin:$PATH"
+  [[ -x "$CACHE/bin/versitygw" && -f "$CACHE/bin/versitygw.version" ]] &&
+    [[ "$(cat "$CACHE/bin/versitygw.version")" == "$VERSITYGW_VERSION" ]] && return
+  command -v go >/dev/null || die "go is needed to build versitygw"
+  log "building versitygw $VERSITYGW_VERSION with go install (a few minutes the first time)"
+  GOBIN="$CACHE/bin" GOFLAGS=-mod=mod go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" >&2
+  echo "$VERSITYGW_VERSION" >"$CACHE/bin/versitygw.version"
+}

@@ -4,7 +4,7 @@
 // service for scripts/up.sh. Idempotent.
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { z } from 'zod';
@@ -20,6 +20,7 @@ import {
   provisionDatabase,
   readTopicsManifest,
 } from '../packages/kit/src';
+import { provisionBackupRoles } from '../services/backup/src/roles';
 
 const ROOT = path.resolve(__dirname, '..');
 /** Where scripts/up.sh serves Stripe's API locally (stripe-mock, STRIPE_MOCK_PORT in lib.sh). */
@@ -100,6 +101,80 @@ function principalKeys(): { privateKeyFile: string; publicKeyFile: string } {
   return { privateKeyFile, publicKeyFile };
 }
 
+// ---------------------------------------------------------------------------------------------
+// The backup service (docs/backup.md): its two least-privilege PostgreSQL roles, a local
+// key-encryption key, the sources file naming every other database of the stack, and the local
+// S3 store, which scripts/infra.sh up starts (scripts/s3.sh) and describes in .local/s3.env.
+
+/** The newest PostgreSQL 15+ client programs, as scripts/postgres.sh picks the server. */
+function pgBinDir(): string | undefined {
+  const base = '/usr/lib/postgresql';
+  const versions = existsSync(base)
+    ? readdirSync(base)
+        .map(Number)
+        .filter((version) => version >= 15 && existsSync(path.join(base, String(version), 'bin', 'pg_dump')))
+    : [];
+  const newest = Math.max(...versions);
+  return Number.isFinite(newest) ? path.join(base, String(newest), 'bin') : undefined;
+}
+
+async function backupSettings(
+  services: { name: string; database?: string }[],
+): Promise<Record<string, string>> {
+  const s3File = path.join(LOCAL, 's3.env');
+  if (!existsSync(s3File)) throw new Error('no .local/s3.env: start the S3 store with `npm run infra up`');
+  const s3 = new Map(
+    readFileSync(s3File, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const),
+  );
+  const databases = services.flatMap((service) =>
+    service.database && service.name !== 'backup' ? [service.database] : [],
+  );
+  const reader = { name: 'backup_reader', password: secret('db-backup-reader') };
+  const drill = { name: 'backup_drill', password: secret('db-backup-drill') };
+  await provisionBackupRoles({ adminUrl: config.PG_ADMIN_URL, reader, drill, databases });
+  const roleUrl = (role: { name: string; password: string }, database: string) => {
+    const url = new URL(config.PG_ADMIN_URL);
+    url.username = role.name;
+    url.password = role.password;
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
+  const sourcesFile = path.join(LOCAL, 'secrets', 'backup-sources.json');
+  writeFileSync(
+    sourcesFile,
+    `${JSON.stringify(
+      {
+        databases: Object.fromEntries(databases.map((database) => [database, roleUrl(reader, database)])),
+        drill: roleUrl(drill, 'postgres'),
+      },
+      null,
+      2,
+    )}\n`,
+    { mode: 0o600 },
+  );
+  secret(path.join('backup-kek', 'local-1'), () => randomBytes(32).toString('base64'));
+  const bin = pgBinDir();
+  return {
+    S3_ENDPOINT: s3.get('S3_ENDPOINT') ?? '',
+    S3_REGION: s3.get('S3_REGION') ?? 'us-east-1',
+    S3_BUCKET: s3.get('S3_BUCKET') ?? '',
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_CREDENTIALS_DIR: s3.get('S3_CREDENTIALS_DIR') ?? '',
+    BACKUP_KEK_DIR: path.join(LOCAL, 'secrets', 'backup-kek'),
+    BACKUP_KEK_ACTIVE_ID: 'local-1',
+    BACKUP_SOURCES_FILE: sourcesFile,
+    // The local stack's equivalents of the topics manifest and the chart values in use.
+    BACKUP_CONFIG_FILES: [
+      path.join(ROOT, 'charts', 'tracking', 'files', 'topics.json'),
+      path.join(ROOT, 'scripts', 'stack.json'),
+    ].join(','),
+    ...(bin ? { PG_BIN_DIR: bin } : {}),
+  };
+}
+
 async function main() {
   const log = createLogger({ service: 'provision', level: 'warn' });
   const stack = stackSchema.parse(JSON.parse(readFileSync(path.join(ROOT, 'scripts', 'stack.json'), 'utf8')));
@@ -131,6 +206,7 @@ async function main() {
       env.GEOIP_DB_FILE = localGeoIpDatabase();
       env.SECURITY_TXT_EXPIRES = new Date(Date.now() + 180 * 86_400_000).toISOString();
     }
+    if (service.name === 'backup') Object.assign(env, await backupSettings(stack.services));
     if (service.database) {
       const db = await provisionDatabase({
         adminUrl: config.PG_ADMIN_URL,
