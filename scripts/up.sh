@@ -24,7 +24,9 @@ if [[ -f "$LOCAL/run/stripe-mock.pid" ]] && alive "$(cat "$LOCAL/run/stripe-mock
   log "stripe-mock already running (pid $(cat "$LOCAL/run/stripe-mock.pid"))"
 else
   log "starting stripe-mock on 127.0.0.1:$STRIPE_MOCK_PORT"
-  nohup stripe-mock -http-addr "127.0.0.1:$STRIPE_MOCK_PORT" >>"$LOCAL/logs/stripe-mock.out" 2>&1 &
+  # Its HTTPS listener (unused) on loopback too, not its default of every interface.
+  nohup stripe-mock -http-addr "127.0.0.1:$STRIPE_MOCK_PORT" -https-addr "127.0.0.1:$((STRIPE_MOCK_PORT + 2))" \
+    >>"$LOCAL/logs/stripe-mock.out" 2>&1 &
   echo $! >"$LOCAL/run/stripe-mock.pid"
 fi
 wait_for_port 127.0.0.1 "$STRIPE_MOCK_PORT" 30 || die "stripe-mock did not start (logs: .local/logs/stripe-mock.out)"

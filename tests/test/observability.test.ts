@@ -1,15 +1,25 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { AlertReceiver, infraEnv, OtlpReceiver, randomName, ruleFiles, waitFor } from '@tracking/kit/testing';
+import {
+  AlertReceiver,
+  infraEnv,
+  OtlpReceiver,
+  randomName,
+  ruleFiles,
+  startProcess,
+  waitFor,
+  type ManagedProcess,
+} from '@tracking/kit/testing';
 import pg from 'pg';
 import { parser } from '@prometheus-io/lezer-promql';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
 import { accounts, PASSWORD } from './accounts';
+import { createBackupHarness, ROOT, type BackupHarness } from './backup-support';
 import { startObservability, type Observability } from './observability';
-import { jsonLines, startPlatform, type Platform } from './platform';
+import { freePort, jsonLines, startPlatform, type Platform } from './platform';
 
 const DASHBOARDS_DIR = path.resolve(
   __dirname,
@@ -120,6 +130,8 @@ describe('observability: real Prometheus and Alertmanager on the running platfor
   const receiver = new AlertReceiver();
   let platform: Platform | undefined;
   let observability: Observability | undefined;
+  let backupHarness: BackupHarness | undefined;
+  let backup: ManagedProcess | undefined;
   const {
     api: call,
     register,
@@ -146,9 +158,26 @@ describe('observability: real Prometheus and Alertmanager on the running platfor
       // Every service the alert rules and dashboards read, billing's webhooks and plans included.
       billing: true,
     });
-    observability = await startObservability({ targets: platform.opsUrls, webhookUrl });
+    // And the backup service, configured for the platform's databases, with no backup taken yet.
+    backupHarness = await createBackupHarness();
+    await backupHarness.setSources(Object.values(platform.databases).map((db) => db.database));
+    const backupOps = await freePort();
+    backup = await startProcess({
+      name: 'backup',
+      entry: path.join(ROOT, 'services', 'backup', 'src', 'main.ts'),
+      env: {
+        ...backupHarness.env,
+        KAFKA_TOPIC_PREFIX: platform.topicPrefix,
+        GRPC_PORT: String(await freePort()),
+        OPS_PORT: String(backupOps),
+        BACKUP_AUDIT_DATABASE: platform.databases.audit?.database ?? 'audit',
+      },
+      readyUrl: `http://127.0.0.1:${String(backupOps)}/readyz`,
+    });
+    const targets = { ...platform.opsUrls, backup: `http://127.0.0.1:${String(backupOps)}` };
+    observability = await startObservability({ targets, webhookUrl });
     // Every service scraped at least once, in the format it serves (OpenMetrics).
-    const jobs = Object.keys(platform.opsUrls);
+    const jobs = Object.keys(targets);
     await waitFor(
       async () => {
         const answer = (await prometheus().api('/api/v1/query?query=up')) as {
@@ -165,6 +194,8 @@ describe('observability: real Prometheus and Alertmanager on the running platfor
 
   afterAll(async () => {
     await observability?.stop();
+    await backup?.stop();
+    await backupHarness?.cleanup();
     await platform?.stop();
     await Promise.all([receiver.stop(), otlp.stop()]);
   });

@@ -30,11 +30,19 @@ function freePort(): Promise<number> {
  * stateless: a created object is not there to retrieve later.
  */
 export async function startStripeMock(): Promise<StripeMock> {
-  const port = await freePort();
+  const [port, httpsPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${String(port)}`;
   const managed = await startProcess({
     name: 'stripe-mock',
-    command: ['stripe-mock', '-http-addr', `127.0.0.1:${String(port)}`],
+    // Its HTTPS listener too: left to its default it binds :12112 on every interface, and a second
+    // stripe-mock (another test file) would fail to start.
+    command: [
+      'stripe-mock',
+      '-http-addr',
+      `127.0.0.1:${String(port)}`,
+      '-https-addr',
+      `127.0.0.1:${String(httpsPort)}`,
+    ],
     env: {},
   });
   const deadline = Date.now() + 30_000;
