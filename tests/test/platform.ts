@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +8,7 @@ import { promisify } from 'node:util';
 import { createKafka, createLogger, ensureTopics, readTopicsManifest } from '@tracking/kit';
 import {
   createTestDatabase,
+  freePort,
   infraEnv,
   randomName,
   startProcess,
@@ -21,6 +21,9 @@ import {
 import { ListEntriesRequest } from '@tracking/proto/tracking/audit/v1/audit';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Re-exported for the test files that import it from here. */
+export { freePort };
 
 /**
  * Where test requests come from. TLS ends at the ingress, so the tests play the ingress: the
@@ -54,17 +57,6 @@ export async function writeGeoIpDatabase(file: string, networks: readonly string
       throw new Error(`could not write a GeoIP database (npm test installs its writer): ${String(error)}`);
     },
   );
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function jsonLines(file: string): Promise<Record<string, unknown>[]> {

@@ -1,6 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -16,6 +15,7 @@ import {
 } from '@tracking/kit';
 import {
   createTestDatabase,
+  freePort,
   infraEnv,
   randomName,
   startProcess,
@@ -43,17 +43,6 @@ export {
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const PRICE_PRO = 'price_TestPro';
 export const PRICE_TEAM = 'price_TestTeam';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface BillingFixture {
   db: TestDatabase;

@@ -1,6 +1,4 @@
-import { createServer } from 'node:net';
-
-import { startProcess, type ManagedProcess } from './processes';
+import { freePort, startProcess, type ManagedProcess } from './processes';
 
 /** A test-mode secret key: stripe-mock accepts any key of this shape. */
 export const STRIPE_MOCK_KEY = 'sk_test_stripeMockTestKey0000';
@@ -12,17 +10,6 @@ export interface StripeMock {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * Stripe's own API mock (github.com/stripe/stripe-mock; `scripts/test.sh` builds it onto PATH)
  * on a free loopback port. It answers every API call with the real response shape and refuses
@@ -30,7 +17,9 @@ function freePort(): Promise<number> {
  * stateless: a created object is not there to retrieve later.
  */
 export async function startStripeMock(): Promise<StripeMock> {
-  const [port, httpsPort] = [await freePort(), await freePort()];
+  const port = await freePort();
+  let httpsPort = await freePort();
+  while (httpsPort === port) httpsPort = await freePort();
   const url = `http://127.0.0.1:${String(port)}`;
   const managed = await startProcess({
     name: 'stripe-mock',
