@@ -1,28 +1,10 @@
-import { createHash } from 'node:crypto';
-
+import { entryHash, GENESIS_HASH } from '@tracking/kit';
 import type pg from 'pg';
 
 /**
- * An independent check of a restored audit log's hash chain, recomputed from docs/audit-chain.md
- * alone (the audit service's own code lives in another deployable and brings its Prisma client):
- *
- *   hash(n) = hex(SHA-256(hexdecode(prev_hash(n)) ‖ UTF-8(JCS(entry(n))))),  prev_hash(1) = 64 zeros
- *
- * The entry has only strings, nulls, the number 1 and nested objects, for which RFC 8785 is
- * keys sorted by UTF-16 code units and ECMAScript's JSON.stringify for each value.
+ * The check of a restored audit log's hash chain: the chain as docs/audit-chain.md defines it
+ * and the audit service writes it (the kit's entryHash), walked over the restored rows.
  */
-export const GENESIS_HASH = '0'.repeat(64);
-
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const record = value as Record<string, unknown>;
-  return `{${Object.keys(record)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`)
-    .join(',')}}`;
-}
-
 export interface AuditRow {
   sequence: string;
   event_id: string;
@@ -43,26 +25,25 @@ export interface AuditRow {
   hash: string;
 }
 
-export function entryHash(prevHash: string, row: AuditRow): string {
-  const entry = {
-    v: 1,
-    sequence: row.sequence,
+/** A row as the query below reads it, as the chain's fields. */
+function chainFields(row: AuditRow) {
+  return {
+    sequence: BigInt(row.sequence),
     eventId: row.event_id,
-    occurredAt: row.occurred_at,
-    recordedAt: row.recorded_at,
-    actor: { service: row.actor_service, userId: row.actor_user_id, role: row.actor_role },
+    occurredAt: new Date(row.occurred_at),
+    recordedAt: new Date(row.recorded_at),
+    actorService: row.actor_service,
+    actorUserId: row.actor_user_id,
+    actorRole: row.actor_role,
     action: row.action,
-    subject: { type: row.subject_type, id: row.subject_id },
+    subjectType: row.subject_type,
+    subjectId: row.subject_id,
     tenant: row.tenant,
     outcome: row.outcome,
     sourceIp: row.source_ip,
     userAgent: row.user_agent,
     correlationId: row.correlation_id,
   };
-  return createHash('sha256')
-    .update(Buffer.from(prevHash, 'hex'))
-    .update(canonicalJson(entry), 'utf8')
-    .digest('hex');
 }
 
 export type ChainVerification =
@@ -100,7 +81,7 @@ export async function verifyAuditChain(client: pg.Client, pageSize = 5_000): Pro
       if (row.prev_hash !== prevHash) {
         return { intact: false, entries, brokenAt: row.sequence, reason: 'prev_hash_mismatch' };
       }
-      if (entryHash(prevHash, row) !== row.hash) {
+      if (entryHash(prevHash, chainFields(row)) !== row.hash) {
         return { intact: false, entries, brokenAt: row.sequence, reason: 'hash_mismatch' };
       }
       prevHash = row.hash;
