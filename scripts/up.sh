@@ -129,6 +129,8 @@ The stack is up.
   ai-inference (gRPC) 127.0.0.1:50057      ops http://127.0.0.1:9107/metrics   (offline estimator)
   billing (gRPC)      127.0.0.1:50059      ops http://127.0.0.1:9109/metrics   webhooks http://127.0.0.1:8089/webhooks/stripe
   stripe-mock         http://127.0.0.1:$STRIPE_MOCK_PORT   (Stripe's API mock; signing secret in .local/secrets/stripe-webhook-secret)
+  backup (gRPC)       127.0.0.1:50061      ops http://127.0.0.1:9111/metrics   (no schedule locally; docs/backup.md for the CLI)
+  S3 (versitygw)      http://127.0.0.1:${S3_PORT:-59097}   bucket tracking-backups, data in .local/s3
   PostgreSQL          127.0.0.1:$PG_PORT   Kafka 127.0.0.1:$KAFKA_PORT
   Prometheus          http://127.0.0.1:$PROMETHEUS_PORT   (alerts: /alerts; exemplars on security_events_total)
   Alertmanager        http://127.0.0.1:$ALERTMANAGER_PORT   notifications in .local/logs/alerts.jsonl
