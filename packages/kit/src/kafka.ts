@@ -5,6 +5,7 @@ import {
   Kafka,
   Partitioners,
   logLevel as KafkaLogLevel,
+  type Admin,
   type IHeaders,
   type KafkaMessage,
   type Message,
@@ -26,6 +27,8 @@ import type { Metrics } from './metrics';
 import { extractTraceContext, tracer } from './trace';
 
 export type { Kafka, Producer, Consumer } from 'kafkajs';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const kafkaLevels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.ERROR]: 'error',
@@ -109,7 +112,9 @@ export async function ensureTopics(kafka: Kafka, manifest: TopicsManifest, prefi
     const missing = manifest.topics.filter((topic) => !existing.has(prefix + topic.name));
     if (missing.length === 0) return [];
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs's own wait gives up when a broker that has just started does not yet know the
+      // new topic (UNKNOWN_TOPIC_OR_PARTITION); waitForTopicLeaders below waits that out.
+      waitForLeaders: false,
       topics: missing.map((topic) => ({
         topic: prefix + topic.name,
         numPartitions: topic.partitions,
@@ -120,9 +125,35 @@ export async function ensureTopics(kafka: Kafka, manifest: TopicsManifest, prefi
         ],
       })),
     });
-    return missing.map((topic) => prefix + topic.name);
+    const created = missing.map((topic) => prefix + topic.name);
+    await waitForTopicLeaders(admin, created);
+    return created;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Errors a broker answers while a topic it has just created is still reaching its metadata. */
+const TOPIC_NOT_YET_KNOWN = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/** Waits until every partition of `topics` has a leader, so the first produce or join succeeds. */
+async function waitForTopicLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+      const led = metadata.every(
+        (topic) =>
+          topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0),
+      );
+      if (led && metadata.length === topics.length) return;
+    } catch (error) {
+      const type = (error as { type?: unknown }).type;
+      if (typeof type !== 'string' || !TOPIC_NOT_YET_KNOWN.has(type)) throw error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics have no leader after ${timeoutMs} ms: ${topics.join(', ')}`);
+    await sleep(250);
   }
 }
 
@@ -263,10 +294,13 @@ export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** kafkajs's default heartbeat interval; its heartbeat() sends at most one per interval anyway. */
-const HEARTBEAT_EVERY_MS = 3_000;
+/**
+ * How often a long handler asks kafkajs to heartbeat. kafkajs sends at most one heartbeat per
+ * heartbeatInterval (3 s), counted from when the previous one was answered, so a tick of exactly
+ * 3 s lands just short of that every other time and halves the rate: one heartbeat per 6 s, the
+ * broker's minimum session. Ticking every second keeps the gap at most about 4 s.
+ */
+const HEARTBEAT_TICK_MS = 1_000;
 
 /**
  * Runs `work` while heartbeating. kafkajs heartbeats only between messages, so a handler that
@@ -277,7 +311,7 @@ const HEARTBEAT_EVERY_MS = 3_000;
 async function keepingAlive<T>(heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
   const timer = setInterval(() => {
     heartbeat().catch(() => undefined);
-  }, HEARTBEAT_EVERY_MS);
+  }, HEARTBEAT_TICK_MS);
   try {
     return await work();
   } finally {
