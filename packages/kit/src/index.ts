@@ -13,6 +13,7 @@ export * from './log';
 export * from './metrics';
 export * from './ops';
 export * from './outbox';
+export * from './plans';
 export * from './principal';
 export * from './security';
 export * from './shutdown';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 import { currentCorrelationId } from './context';
 import { UnauthenticatedError } from './errors';
+import { PLAN_NAMES, type Plan } from './plans';
 
 /**
  * The authenticated caller, as the gateway forwards it to the services behind it.
@@ -33,6 +34,8 @@ export interface Principal {
   sessionId: string;
   /** Set only once the account has verified it. */
   verifiedEmail: string | null;
+  /** The account's plan as auth knew it on this request; tracking enforces its limits. */
+  plan: Plan;
 }
 
 const claimsSchema = z.object({
@@ -41,6 +44,9 @@ const claimsSchema = z.object({
   sid: z.uuid(),
   email: z.email().nullable(),
   cid: z.string().optional(),
+  // Optional while a gateway from before the claim may still be signing (a rolling upgrade):
+  // without it the principal gets the free plan's limits, never more.
+  plan: z.enum(PLAN_NAMES).optional(),
 });
 
 export interface PrincipalSigner {
@@ -56,6 +62,7 @@ export async function createPrincipalSigner(privateKeyPem: string): Promise<Prin
         role: principal.role,
         sid: principal.sessionId,
         email: principal.verifiedEmail,
+        plan: principal.plan,
         cid: currentCorrelationId(),
       })
         .setProtectedHeader({ alg: ALGORITHM, typ: 'tracking-principal+jwt' })
@@ -103,6 +110,7 @@ export async function createPrincipalVerifier(
             role: claims.role,
             sessionId: claims.sid,
             verifiedEmail: claims.email,
+            plan: claims.plan ?? 'free',
           };
         } catch (error) {
           // Another key may have signed it; anything but a bad signature is final.

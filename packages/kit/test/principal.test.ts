@@ -26,6 +26,7 @@ const principal: Principal = {
   role: 'trainer',
   sessionId: randomUUID(),
   verifiedEmail: 'coach@example.test',
+  plan: 'pro',
 };
 
 describe('the principal assertion between the gateway and a service', () => {
@@ -34,6 +35,29 @@ describe('the principal assertion between the gateway and a service', () => {
     const verifier = await createPrincipalVerifier([gateway.publicPem], 'tracking');
     const metadata = principalMetadata(await signer.sign(principal, 'tracking'));
     await expect(verifier.verify(metadata)).resolves.toEqual(principal);
+  });
+
+  test('the plan travels with the principal; an assertion without one gets the free plan, an unknown one is refused', async () => {
+    const verifier = await createPrincipalVerifier([gateway.publicPem], 'tracking');
+    const key = await importPKCS8(gateway.privatePem, 'EdDSA');
+    const assertion = (plan?: string) =>
+      new SignJWT({ role: 'trainer', sid: principal.sessionId, email: null, ...(plan ? { plan } : {}) })
+        .setProtectedHeader({ alg: 'EdDSA' })
+        .setIssuer('tracking-gateway')
+        .setAudience('tracking')
+        .setSubject(principal.userId)
+        .setIssuedAt()
+        .setExpirationTime('30s')
+        .sign(key);
+    await expect(verifier.verify(principalMetadata(await assertion('team')))).resolves.toMatchObject({
+      plan: 'team',
+    });
+    await expect(verifier.verify(principalMetadata(await assertion()))).resolves.toMatchObject({
+      plan: 'free',
+    });
+    await expect(verifier.verify(principalMetadata(await assertion('platinum')))).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
   });
 
   test('one signed with any other key is refused, however well-formed', async () => {

@@ -151,6 +151,7 @@ export function authService(deps: AuthDeps): AuthServiceServer {
         sessionId: session.sessionId,
         mfa: mfaToProto[session.mfa],
         verifiedEmail: session.emailVerified ? session.email : '',
+        plan: session.plan,
       };
     }),
     getMe: rpc('GetMe', async (_request, call) => {

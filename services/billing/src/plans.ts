@@ -1,17 +1,10 @@
+import { PLANS, PLAN_NAMES, type Plan } from '@tracking/kit';
+
 import type { Config } from './config';
 
-/**
- * The plans, and what each grants: the one place they are defined. docs/billing.md renders
- * this table for people; a test keeps the two in step. Prices live in Stripe and their ids in
- * configuration (STRIPE_PRICE_PRO, STRIPE_PRICE_TEAM), never here.
- */
-export const PLANS = {
-  free: { clientsPerTrainer: 3, aiReviewsPerWeek: 1, aiEstimatesPerDay: 20, paid: false },
-  pro: { clientsPerTrainer: 15, aiReviewsPerWeek: 7, aiEstimatesPerDay: 200, paid: true },
-  team: { clientsPerTrainer: 100, aiReviewsPerWeek: 7, aiEstimatesPerDay: 200, paid: true },
-} as const;
-export type Plan = keyof typeof PLANS;
-export const PLAN_NAMES = Object.keys(PLANS) as Plan[];
+// The plans and their limits are the kit's (one table for billing, auth and tracking); billing
+// adds who may buy which, and which Stripe price sells it.
+export { PLANS, PLAN_NAMES, type Plan };
 export type PaidPlan = Exclude<Plan, 'free'>;
 
 /** Who may buy which paid plan: team is for trainers with many clients. */

@@ -150,7 +150,7 @@ export async function startBilling(env: Record<string, string> = {}): Promise<Bi
     process: processes,
     async principal(userId, role = 'client') {
       return principalMetadata(
-        await signer.sign({ userId, role, sessionId: userId, verifiedEmail: null }, 'billing'),
+        await signer.sign({ userId, role, sessionId: userId, verifiedEmail: null, plan: 'free' }, 'billing'),
       );
     },
     deliver: (event, options = {}) =>

@@ -1,4 +1,4 @@
-import { callUnary, principalMetadata, type PrincipalSigner } from '@tracking/kit';
+import { callUnary, isPlan, principalMetadata, type PrincipalSigner } from '@tracking/kit';
 import type { Metadata } from '@grpc/grpc-js';
 import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
@@ -30,6 +30,8 @@ export async function principalFor(
       role: roleOf(caller.role),
       sessionId: caller.sessionId,
       verifiedEmail: caller.verifiedEmail || null,
+      // A plan auth does not name (none should exist) gets the free plan's limits, never more.
+      plan: isPlan(caller.plan) ? caller.plan : 'free',
     },
     audience,
   );

@@ -213,6 +213,11 @@ export interface AuthorizeResponse {
    * only to the person who proved they own the address.
    */
   verifiedEmail: string;
+  /**
+   * The account's plan (free, pro, team), kept in step with billing: the limits it grants are
+   * enforced by the services behind the gateway.
+   */
+  plan: string;
 }
 
 export interface GetMeRequest {
@@ -1306,7 +1311,7 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
 };
 
 function createBaseAuthorizeResponse(): AuthorizeResponse {
-  return { userId: "", role: 0, sessionId: "", mfa: 0, verifiedEmail: "" };
+  return { userId: "", role: 0, sessionId: "", mfa: 0, verifiedEmail: "", plan: "" };
 }
 
 export const AuthorizeResponse: MessageFns<AuthorizeResponse> = {
@@ -1325,6 +1330,9 @@ export const AuthorizeResponse: MessageFns<AuthorizeResponse> = {
     }
     if (message.verifiedEmail !== "") {
       writer.uint32(42).string(message.verifiedEmail);
+    }
+    if (message.plan !== "") {
+      writer.uint32(50).string(message.plan);
     }
     return writer;
   },
@@ -1382,6 +1390,14 @@ export const AuthorizeResponse: MessageFns<AuthorizeResponse> = {
             message.verifiedEmail = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.plan = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1413,6 +1429,7 @@ export const AuthorizeResponse: MessageFns<AuthorizeResponse> = {
         : isSet(object.verified_email)
         ? globalThis.String(object.verified_email)
         : "",
+      plan: isSet(object.plan) ? globalThis.String(object.plan) : "",
     };
   },
 
@@ -1432,6 +1449,9 @@ export const AuthorizeResponse: MessageFns<AuthorizeResponse> = {
     }
     if (message.verifiedEmail !== "") {
       obj.verifiedEmail = message.verifiedEmail;
+    }
+    if (message.plan !== "") {
+      obj.plan = message.plan;
     }
     return obj;
   },
