@@ -23,6 +23,13 @@ afterAll(async () => {
   await platform.stop();
 });
 
+/** The Monday `weeks` weeks before this week's, as YYYY-MM-DD. */
+function mondayBefore(weeks: number): string {
+  const date = new Date();
+  date.setUTCDate(date.getUTCDate() - ((date.getUTCDay() + 6) % 7) - 7 * weeks);
+  return date.toISOString().slice(0, 10);
+}
+
 function billingOf(running: Platform) {
   if (!running.billing) throw new Error('the platform was started without billing');
   return running.billing;
@@ -36,6 +43,15 @@ test('a client upgrades to pro through Checkout: the signed webhooks change the 
   await expectStatus(api('GET', '/me/meals', { token }), 200);
   const before = await expectStatus(api('GET', '/me/subscription', { token }), 200);
   expect(before.body).toMatchObject({ plan: 'free', status: 'none', notice: null });
+  // Free grants one AI review a week: the plan travels from auth through the gateway's principal.
+  await expectStatus(api('POST', '/me/reviews', { token, body: { weekStart: mondayBefore(1) } }), 202);
+  const overQuota = await api('POST', '/me/reviews', { token, body: { weekStart: mondayBefore(2) } });
+  expect(overQuota.status).toBe(429);
+  expect(Number(overQuota.headers.get('retry-after'))).toBeGreaterThan(6 * 86_400);
+  expect(overQuota.body).toMatchObject({
+    code: 'resource_exhausted',
+    errors: { plan: 'free', limit: '1', upgrade: 'pro' },
+  });
 
   const checkout = await expectStatus(
     api('POST', '/me/subscription/checkout', { token, body: { plan: 'pro' } }),
@@ -97,6 +113,8 @@ test('a client upgrades to pro through Checkout: the signed webhooks change the 
   await expectStatus(api('GET', '/me/meals', { token }), 200);
   const after = await expectStatus(api('GET', '/me/subscription', { token }), 200);
   expect(after.body).toMatchObject({ plan: 'pro', subscribedPlan: 'pro', status: 'active', notice: null });
+  // On pro, the review free refused is granted.
+  await expectStatus(api('POST', '/me/reviews', { token, body: { weekStart: mondayBefore(2) } }), 202);
 
   // Every step, from the checkout request to auth applying the plan, under the one correlation id.
   const admin = await firstAdmin();

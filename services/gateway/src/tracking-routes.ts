@@ -597,11 +597,13 @@ const clientRoutes = [
     path: '/api/v1/me/reviews',
     operationId: 'requestMyReview',
     summary: 'Ask for a weekly lifestyle review',
+    description:
+      'The plan of whoever asks bounds the AI reviews of one client in seven days: past it, 429 with Retry-After and the plan that lifts the limit (docs/billing.md).',
     tags: ['tracking'],
     access: 'session',
     body: reviewRequest,
     responses: { 202: json(reviewSchema, 'Requested; it is filled in when the AI service answers.') },
-    errors: ['already_exists'],
+    errors: ['already_exists', 'resource_exhausted'],
   }).handle(async ({ body, session, deps }) => {
     const { review } = await ask(deps, session, OWN, (t) => t.requestReview.bind(t), {
       clientId: '',
@@ -676,7 +678,8 @@ const trainerRoutes = [
     path: '/api/v1/trainer/invitations',
     operationId: 'inviteClient',
     summary: 'Invite a client by email',
-    description: 'The invitation shows up for the account that has verified this address.',
+    description:
+      'The invitation shows up for the account that has verified this address. The trainer’s plan bounds their clients and open invitations: past it, 412 `failed_precondition` names the plan and the one that lifts the limit (docs/billing.md).',
     tags: ['coaching'],
     access: 'session',
     body: z.object({ email: z.string().max(320) }),
@@ -894,12 +897,14 @@ const trainerRoutes = [
     path: '/api/v1/trainer/clients/{clientId}/reviews',
     operationId: 'requestClientReview',
     summary: 'Ask for a client’s weekly lifestyle review',
+    description:
+      'The plan of whoever asks bounds the AI reviews of one client in seven days: past it, 429 with Retry-After and the plan that lifts the limit (docs/billing.md).',
     tags: ['coaching'],
     access: 'session',
     params: clientParams,
     body: reviewRequest,
     responses: { 202: json(reviewSchema, 'Requested; it is filled in when the AI service answers.') },
-    errors: ['not_found', 'already_exists'],
+    errors: ['not_found', 'already_exists', 'resource_exhausted'],
   }).handle(async ({ params, body, session, deps }) => {
     const request = { clientId: params.clientId, ...body };
     const { review } = await ask(deps, session, COACH, (t) => t.requestReview.bind(t), request);

@@ -25,6 +25,7 @@ import { asActor, postgresCode, prismaCode, type PrismaClient, type Tx } from '.
 import { record } from './events';
 import type { Comment, Goal, Review } from './generated/prisma/client';
 import { isoDate, parseInput } from './input';
+import { assertReviewQuota } from './plan-limits';
 
 const goalsSchema = z.object({
   calories: z.number().int().min(0).max(20_000),
@@ -328,6 +329,12 @@ export async function requestReview(
   const { weekStart, timeZone } = parseInput(weekSchema, request);
   return asActor(prisma, principal, async (tx) => {
     await requireCoachable(tx, clientId);
+    const week = new Date(`${weekStart}T00:00:00Z`);
+    // A week asked for twice is a conflict, whatever the quota says.
+    if (await tx.review.findUnique({ where: { clientId_weekStart: { clientId, weekStart: week } } })) {
+      throw new ConflictError('a review of that week was already requested');
+    }
+    await assertReviewQuota(tx, principal, clientId);
     const days = await daysOfWeek(tx, clientId, weekStart, timeZone);
     const goals = await tx.goal.findUnique({ where: { clientId } });
     const review = await tx.review
@@ -335,7 +342,7 @@ export async function requestReview(
         data: {
           id: randomUUID(),
           clientId,
-          weekStart: new Date(`${weekStart}T00:00:00Z`),
+          weekStart: week,
           status: 'requested',
           requestedBy: principal.userId,
         },

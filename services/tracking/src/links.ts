@@ -13,6 +13,7 @@ import { asActor, prismaCode, type PrismaClient } from './db';
 import { record } from './events';
 import type { TrainerLink } from './generated/prisma/client';
 import { parseInput } from './input';
+import { assertRoomForClient } from './plan-limits';
 
 export type LinkView = Omit<TrainerLink, 'status'> & { status: string };
 
@@ -47,6 +48,7 @@ export async function inviteClient(
       },
       data: { status: 'ended', endedAt: new Date(), endedBy: principal.userId },
     });
+    await assertRoomForClient(tx, principal);
     const link = await tx.trainerLink
       .create({
         data: {

@@ -8,12 +8,14 @@ import { acceptInvitation, inviteClient } from '../src/links';
 import { logMeal } from '../src/meals';
 import { logMetric } from '../src/metrics';
 
-export function person(role: Principal['role'], name: string): Principal {
+/** Someone with a verified email; on the team plan unless a test is about a plan's limits. */
+export function person(role: Principal['role'], name: string, plan: Principal['plan'] = 'team'): Principal {
   return {
     userId: randomUUID(),
     role,
     sessionId: randomUUID(),
     verifiedEmail: `${name}-${randomUUID()}@example.test`,
+    plan,
   };
 }
 
