@@ -65,7 +65,7 @@ export async function assertReviewQuota(tx: Tx, requester: Principal, clientId: 
   const oldest = counted[counted.length - allowed]?.createdAt ?? since;
   const retryAfterSeconds = Math.max(1, Math.ceil((oldest.getTime() + WEEK_MS - Date.now()) / 1000));
   throw new RateLimitedError(
-    `the ${requester.plan} plan allows ${String(allowed)} AI reviews a week for each client`,
+    `the ${requester.plan} plan allows ${String(allowed)} AI review${allowed === 1 ? '' : 's'} a week for each client`,
     retryAfterSeconds,
     limitDetails(requester.plan, 'aiReviewsPerWeek'),
   );

@@ -89,6 +89,7 @@ describe("AI reviews are bounded by the asker's plan, per client and week", () =
     const refused = requestReview(prisma, client, { clientId: client.userId, weekStart: mondayBefore(1) });
     await expect(refused).rejects.toMatchObject({
       code: 'resource_exhausted',
+      message: 'the free plan allows 1 AI review a week for each client',
       details: { plan: 'free', limit: '1', upgrade: 'pro' },
     });
     const error = (await refused.catch((caught: unknown) => caught)) as { retryAfterSeconds: number };
