@@ -1174,7 +1174,7 @@ function aiDashboard(): Dashboard {
           timeseries({
             title: 'Failed results by reason',
             description:
-              'Estimates and reviews per minute that the service could not answer, by operation and reason (budget_exhausted, invalid_output, unavailable, unrecognised, ...). This is what users see, after every provider was tried.',
+              'Estimates and reviews per minute that the service could not answer, by operation and reason (budget_exhausted, plan_limit, invalid_output, unavailable, unrecognised, ...). This is what users see, after every provider was tried.',
             unit: 'opm',
             queries: [
               {

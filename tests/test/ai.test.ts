@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { PLANS } from '@tracking/kit';
 import { infraEnv, OtlpReceiver, randomName, waitFor } from '@tracking/kit/testing';
 import pg from 'pg';
 
@@ -290,6 +291,31 @@ describe('meals estimated by the AI service over Kafka, on real services', () =>
       api('POST', '/me/meals/estimate', { token: other.token, body: { description: 'toast' } }),
       200,
     );
+  });
+
+  test("past the plan's estimates for the day, estimates stop with plan_limit, apart from the budget", async () => {
+    const client = await verifiedClient();
+    // The day so far: every estimate the free plan grants, and no request of the operator's budget.
+    const owner = new pg.Pool({ connectionString: setup().aiDb.migratorUrl, max: 1 });
+    await owner.query(
+      `INSERT INTO ai_usage (tenant_id, day, requests, estimates)
+       VALUES ($1, (now() AT TIME ZONE 'UTC')::date, 0, $2)`,
+      [client.userId, PLANS.free.aiEstimatesPerDay],
+    );
+    await owner.end();
+    const refused = await expectStatus(
+      api('POST', '/me/meals/estimate', { token: client.token, body: { description: 'toast' } }),
+      429,
+    );
+    expect(refused.body).toMatchObject({ code: 'resource_exhausted', errors: { reason: 'plan_limit' } });
+    expect(String(refused.body.detail)).toMatch(/plan/);
+    // The meal's estimate request carries the client's plan from tracking to the AI service.
+    const mealId = await logMeal(client.token, 'toast for tea');
+    expect(await settled(client.token, mealId)).toMatchObject({
+      estimateStatus: 'failed',
+      estimateFailure: 'plan_limit',
+    });
+    expect(anthropic.requests).toHaveLength(0);
   });
 
   test('no API key or provider host appears in anything the gateway serves', async () => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 import { CORRELATION_ID_PATTERN, currentCorrelationId, newCorrelationId } from './context';
+import { PLAN_NAMES } from './plans';
 
 /**
  * Every event on Kafka is a JSON envelope of this shape. The same id, type and correlation
@@ -78,6 +79,12 @@ export const mealLoggedSchema = z.object({
   mealType: z.string(),
   description: z.string().min(1).max(2000),
   eatenAt: z.iso.datetime({ offset: true }),
+  /**
+   * The plan of whoever asked for the estimate (the client, or their trainer asking again):
+   * the AI service bounds estimates per day by it. Absent in events written before it existed,
+   * which count as free.
+   */
+  plan: z.enum(PLAN_NAMES).optional(),
 });
 export type MealLogged = z.infer<typeof mealLoggedSchema>;
 
@@ -128,6 +135,8 @@ export const ESTIMATION_FAILURE_REASONS = [
   'invalid_output',
   'budget_exhausted',
   'unrecognised',
+  /** The asker's plan's estimates for the day are used up (`aiEstimatesPerDay`). */
+  'plan_limit',
 ] as const;
 export type EstimationFailureReason = (typeof ESTIMATION_FAILURE_REASONS)[number];
 

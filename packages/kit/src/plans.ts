@@ -16,7 +16,9 @@ export function isPlan(value: string): value is Plan {
   return (PLAN_NAMES as readonly string[]).includes(value);
 }
 
+export type PlanLimit = 'clientsPerTrainer' | 'aiReviewsPerWeek' | 'aiEstimatesPerDay';
+
 /** The cheapest plan that grants more of `limit` than `plan` does, if there is one. */
-export function upgradeFor(plan: Plan, limit: 'clientsPerTrainer' | 'aiReviewsPerWeek'): Plan | undefined {
+export function upgradeFor(plan: Plan, limit: PlanLimit): Plan | undefined {
   return PLAN_NAMES.find((name) => PLANS[name][limit] > PLANS[plan][limit]);
 }

@@ -95,7 +95,7 @@ async function main() {
   const inference = createInference({
     providers: [configured],
     budget: {
-      reserve: () => Promise.resolve(true),
+      reserve: () => Promise.resolve('reserved' as const),
       spend: () => Promise.resolve(),
       purge: () => Promise.resolve(0),
     },
@@ -113,7 +113,7 @@ async function main() {
       const row = rows[index];
       if (!row) continue;
       const started = performance.now();
-      const outcome = await inference.estimateMeal(tenant, row.meal_description);
+      const outcome = await inference.estimateMeal(tenant, row.meal_description, 'team');
       results[index] = {
         row,
         ms: performance.now() - started,

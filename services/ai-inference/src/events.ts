@@ -40,7 +40,7 @@ export async function answer(sql: SqlExecutor, inference: Inference, event: Even
     const parsed = mealLoggedSchema.safeParse(event.data);
     if (!parsed.success) throw new PoisonMessageError(`${event.type} body does not match its schema`);
     const meal = parsed.data;
-    const outcome = await inference.estimateMeal(meal.clientId, meal.description);
+    const outcome = await inference.estimateMeal(meal.clientId, meal.description, meal.plan ?? 'free');
     const now = new Date().toISOString();
     if (outcome.ok) {
       const data: MealEstimated = {

@@ -48,6 +48,11 @@ const FAILURES: Record<EstimationFailureReason, { code: ErrorCode; message: stri
     code: 'unavailable',
     message: 'the estimator gave no usable answer; log the meal and retry its estimate later',
   },
+  plan_limit: {
+    code: 'resource_exhausted',
+    message:
+      "today's AI estimates on this account's plan are used up; try again tomorrow, upgrade, or log the meal without an estimate",
+  },
   unrecognised: {
     code: 'failed_precondition',
     message: 'no food in the description was recognised; describe the meal in more detail',
@@ -68,7 +73,11 @@ export function aiService(deps: AiDeps): AiInferenceServiceServer {
         const principal = await deps.principals.verify(call.metadata);
         if (principal.role !== 'client') throw new PermissionDeniedError('only clients estimate meals');
         const input = parseOrInvalid(estimateRequestSchema, request);
-        const outcome = await deps.inference.estimateMeal(principal.userId, input.description);
+        const outcome = await deps.inference.estimateMeal(
+          principal.userId,
+          input.description,
+          principal.plan,
+        );
         if (!outcome.ok) {
           const failure = FAILURES[outcome.reason];
           throw new DomainError(failure.code, failure.message, { reason: outcome.reason });

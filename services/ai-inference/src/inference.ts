@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { EstimationFailureReason, Logger, Metrics } from '@tracking/kit';
+import { PLANS, type EstimationFailureReason, type Logger, type Metrics, type Plan } from '@tracking/kit';
 import CircuitBreaker from 'opossum';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
@@ -28,7 +28,8 @@ export type Outcome<T> =
   | { ok: false; reason: EstimationFailureReason };
 
 export interface Inference {
-  estimateMeal(tenantId: string, description: string): Promise<Outcome<MealEstimate>>;
+  /** `plan` is the asker's: it bounds the tenant's estimates per day (docs/billing.md). */
+  estimateMeal(tenantId: string, description: string, plan: Plan): Promise<Outcome<MealEstimate>>;
   writeReview(tenantId: string, week: ReviewAggregates): Promise<Outcome<Review>>;
   /** Stops the breakers' timers. */
   close(): void;
@@ -230,12 +231,22 @@ export function createInference(deps: {
     tenantId: string,
     task: JsonTask,
     check: (output: unknown) => Checked<T>,
+    plan?: Plan,
   ): Promise<Outcome<T>> {
     const operation: Operation = task.operation;
-    if (!(await deps.budget.reserve(tenantId))) {
-      aiMetrics.results.inc({ operation, result: 'budget_exhausted' });
-      log.warn({ event: 'ai.budget_exhausted', operation }, "the client's daily AI budget is spent");
-      return { ok: false, reason: 'budget_exhausted' };
+    const reservation = await deps.budget.reserve(
+      tenantId,
+      plan === undefined ? undefined : { estimatesPerDay: PLANS[plan].aiEstimatesPerDay },
+    );
+    if (reservation !== 'reserved') {
+      aiMetrics.results.inc({ operation, result: reservation });
+      log.warn(
+        { event: `ai.${reservation}`, operation, ...(plan === undefined ? {} : { plan }) },
+        reservation === 'plan_limit'
+          ? "the client's plan has no estimates left today"
+          : "the client's daily AI budget is spent",
+      );
+      return { ok: false, reason: reservation };
     }
     let reason: EstimationFailureReason = 'providers_unavailable';
     let tokens = 0;
@@ -273,7 +284,8 @@ export function createInference(deps: {
   }
 
   return {
-    estimateMeal: (tenantId, description) => run(tenantId, estimateTask(description), checkEstimate),
+    estimateMeal: (tenantId, description, plan) =>
+      run(tenantId, estimateTask(description), checkEstimate, plan),
     writeReview: (tenantId, week) => run(tenantId, reviewTask(week), checkReview),
     close() {
       for (const breaker of breakers.values()) breaker.shutdown();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { createMetrics, runWithContext, type Metrics } from '@tracking/kit';
+import { createMetrics, PLANS, runWithContext, type Metrics } from '@tracking/kit';
 import { captureLogger, createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
 import pg from 'pg';
 
@@ -105,7 +105,7 @@ async function metricValue(metrics: Metrics, name: string, labels: Record<string
 describe('estimates come from the configured providers, through their official SDKs', () => {
   it('asks the first provider with nothing but the meal text, and returns its checked answer', async () => {
     const { inference } = setUp();
-    const outcome = await inference.estimateMeal(TENANT, MEAL);
+    const outcome = await inference.estimateMeal(TENANT, MEAL, 'team');
     expect(outcome).toEqual({
       ok: true,
       source: 'anthropic',
@@ -123,7 +123,7 @@ describe('estimates come from the configured providers, through their official S
 
   it('asks Qwen in JSON mode with thinking turned off', async () => {
     const { inference } = setUp({ providers: 'qwen' });
-    const outcome = await inference.estimateMeal(TENANT, MEAL);
+    const outcome = await inference.estimateMeal(TENANT, MEAL, 'team');
     expect(outcome).toMatchObject({ ok: true, source: 'qwen', model: 'qwen3-test-model' });
     expect(qwen.requests[0]?.body).toMatchObject({
       response_format: { type: 'json_object' },
@@ -135,7 +135,7 @@ describe('estimates come from the configured providers, through their official S
   it('waits out a 429 for as long as its Retry-After says, then succeeds', async () => {
     const { inference } = setUp({ providers: 'anthropic' });
     anthropic.enqueue({ status: 429, retryAfterSeconds: 1 });
-    const outcome = await inference.estimateMeal(TENANT, MEAL);
+    const outcome = await inference.estimateMeal(TENANT, MEAL, 'team');
     expect(outcome.ok).toBe(true);
     const [first, second] = anthropic.requests;
     expect(anthropic.requests.map((request) => request.status)).toEqual([429, 200]);
@@ -145,7 +145,7 @@ describe('estimates come from the configured providers, through their official S
   it('does not retry a request the provider refuses (400), and falls over to the next provider', async () => {
     const { inference } = setUp();
     anthropic.enqueue({ status: 400 });
-    const outcome = await inference.estimateMeal(TENANT, MEAL);
+    const outcome = await inference.estimateMeal(TENANT, MEAL, 'team');
     expect(outcome).toMatchObject({ ok: true, source: 'qwen' });
     expect(anthropic.requests.map((request) => request.status)).toEqual([400]);
   });
@@ -153,14 +153,14 @@ describe('estimates come from the configured providers, through their official S
   it('falls over when the first provider is too slow', async () => {
     const { inference } = setUp({ timeoutMs: 400, maxRetries: 0 });
     anthropic.enqueue({ delayMs: 2_000 });
-    const outcome = await inference.estimateMeal(TENANT, MEAL);
+    const outcome = await inference.estimateMeal(TENANT, MEAL, 'team');
     expect(outcome).toMatchObject({ ok: true, source: 'qwen' });
   });
 
   it('retries an implausible answer once, and takes the second if it is sound', async () => {
     const { inference } = setUp({ providers: 'anthropic' });
     anthropic.enqueue({ output: IMPLAUSIBLE_ESTIMATE });
-    const outcome = await inference.estimateMeal(TENANT, MEAL);
+    const outcome = await inference.estimateMeal(TENANT, MEAL, 'team');
     expect(outcome).toMatchObject({ ok: true, value: { calories: 450 } });
     expect(anthropic.requests).toHaveLength(2);
   });
@@ -172,7 +172,7 @@ describe('estimates come from the configured providers, through their official S
       { textInsteadOfJson: true },
       { output: IMPLAUSIBLE_ESTIMATE },
     );
-    const outcome = await inference.estimateMeal(TENANT, MEAL);
+    const outcome = await inference.estimateMeal(TENANT, MEAL, 'team');
     expect(outcome).toEqual({ ok: false, reason: 'invalid_output' });
     expect(anthropic.requests).toHaveLength(2);
     expect(
@@ -183,7 +183,7 @@ describe('estimates come from the configured providers, through their official S
   it('treats a body that is not JSON as a malformed answer, worth its one retry', async () => {
     const { inference } = setUp({ providers: 'qwen', maxRetries: 0 });
     qwen.enqueue({ malformedJson: true });
-    const outcome = await inference.estimateMeal(TENANT, MEAL);
+    const outcome = await inference.estimateMeal(TENANT, MEAL, 'team');
     expect(outcome.ok).toBe(true);
     expect(qwen.requests).toHaveLength(2);
   });
@@ -192,7 +192,7 @@ describe('estimates come from the configured providers, through their official S
     const { inference } = setUp({ maxRetries: 1 });
     anthropic.setDown(503);
     qwen.setDown('drop');
-    const outcome = await inference.estimateMeal(TENANT, MEAL);
+    const outcome = await inference.estimateMeal(TENANT, MEAL, 'team');
     expect(outcome).toEqual({ ok: false, reason: 'providers_unavailable' });
     expect(anthropic.requests).toHaveLength(2);
   });
@@ -206,10 +206,10 @@ describe("a provider's circuit breaker", () => {
     });
     anthropic.setDown(503);
     for (let i = 0; i < 2; i++)
-      expect(await inference.estimateMeal(TENANT, MEAL)).toMatchObject({ source: 'qwen' });
+      expect(await inference.estimateMeal(TENANT, MEAL, 'team')).toMatchObject({ source: 'qwen' });
     expect(await metricValue(metrics, 'ai_circuit_open', { provider: 'anthropic' })).toBe(1);
     const callsWhenOpened = anthropic.requests.length;
-    expect(await inference.estimateMeal(TENANT, MEAL)).toMatchObject({ source: 'qwen' });
+    expect(await inference.estimateMeal(TENANT, MEAL, 'team')).toMatchObject({ source: 'qwen' });
     expect(anthropic.requests).toHaveLength(callsWhenOpened);
     expect(
       await metricValue(metrics, 'ai_requests_total', { provider: 'anthropic', outcome: 'circuit_open' }),
@@ -217,7 +217,7 @@ describe("a provider's circuit breaker", () => {
 
     anthropic.setDown(false);
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    expect(await inference.estimateMeal(TENANT, MEAL)).toMatchObject({ source: 'anthropic' });
+    expect(await inference.estimateMeal(TENANT, MEAL, 'team')).toMatchObject({ source: 'anthropic' });
     expect(await metricValue(metrics, 'ai_circuit_open', { provider: 'anthropic' })).toBe(0);
   });
 });
@@ -225,27 +225,72 @@ describe("a provider's circuit breaker", () => {
 describe('the daily budget per client', () => {
   it('refuses the request past the limit without calling a provider, and leaves other clients alone', async () => {
     const { inference } = setUp({ requestsPerDay: 2 });
-    expect((await inference.estimateMeal(TENANT, MEAL)).ok).toBe(true);
-    expect((await inference.estimateMeal(TENANT, MEAL)).ok).toBe(true);
-    expect(await inference.estimateMeal(TENANT, MEAL)).toEqual({ ok: false, reason: 'budget_exhausted' });
+    expect((await inference.estimateMeal(TENANT, MEAL, 'team')).ok).toBe(true);
+    expect((await inference.estimateMeal(TENANT, MEAL, 'team')).ok).toBe(true);
+    expect(await inference.estimateMeal(TENANT, MEAL, 'team')).toEqual({
+      ok: false,
+      reason: 'budget_exhausted',
+    });
     expect(anthropic.requests).toHaveLength(2);
-    expect((await inference.estimateMeal(OTHER_TENANT, MEAL)).ok).toBe(true);
+    expect((await inference.estimateMeal(OTHER_TENANT, MEAL, 'team')).ok).toBe(true);
   });
 
   it('counts the tokens providers report, and stops once they are spent', async () => {
     const { inference } = setUp({ tokensPerDay: 10 });
-    expect((await inference.estimateMeal(TENANT, MEAL)).ok).toBe(true);
+    expect((await inference.estimateMeal(TENANT, MEAL, 'team')).ok).toBe(true);
     const { rows } = await pool.query<{ tokens: string }>(
       'SELECT tokens FROM ai_usage WHERE tenant_id = $1',
       [TENANT],
     );
     expect(Number(rows[0]?.tokens)).toBeGreaterThan(10);
-    expect(await inference.estimateMeal(TENANT, MEAL)).toEqual({ ok: false, reason: 'budget_exhausted' });
+    expect(await inference.estimateMeal(TENANT, MEAL, 'team')).toEqual({
+      ok: false,
+      reason: 'budget_exhausted',
+    });
+  });
+
+  it("stops a client's estimates at their plan's daily number, apart from the operator's budget", async () => {
+    const { inference, metrics } = setUp();
+    const limit = PLANS.free.aiEstimatesPerDay;
+    // The day so far: one estimate short of the free plan's limit.
+    await pool.query(
+      `INSERT INTO ai_usage (tenant_id, day, requests, estimates)
+       VALUES ($1, (now() AT TIME ZONE 'UTC')::date, $2, $2)`,
+      [TENANT, limit - 1],
+    );
+    expect((await inference.estimateMeal(TENANT, MEAL, 'free')).ok).toBe(true);
+    const calls = anthropic.requests.length;
+    expect(await inference.estimateMeal(TENANT, MEAL, 'free')).toEqual({ ok: false, reason: 'plan_limit' });
+    expect(anthropic.requests).toHaveLength(calls);
+    expect(await metricValue(metrics, 'ai_results_total', { result: 'plan_limit' })).toBe(1);
+    // The same client on pro (asked under a paid plan) still has estimates left today.
+    expect((await inference.estimateMeal(TENANT, MEAL, 'pro')).ok).toBe(true);
+    const { rows } = await pool.query<{ estimates: number; requests: number }>(
+      'SELECT estimates, requests FROM ai_usage WHERE tenant_id = $1',
+      [TENANT],
+    );
+    expect(rows[0]).toEqual({ estimates: limit + 1, requests: limit + 1 });
+  });
+
+  it('cannot be overshot by concurrent estimates under a plan', async () => {
+    const { inference } = setUp();
+    await pool.query(
+      `INSERT INTO ai_usage (tenant_id, day, requests, estimates)
+       VALUES ($1, (now() AT TIME ZONE 'UTC')::date, 0, $2)`,
+      [TENANT, PLANS.free.aiEstimatesPerDay - 2],
+    );
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, () => inference.estimateMeal(TENANT, MEAL, 'free')),
+    );
+    expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(2);
+    expect(outcomes.filter((outcome) => !outcome.ok && outcome.reason === 'plan_limit')).toHaveLength(4);
   });
 
   it('cannot be overshot by concurrent requests', async () => {
     const { inference } = setUp({ requestsPerDay: 3 });
-    const outcomes = await Promise.all(Array.from({ length: 8 }, () => inference.estimateMeal(TENANT, MEAL)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, () => inference.estimateMeal(TENANT, MEAL, 'team')),
+    );
     expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(3);
   });
 });
@@ -261,7 +306,7 @@ describe('what the service records about an AI request', () => {
       output: { ...IMPLAUSIBLE_ESTIMATE, items: [{ name: CANARY, grams: 1, calories: 9_000 }] },
     });
     await runWithContext({ correlationId: 'corr-ai-test-0001' }, () =>
-      inference.estimateMeal(TENANT, `lunch: ${CANARY}`),
+      inference.estimateMeal(TENANT, `lunch: ${CANARY}`, 'team'),
     );
     const requests = lines().filter((line) => line.event === 'ai.request');
     expect(requests).toHaveLength(3);

@@ -34,7 +34,7 @@ export const aiRoutes = [
     operationId: 'estimateMeal',
     summary: 'Estimate a meal before logging it',
     description:
-      'Nothing is stored. Counts against the daily AI budget: past it, a 429 with reason budget_exhausted. ' +
+      'Nothing is stored. Counts against the daily AI budget and the plan’s estimates per day: past either, a 429 with reason budget_exhausted or plan_limit. ' +
       'A 503 means no estimator could answer now; log the meal anyway and its estimate follows, or retry it.',
     tags: ['tracking'],
     access: 'session',

@@ -41,7 +41,8 @@ export type MealInput = z.infer<typeof mealInputSchema>;
 
 export type MealView = MealRow;
 
-function mealEvent(meal: MealRow): MealLogged {
+/** The estimate request for `meal`, under the plan of `asker` (docs/billing.md). */
+function mealEvent(meal: MealRow, asker: Principal): MealLogged {
   return {
     mealId: meal.id,
     clientId: meal.clientId,
@@ -49,6 +50,7 @@ function mealEvent(meal: MealRow): MealLogged {
     mealType: meal.mealType,
     description: meal.description,
     eatenAt: meal.eatenAt.toISOString(),
+    plan: asker.plan,
   };
 }
 
@@ -74,7 +76,7 @@ export async function logMeal(prisma: PrismaClient, principal: Principal, raw: u
       action: 'tracking.meal.logged',
       subject: { type: 'meal', id: meal.id },
       clientId: meal.clientId,
-      event: { topic: TOPICS.trackingMeal, key: meal.id, data: mealEvent(meal) },
+      event: { topic: TOPICS.trackingMeal, key: meal.id, data: mealEvent(meal, principal) },
     });
     return meal;
   });
@@ -181,7 +183,9 @@ export async function updateMeal(
       action: 'tracking.meal.updated',
       subject: { type: 'meal', id: meal.id },
       clientId: meal.clientId,
-      ...(askAgain ? { event: { topic: TOPICS.trackingMeal, key: meal.id, data: mealEvent(meal) } } : {}),
+      ...(askAgain
+        ? { event: { topic: TOPICS.trackingMeal, key: meal.id, data: mealEvent(meal, principal) } }
+        : {}),
     });
     return meal;
   });
@@ -217,7 +221,7 @@ export async function retryMealEstimate(
       action: 'tracking.meal.estimate_requested',
       subject: { type: 'meal', id: meal.id },
       clientId: meal.clientId,
-      event: { topic: TOPICS.trackingMeal, key: meal.id, data: mealEvent(meal) },
+      event: { topic: TOPICS.trackingMeal, key: meal.id, data: mealEvent(meal, principal) },
     });
     return meal;
   });

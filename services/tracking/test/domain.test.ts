@@ -351,6 +351,8 @@ describe('asking again for a failed estimate', () => {
       mealType: 'lunch',
       description: 'a secret stew',
       eatenAt: meal.eatenAt.toISOString(),
+      // The asker's plan: the AI service bounds estimates per day by it.
+      plan: client.plan,
     });
     const audit = await auditActions(meal.id);
     expect(audit.map((entry) => entry.action)).toEqual([

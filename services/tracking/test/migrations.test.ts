@@ -83,7 +83,10 @@ test('003 marks stored estimates estimated (even after an edit that kept the tex
   );
 
   const { applied } = await migrate({ connectionString: db.migratorUrl, dir: MIGRATIONS });
-  expect(applied).toEqual([expect.stringMatching(/003\.do\.ai-estimates\.sql$/)]);
+  expect(applied).toEqual([
+    expect.stringMatching(/003\.do\.ai-estimates\.sql$/),
+    expect.stringMatching(/004\.do\.plan-limit\.sql$/),
+  ]);
 
   const { rows } = await as('client', client, 'SELECT id, estimate_status, estimate_failure FROM meal');
   const status = Object.fromEntries(
