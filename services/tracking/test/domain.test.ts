@@ -1,5 +1,3 @@
-import path from 'node:path';
-
 import {
   ESTIMATION_FAILURE_REASONS,
   mealLoggedSchema,
@@ -8,28 +6,20 @@ import {
   TOPICS,
   type EstimationFailureReason,
 } from '@tracking/kit';
-import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
 
 import { operationalStats, openSupportAccess } from '../src/admin';
 import { dailySummary, requestReview, setGoals } from '../src/coaching';
-import { asActor, createPrisma, type PrismaClient } from '../src/db';
+import { asActor, type PrismaClient } from '../src/db';
 import { applyAiResult } from '../src/events';
 import { acceptInvitation, endLink, inviteClient, listLinks } from '../src/links';
 import { deleteMeal, getMeal, listMeals, logMeal, retryMealEstimate, updateMeal } from '../src/meals';
 import { logMetric } from '../src/metrics';
-import { coachedClient, lastMonday, person } from './world';
+import { coachedClient, lastMonday, person, trackingDatabase } from './world';
 
-let db: TestDatabase;
+const database = trackingDatabase();
 let prisma: PrismaClient;
-
-beforeAll(async () => {
-  db = await createTestDatabase(path.join(__dirname, '..', 'migrations'));
-  prisma = createPrisma(db.appUrl);
-}, 60_000);
-
-afterAll(async () => {
-  await prisma.$disconnect();
-  await db.drop();
+beforeAll(() => {
+  prisma = database();
 });
 
 const lunch = (description = 'two eggs on toast') => ({

@@ -1,25 +1,15 @@
-import path from 'node:path';
-
 import { newEvent, PLANS } from '@tracking/kit';
-import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
 
 import { requestReview } from '../src/coaching';
-import { asActor, createPrisma, type PrismaClient } from '../src/db';
+import { asActor, type PrismaClient } from '../src/db';
 import { applyAiResult } from '../src/events';
 import { acceptInvitation, endLink, inviteClient, listLinks } from '../src/links';
-import { coachedClient, lastMonday, person } from './world';
+import { coachedClient, lastMonday, person, trackingDatabase } from './world';
 
-let db: TestDatabase;
+const database = trackingDatabase();
 let prisma: PrismaClient;
-
-beforeAll(async () => {
-  db = await createTestDatabase(path.join(__dirname, '..', 'migrations'));
-  prisma = createPrisma(db.appUrl);
-}, 60_000);
-
-afterAll(async () => {
-  await prisma.$disconnect();
-  await db.drop();
+beforeAll(() => {
+  prisma = database();
 });
 
 /** The Monday `weeks` weeks before last week's, as YYYY-MM-DD. */

@@ -1,12 +1,35 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 
 import type { Principal } from '@tracking/kit';
+import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
 
 import { requestReview, setGoals, addComment } from '../src/coaching';
-import type { PrismaClient } from '../src/db';
+import { createPrisma, type PrismaClient } from '../src/db';
 import { acceptInvitation, inviteClient } from '../src/links';
 import { logMeal } from '../src/meals';
 import { logMetric } from '../src/metrics';
+
+/**
+ * A fresh, migrated tracking database for the calling test file, dropped after it; call at the
+ * top level, and read the client inside tests.
+ */
+export function trackingDatabase(): () => PrismaClient {
+  let db: TestDatabase | undefined;
+  let prisma: PrismaClient | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase(path.join(__dirname, '..', 'migrations'));
+    prisma = createPrisma(db.appUrl);
+  }, 60_000);
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await db?.drop();
+  });
+  return () => {
+    if (!prisma) throw new Error('the tracking database is not ready');
+    return prisma;
+  };
+}
 
 /** Someone with a verified email; on the team plan unless a test is about a plan's limits. */
 export function person(role: Principal['role'], name: string, plan: Principal['plan'] = 'team'): Principal {
