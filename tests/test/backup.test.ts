@@ -11,12 +11,11 @@ import {
   createKafka,
   createLogger,
   dropDatabase,
-  ensureTopics,
   provisionDatabase,
-  readTopicsManifest,
 } from '@tracking/kit';
 import {
   createTestDatabase,
+  createTestTopics,
   infraEnv,
   randomName,
   startProcess,
@@ -456,17 +455,7 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
     ]);
     await harness.setSources([auditDb.database, trackingDb.database]);
     const { brokers } = infraEnv();
-    topicPrefix = `${randomName()}.`;
-    const kafka = createKafka({
-      clientId: 'backup-test',
-      brokers,
-      log: createLogger({ service: 'test', level: 'warn' }),
-    });
-    await ensureTopics(
-      kafka,
-      readTopicsManifest(path.join(ROOT, 'charts', 'tracking', 'files', 'topics.json')),
-      topicPrefix,
-    );
+    topicPrefix = await createTestTopics();
     const [auditGrpc, auditOps, backupGrpc, backupOps] = await Promise.all([
       freePort(),
       freePort(),

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { createKafka, createLogger, ensureTopics, readTopicsManifest } from '@tracking/kit';
 import {
   createTestDatabase,
+  createTestTopics,
   freePort,
   infraEnv,
   randomName,
@@ -133,7 +133,6 @@ export async function startPlatform(
   } = {},
 ) {
   const { brokers } = infraEnv();
-  const topicPrefix = `${randomName()}.`;
   const dir = path.join(tmpdir(), randomName('platform-'));
   const logFile = (service: string) => path.join(dir, `${service}.log`);
   const mailFile = path.join(dir, 'mail', 'auth.jsonl');
@@ -162,16 +161,7 @@ export async function startPlatform(
     return codes;
   };
   try {
-    const kafka = createKafka({
-      clientId: 'platform-test',
-      brokers,
-      log: createLogger({ service: 'test', level: 'warn' }),
-    });
-    await ensureTopics(
-      kafka,
-      readTopicsManifest(path.join(ROOT, 'charts', 'tracking', 'files', 'topics.json')),
-      topicPrefix,
-    );
+    const topicPrefix = await createTestTopics();
     const geoipDb = path.join(dir, 'geoip.mmdb');
     await writeGeoIpDatabase(geoipDb);
     const principalKeys = await writePrincipalKeys(dir);

@@ -3,18 +3,10 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import {
-  createClient,
-  createKafka,
-  createLogger,
-  createPrincipalSigner,
-  ensureTopics,
-  principalMetadata,
-  readTopicsManifest,
-  type PrincipalRole,
-} from '@tracking/kit';
+import { createClient, createPrincipalSigner, principalMetadata, type PrincipalRole } from '@tracking/kit';
 import {
   createTestDatabase,
+  createTestTopics,
   freePort,
   infraEnv,
   randomName,
@@ -80,17 +72,7 @@ export async function startBilling(env: Record<string, string> = {}): Promise<Bi
   const stripeMock = await startStripeMock();
   const dir = path.join(tmpdir(), randomName('billing-'));
   await mkdir(dir, { recursive: true });
-  const topicPrefix = `${randomName()}.`;
-  const kafka = createKafka({
-    clientId: 'billing-test',
-    brokers,
-    log: createLogger({ service: 'test', level: 'warn' }),
-  });
-  await ensureTopics(
-    kafka,
-    readTopicsManifest(path.join(ROOT, 'charts', 'tracking', 'files', 'topics.json')),
-    topicPrefix,
-  );
+  const topicPrefix = await createTestTopics();
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const publicKeyFile = path.join(dir, 'principal.pem');
   await writeFile(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 
 import { dropDatabase, migrate, provisionDatabase, type ProvisionedDatabase } from '../db';
+import { createKafka, ensureTopics, readTopicsManifest } from '../kafka';
 import { createLogger, type Logger } from '../log';
 
 export * from './alert-receiver';
@@ -49,6 +51,34 @@ export async function createTestDatabase(migrationsDir?: string): Promise<TestDa
 }
 
 const emptyDir = '/nonexistent-migrations';
+
+/** The platform's topics manifest, as the chart ships it. */
+const TOPICS_MANIFEST = path.join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  '..',
+  'charts',
+  'tracking',
+  'files',
+  'topics.json',
+);
+
+/**
+ * Every topic of the platform's manifest under a fresh prefix, for the services one test
+ * starts; returns the prefix (their KAFKA_TOPIC_PREFIX).
+ */
+export async function createTestTopics(): Promise<string> {
+  const prefix = `${randomName()}.`;
+  const kafka = createKafka({
+    clientId: 'test-topics',
+    brokers: infraEnv().brokers,
+    log: createLogger({ service: 'test', level: 'warn' }),
+  });
+  await ensureTopics(kafka, readTopicsManifest(TOPICS_MANIFEST), prefix);
+  return prefix;
+}
 
 /** A logger whose JSON lines the test can read back. */
 export function captureLogger(service = 'test'): { log: Logger; lines: () => Record<string, unknown>[] } {
