@@ -58,3 +58,54 @@ export function entryHash(prevHash: string, entry: ChainFields): string {
     .update(canonicalEntry(entry), 'utf8')
     .digest('hex');
 }
+
+/** An entry as stored: its fields, the hash it links to and its own hash. */
+export type ChainEntry = ChainFields & { prevHash: string; hash: string };
+
+export type ChainBreak = 'missing_entry' | 'prev_hash_mismatch' | 'hash_mismatch';
+
+export interface ChainWalk {
+  intact: boolean;
+  entriesChecked: number;
+  /** The last sequence whose link and hash check out (the one before `from` when none do). */
+  verifiedThrough: bigint;
+  /** The hash at `verifiedThrough`: compare it with a head published outside the database. */
+  headHash: string;
+  firstBroken?: { sequence: bigint; reason: ChainBreak };
+}
+
+/**
+ * Recomputes the chain in sequence order from `from`, whose predecessor's hash is `prevHash`
+ * (GENESIS_HASH from the first entry), reading pages of at most `pageSize` entries with
+ * sequence >= the one asked for, and stops at the first broken link. The audit service walks
+ * its live log with it, the backup service's drills a restored one.
+ */
+export async function walkChain(
+  readPage: (fromSequence: bigint, limit: number) => Promise<ChainEntry[]>,
+  start: { from: bigint; prevHash: string } = { from: 1n, prevHash: GENESIS_HASH },
+  pageSize = 5_000,
+): Promise<ChainWalk> {
+  let prevHash = start.prevHash;
+  let expected = start.from;
+  let checked = 0;
+  for (;;) {
+    const page = await readPage(expected, pageSize);
+    for (const entry of page) {
+      const broken = (reason: ChainBreak, sequence = entry.sequence): ChainWalk => ({
+        intact: false,
+        entriesChecked: checked,
+        verifiedThrough: expected - 1n,
+        headHash: prevHash,
+        firstBroken: { sequence, reason },
+      });
+      if (entry.sequence !== expected) return broken('missing_entry', expected);
+      if (entry.prevHash !== prevHash) return broken('prev_hash_mismatch');
+      if (entryHash(prevHash, entry) !== entry.hash) return broken('hash_mismatch');
+      prevHash = entry.hash;
+      expected++;
+      checked++;
+    }
+    if (page.length < pageSize) break;
+  }
+  return { intact: true, entriesChecked: checked, verifiedThrough: expected - 1n, headHash: prevHash };
+}

@@ -1,9 +1,9 @@
-import { entryHash, GENESIS_HASH } from '@tracking/kit';
+import { walkChain, type ChainBreak, type ChainEntry } from '@tracking/kit';
 import type pg from 'pg';
 
 /**
- * The check of a restored audit log's hash chain: the chain as docs/audit-chain.md defines it
- * and the audit service writes it (the kit's entryHash), walked over the restored rows.
+ * The check of a restored audit log's hash chain: the chain as docs/audit-chain.md defines it,
+ * walked over the restored rows by the kit's walkChain, the same walk the audit service runs.
  */
 export interface AuditRow {
   sequence: string;
@@ -25,8 +25,8 @@ export interface AuditRow {
   hash: string;
 }
 
-/** A row as the query below reads it, as the chain's fields. */
-function chainFields(row: AuditRow) {
+/** A row as the query below reads it, as a stored chain entry. */
+function chainEntry(row: AuditRow): ChainEntry {
   return {
     sequence: BigInt(row.sequence),
     eventId: row.event_id,
@@ -43,52 +43,40 @@ function chainFields(row: AuditRow) {
     sourceIp: row.source_ip,
     userAgent: row.user_agent,
     correlationId: row.correlation_id,
+    prevHash: row.prev_hash,
+    hash: row.hash,
   };
 }
 
 export type ChainVerification =
   | { intact: true; entries: number; head: { sequence: string; hash: string } | null }
-  | {
-      intact: false;
-      entries: number;
-      brokenAt: string;
-      reason: 'missing_entry' | 'prev_hash_mismatch' | 'hash_mismatch';
-    };
+  | { intact: false; entries: number; brokenAt: string; reason: ChainBreak };
 
 const MILLIS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /** Walks the whole chain in pages, in sequence order, and stops at the first broken link. */
 export async function verifyAuditChain(client: pg.Client, pageSize = 5_000): Promise<ChainVerification> {
-  let prevHash = GENESIS_HASH;
-  let expected = 1n;
-  let entries = 0;
-  let head: { sequence: string; hash: string } | null = null;
-  for (;;) {
-    const { rows } = await client.query<AuditRow>(
-      `SELECT sequence::text AS sequence, event_id::text AS event_id,
-              to_char(occurred_at AT TIME ZONE 'UTC', ${MILLIS}) AS occurred_at,
-              to_char(recorded_at AT TIME ZONE 'UTC', ${MILLIS}) AS recorded_at,
-              actor_service, actor_user_id::text AS actor_user_id, actor_role, action, subject_type,
-              subject_id, tenant, outcome, source_ip, user_agent, correlation_id, prev_hash, hash
-         FROM audit_entry WHERE audit_entry.sequence >= $1 ORDER BY audit_entry.sequence LIMIT $2`,
-      [expected.toString(), pageSize],
-    );
-    for (const row of rows) {
-      const sequence = BigInt(row.sequence);
-      if (sequence !== expected) {
-        return { intact: false, entries, brokenAt: expected.toString(), reason: 'missing_entry' };
-      }
-      if (row.prev_hash !== prevHash) {
-        return { intact: false, entries, brokenAt: row.sequence, reason: 'prev_hash_mismatch' };
-      }
-      if (entryHash(prevHash, chainFields(row)) !== row.hash) {
-        return { intact: false, entries, brokenAt: row.sequence, reason: 'hash_mismatch' };
-      }
-      prevHash = row.hash;
-      head = { sequence: row.sequence, hash: row.hash };
-      expected++;
-      entries++;
-    }
-    if (rows.length < pageSize) return { intact: true, entries, head };
+  const walk = await walkChain(
+    async (from, limit) => {
+      const { rows } = await client.query<AuditRow>(
+        `SELECT sequence::text AS sequence, event_id::text AS event_id,
+                to_char(occurred_at AT TIME ZONE 'UTC', ${MILLIS}) AS occurred_at,
+                to_char(recorded_at AT TIME ZONE 'UTC', ${MILLIS}) AS recorded_at,
+                actor_service, actor_user_id::text AS actor_user_id, actor_role, action, subject_type,
+                subject_id, tenant, outcome, source_ip, user_agent, correlation_id, prev_hash, hash
+           FROM audit_entry WHERE audit_entry.sequence >= $1 ORDER BY audit_entry.sequence LIMIT $2`,
+        [from.toString(), limit],
+      );
+      return rows.map(chainEntry);
+    },
+    undefined,
+    pageSize,
+  );
+  if (walk.firstBroken) {
+    const { sequence, reason } = walk.firstBroken;
+    return { intact: false, entries: walk.entriesChecked, brokenAt: sequence.toString(), reason };
   }
+  const head =
+    walk.entriesChecked === 0 ? null : { sequence: walk.verifiedThrough.toString(), hash: walk.headHash };
+  return { intact: true, entries: walk.entriesChecked, head };
 }
