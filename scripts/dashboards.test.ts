@@ -1,4 +1,7 @@
-import { SECURITY_EVENTS } from '@tracking/kit';
+import { PLAN_NAMES, SECURITY_EVENTS } from '@tracking/kit';
+
+import { STATUSES } from '../services/billing/src/subscriptions';
+import { HANDLED_EVENTS } from '../services/billing/src/webhooks';
 
 import {
   DASHBOARD_DIR,
@@ -34,27 +37,6 @@ const CODES = [
 ];
 // The kit's list is the source of truth for which events exist.
 const EVENTS = SECURITY_EVENTS;
-// The Stripe events billing handles (the endpoint's subscription, docs/operations.md), and
-// Stripe's subscription statuses, with `none` for a user who never subscribed.
-const STRIPE_EVENTS = [
-  'checkout.session.completed',
-  'customer.subscription.created',
-  'customer.subscription.updated',
-  'customer.subscription.deleted',
-  'invoice.paid',
-  'invoice.payment_failed',
-];
-const SUBSCRIPTION_STATUSES = [
-  'none',
-  'incomplete',
-  'incomplete_expired',
-  'trialing',
-  'active',
-  'past_due',
-  'canceled',
-  'unpaid',
-  'paused',
-];
 /** The databases the backup service backs up: one per service (docs/operations.md). */
 const DATABASES = ['auth', 'audit', 'tracking', 'gateway', 'ai_inference', 'billing', 'backup'];
 /** Label name → its allowed values, or null when any value is allowed. */
@@ -111,10 +93,11 @@ const COUNTERS_AND_GAUGES: Record<string, Labels> = {
   ai_results_total: { operation: ['estimate', 'review'], result: null },
   // billing: webhooks by the handled event types, `other`, and `unverified` for the rejected.
   billing_webhooks_total: {
-    type: [...STRIPE_EVENTS, 'other', 'unverified'],
+    // Billing's own lists: the Stripe events it handles, the subscription statuses it counts.
+    type: [...HANDLED_EVENTS, 'other', 'unverified'],
     outcome: ['processed', 'duplicate', 'ignored', 'rejected', 'failed'],
   },
-  billing_subscriptions: { plan: ['free', 'pro', 'team'], status: SUBSCRIPTION_STATUSES },
+  billing_subscriptions: { plan: PLAN_NAMES, status: STATUSES },
   billing_dunning_downgrades_total: {},
   // backup: one series per database of the sources file, from start-up.
   backup_last_success_timestamp_seconds: { db: DATABASES },
