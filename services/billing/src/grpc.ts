@@ -4,6 +4,7 @@ import {
   FailedPreconditionError,
   parseOrInvalid,
   PermissionDeniedError,
+  pgTransactionRunner,
   unary,
   type Actor,
   type Logger,
@@ -104,17 +105,9 @@ async function customerOf(deps: BillingDeps, userId: string): Promise<string> {
 }
 
 async function recordAudit(deps: BillingDeps, action: string, principal: Principal): Promise<void> {
-  const client = await deps.pool.connect();
-  try {
-    await client.query('BEGIN');
-    await audit(client, action, principal.userId, { actor: actorOf(principal) });
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  await pgTransactionRunner(deps.pool)((_sql, client) =>
+    audit(client, action, principal.userId, { actor: actorOf(principal) }),
+  );
 }
 
 export function billingService(deps: BillingDeps): BillingServiceServer {

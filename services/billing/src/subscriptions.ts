@@ -3,6 +3,7 @@ import {
   enqueue,
   newEvent,
   pgExecutor,
+  pgTransactionRunner,
   TOPICS,
   type Actor,
   type AuditEvent,
@@ -350,26 +351,18 @@ export async function sweepGracePeriods(
   now: Date,
   limit = 100,
 ): Promise<{ userId: string; plan: Plan }[]> {
-  const client = await pool.connect();
-  const downgraded: { userId: string; plan: Plan }[] = [];
-  try {
-    await client.query('BEGIN');
+  return pgTransactionRunner(pool)(async (_sql, client) => {
     const { rows } = await client.query<SubscriptionRow>(
       `SELECT ${COLUMNS} FROM subscription
         WHERE grace_ends_at <= $1 AND plan <> 'free' AND status IN ('past_due', 'unpaid')
         ORDER BY grace_ends_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [now, limit],
     );
+    const downgraded: { userId: string; plan: Plan }[] = [];
     for (const before of rows) {
       const change = await settle(client, before, { ...before }, now);
       if (change !== undefined) downgraded.push({ userId: before.user_id, plan: change.plan });
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-  return downgraded;
+    return downgraded;
+  });
 }

@@ -4,6 +4,7 @@ import {
   isCorrelationId,
   listen,
   newCorrelationId,
+  pgTransactionRunner,
   runWithContext,
   type Logger,
   type SecurityEvents,
@@ -176,38 +177,29 @@ function correlationOf(event: Stripe.Event): string | undefined {
  * effect, so a redelivery, a replay or a concurrent duplicate finds it and changes nothing.
  */
 async function handle(deps: WebhookDeps, event: HandledStripeEvent): Promise<Outcome> {
-  const client = await deps.pool.connect();
-  try {
-    await client.query('BEGIN');
+  const result = await pgTransactionRunner(deps.pool)(async (_sql, client) => {
     const recorded = await client.query(
       `INSERT INTO webhook_event (event_id, type, outcome) VALUES ($1, $2, 'processed')
        ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
       [event.id, event.type],
     );
-    if (recorded.rowCount === 0) {
-      await client.query('ROLLBACK');
-      return 'duplicate';
-    }
-    const result = await dispatch(deps, client, event);
-    if (!result.applied) {
+    if (recorded.rowCount === 0) return 'duplicate';
+    const applied = await dispatch(deps, client, event);
+    if (!applied.applied) {
       await client.query(`UPDATE webhook_event SET outcome = 'ignored' WHERE event_id = $1`, [event.id]);
     }
-    await client.query('COMMIT');
-    const change = result.applied ? result.planChange : undefined;
-    if (change !== undefined) {
-      if (change.reason === 'payment_failed') deps.metrics.dunningDowngrades.inc();
-      deps.log.info(
-        { event: 'billing.plan.changed', plan: change.plan, reason: change.reason },
-        'plan changed',
-      );
-    }
-    return result.applied ? 'processed' : 'ignored';
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
+    return applied;
+  });
+  if (result === 'duplicate') return 'duplicate';
+  const change = result.applied ? result.planChange : undefined;
+  if (change !== undefined) {
+    if (change.reason === 'payment_failed') deps.metrics.dunningDowngrades.inc();
+    deps.log.info(
+      { event: 'billing.plan.changed', plan: change.plan, reason: change.reason },
+      'plan changed',
+    );
   }
+  return result.applied ? 'processed' : 'ignored';
 }
 
 const NOT_APPLIED: ApplyOutcome = { applied: false };
