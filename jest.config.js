@@ -14,16 +14,15 @@ const swc = [
   },
 ];
 
-// Every workspace with a test/ folder is a jest project: packages/*, services/* and tests/.
-const workspaces = [
-  ...['packages', 'services'].flatMap((group) =>
+// Every package and service with a test/ folder is a jest project.
+const workspaces = ['packages', 'services']
+  .flatMap((group) =>
     fs
       .readdirSync(path.join(__dirname, group), { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
       .map((entry) => `${group}/${entry.name}`),
-  ),
-  'tests',
-].filter((dir) => fs.existsSync(path.join(__dirname, dir, 'test')));
+  )
+  .filter((dir) => fs.existsSync(path.join(__dirname, dir, 'test')));
 
 const project = (displayName, rootDir, testMatch) => ({
   displayName,
@@ -41,6 +40,10 @@ const project = (displayName, rootDir, testMatch) => ({
 module.exports = {
   projects: [
     ...workspaces.map((dir) => project(dir, path.join(__dirname, dir), ['<rootDir>/test/**/*.test.ts'])),
+    // The system-tests workspace holds two suites: whole flows on the real services, and the chart.
+    ...['e2e', 'chart'].map((suite) =>
+      project(`tests/${suite}`, path.join(__dirname, 'tests'), [`<rootDir>/${suite}/**/*.test.ts`]),
+    ),
     // The generators of committed files (the Grafana dashboards), tested beside them.
     project('scripts', path.join(__dirname, 'scripts'), ['<rootDir>/*.test.ts']),
   ],

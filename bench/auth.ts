@@ -19,7 +19,7 @@ import { hash, verify } from '@node-rs/argon2';
 
 import { randomName } from '../packages/kit/src/testing';
 import { ARGON2_OPTIONS } from '../services/auth/src/passwords';
-import { INGRESS_HEADERS, startPlatform } from '../tests/test/platform';
+import { INGRESS_HEADERS, startPlatform } from '../tests/e2e/platform';
 import { positiveInteger, runBench, UsageError, onProcessSignals } from './support';
 
 const PASSWORD = 'correct horse battery staple';

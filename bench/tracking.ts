@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 
 import { createTestDatabase, randomName } from '../packages/kit/src/testing';
-import { INGRESS_HEADERS, startPlatform } from '../tests/test/platform';
+import { INGRESS_HEADERS, startPlatform } from '../tests/e2e/platform';
 import { onProcessSignals, positiveInteger, runBench, UsageError } from './support';
 
 const PASSWORD = 'correct horse battery staple';

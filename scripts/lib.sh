@@ -84,7 +84,7 @@ ensure_helm() {
 source "$ROOT/scripts/node.sh"   # defines ensure_node
 
 # ensure_nginx: Debian's nginx with the GeoIP2 module, the same packages the edge image installs
-# (edge/Dockerfile). tests/test/edge-nginx.test.ts runs the nginx.conf the chart renders with them,
+# (edge/Dockerfile). tests/e2e/edge-nginx.test.ts runs the nginx.conf the chart renders with them,
 # on free ports of its own; the package's own service is not used.
 ensure_nginx() {
   [[ -x /usr/sbin/nginx && -f /usr/lib/nginx/modules/ngx_http_geoip2_module.so ]] && return

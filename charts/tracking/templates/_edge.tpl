@@ -1,6 +1,6 @@
 {{- /*
 The NGINX edge (docs/edge.md, "The edge in Kubernetes"). Its nginx.conf is rendered here from
-.Values.edge and nothing else, so the file tests/test/edge-nginx.test.ts runs with Debian's nginx
+.Values.edge and nothing else, so the file tests/e2e/edge-nginx.test.ts runs with Debian's nginx
 is the file a cluster runs; only the values differ.
 */}}
 
@@ -78,7 +78,7 @@ return {{ .status }} '{"type":"urn:tracking:problem:{{ .code }}","title":"{{ .ti
 {{- $retryAfter = div (add 59 $perMinute) $perMinute -}}
 {{- end -}}
 # The tracking platform's edge, rendered by the Helm chart from .Values.edge (templates/_edge.tpl).
-# tests/test/edge-nginx.test.ts runs this file with Debian's nginx. docs/edge.md explains each part.
+# tests/e2e/edge-nginx.test.ts runs this file with Debian's nginx. docs/edge.md explains each part.
 load_module {{ $e.geoipModule }};
 
 daemon off;

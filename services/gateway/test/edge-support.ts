@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { createLogger } from '@tracking/kit';
 
-import { INGRESS_HEADERS, TEST_NETWORKS, writeGeoIpDatabase } from '../../../tests/test/platform';
+import { INGRESS_HEADERS, TEST_NETWORKS, writeGeoIpDatabase } from '../../../tests/e2e/platform';
 import type { EdgeOptions } from '../src/edge';
 import { openCountryDatabase, type CountryLookup } from '../src/geoip';
 

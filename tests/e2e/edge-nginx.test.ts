@@ -13,7 +13,7 @@ import path from 'node:path';
 import { connect, createServer as createTlsServer, type ConnectionOptions, type Server } from 'node:tls';
 
 import { randomName, waitFor } from '@tracking/kit/testing';
-import { at, renderChart, type Json, type Manifest } from './chart-render';
+import { at, renderChart, type Json, type Manifest } from '../chart/chart-render';
 import {
   freePort,
   jsonLines,

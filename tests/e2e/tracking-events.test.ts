@@ -19,7 +19,7 @@ import { jsonLines, startPlatform, type Platform } from './platform';
  * The meal's way through Kafka on the running platform: tracking publishes what the AI service
  * estimates, and stores the estimate that comes back, once, and only for the text it was made
  * from. The test plays the AI service's part on the real topics, in its wire format (the kit's
- * schemas), so it can send late and duplicate results; tests/test/ai.test.ts runs the real one.
+ * schemas), so it can send late and duplicate results; tests/e2e/ai.test.ts runs the real one.
  */
 describe('meals and their estimates over Kafka', () => {
   let platform: Platform | undefined;
