@@ -5,46 +5,15 @@ import {
   isCorrelationId,
   newCorrelationId,
   runWithContext,
-  type Logger,
-  type Metrics,
-  type PrincipalSigner,
   withCorrelationBaggage,
 } from '@tracking/kit';
-import type { AiInferenceServiceClient } from '@tracking/proto/tracking/ai/v1/ai';
-import type { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
-import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
-import type { BillingServiceClient } from '@tracking/proto/tracking/billing/v1/billing';
-import type { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/tracking';
 import express, { type NextFunction, type Request, type Response } from 'express';
 
-import { apiRouter } from './api';
-import { edgeDefences, trustProxies, type EdgeOptions } from './edge';
-import { problemHandler, sendProblem } from './problem';
-import type { RateLimits } from './rate-limit';
+import type { GatewayDeps } from './deps';
+import { edgeDefences, trustProxies } from './edge/defences';
+import { problemHandler, sendProblem } from './http/problem';
+import { apiRouter } from './http/route';
 import { apiRoutes } from './routes';
-
-export interface GatewayDeps {
-  auth: AuthServiceClient;
-  audit: AuditServiceClient;
-  tracking: TrackingServiceClient;
-  ai: AiInferenceServiceClient;
-  billing: BillingServiceClient;
-  /** The shared rate-limit budgets (rate-limit.ts); absent only in tests of the gateway alone. */
-  rateLimits?: RateLimits;
-  /** Signs the principal the gateway forwards to services (docs/principal.md). */
-  principals: PrincipalSigner;
-  log: Logger;
-  metrics: Metrics;
-  trustedProxies: string[];
-  /** Deadline of the audit export and verification calls. */
-  longCallDeadlineMs: number;
-  /**
-   * Check every JSON response against its declared schema (docs/api.md); a mismatch is logged
-   * and answered with a 500. Default on.
-   */
-  validateResponses?: boolean;
-  edge: EdgeOptions;
-}
 
 export function createApp(deps: GatewayDeps): express.Express {
   const app = express();

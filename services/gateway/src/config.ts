@@ -9,7 +9,7 @@ import {
 } from '@tracking/kit';
 import { z } from 'zod';
 
-import { parseCidr } from './networks';
+import { parseCidr } from './edge/networks';
 
 const list = (value: string) =>
   value

@@ -22,8 +22,8 @@ import { Gauge } from 'prom-client';
 
 import { createApp } from './app';
 import { readConfig } from './config';
-import { openCountryDatabase } from './geoip';
-import { createRateLimits } from './rate-limit';
+import { openCountryDatabase } from './edge/geoip';
+import { createRateLimits } from './edge/rate-limit';
 
 async function main() {
   const config = readConfig();

@@ -12,9 +12,10 @@ import Ajv2020 from 'ajv/dist/2020';
 import express from 'express';
 import { z } from 'zod';
 
-import { apiRouter, defineRoute, expressPath, json } from '../src/api';
-import { createApp, type GatewayDeps } from '../src/app';
-import { problemHandler, problemSchema } from '../src/problem';
+import { createApp } from '../src/app';
+import type { GatewayDeps } from '../src/deps';
+import { problemHandler, problemSchema } from '../src/http/problem';
+import { apiRouter, defineRoute, expressPath, json } from '../src/http/route';
 import { apiDocument, apiRoutes } from '../src/routes';
 import { offlineTracking } from './offline-services';
 import { testEdge, viaIngress } from './edge-support';

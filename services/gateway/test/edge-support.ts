@@ -5,8 +5,8 @@ import path from 'node:path';
 import { createLogger } from '@tracking/kit';
 
 import { INGRESS_HEADERS, TEST_NETWORKS, writeGeoIpDatabase } from '../../../tests/e2e/platform';
-import type { EdgeOptions } from '../src/edge';
-import { openCountryDatabase, type CountryLookup } from '../src/geoip';
+import type { CountryLookup, EdgeOptions } from '../src/deps';
+import { openCountryDatabase } from '../src/edge/geoip';
 
 /** Documentation ranges (RFC 5737, RFC 3849), each standing for a country in the test database. */
 export const CLIENT = {

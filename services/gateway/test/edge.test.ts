@@ -8,7 +8,7 @@ import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
 import { createApp } from '../src/app';
 import { readConfig } from '../src/config';
-import type { EdgeOptions } from '../src/edge';
+import type { EdgeOptions } from '../src/deps';
 import { CLIENT, testEdge, viaIngress } from './edge-support';
 import { offlineTracking } from './offline-services';
 

@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
 
-import { AUTH_BUDGET_OPERATIONS, createRateLimits } from '../src/rate-limit';
+import { AUTH_BUDGET_OPERATIONS, createRateLimits } from '../src/edge/rate-limit';
 import { apiRoutes } from '../src/routes';
 
 /**

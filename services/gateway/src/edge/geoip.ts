@@ -7,10 +7,8 @@ import type { RequestHandler } from 'express';
 import { Reader, type CountryResponse } from 'maxmind';
 import { Counter, Gauge } from 'prom-client';
 
-import { sendProblem } from './problem';
-
-/** The ISO 3166-1 alpha-2 country an address is in, or undefined when the database has none for it. */
-export type CountryLookup = (address: string) => string | undefined;
+import type { CountryLookup } from '../deps';
+import { sendProblem } from '../http/problem';
 
 /**
  * Opens a MaxMind country database (GeoIP2/GeoLite2 Country or City, or anything with the same

@@ -1,8 +1,8 @@
 import { callUnary } from '@tracking/kit';
 import { z } from 'zod';
 
-import { defineRoute, json } from './api';
-import { principalFor } from './principal';
+import { defineRoute, json } from '../../http/route';
+import { principalFor } from '../principal';
 
 const estimateItem = z.object({
   name: z.string(),

@@ -8,7 +8,7 @@ import {
   type ZodOpenApiResponsesObject,
 } from 'zod-openapi';
 
-import { assertDistinct, type ApiRoute, type Method, type ResponseHeaders, type ResponseSpec } from './api';
+import { assertDistinct, type ApiRoute, type Method, type ResponseHeaders, type ResponseSpec } from './route';
 import { ERROR_CODES, problemSchema } from './problem';
 import { SESSION_COOKIE } from './session';
 

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 
-import { aiRoutes } from './ai-routes';
-import { defineRoute, json, type ApiRoute } from './api';
-import { auditRoutes } from './audit-routes';
-import { authRoutes } from './auth-routes';
-import { billingRoutes } from './billing-routes';
-import { openApiDocument, type OpenApiDocument } from './openapi';
-import { trackingRoutes } from './tracking-routes';
+import { openApiDocument, type OpenApiDocument } from '../http/openapi';
+import { defineRoute, json, type ApiRoute } from '../http/route';
+import { aiRoutes } from './ai/routes';
+import { auditRoutes } from './audit/routes';
+import { authRoutes } from './auth/routes';
+import { billingRoutes } from './billing/routes';
+import { trackingRoutes } from './tracking/routes';
 
 /**
  * Every route of the public REST API. A new router file adds its list here, and nowhere else:

@@ -5,6 +5,8 @@ import type pg from 'pg';
 import { Counter } from 'prom-client';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 
+import type { Budget, RateLimits } from '../deps';
+
 /**
  * Rate limits on a store every gateway replica shares: the `rate_limit` table of the gateway's
  * own database (rate-limiter-flexible's PostgreSQL store). Three budgets, each per minute:
@@ -26,14 +28,7 @@ export interface RateLimitSettings {
   accountPerMinute: number;
 }
 
-export type Budget = keyof typeof PREFIX;
-
-const PREFIX = { ip: 'ip', auth: 'auth-ip', account: 'account' } as const;
-
-export interface RateLimits {
-  /** Spends one point of `budget` for `key`; a 429 (RateLimitedError, with Retry-After) once it is gone. */
-  consume(budget: Budget, key: string, route: string): Promise<void>;
-}
+const PREFIX: Record<Budget, string> = { ip: 'ip', auth: 'auth-ip', account: 'account' };
 
 export function createRateLimits(
   pool: pg.Pool,

@@ -5,9 +5,9 @@ import type { ErrorCode } from '@tracking/kit';
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 
-import type { GatewayDeps } from './app';
+import type { GatewayDeps } from '../deps';
+import { AUTH_BUDGET_OPERATIONS, credentialKey } from '../edge/rate-limit';
 import { sendProblem } from './problem';
-import { AUTH_BUDGET_OPERATIONS, credentialKey } from './rate-limit';
 import { credentialOf, sessionMetadata } from './session';
 import { RequestParser } from './validation';
 

@@ -10,9 +10,9 @@ import type {
 } from '@tracking/proto/tracking/tracking/v1/tracking';
 import { z } from 'zod';
 
-import { defineRoute, empty, json, type SessionMetadata } from './api';
-import type { GatewayDeps } from './app';
-import { principalFor, type TrackingPermission } from './principal';
+import { defineRoute, empty, json, type SessionMetadata } from '../../http/route';
+import type { GatewayDeps } from '../../deps';
+import { principalFor, type TrackingPermission } from '../principal';
 
 /**
  * Meals, metrics, goals, links, comments and reviews (docs/tracking.md). Three audiences:

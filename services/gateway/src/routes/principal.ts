@@ -2,9 +2,9 @@ import { callUnary, isPlan, principalMetadata, type PrincipalSigner } from '@tra
 import type { Metadata } from '@grpc/grpc-js';
 import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
-import type { SessionMetadata } from './api';
-import { roleOf } from './auth-routes';
-import type { RateLimits } from './rate-limit';
+import type { RateLimits } from '../deps';
+import type { SessionMetadata } from '../http/route';
+import { roleOf } from './auth/routes';
 
 /** The permissions (docs/rbac.md) that the gateway asks auth about before calling tracking. */
 export type TrackingPermission =

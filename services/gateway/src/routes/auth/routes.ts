@@ -3,8 +3,8 @@ import { MfaState, Role, type Session } from '@tracking/proto/tracking/auth/v1/a
 import type { Response } from 'express';
 import { z } from 'zod';
 
-import { defineRoute, empty, json } from './api';
-import { clearSession, credentialOf, deliverSession, SESSION_COOKIE } from './session';
+import { defineRoute, empty, json } from '../../http/route';
+import { clearSession, credentialOf, deliverSession, SESSION_COOKIE } from '../../http/session';
 
 const roleName = new Map([
   [Role.ROLE_CLIENT, 'client'],

@@ -2,25 +2,11 @@ import { createSecurityEvents, type Logger, type MetricsRegistry, type SecurityE
 import { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 
-import { geoFence, type CountryLookup } from './geoip';
+import type { EdgeOptions } from '../deps';
+import { sendProblem } from '../http/problem';
+import { geoFence } from './geoip';
 import { networkMatcher } from './networks';
-import { sendProblem } from './problem';
-import { SECURITY_TXT_PATH, securityTxt, type SecurityTxt } from './security-txt';
-
-/**
- * The gateway's own edge defences (docs/edge.md), in front of every route: security headers,
- * GeoIP, HTTPS only, the admin network allow-list, and security.txt. They stand behind the
- * ingress's own TLS and GeoIP rules as a second line, not instead of them.
- */
-export interface EdgeOptions {
-  /** See TRUSTED_PROXY_HOPS in config.ts. */
-  trustedProxyHops?: number | undefined;
-  countryOf: CountryLookup;
-  allowedCountries: readonly string[];
-  /** Where the admin API may be used from; empty: from nowhere. */
-  adminAllowedCidrs: readonly string[];
-  securityTxt: SecurityTxt;
-}
+import { SECURITY_TXT_PATH, securityTxt } from './security-txt';
 
 /**
  * Sets which peers Express believes about X-Forwarded-For/-Proto/-Host: those in the list, and
@@ -40,6 +26,11 @@ export function trustProxies(app: Express, proxies: readonly string[], hops: num
   app.set('trust proxy', (address: string, hop: number) => hop < hops && listed(address, hop));
 }
 
+/**
+ * The gateway's own edge defences (docs/edge.md), in front of every route: security headers,
+ * GeoIP, HTTPS only, the admin network allow-list, and security.txt. They stand behind the
+ * ingress's own TLS and GeoIP rules as a second line, not instead of them.
+ */
 export function edgeDefences(options: EdgeOptions, deps: { log: Logger; registry: MetricsRegistry }): Router {
   const security = createSecurityEvents({ log: deps.log, metrics: deps }, [
     'edge.geo_blocked',

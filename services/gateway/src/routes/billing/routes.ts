@@ -2,8 +2,8 @@ import { callUnary } from '@tracking/kit';
 import type { GetSubscriptionResponse } from '@tracking/proto/tracking/billing/v1/billing';
 import { z } from 'zod';
 
-import { defineRoute, json } from './api';
-import { principalFor } from './principal';
+import { defineRoute, json } from '../../http/route';
+import { principalFor } from '../principal';
 
 const PLAN = z.enum(['free', 'pro', 'team']);
 

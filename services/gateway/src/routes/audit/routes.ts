@@ -7,7 +7,7 @@ import type {
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 
-import { defineRoute, json, stream } from './api';
+import { defineRoute, json, stream } from '../../http/route';
 
 /**
  * The admin API over the audit log: query, export, verify, erase. The gateway checks only the

@@ -1,12 +1,6 @@
 import type { RequestHandler } from 'express';
 
-/** What /.well-known/security.txt says (RFC 9116); every field comes from configuration. */
-export interface SecurityTxt {
-  contacts: readonly string[];
-  expires: Date;
-  policy?: string | undefined;
-  languages: readonly string[];
-}
+import type { SecurityTxt } from '../deps';
 
 export const SECURITY_TXT_PATH = '/.well-known/security.txt';
 
