@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 // The handful of Node globals the JS config files use; not worth a dependency on `globals`.
@@ -27,20 +28,24 @@ export default defineConfig(
     '.local/',
     'packages/proto/src/gen/',
     'services/*/src/generated/',
+    // Generated from the gateway's OpenAPI document by `npm run generate -w @tracking/web`.
+    'services/web/src/lib/api/schema.d.ts',
+    'services/web/test-results/',
+    'services/web/playwright-report/',
   ]),
 
   js.configs.recommended,
 
   {
     name: 'typescript (type-checked)',
-    files: ['**/*.ts', '**/*.mts', '**/*.cts'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts'],
     extends: [tseslint.configs.strictTypeChecked],
     languageOptions: {
       parserOptions: {
         projectService: {
           // TypeScript files that no workspace tsconfig includes still get typed linting, under
           // the base compiler options. Keep this list short: each match costs a program.
-          allowDefaultProject: ['services/*/prisma.config.ts'],
+          allowDefaultProject: ['services/*/prisma.config.ts', 'services/web/playwright.config.ts'],
           defaultProject: 'tsconfig.base.json',
         },
         tsconfigRootDir: import.meta.dirname,
@@ -74,6 +79,23 @@ export default defineConfig(
   },
 
   {
+    // The web app runs in the browser: React's rules of hooks, and no Node globals. Settings
+    // come from src/config/env.ts (import.meta.env), which the rule below does not see.
+    name: 'web app (React, browser)',
+    files: ['services/web/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      // The two rules of hooks. Not the plugin's React Compiler rules: the app does not use the
+      // compiler, and they misread react-hook-form's field objects as refs.
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      'no-restricted-globals': ['error', 'process', 'Buffer', '__dirname', 'require'],
+      // React Router's `lazy` and TanStack Query take promise-returning handlers on purpose.
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+    },
+  },
+
+  {
     name: 'services log through pino',
     files: ['packages/*/src/**', 'services/*/src/**'],
     rules: { 'no-console': 'error' },
@@ -85,9 +107,6 @@ export default defineConfig(
     ignores: [
       'services/*/src/config.ts',
       'packages/kit/src/config.ts',
-      // Test infrastructure, never loaded by a service: it reads where the local PostgreSQL and
-      // Kafka are (PG_ADMIN_URL, KAFKA_BROKERS) and passes PATH and HOME on to child processes.
-      'packages/kit/src/testing/**',
     ],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', ...noProcessEnv }],

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The full test suite, as the README and CI run it: the static gates first (generated code, the
 # OpenAPI document and the dashboards are current; the alert rules' unit tests, the Alertmanager
-# config and the chart; types, lint, formatting), then every jest test against the
-# real PostgreSQL and Kafka, which this script starts if they are not running. Extra arguments
-# go to jest.
+# config and the chart; types, lint, formatting), then the web app's browser journeys in
+# Chromium (Playwright), then every jest test against the real PostgreSQL and Kafka, which this
+# script starts if they are not running. Extra arguments go to jest, and then only jest runs.
+# jest's summary is the last line: a failed browser run is reported before jest starts, and
+# fails the run after it.
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -16,6 +18,8 @@ log "checking generated gRPC code is current"
 bash scripts/proto.sh --check
 log "checking the gateway's OpenAPI document is current"
 npx --no-install tsx scripts/openapi.ts --check
+log "checking the web app's API types match that document"
+npm run --silent generate -w @tracking/web -- --check >/dev/null
 log "checking the Grafana dashboards are current"
 npx --no-install tsx scripts/dashboards.ts --check
 log "checking the alert rules, their unit tests and the Alertmanager configuration"
@@ -52,6 +56,22 @@ ensure_geoip_writer
 ensure_nginx
 # The billing tests run Stripe's API mock.
 ensure_stripe_mock
+# The local edge in front of the web app: rendered by the chart (helm) and run by nginx.
+ensure_helm
 bash scripts/infra.sh up
+
+browser_status=0
+if [[ $# -eq 0 && -f services/web/playwright.config.ts ]]; then
+  ensure_chromium
+  log "building the web app"
+  npm run build -w @tracking/web
+  log "running the web app's browser journeys (Playwright in Debian's Chromium, through the edge)"
+  npm run e2e -w @tracking/web || browser_status=$?
+  if (( browser_status != 0 )); then
+    log "the browser journeys FAILED (exit $browser_status; report: services/web/playwright-report); jest runs anyway and npm test fails"
+  fi
+fi
 # Test processes (and the services they start) read the infrastructure's addresses from here.
-exec npx --no-install jest "$@"
+jest_status=0
+npx --no-install jest "$@" || jest_status=$?
+exit $(( jest_status != 0 ? jest_status : browser_status ))

@@ -1,0 +1,50 @@
+import { useMemo, type ComponentType } from 'react';
+import { createBrowserRouter, RouterProvider, type RouteObject } from 'react-router';
+
+import { AppRoot } from './routes/app/root';
+import { PublicRoot } from './routes/public-root';
+import { RouteError } from './routes/route-error';
+
+/**
+ * Every screen, one file per route under routes/, each loaded on first visit so the first
+ * page downloads only what it shows. Public screens need no session; the rest sit under
+ * AppRoot, which sends anyone signed out to the sign-in page and back.
+ */
+const lazy = (load: () => Promise<{ Component: ComponentType }>): Pick<RouteObject, 'lazy'> => ({
+  lazy: load,
+});
+
+export const routes: RouteObject[] = [
+  {
+    element: <PublicRoot />,
+    errorElement: <RouteError />,
+    children: [
+      { path: 'sign-in', ...lazy(() => import('./routes/auth/sign-in')) },
+      { path: 'sign-up', ...lazy(() => import('./routes/auth/sign-up')) },
+      { path: 'verify-email', ...lazy(() => import('./routes/auth/verify-email')) },
+      { path: 'forgot-password', ...lazy(() => import('./routes/auth/forgot-password')) },
+      { path: 'reset-password', ...lazy(() => import('./routes/auth/reset-password')) },
+      { path: 'privacy', ...lazy(() => import('./routes/privacy')) },
+    ],
+  },
+  {
+    path: '/',
+    element: <AppRoot />,
+    errorElement: <RouteError />,
+    children: [
+      { index: true, ...lazy(() => import('./routes/app/home')) },
+      { path: 'today', ...lazy(() => import('./routes/app/today')) },
+      { path: 'account', ...lazy(() => import('./routes/app/account/profile')) },
+      { path: 'account/security', ...lazy(() => import('./routes/app/account/security')) },
+      { path: 'account/sessions', ...lazy(() => import('./routes/app/account/sessions')) },
+      // Stripe Checkout and the Portal send people back here (services/billing: returnUrl).
+      { path: 'billing', ...lazy(() => import('./routes/app/billing')) },
+    ],
+  },
+  { path: '*', ...lazy(() => import('./routes/not-found')) },
+];
+
+export function AppRouter() {
+  const router = useMemo(() => createBrowserRouter(routes), []);
+  return <RouterProvider router={router} />;
+}

@@ -1,0 +1,56 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
+
+import { Page } from '../../../components/ui/page';
+import { Loading, Notice } from '../../../components/ui/status';
+import { sessionQueryKey, useSession } from '../../../features/auth/api/get-session';
+import { MfaStepForm } from '../../../features/auth/components/mfa-step-form';
+import { SignInForm } from '../../../features/auth/components/sign-in-form';
+import { safeNext } from '../../../lib/safe-next';
+
+export function Component() {
+  const [params] = useSearchParams();
+  const next = safeNext(params.get('next'));
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const session = useSession();
+
+  if (session.isPending) return <Loading />;
+  const mfa = session.data?.mfa;
+  if (session.data && mfa !== 'pending') {
+    return <Navigate to={mfa === 'enrolment_required' ? '/account/security' : next} replace />;
+  }
+
+  const done = () => {
+    void queryClient
+      .invalidateQueries({ queryKey: sessionQueryKey })
+      .then(() => navigate(next, { replace: true }));
+  };
+
+  if (mfa === 'pending') {
+    return (
+      <Page title="Two-step sign-in" intro="Your account is protected with an authenticator app.">
+        <MfaStepForm onVerified={done} />
+      </Page>
+    );
+  }
+
+  return (
+    <Page title="Sign in">
+      {params.get('expired') ? (
+        <Notice tone="warning">Your session has ended. Sign in again to continue.</Notice>
+      ) : null}
+      {params.get('reset') ? (
+        <Notice tone="success">Your password has been changed. Sign in with it now.</Notice>
+      ) : null}
+      {/* Signing in refreshes the session, which decides what comes next: the code step or `next`. */}
+      <SignInForm />
+      <p>
+        <Link to="/forgot-password">Forgot your password?</Link>
+      </p>
+      <p>
+        New here? <Link to="/sign-up">Create an account</Link>
+      </p>
+    </Page>
+  );
+}
