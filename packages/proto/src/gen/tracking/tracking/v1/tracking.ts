@@ -83,7 +83,15 @@ export interface MealInput {
 }
 
 export interface LogMealRequest {
-  meal: MealInput | undefined;
+  meal:
+    | MealInput
+    | undefined;
+  /**
+   * The client's Idempotency-Key for this meal (1 to 100 printable ASCII characters), or empty.
+   * A retry with the same key and the same meal returns the meal logged first, never a second
+   * one; the same key with a different meal is ALREADY_EXISTS (HTTP 409).
+   */
+  idempotencyKey: string;
 }
 
 export interface LogMealResponse {
@@ -1111,13 +1119,16 @@ export const MealInput: MessageFns<MealInput> = {
 };
 
 function createBaseLogMealRequest(): LogMealRequest {
-  return { meal: undefined };
+  return { meal: undefined, idempotencyKey: "" };
 }
 
 export const LogMealRequest: MessageFns<LogMealRequest> = {
   encode(message: LogMealRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.meal !== undefined) {
       MealInput.encode(message.meal, writer.uint32(10).fork()).join();
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(18).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -1143,6 +1154,14 @@ export const LogMealRequest: MessageFns<LogMealRequest> = {
             message.meal = MealInput.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1156,13 +1175,23 @@ export const LogMealRequest: MessageFns<LogMealRequest> = {
   },
 
   fromJSON(object: any): LogMealRequest {
-    return { meal: isSet(object.meal) ? MealInput.fromJSON(object.meal) : undefined };
+    return {
+      meal: isSet(object.meal) ? MealInput.fromJSON(object.meal) : undefined,
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+    };
   },
 
   toJSON(message: LogMealRequest): unknown {
     const obj: any = {};
     if (message.meal !== undefined) {
       obj.meal = MealInput.toJSON(message.meal);
+    }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
     }
     return obj;
   },
