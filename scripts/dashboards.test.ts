@@ -1,7 +1,7 @@
 import { PLAN_NAMES, SECURITY_EVENTS } from '@tracking/kit';
 
 import { STATUSES } from '../services/billing/src/subscriptions';
-import { HANDLED_EVENTS } from '../services/billing/src/webhooks';
+import { HANDLED_EVENTS } from '../services/billing/src/stripe';
 
 import {
   DASHBOARD_DIR,

@@ -5,15 +5,11 @@ import {
   createKafka,
   createLogger,
   createMetrics,
-  createPool,
-  createPrincipalVerifier,
   createProducer,
-  createSecurityEvents,
   kafkaReadiness,
   newCorrelationId,
   onShutdown,
   OutboxRelay,
-  readPemFiles,
   runWithContext,
   startGrpcServer,
   startOpsServer,
@@ -22,29 +18,18 @@ import {
 } from '@tracking/kit';
 import { BillingServiceService } from '@tracking/proto/tracking/billing/v1/billing';
 
-import { readConfig, readStripeSecrets } from './config';
+import { readConfig } from './config';
+import { createDeps } from './deps';
+import { runDunningSweep } from './dunning';
 import { billingService } from './grpc';
-import { billingMetrics } from './metrics';
-import { priceBook } from './plans';
-import { createStripe } from './stripe';
-import { sweepGracePeriods } from './subscriptions';
 import { startWebhookServer } from './webhooks';
 
 async function main() {
   const config = readConfig();
-  const secrets = readStripeSecrets(config);
   const log = createLogger({ service: 'billing', level: config.LOG_LEVEL, file: config.LOG_FILE });
   const metrics = createMetrics();
-  const security = createSecurityEvents({ log, metrics }, ['billing.webhook.rejected']);
-  const principals = await createPrincipalVerifier(
-    readPemFiles(config.PRINCIPAL_PUBLIC_KEY_FILES),
-    'billing',
-  );
-  const pool = createPool(config.DATABASE_URL, { max: 10, name: 'billing' });
-  const billing = billingMetrics(metrics, pool);
-  const stripe = createStripe(config, secrets);
-  const prices = priceBook(config);
-  const policy = { graceDays: config.BILLING_GRACE_DAYS };
+  const deps = await createDeps(config, log, metrics);
+  const { pool } = deps;
 
   const kafka = createKafka({ clientId: 'billing', brokers: config.KAFKA_BROKERS, log });
   const producer = createProducer(kafka);
@@ -52,37 +37,17 @@ async function main() {
   const relay = new OutboxRelay({ pool, producer, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   await relay.start();
 
-  // Dunning: access drops to free once a failed payment's grace period is over.
   const sweep = setInterval(() => {
-    void runWithContext({ correlationId: newCorrelationId() }, async () => {
-      try {
-        const downgraded = await sweepGracePeriods(pool, new Date());
-        for (const { userId } of downgraded) {
-          billing.dunningDowngrades.inc();
-          log.info(
-            { event: 'billing.dunning.downgraded', userId },
-            'grace period over: moved to the free plan',
-          );
-        }
-      } catch (error) {
-        log.warn({ err: error }, 'dunning sweep failed; it runs again shortly');
-      }
-    });
+    void runWithContext({ correlationId: newCorrelationId() }, () => runDunningSweep(deps, new Date()));
   }, config.DUNNING_SWEEP_MS);
   sweep.unref();
 
-  const webhooks = await startWebhookServer(
-    { stripe, webhookSecret: secrets.webhookSecret, pool, prices, policy, log, metrics: billing, security },
-    config.BIND_HOST,
-    config.WEBHOOK_PORT,
-  );
+  const webhooks = await startWebhookServer(deps, config.BIND_HOST, config.WEBHOOK_PORT);
   const grpc = await startGrpcServer({
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls: tlsFiles(config),
-    services: [
-      [BillingServiceService, billingService({ stripe, pool, prices, principals, config, log, metrics })],
-    ],
+    services: [[BillingServiceService, billingService(deps)]],
   });
   const kafkaCheck = await kafkaReadiness(kafka);
   const ops = await startOpsServer({

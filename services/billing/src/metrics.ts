@@ -4,16 +4,16 @@ import { Counter, Gauge } from 'prom-client';
 
 import { PLAN_NAMES } from './plans';
 import { STATUSES } from './subscriptions';
-import { HANDLED_EVENTS } from './webhooks';
+import { HANDLED_EVENTS } from './stripe';
 
 export const WEBHOOK_OUTCOMES = ['processed', 'duplicate', 'ignored', 'rejected', 'failed'] as const;
 
 /**
- * Billing's own metrics. Webhooks are counted by type (the handled ones, `other`, or
+ * The kit's metrics plus billing's own. Webhooks are counted by type (the handled ones, `other`, or
  * `unverified` when the signature did not check out) and outcome; subscriptions are counted
  * from the database at each scrape, so every replica reports the same truth.
  */
-export function billingMetrics(metrics: Pick<Metrics, 'registry'>, pool: pg.Pool) {
+export function billingMetrics(metrics: Metrics, pool: pg.Pool) {
   const webhooks = new Counter({
     name: 'billing_webhooks_total',
     help: 'Stripe webhook deliveries, by event type and outcome (processed, duplicate, ignored, rejected, failed).',
@@ -49,7 +49,7 @@ export function billingMetrics(metrics: Pick<Metrics, 'registry'>, pool: pg.Pool
   });
   dunningDowngrades.inc(0);
 
-  return { webhooks, dunningDowngrades };
+  return { ...metrics, webhooks, dunningDowngrades };
 }
 
 export type BillingMetrics = ReturnType<typeof billingMetrics>;

@@ -145,6 +145,46 @@ export async function readSubscription(db: pg.Pool | pg.PoolClient, userId: stri
   return rows[0];
 }
 
+/** What a user is told about their subscription: the plan in force, its limits, and any notice. */
+export interface SubscriptionView {
+  plan: Plan;
+  subscribedPlan: Plan;
+  status: Status;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  graceEndsAt: Date | null;
+  notice: string;
+  limits: ReturnType<typeof limitsOf>;
+}
+
+export async function subscriptionOf(db: pg.Pool, userId: string, now: Date): Promise<SubscriptionView> {
+  const row = await readSubscription(db, userId);
+  if (!row) {
+    return {
+      plan: 'free',
+      subscribedPlan: 'free',
+      status: 'none',
+      currentPeriodEnd: null,
+      cancelAtPeriodEnd: false,
+      graceEndsAt: null,
+      notice: '',
+      limits: limitsOf('free'),
+    };
+  }
+  // The plan in force now, even if the dunning sweep has not run since the grace ended.
+  const plan = effectivePlan(row, now);
+  return {
+    plan,
+    subscribedPlan: row.subscribed_plan,
+    status: row.status,
+    currentPeriodEnd: row.current_period_end,
+    cancelAtPeriodEnd: row.cancel_at_period_end,
+    graceEndsAt: row.grace_ends_at,
+    notice: noticeFor(row, now),
+    limits: limitsOf(plan),
+  };
+}
+
 /** The user's subscription row, created (status none) if missing, locked for this transaction. */
 async function lockRow(tx: pg.PoolClient, userId: string): Promise<SubscriptionRow> {
   await tx.query('INSERT INTO subscription (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING', [userId]);
