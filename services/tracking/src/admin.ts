@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 import { asActor, type PrismaClient } from './db';
-import { record } from './events';
+import { record } from './changes';
 import type { DailyActivity } from './generated/prisma/client';
 import { parseInput } from './input';
 

@@ -22,7 +22,7 @@ import {
   requireReadable,
 } from './access';
 import { asActor, postgresCode, prismaCode, type PrismaClient, type Tx } from './db';
-import { record } from './events';
+import { record } from './changes';
 import type { Comment, Goal, Review } from './generated/prisma/client';
 import { isoDate, parseInput } from './input';
 import { assertReviewQuota } from './plan-limits';

@@ -1,11 +1,4 @@
-import {
-  estimateItemSchema,
-  unary,
-  type Logger,
-  type Metrics,
-  type Principal,
-  type PrincipalVerifier,
-} from '@tracking/kit';
+import { estimateItemSchema, unary, type Principal } from '@tracking/kit';
 import type {
   Comment as CommentProto,
   Goals as GoalsProto,
@@ -29,19 +22,11 @@ import {
   requireVersion,
   setGoals,
 } from './coaching';
-import type { PrismaClient } from './db';
+import type { Deps } from './deps';
 import type { Comment, Goal, Meal, Metric, Review } from './generated/prisma/client';
 import { acceptInvitation, endLink, inviteClient, listLinks, type LinkView } from './links';
 import { deleteMeal, getMeal, listMeals, logMeal, retryMealEstimate, updateMeal } from './meals';
-import { deleteMetric, getMetric, listMetrics, logMetric, updateMetric } from './metrics';
-
-export interface TrackingDeps {
-  prisma: PrismaClient;
-  principals: PrincipalVerifier;
-  log: Logger;
-  metrics: Metrics;
-  invitationTtlDays: number;
-}
+import { deleteMetric, getMetric, listMetrics, logMetric, updateMetric } from './body-metrics';
 
 const decimal = (value: { toString(): string } | null): number =>
   value === null ? 0 : Number(value.toString());
@@ -152,7 +137,7 @@ function reviewToProto(review: Review): ReviewProto {
   };
 }
 
-export function trackingService(deps: TrackingDeps): TrackingServiceServer {
+export function trackingService(deps: Deps): TrackingServiceServer {
   const { prisma } = deps;
   /** Every method first checks the gateway's signed assertion of who is calling. */
   const rpc = <Req, Res>(name: string, handler: (request: Req, principal: Principal) => Promise<Res>) =>

@@ -10,7 +10,7 @@ import { z } from 'zod';
 
 import { rowId } from './access';
 import { asActor, prismaCode, type PrismaClient } from './db';
-import { record } from './events';
+import { record } from './changes';
 import type { TrainerLink } from './generated/prisma/client';
 import { parseInput } from './input';
 import { assertRoomForClient } from './plan-limits';

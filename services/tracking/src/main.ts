@@ -5,12 +5,10 @@ import {
   createLogger,
   createMetrics,
   createPool,
-  createPrincipalVerifier,
   createProducer,
   kafkaReadiness,
   onShutdown,
   OutboxRelay,
-  readPemFiles,
   startGrpcServer,
   startOpsServer,
   stopGrpcServer,
@@ -19,7 +17,7 @@ import {
 import { TrackingServiceService } from '@tracking/proto/tracking/tracking/v1/tracking';
 
 import { readConfig } from './config';
-import { createPrisma } from './db';
+import { createDeps } from './deps';
 import { startAiResultsConsumer } from './events';
 import { trackingService } from './grpc';
 
@@ -27,11 +25,8 @@ async function main() {
   const config = readConfig();
   const log = createLogger({ service: 'tracking', level: config.LOG_LEVEL, file: config.LOG_FILE });
   const metrics = createMetrics();
-  const prisma = createPrisma(config.DATABASE_URL);
-  const principals = await createPrincipalVerifier(
-    readPemFiles(config.PRINCIPAL_PUBLIC_KEY_FILES),
-    'tracking',
-  );
+  const deps = await createDeps(config, log, metrics);
+  const { prisma } = deps;
 
   const pool = createPool(config.DATABASE_URL, { max: 3, name: 'tracking-relay' });
   const kafka = createKafka({ clientId: 'tracking', brokers: config.KAFKA_BROKERS, log });
@@ -60,12 +55,7 @@ async function main() {
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls: tlsFiles(config),
-    services: [
-      [
-        TrackingServiceService,
-        trackingService({ prisma, principals, log, metrics, invitationTtlDays: config.INVITATION_TTL_DAYS }),
-      ],
-    ],
+    services: [[TrackingServiceService, trackingService(deps)]],
   });
   const kafkaCheck = await kafkaReadiness(kafka);
   const ops = await startOpsServer({

@@ -22,7 +22,7 @@ import {
 } from './access';
 import { asActor, type PrismaClient, type Tx } from './db';
 import { Prisma, type Meal as MealRow } from './generated/prisma/client';
-import { record } from './events';
+import { record } from './changes';
 import { parseInput, timeRange, whenSchema } from './input';
 
 export const MEAL_TYPES = ['breakfast', 'lunch', 'dinner', 'snack', 'drink', 'other'] as const;

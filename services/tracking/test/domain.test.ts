@@ -10,10 +10,10 @@ import {
 import { operationalStats, openSupportAccess } from '../src/admin';
 import { dailySummary, requestReview, setGoals } from '../src/coaching';
 import { asActor, type PrismaClient } from '../src/db';
-import { applyAiResult } from '../src/events';
+import { applyAiResult } from '../src/ai-results';
 import { acceptInvitation, endLink, inviteClient, listLinks } from '../src/links';
 import { deleteMeal, getMeal, listMeals, logMeal, retryMealEstimate, updateMeal } from '../src/meals';
-import { logMetric } from '../src/metrics';
+import { logMetric } from '../src/body-metrics';
 import { coachedClient, lastMonday, person, trackingDatabase } from './world';
 
 const database = trackingDatabase();

@@ -2,7 +2,7 @@ import { newEvent, PLANS } from '@tracking/kit';
 
 import { requestReview } from '../src/coaching';
 import { asActor, type PrismaClient } from '../src/db';
-import { applyAiResult } from '../src/events';
+import { applyAiResult } from '../src/ai-results';
 import { acceptInvitation, endLink, inviteClient, listLinks } from '../src/links';
 import { coachedClient, lastMonday, person, trackingDatabase } from './world';
 

@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
 import pg from 'pg';
 
 import { asActor, createPrisma, type PrismaClient } from '../src/db';
-import { applyAiResult } from '../src/events';
+import { applyAiResult } from '../src/ai-results';
 import { endLink } from '../src/links';
 import { getMeal } from '../src/meals';
 import { coachedClient, person, type ClientRows } from './world';

@@ -8,7 +8,7 @@ import { requestReview, setGoals, addComment } from '../src/coaching';
 import { createPrisma, type PrismaClient } from '../src/db';
 import { acceptInvitation, inviteClient } from '../src/links';
 import { logMeal } from '../src/meals';
-import { logMetric } from '../src/metrics';
+import { logMetric } from '../src/body-metrics';
 
 /**
  * A fresh, migrated tracking database for the calling test file, dropped after it; call at the

@@ -13,7 +13,7 @@ import {
   rowId,
 } from './access';
 import { asActor, type PrismaClient, type Tx } from './db';
-import { record } from './events';
+import { record } from './changes';
 import type { Metric as MetricRow } from './generated/prisma/client';
 import { parseInput, timeRange, whenSchema } from './input';
 import { recordSupportRead } from './meals';
