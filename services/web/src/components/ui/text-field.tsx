@@ -2,8 +2,9 @@ import type { ReactNode } from 'react';
 import { useController, type Control, type FieldPath, type FieldValues } from 'react-hook-form';
 import { FieldError, Input, Label, Text, TextField as AriaTextField } from 'react-aria-components';
 
-export interface TextFieldProps<T extends FieldValues> {
-  control: Control<T>;
+export interface TextFieldProps<T extends FieldValues, TOutput = T> {
+  /** The form's control; its output type may differ from its field values (a zod transform). */
+  control: Control<T, unknown, TOutput>;
   name: FieldPath<T>;
   label: string;
   description?: ReactNode;
@@ -18,7 +19,7 @@ export interface TextFieldProps<T extends FieldValues> {
  * A labelled text input bound to a react-hook-form field. The error shown is the client's zod
  * message or, after a submit, the server's message for the same field.
  */
-export function TextField<T extends FieldValues>({
+export function TextField<T extends FieldValues, TOutput = T>({
   control,
   name,
   label,
@@ -28,7 +29,7 @@ export function TextField<T extends FieldValues>({
   inputMode,
   isRequired,
   autoFocus,
-}: TextFieldProps<T>) {
+}: TextFieldProps<T, TOutput>) {
   const { field, fieldState } = useController({ control, name });
   return (
     <AriaTextField

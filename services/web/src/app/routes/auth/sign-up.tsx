@@ -1,5 +1,38 @@
+import { useState } from 'react';
+import { Link } from 'react-router';
+
 import { Page } from '../../../components/ui/page';
+import { Notice } from '../../../components/ui/status';
+import { SignUpForm } from '../../../features/auth/components/sign-up-form';
 
 export function Component() {
-  return <Page title="Create an account">{null}</Page>;
+  const [sentTo, setSentTo] = useState<string | undefined>();
+  if (sentTo) {
+    return (
+      <Page title="Check your email">
+        <Notice tone="success">
+          We sent a link to <strong>{sentTo}</strong>. Open it within 24 hours to confirm your address, then
+          sign in.
+        </Notice>
+        <p>
+          <Link to="/sign-in">Go to sign in</Link>
+        </p>
+      </Page>
+    );
+  }
+  return (
+    <Page
+      title="Create an account"
+      intro="Log meals and body measurements, and share them with your trainer."
+    >
+      <SignUpForm onRegistered={setSentTo} />
+      <p>
+        Already have an account? <Link to="/sign-in">Sign in</Link>
+      </p>
+      <p className="muted">
+        Meal descriptions may be processed by an AI provider to estimate energy and nutrients. See{' '}
+        <Link to="/privacy">privacy</Link>.
+      </p>
+    </Page>
+  );
 }
