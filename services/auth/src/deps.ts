@@ -8,7 +8,7 @@ import { authSecurityEvents, type AuthMetrics } from './metrics';
 import type { AuthPolicy, Clock } from './policy';
 
 /** What the domain modules need; main.ts builds it once, tests build their own with a fake clock. */
-export interface AuthDeps {
+export interface Deps {
   prisma: PrismaClient;
   keyring: Keyring;
   mailer: Mailer;
@@ -22,8 +22,8 @@ export interface AuthDeps {
 /** A Prisma transaction client, as handed to `prisma.$transaction(async (tx) => ...)`. */
 export type Tx = Prisma.TransactionClient;
 
-/** The production wiring of AuthDeps from configuration (main.ts and the CLIs share it). */
-export function createDeps(config: Config, log: Logger, metrics: AuthMetrics): AuthDeps {
+/** The production wiring of Deps from configuration (main.ts and the CLIs share it). */
+export function createDeps(config: Config, log: Logger, metrics: AuthMetrics): Deps {
   return {
     prisma: createPrisma(config.DATABASE_URL),
     keyring: config.keyring,

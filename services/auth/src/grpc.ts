@@ -9,7 +9,7 @@ import {
 import { MfaState, Role, type AuthServiceServer, type Session } from '@tracking/proto/tracking/auth/v1/auth';
 import { z } from 'zod';
 
-import type { AuthDeps } from './deps';
+import type { Deps } from './deps';
 import { login } from './login';
 import {
   beginTotpEnrolment,
@@ -35,6 +35,7 @@ import {
   type ValidSession,
 } from './sessions';
 import {
+  accountOf,
   changeEmail,
   changePassword,
   logout,
@@ -77,7 +78,7 @@ const uuid = (field: string, value: string) => {
  * demands gets 403 `mfa_required`, with the way forward in the details.
  */
 export async function authorize(
-  deps: AuthDeps,
+  deps: Deps,
   call: Pick<ServerUnaryCall<unknown, unknown>, 'metadata'>,
   permission: Permission,
 ): Promise<ValidSession> {
@@ -107,7 +108,7 @@ function sessionToProto(session: IssuedSession, mfa: DomainMfa): Session {
   };
 }
 
-export function authService(deps: AuthDeps): AuthServiceServer {
+export function authService(deps: Deps): AuthServiceServer {
   const rpc = <Req, Res>(
     name: string,
     handler: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
@@ -156,10 +157,7 @@ export function authService(deps: AuthDeps): AuthServiceServer {
     }),
     getMe: rpc('GetMe', async (_request, call) => {
       const caller = await authorize(deps, call, 'account.read');
-      const user = await deps.prisma.user.findUniqueOrThrow({ where: { id: caller.userId } });
-      const recoveryCodesLeft = await deps.prisma.recoveryCode.count({
-        where: { userId: caller.userId, usedAt: null },
-      });
+      const { user, recoveryCodesLeft } = await accountOf(deps, caller);
       return {
         userId: user.id,
         email: user.email,

@@ -1,8 +1,8 @@
 import { currentContext, TOPICS, UnauthenticatedError, ValidationError } from '@tracking/kit';
 import { z } from 'zod';
 
-import type { AuthDeps } from './deps';
-import { emit } from './events';
+import type { Deps } from './deps';
+import { emit } from './changes';
 import { verifyPassword } from './passwords';
 import { isRole, mfaStateOf, type MfaState, type Role } from './rbac';
 import { createSession, type IssuedSession, type ValidSession } from './sessions';
@@ -41,10 +41,7 @@ function throttleKeys(email: string): ThrottleKey[] {
  * event, and the same error. A success opens an AAL1 session; an account with TOTP must then
  * pass VerifyMfa before that session can do anything but sign out.
  */
-export async function login(
-  deps: AuthDeps,
-  input: { email: string; password: string },
-): Promise<LoginResult> {
+export async function login(deps: Deps, input: { email: string; password: string }): Promise<LoginResult> {
   const parsed = loginSchema.safeParse(input);
   if (!parsed.success)
     throw new ValidationError('invalid login', { '(body)': 'email and password are required' });
@@ -103,7 +100,7 @@ export async function login(
  * Re-authentication before a sensitive change: the caller's current password, under the same
  * throttle as login, so a stolen session cannot be used to guess it.
  */
-export async function reauthenticate(deps: AuthDeps, caller: ValidSession, password: string): Promise<void> {
+export async function reauthenticate(deps: Deps, caller: ValidSession, password: string): Promise<void> {
   const attempt = await beginAttempt(deps, throttleKeys(caller.email));
   const user = await deps.prisma.user.findUnique({
     where: { id: caller.userId },

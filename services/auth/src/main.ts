@@ -21,6 +21,7 @@ import { createDeps } from './deps';
 import { startPlanConsumer } from './events';
 import { authService } from './grpc';
 import { createAuthMetrics, watchFailingIdentities } from './metrics';
+import { failingLoginIdentities } from './throttle';
 
 async function main() {
   const config = readConfig();
@@ -28,12 +29,7 @@ async function main() {
   const metrics = createAuthMetrics(createMetrics());
   const deps = createDeps(config, log, metrics);
   const { prisma } = deps;
-  watchFailingIdentities(metrics, async () => {
-    const [row] = await prisma.$queryRaw<{ identities: number }[]>`
-      SELECT count(*)::int AS identities FROM throttle
-      WHERE key LIKE 'login:%' AND last_failure_at > now() - interval '15 minutes'`;
-    return row?.identities ?? 0;
-  });
+  watchFailingIdentities(metrics, () => failingLoginIdentities(deps));
   const pool = createPool(config.DATABASE_URL, { max: 3, name: 'auth-relay' });
   const kafka = createKafka({ clientId: 'auth', brokers: config.KAFKA_BROKERS, log });
   const producer = createProducer(kafka);

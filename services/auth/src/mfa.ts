@@ -11,8 +11,8 @@ import {
 import { generateSecret, generateURI, verify } from 'otplib';
 import QRCode from 'qrcode';
 
-import type { AuthDeps, Tx } from './deps';
-import { emit } from './events';
+import type { Deps, Tx } from './deps';
+import { emit } from './changes';
 import { sendBestEffort } from './mail';
 import { revokeSessions, upgradeSession, type IssuedSession, type ValidSession } from './sessions';
 import { attemptFailed, attemptSucceeded, beginAttempt, mfaKey } from './throttle';
@@ -95,7 +95,7 @@ async function issueRecoveryCodes(tx: Tx, userId: string): Promise<string[]> {
 
 /** Step one of enrolment: a fresh secret, stored encrypted and inactive until a code confirms it. */
 export async function beginTotpEnrolment(
-  deps: AuthDeps,
+  deps: Deps,
   caller: ValidSession,
   currentPassword: string,
 ): Promise<{ otpauthUri: string; qrCodeDataUrl: string }> {
@@ -120,7 +120,7 @@ export async function beginTotpEnrolment(
  * returned, to be shown once.
  */
 export async function confirmTotpEnrolment(
-  deps: AuthDeps,
+  deps: Deps,
   caller: ValidSession,
   code: string,
 ): Promise<{ recoveryCodes: string[] }> {
@@ -177,7 +177,7 @@ export async function confirmTotpEnrolment(
  * A recovery code is consumed. Either way success replaces the session's token.
  */
 export async function verifySecondFactor(
-  deps: AuthDeps,
+  deps: Deps,
   caller: ValidSession,
   input: { code: string; recoveryCode: string },
 ): Promise<{ session: IssuedSession; recoveryCodesLeft: number }> {
@@ -229,7 +229,7 @@ export async function verifySecondFactor(
   return { session, recoveryCodesLeft: left };
 }
 
-async function useRecoveryCode(deps: AuthDeps, userId: string, code: string, now: Date): Promise<boolean> {
+async function useRecoveryCode(deps: Deps, userId: string, code: string, now: Date): Promise<boolean> {
   if (normaliseRecoveryCode(code).length !== 16) return false;
   const unused = await deps.prisma.recoveryCode.findMany({ where: { userId, usedAt: null } });
   const match = unused.find((row) => timingSafeEqual(row.codeHash, recoveryDigest(row.salt, code)));
@@ -242,11 +242,11 @@ async function useRecoveryCode(deps: AuthDeps, userId: string, code: string, now
   return count === 1;
 }
 
-function recoveryCodesLeft(deps: AuthDeps, userId: string): Promise<number> {
+function recoveryCodesLeft(deps: Deps, userId: string): Promise<number> {
   return deps.prisma.recoveryCode.count({ where: { userId, usedAt: null } });
 }
 
-async function replayRejected(deps: AuthDeps, caller: ValidSession, now: Date): Promise<void> {
+async function replayRejected(deps: Deps, caller: ValidSession, now: Date): Promise<void> {
   deps.security.record(
     'auth.mfa.replay_rejected',
     { userId: caller.userId, sessionId: caller.sessionId },
@@ -273,7 +273,7 @@ async function replayRejected(deps: AuthDeps, caller: ValidSession, now: Date): 
 
 /** Needs the password and a current code; revokes every other session. */
 export async function disableTotp(
-  deps: AuthDeps,
+  deps: Deps,
   caller: ValidSession,
   password: string,
   code: string,
@@ -302,7 +302,7 @@ export async function disableTotp(
 
 /** Needs the password and a current code; the old recovery codes stop working. */
 export async function regenerateRecoveryCodes(
-  deps: AuthDeps,
+  deps: Deps,
   caller: ValidSession,
   password: string,
   code: string,
@@ -328,7 +328,7 @@ export async function regenerateRecoveryCodes(
  * conditional update, so of two concurrent uses of one code only one passes. A replay is
  * refused, logged as a security event, recorded in the audit log and mailed to the owner.
  */
-async function consumeTotp(deps: AuthDeps, caller: ValidSession, code: string): Promise<void> {
+async function consumeTotp(deps: Deps, caller: ValidSession, code: string): Promise<void> {
   const credential = await deps.prisma.totpCredential.findUnique({ where: { userId: caller.userId } });
   if (!credential?.confirmedAt) throw new FailedPreconditionError('MFA is not enabled');
   const attempt = await beginAttempt(deps, [mfaKey(caller.userId)]);

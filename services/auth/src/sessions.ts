@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import { currentContext, NotFoundError, TOPICS, UnauthenticatedError } from '@tracking/kit';
 
-import type { AuthDeps, Tx } from './deps';
-import { emit } from './events';
+import type { Deps, Tx } from './deps';
+import { emit } from './changes';
 import { isRole, mfaStateOf, type MfaState, type Role } from './rbac';
 import { isTokenShaped, newSecretToken, tokenDigest } from './tokens';
 
@@ -33,7 +33,7 @@ export interface ValidSession {
 }
 
 export async function createSession(
-  deps: AuthDeps,
+  deps: Deps,
   tx: Tx,
   user: { id: string; role: Role },
   aal: 1 | 2,
@@ -58,7 +58,7 @@ export async function createSession(
   return { id: session.id, token, ...expiries(deps, session, user.role) };
 }
 
-function expiries(deps: AuthDeps, session: { lastSeenAt: Date; absoluteExpiresAt: Date }, role: Role) {
+function expiries(deps: Deps, session: { lastSeenAt: Date; absoluteExpiresAt: Date }, role: Role) {
   const idle = new Date(session.lastSeenAt.getTime() + deps.policy.sessions.idleMs[role]);
   return {
     idleExpiresAt: idle < session.absoluteExpiresAt ? idle : session.absoluteExpiresAt,
@@ -71,7 +71,7 @@ function expiries(deps: AuthDeps, session: { lastSeenAt: Date; absoluteExpiresAt
  * unknown, revoked, idle too long, past its absolute lifetime or whose account is disabled.
  * Nothing is cached: a revocation holds from the very next call.
  */
-export async function validateSession(deps: AuthDeps, token: string | undefined): Promise<ValidSession> {
+export async function validateSession(deps: Deps, token: string | undefined): Promise<ValidSession> {
   if (!isTokenShaped(token)) throw new UnauthenticatedError('session is missing or has expired');
   const now = deps.clock();
   const session = await deps.prisma.session.findUnique({
@@ -126,7 +126,7 @@ export type RevokeReason =
 
 /** Revokes a user's live sessions (all, or all but one) in the caller's transaction; returns how many. */
 export async function revokeSessions(
-  deps: AuthDeps,
+  deps: Deps,
   tx: Tx,
   userId: string,
   reason: RevokeReason,
@@ -146,7 +146,7 @@ export async function revokeSessions(
 }
 
 /** Replaces a session's token (after a second factor), so a token seen before the upgrade is worthless. */
-export async function upgradeSession(deps: AuthDeps, tx: Tx, session: ValidSession): Promise<IssuedSession> {
+export async function upgradeSession(deps: Deps, tx: Tx, session: ValidSession): Promise<IssuedSession> {
   const { token, digest } = newSecretToken();
   const { count } = await tx.session.updateMany({
     where: { id: session.sessionId, revokedAt: null },
@@ -175,7 +175,7 @@ export interface SessionListing {
 }
 
 /** The user's live sessions, newest activity first. */
-export async function listSessions(deps: AuthDeps, caller: ValidSession): Promise<SessionListing[]> {
+export async function listSessions(deps: Deps, caller: ValidSession): Promise<SessionListing[]> {
   const now = deps.clock();
   const rows = await deps.prisma.session.findMany({
     where: { userId: caller.userId, revokedAt: null, absoluteExpiresAt: { gt: now } },
@@ -196,11 +196,7 @@ export async function listSessions(deps: AuthDeps, caller: ValidSession): Promis
 }
 
 /** Revokes one of the caller's own sessions; someone else's session id is simply not found. */
-export async function revokeOwnSession(
-  deps: AuthDeps,
-  caller: ValidSession,
-  sessionId: string,
-): Promise<void> {
+export async function revokeOwnSession(deps: Deps, caller: ValidSession, sessionId: string): Promise<void> {
   const count = await deps.prisma.$transaction(async (tx) => {
     const revoked = await revokeSessions(deps, tx, caller.userId, 'user_revoked', { only: sessionId });
     if (revoked > 0) await emitRevoked(tx, caller, caller.userId, 'user_revoked', revoked, deps.clock());

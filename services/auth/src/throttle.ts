@@ -1,6 +1,6 @@
 import { RateLimitedError } from '@tracking/kit';
 
-import type { AuthDeps } from './deps';
+import type { Deps } from './deps';
 
 export type ThrottleScope = 'login' | 'mfa' | 'ip';
 
@@ -36,7 +36,7 @@ export interface Attempt {
  * Login keys are per email digest, not per account, so a pause reveals nothing about whether
  * the account exists.
  */
-export async function beginAttempt(deps: AuthDeps, keys: ThrottleKey[]): Promise<Attempt> {
+export async function beginAttempt(deps: Deps, keys: ThrottleKey[]): Promise<Attempt> {
   const now = deps.clock();
   const sorted = [...keys].sort((a, b) => a.key.localeCompare(b.key));
   let pausing: ThrottleScope[];
@@ -82,7 +82,7 @@ export async function beginAttempt(deps: AuthDeps, keys: ThrottleKey[]): Promise
 
 class Paused extends Error {}
 
-async function refuse(deps: AuthDeps, keys: ThrottleKey[], now: Date): Promise<never> {
+async function refuse(deps: Deps, keys: ThrottleKey[], now: Date): Promise<never> {
   const rows = await deps.prisma.throttle.findMany({
     where: { key: { in: keys.map((entry) => entry.key) }, lockedUntil: { gt: now } },
     select: { key: true, lockedUntil: true },
@@ -108,7 +108,7 @@ async function refuse(deps: AuthDeps, keys: ThrottleKey[], now: Date): Promise<n
 }
 
 /** The attempt failed: its count stands, and any pause it started is reported. */
-export function attemptFailed(deps: AuthDeps, attempt: Attempt): ThrottleScope[] {
+export function attemptFailed(deps: Deps, attempt: Attempt): ThrottleScope[] {
   for (const scope of attempt.pausing) {
     deps.metrics.lockouts.inc({ scope });
     // The key itself stays out of the line: an email digest or an address is enough to pivot on
@@ -123,7 +123,7 @@ export function attemptFailed(deps: AuthDeps, attempt: Attempt): ThrottleScope[]
  * source address only gets this attempt back, so one good account cannot launder an address
  * that is guessing at others.
  */
-export async function attemptSucceeded(deps: AuthDeps, attempt: Attempt): Promise<void> {
+export async function attemptSucceeded(deps: Deps, attempt: Attempt): Promise<void> {
   const forget = attempt.keys.filter((entry) => entry.scope !== 'ip').map((entry) => entry.key);
   const ips = attempt.keys.filter((entry) => entry.scope === 'ip').map((entry) => entry.key);
   await deps.prisma.$transaction([
@@ -135,6 +135,17 @@ export async function attemptSucceeded(deps: AuthDeps, attempt: Attempt): Promis
 }
 
 /** Forgets keys outright: a password reset proves control of the mailbox. */
-export async function clearThrottle(deps: AuthDeps, keys: ThrottleKey[]): Promise<void> {
+export async function clearThrottle(deps: Deps, keys: ThrottleKey[]): Promise<void> {
   await deps.prisma.throttle.deleteMany({ where: { key: { in: keys.map((entry) => entry.key) } } });
+}
+
+/**
+ * Distinct login identities with a failed (or not yet finished) attempt in the last 15 minutes:
+ * many at once is credential stuffing, which no single identity's lock shows.
+ */
+export async function failingLoginIdentities(deps: Pick<Deps, 'prisma'>): Promise<number> {
+  const [row] = await deps.prisma.$queryRaw<{ identities: number }[]>`
+    SELECT count(*)::int AS identities FROM throttle
+    WHERE key LIKE 'login:%' AND last_failure_at > now() - interval '15 minutes'`;
+  return row?.identities ?? 0;
 }

@@ -10,8 +10,8 @@ import {
 } from '@tracking/kit';
 import { z } from 'zod';
 
-import type { AuthDeps, Tx } from './deps';
-import { emit } from './events';
+import type { Deps, Tx } from './deps';
+import { emit } from './changes';
 import { emailSchema, reauthenticate } from './login';
 import { sendBestEffort } from './mail';
 import type { ActorHistory } from './metrics';
@@ -49,7 +49,7 @@ const TOKEN_TTL_MS: Record<EmailPurpose, number> = {
 };
 
 async function issueEmailToken(
-  deps: AuthDeps,
+  deps: Deps,
   tx: Tx,
   userId: string,
   purpose: EmailPurpose,
@@ -71,7 +71,7 @@ async function issueEmailToken(
   return token;
 }
 
-const link = (deps: AuthDeps, path: string, token: string) =>
+const link = (deps: Deps, path: string, token: string) =>
   `${deps.policy.publicBaseUrl}${path}#token=${token}`;
 
 /**
@@ -79,7 +79,7 @@ const link = (deps: AuthDeps, path: string, token: string) =>
  * audit event are written in one transaction; the outbox relay publishes them afterwards.
  */
 export async function registerUser(
-  deps: AuthDeps,
+  deps: Deps,
   input: Registration,
   role: Role = 'client',
 ): Promise<RegisteredUser> {
@@ -121,7 +121,7 @@ export async function registerUser(
 }
 
 /** Consumes a single-use link, atomically: of two concurrent uses, one wins. */
-async function consumeEmailToken(deps: AuthDeps, tx: Tx, token: string, purposes: EmailPurpose[]) {
+async function consumeEmailToken(deps: Deps, tx: Tx, token: string, purposes: EmailPurpose[]) {
   const invalid = () =>
     new ValidationError('the link is invalid or has expired', { token: 'invalid or expired' });
   if (!isTokenShaped(token)) throw invalid();
@@ -137,7 +137,7 @@ async function consumeEmailToken(deps: AuthDeps, tx: Tx, token: string, purposes
 }
 
 /** Verifies an address, or completes an email change (which revokes every session). */
-export async function verifyEmail(deps: AuthDeps, token: string): Promise<{ userId: string; email: string }> {
+export async function verifyEmail(deps: Deps, token: string): Promise<{ userId: string; email: string }> {
   const now = deps.clock();
   try {
     return await deps.prisma.$transaction(async (tx) => {
@@ -181,7 +181,7 @@ export async function verifyEmail(deps: AuthDeps, token: string): Promise<{ user
  * Mails a reset link if the address has an account, and answers the same either way. This is
  * also the way out of a lock-out: the reset clears the account's throttle.
  */
-export async function requestPasswordReset(deps: AuthDeps, rawEmail: string): Promise<void> {
+export async function requestPasswordReset(deps: Deps, rawEmail: string): Promise<void> {
   const parsed = emailSchema.safeParse(rawEmail);
   if (!parsed.success) throw new ValidationError('invalid request', fieldErrors(parsed.error));
   const user = await deps.prisma.user.findUnique({ where: { email: parsed.data } });
@@ -191,7 +191,7 @@ export async function requestPasswordReset(deps: AuthDeps, rawEmail: string): Pr
 
 /** Issues and mails a single-use reset link; returns it for the bootstrap command to print once. */
 export async function sendPasswordResetLink(
-  deps: AuthDeps,
+  deps: Deps,
   user: { id: string; email: string },
 ): Promise<string> {
   const token = await deps.prisma.$transaction((tx) => issueEmailToken(deps, tx, user.id, 'reset_password'));
@@ -205,7 +205,7 @@ export async function sendPasswordResetLink(
   return url;
 }
 
-export async function resetPassword(deps: AuthDeps, token: string, newPassword: string): Promise<void> {
+export async function resetPassword(deps: Deps, token: string, newPassword: string): Promise<void> {
   const now = deps.clock();
   const { email, userId } = await deps.prisma.$transaction(async (tx) => {
     const consumed = await consumeEmailToken(deps, tx, token, ['reset_password']);
@@ -234,7 +234,7 @@ export async function resetPassword(deps: AuthDeps, token: string, newPassword: 
 
 /** Needs the current password; every other session of the user is revoked. */
 export async function changePassword(
-  deps: AuthDeps,
+  deps: Deps,
   caller: ValidSession,
   currentPassword: string,
   newPassword: string,
@@ -270,7 +270,7 @@ export async function changePassword(
 
 /** Needs the current password; the new address takes effect when its confirmation link is followed. */
 export async function changeEmail(
-  deps: AuthDeps,
+  deps: Deps,
   caller: ValidSession,
   currentPassword: string,
   rawEmail: string,
@@ -294,7 +294,7 @@ export async function changeEmail(
   });
 }
 
-export async function logout(deps: AuthDeps, caller: ValidSession): Promise<void> {
+export async function logout(deps: Deps, caller: ValidSession): Promise<void> {
   await deps.prisma.$transaction(async (tx) => {
     await revokeSessions(deps, tx, caller.userId, 'logout', { only: caller.sessionId });
     await emitRevoked(tx, caller, caller.userId, 'logout', 1, deps.clock());
@@ -302,7 +302,7 @@ export async function logout(deps: AuthDeps, caller: ValidSession): Promise<void
 }
 
 export async function revokeAllOwnSessions(
-  deps: AuthDeps,
+  deps: Deps,
   caller: ValidSession,
   keepCurrent: boolean,
 ): Promise<number> {
@@ -353,7 +353,7 @@ async function actorHistory(tx: Tx, actorId: string, now: Date): Promise<ActorHi
 
 /** Admin only (checked by the caller through the permission matrix). Revokes every session of the user. */
 export async function setRole(
-  deps: AuthDeps,
+  deps: Deps,
   caller: ValidSession,
   userId: string,
   role: Role,
@@ -392,7 +392,7 @@ export async function setRole(
 
 /** Admin only. Disabling revokes every session; the account cannot sign in until enabled. */
 export async function setUserDisabled(
-  deps: AuthDeps,
+  deps: Deps,
   caller: ValidSession,
   userId: string,
   disabled: boolean,
@@ -430,15 +430,20 @@ export async function setUserDisabled(
 }
 
 /** Admin only: revokes every session of another user. */
-export async function revokeUserSessions(
-  deps: AuthDeps,
-  caller: ValidSession,
-  userId: string,
-): Promise<number> {
+export async function revokeUserSessions(deps: Deps, caller: ValidSession, userId: string): Promise<number> {
   return deps.prisma.$transaction(async (tx) => {
     const user = await targetUser(tx, caller, userId);
     const revoked = await revokeSessions(deps, tx, user.id, 'admin_revoked');
     await emitRevoked(tx, caller, user.id, 'admin_revoked', revoked, deps.clock());
     return revoked;
   });
+}
+
+/** The caller's own account, as GetMe shows it, with how many unused recovery codes are left. */
+export async function accountOf(deps: Deps, caller: ValidSession) {
+  const user = await deps.prisma.user.findUniqueOrThrow({ where: { id: caller.userId } });
+  const recoveryCodesLeft = await deps.prisma.recoveryCode.count({
+    where: { userId: caller.userId, usedAt: null },
+  });
+  return { user, recoveryCodesLeft };
 }

@@ -10,7 +10,7 @@ import type pg from 'pg';
 
 import { policyOf, readConfig } from '../src/config';
 import { createPrisma } from '../src/db';
-import type { AuthDeps } from '../src/deps';
+import type { Deps } from '../src/deps';
 import { login } from '../src/login';
 import { FileMailer, type Mail } from '../src/mail';
 import { authSecurityEvents, createAuthMetrics } from '../src/metrics';
@@ -31,7 +31,7 @@ export class TestClock {
 
 export interface AuthFixture {
   db: TestDatabase;
-  deps: AuthDeps;
+  deps: Deps;
   clock: TestClock;
   owner: pg.Pool;
   mailFile: string;
@@ -55,7 +55,7 @@ export async function authFixture(): Promise<AuthFixture> {
   });
   const { log, lines } = captureLogger('auth');
   const metrics = createAuthMetrics(createMetrics());
-  const deps: AuthDeps = {
+  const deps: Deps = {
     prisma: createPrisma(db.appUrl),
     keyring: config.keyring,
     mailer: new FileMailer(mailFile),
