@@ -6,7 +6,12 @@ import { aiRoutes } from './ai/routes';
 import { auditRoutes } from './audit/routes';
 import { authRoutes } from './auth/routes';
 import { billingRoutes } from './billing/routes';
-import { trackingRoutes } from './tracking/routes';
+import { trackingAdminRoutes } from './tracking/admin';
+import { coachingRoutes } from './tracking/coaching';
+import { linkRoutes } from './tracking/links';
+import { mealRoutes } from './tracking/meals';
+import { metricRoutes } from './tracking/metrics';
+import { progressRoutes } from './tracking/progress';
 
 /**
  * Every route of the public REST API. A new router file adds its list here, and nowhere else:
@@ -15,7 +20,12 @@ import { trackingRoutes } from './tracking/routes';
 export const apiRoutes: readonly ApiRoute[] = [
   ...authRoutes,
   ...auditRoutes,
-  ...trackingRoutes,
+  ...mealRoutes,
+  ...metricRoutes,
+  ...progressRoutes,
+  ...linkRoutes,
+  ...coachingRoutes,
+  ...trackingAdminRoutes,
   ...aiRoutes,
   ...billingRoutes,
   defineRoute({
