@@ -150,7 +150,7 @@ export function trackingService(deps: Deps): TrackingServiceServer {
 
   return {
     logMeal: rpc('LogMeal', async (request, principal) => ({
-      meal: mealToProto(await logMeal(prisma, principal, request.meal)),
+      meal: mealToProto(await logMeal(prisma, principal, request.meal, request.idempotencyKey)),
     })),
     getMeal: rpc('GetMeal', async (request, principal) => ({
       meal: mealToProto(await getMeal(prisma, principal, request.mealId)),

@@ -1,5 +1,6 @@
 import {
   ConflictError,
+  DomainError,
   NotFoundError,
   PermissionDeniedError,
   StaleVersionError,
@@ -7,7 +8,7 @@ import {
   type MealLogged,
   type Principal,
 } from '@tracking/kit';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 import {
@@ -20,7 +21,7 @@ import {
   requireReadable,
   rowId,
 } from './access';
-import { asActor, type PrismaClient, type Tx } from './db';
+import { asActor, prismaCode, type PrismaClient, type Tx } from './db';
 import { Prisma, type Meal as MealRow } from './generated/prisma/client';
 import { record } from './changes';
 import { parseInput, timeRange, whenSchema } from './input';
@@ -58,9 +59,74 @@ function requireClient(principal: Principal): void {
   if (principal.role !== 'client') throw new PermissionDeniedError('only clients log meals');
 }
 
-export async function logMeal(prisma: PrismaClient, principal: Principal, raw: unknown): Promise<MealView> {
+/** An Idempotency-Key as the client sent it: printable ASCII, no spaces, at most 100 characters. */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,100}$/, { message: '1 to 100 printable characters, no spaces' });
+
+/** Which meal a request asked for, so a reused key with another meal can be told apart. */
+function requestDigest(input: MealInput): string {
+  const fields = [input.eatenAt.toISOString(), input.mealType, input.description, input.photoRef];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+}
+
+/**
+ * Logs a meal. With an `idempotencyKey` (the client's Idempotency-Key header), a retry of the
+ * same request returns the meal the first one logged and writes nothing: a client that lost the
+ * answer on a bad connection can send it again without logging the meal twice.
+ */
+export async function logMeal(
+  prisma: PrismaClient,
+  principal: Principal,
+  raw: unknown,
+  idempotencyKey = '',
+): Promise<MealView> {
   requireClient(principal);
   const input = parseInput(mealInputSchema, raw);
+  if (!idempotencyKey) return insertMeal(prisma, principal, input, null);
+  const key = parseInput(z.object({ idempotencyKey: idempotencyKeySchema }), {
+    idempotencyKey,
+  }).idempotencyKey;
+  const request = { key, digest: requestDigest(input) };
+  const earlier = await mealLoggedWith(prisma, principal, request);
+  if (earlier) return earlier;
+  try {
+    return await insertMeal(prisma, principal, input, request);
+  } catch (error) {
+    // Two requests with one key at once: the unique index lets one insert, and the other waits
+    // for it and then answers as a retry would.
+    if (prismaCode(error) !== 'P2002') throw error;
+    const winner = await mealLoggedWith(prisma, principal, request);
+    if (!winner) throw error;
+    return winner;
+  }
+}
+
+/** The meal an earlier request with this key logged, if any; refused if it was another meal. */
+async function mealLoggedWith(
+  prisma: PrismaClient,
+  principal: Principal,
+  request: { key: string; digest: string },
+): Promise<MealView | undefined> {
+  const meal = await asActor(prisma, principal, (tx) =>
+    tx.meal.findFirst({ where: { clientId: principal.userId, idempotencyKey: request.key } }),
+  );
+  if (!meal) return undefined;
+  if (meal.idempotencyDigest !== request.digest) {
+    throw new DomainError('already_exists', 'this Idempotency-Key was used for a different meal', {
+      'Idempotency-Key': 'was used for a different meal; send a new key for a new meal',
+    });
+  }
+  if (meal.deletedAt) throw new ConflictError('the meal logged with this Idempotency-Key was deleted since');
+  return meal;
+}
+
+async function insertMeal(
+  prisma: PrismaClient,
+  principal: Principal,
+  input: MealInput,
+  idempotency: { key: string; digest: string } | null,
+): Promise<MealView> {
   return asActor(prisma, principal, async (tx) => {
     const meal = await tx.meal.create({
       data: {
@@ -70,6 +136,8 @@ export async function logMeal(prisma: PrismaClient, principal: Principal, raw: u
         mealType: input.mealType,
         description: input.description,
         photoRef: input.photoRef || null,
+        idempotencyKey: idempotency?.key ?? null,
+        idempotencyDigest: idempotency?.digest ?? null,
       },
     });
     await record(tx, principal, {
