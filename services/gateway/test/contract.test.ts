@@ -250,6 +250,28 @@ describe('the REST API and its OpenAPI document', () => {
     expect(Object.keys(errors).sort()).toEqual(['role', 'userId']);
   });
 
+  test('a declared request header is checked with the rest: a malformed Idempotency-Key is named in the same 400', async () => {
+    const base = await serve(createApp(await deps()));
+    const response = await fetch(`${base}/api/v1/me/meals`, {
+      method: 'POST',
+      headers: {
+        ...viaIngress(),
+        'content-type': 'application/json',
+        authorization: 'Bearer x',
+        'idempotency-key': 'two words',
+      },
+      body: JSON.stringify({ eatenAt: new Date().toISOString(), mealType: 'feast', description: 'toast' }),
+    });
+    expect(response.status).toBe(400);
+    const { errors } = (await response.json()) as { errors: Json };
+    expect(errors).toEqual({
+      'Idempotency-Key': '1 to 100 printable characters, no spaces',
+      mealType: expect.any(String) as unknown,
+    });
+    const parameters = document.paths?.['/api/v1/me/meals']?.post?.parameters ?? [];
+    expect(parameters).toContainEqual(expect.objectContaining({ in: 'header', name: 'Idempotency-Key' }));
+  });
+
   test('GET /api/openapi.json serves the document to anyone, revalidated by ETag', async () => {
     const base = await serve(createApp(await deps()));
     const response = await fetch(`${base}/api/openapi.json`, { headers: viaIngress() });

@@ -50,7 +50,8 @@ const STATUS_NAMES: Record<number, string> = {
 
 /** The error codes every operation of its kind may answer with, whatever its own `errors` say. */
 export function defaultErrors(route: ApiRoute): ErrorCode[] {
-  const takesInput = Boolean(route.params ?? route.query ?? route.body) || route.method !== 'get';
+  const takesInput =
+    Boolean(route.params ?? route.query ?? route.body ?? route.headers) || route.method !== 'get';
   return [
     ...(takesInput ? (['invalid_argument'] as const) : []),
     // A missing, expired or malformed session; a role without the permission; a session short of MFA; a missing CSRF token.
@@ -152,11 +153,12 @@ function operationOf(route: ApiRoute): ZodOpenApiOperationObject {
     ...(route.description ? { description: route.description } : {}),
     tags: [...route.tags],
     security: securityOf(route),
-    ...(route.params || route.query
+    ...(route.params || route.query || route.headers
       ? {
           requestParams: {
             ...(route.params ? { path: route.params } : {}),
             ...(route.query ? { query: route.query } : {}),
+            ...(route.headers ? { header: route.headers } : {}),
           },
         }
       : {}),

@@ -107,11 +107,13 @@ export type Reply<R extends Responses> = { [S in keyof R]-?: ReplyTo<S, R[S]> }[
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export interface RouteContext<P, Q, B, A extends Access> {
+export interface RouteContext<P, Q, B, A extends Access, H = undefined> {
   /** Path parameters, query and JSON body, each parsed by its declared schema (undefined if none is declared). */
   params: Out<P>;
   query: Out<Q>;
   body: Out<B>;
+  /** The declared request headers, parsed by their schema (undefined if none is declared). */
+  headers: Out<H>;
   /** The caller's session token as gRPC metadata, for the call to the service that decides. */
   session: A extends 'session' ? SessionMetadata : undefined;
   deps: GatewayDeps;
@@ -129,6 +131,7 @@ export interface RouteSpec<
   B extends z.ZodType | undefined,
   R extends Responses,
   A extends Access,
+  H extends ObjectSchema | undefined = undefined,
 > {
   method: Method;
   /** The public path, with OpenAPI-style parameters: '/api/v1/me/sessions/{sessionId}'. */
@@ -145,6 +148,11 @@ export interface RouteSpec<
   query?: Q;
   /** A JSON body; if its schema accepts `{}`, the body may be left out. */
   body?: B;
+  /**
+   * Request headers the operation reads, keyed by their canonical names ('Idempotency-Key'):
+   * documented as header parameters and parsed with the rest (case-insensitively, as HTTP is).
+   */
+  headers?: H;
   responses: R;
   /**
    * Error codes this operation may answer with beyond those every operation of its kind has
@@ -161,7 +169,8 @@ export type Handler<
   B extends z.ZodType | undefined,
   R extends Responses,
   A extends Access,
-> = (context: RouteContext<P, Q, B, A>) => Promise<Reply<R>>;
+  H extends ObjectSchema | undefined = undefined,
+> = (context: RouteContext<P, Q, B, A, H>) => Promise<Reply<R>>;
 
 /** A declared route, its handler's types erased: what the router and the document builder read. */
 export interface ApiRoute {
@@ -175,6 +184,7 @@ export interface ApiRoute {
   readonly params: ObjectSchema | undefined;
   readonly query: ObjectSchema | undefined;
   readonly body: z.ZodType | undefined;
+  readonly headers: ObjectSchema | undefined;
   readonly responses: Readonly<Partial<Record<number, ResponseSpec>>>;
   readonly errors: readonly ErrorCode[];
   readonly handle: (req: Request, res: Response, deps: GatewayDeps) => Promise<void>;
@@ -206,7 +216,8 @@ export function defineRoute<
   P extends ObjectSchema | undefined = undefined,
   Q extends ObjectSchema | undefined = undefined,
   B extends z.ZodType | undefined = undefined,
->(spec: RouteSpec<P, Q, B, R, A>): { handle: (handler: Handler<P, Q, B, R, A>) => ApiRoute } {
+  H extends ObjectSchema | undefined = undefined,
+>(spec: RouteSpec<P, Q, B, R, A, H>): { handle: (handler: Handler<P, Q, B, R, A, H>) => ApiRoute } {
   const declared = Object.keys(spec.params?.shape ?? {}).sort();
   const inPath = pathParameters(spec.path).sort();
   if (declared.join() !== inPath.join()) {
@@ -224,7 +235,8 @@ function routeOf<
   P extends ObjectSchema | undefined,
   Q extends ObjectSchema | undefined,
   B extends z.ZodType | undefined,
->(spec: RouteSpec<P, Q, B, R, A>, handler: Handler<P, Q, B, R, A>): ApiRoute {
+  H extends ObjectSchema | undefined,
+>(spec: RouteSpec<P, Q, B, R, A, H>, handler: Handler<P, Q, B, R, A, H>): ApiRoute {
   const route: ApiRoute = {
     method: spec.method,
     path: spec.path,
@@ -236,6 +248,7 @@ function routeOf<
     params: spec.params,
     query: spec.query,
     body: spec.body,
+    headers: spec.headers,
     responses: spec.responses,
     errors: spec.errors ?? [],
     handle: async (req, res, deps) => {
@@ -245,22 +258,34 @@ function routeOf<
       const params = spec.params && parser.take(spec.params, req.params);
       const query = spec.query && parser.take(spec.query, req.query);
       const body = spec.body && parser.take(spec.body, req.body);
+      const headers = spec.headers && parser.take(spec.headers, declaredHeaders(spec.headers, req));
       parser.done();
       // Shape first, then the session: the order the handlers always had.
       const context = {
         params,
         query,
         body,
+        headers,
         session: spec.access === 'session' ? sessionMetadata(req) : undefined,
         deps,
         req,
         res,
-      } as RouteContext<P, Q, B, A>;
+      } as RouteContext<P, Q, B, A, H>;
       const reply = (await handler(context)) as AnyReply;
       await send(route, reply, res, deps);
     },
   };
   return route;
+}
+
+/** The declared headers' values under their declared names (Node joins a repeated one with ', '). */
+function declaredHeaders(schema: ObjectSchema, req: Request): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const name of Object.keys(schema.shape)) {
+    const value = req.headers[name.toLowerCase()];
+    if (value !== undefined) values[name] = value;
+  }
+  return values;
 }
 
 /**

@@ -1,7 +1,16 @@
 import { defineRoute, empty, json } from '../../http/route';
 import { ask, OWN } from './ask';
 import { listRequest, mealOut } from './mappers';
-import { mealInput, mealParams, mealSchema, page, pageQuery, version, versionQuery } from './schemas';
+import {
+  idempotencyHeaders,
+  mealInput,
+  mealParams,
+  mealSchema,
+  page,
+  pageQuery,
+  version,
+  versionQuery,
+} from './schemas';
 
 /** A client's own meals. */
 export const mealRoutes = [
@@ -11,14 +20,20 @@ export const mealRoutes = [
     operationId: 'logMeal',
     summary: 'Log a meal',
     description:
-      'The AI service estimates calories and macros afterwards; the meal’s estimate is null until then.',
+      'The AI service estimates calories and macros afterwards; the meal’s estimate is null until then. ' +
+      'Send an Idempotency-Key to make the request safe to retry: the same key with the same meal answers ' +
+      'with the meal that key logged, never a second one.',
     tags: ['tracking'],
     access: 'session',
+    headers: idempotencyHeaders,
     body: mealInput,
-    responses: { 201: json(mealSchema, 'The meal as stored.') },
-  }).handle(async ({ body, session, deps }) => {
-    // No Idempotency-Key yet: empty asks tracking for a new meal every time.
-    const request = { meal: { ...body, eatenAt: new Date(body.eatenAt) }, idempotencyKey: '' };
+    responses: { 201: json(mealSchema, 'The meal as stored (for a retried key: the meal that key logged).') },
+    errors: ['already_exists'],
+  }).handle(async ({ body, headers, session, deps }) => {
+    const request = {
+      meal: { ...body, eatenAt: new Date(body.eatenAt) },
+      idempotencyKey: headers['Idempotency-Key'] ?? '',
+    };
     const { meal } = await ask(deps, session, OWN, (t) => t.logMeal.bind(t), request);
     return { status: 201, body: mealOut(meal) };
   }),
