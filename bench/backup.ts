@@ -35,7 +35,8 @@ import pg from 'pg';
 
 import { createLogger, createPool, dropDatabase, Keyring, provisionDatabase } from '../packages/kit/src';
 import { createTestDatabase } from '../packages/kit/src/testing';
-import { restoreBackup, runBackups, type BackupDeps } from '../services/backup/src/backups';
+import { restoreBackup, runBackups } from '../services/backup/src/backups';
+import type { Deps as BackupDeps } from '../services/backup/src/deps';
 import { readConfig } from '../services/backup/src/config';
 import { exitOf, pgTools, stderrTail } from '../services/backup/src/postgres';
 import { createStore } from '../services/backup/src/store';

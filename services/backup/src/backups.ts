@@ -5,11 +5,10 @@ import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import type { Keyring, Logger } from '@tracking/kit';
 import type pg from 'pg';
 
-import type { Config } from './config';
-import { recordRun } from './events';
+import type { Deps } from './deps';
+import { recordRun } from './runs';
 import { BackupDecoder, BackupIntegrityError, DecryptStream, DigestStream, EncryptStream } from './format';
 import {
   idOfKey,
@@ -28,10 +27,8 @@ import {
   inspect,
   redact,
   stderrTail,
-  type PgTools,
   type Sources,
 } from './postgres';
-import type { Store } from './store';
 
 /** This program, as manifests record it. */
 export const TOOL = {
@@ -40,17 +37,6 @@ export const TOOL = {
     JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
   ).version,
 };
-
-export interface BackupDeps {
-  config: Config;
-  store: Store;
-  keyring: Keyring;
-  sources: Sources;
-  /** The backup service's own database: run records, the outbox, and the run locks. */
-  pool: pg.Pool;
-  tools: PgTools;
-  log: Logger;
-}
 
 export type BackupOutcome =
   | { database: string; ok: true; manifest: Manifest; events: string[] }
@@ -96,10 +82,7 @@ export function configuredDatabases(sources: Sources, requested: readonly string
 }
 
 /** Backs up each database in turn (all configured ones when none is named). */
-export async function runBackups(
-  deps: BackupDeps,
-  requested: readonly string[] = [],
-): Promise<BackupOutcome[]> {
+export async function runBackups(deps: Deps, requested: readonly string[] = []): Promise<BackupOutcome[]> {
   const databases = configuredDatabases(deps.sources, requested);
   const runId = newId();
   let config: Manifest['config'] | undefined;
@@ -156,7 +139,7 @@ export async function runBackups(
   return outcomes;
 }
 
-async function readAuditHead(deps: BackupDeps): Promise<ChainHead | null> {
+async function readAuditHead(deps: Deps): Promise<ChainHead | null> {
   const url = deps.sources.databases[deps.config.BACKUP_AUDIT_DATABASE];
   if (!url) return null;
   const client = await connect(url);
@@ -169,7 +152,7 @@ async function readAuditHead(deps: BackupDeps): Promise<ChainHead | null> {
 
 /** The configuration files and the audit chain head, each its own encrypted object. */
 async function backUpConfiguration(
-  deps: BackupDeps,
+  deps: Deps,
   runId: string,
   auditHead: ChainHead | null,
 ): Promise<Manifest['config']['objects']> {
@@ -199,7 +182,7 @@ async function backUpConfiguration(
 
 /** Streams `source` through encryption and hashing into the bucket. */
 async function uploadEncrypted(
-  deps: BackupDeps,
+  deps: Deps,
   options: {
     key: string;
     backupId: string;
@@ -246,7 +229,7 @@ async function uploadEncrypted(
  * into the bucket. The manifest is written last, so a backup without one never counts.
  */
 async function backUpDatabase(
-  deps: BackupDeps,
+  deps: Deps,
   database: string,
   config: Manifest['config'],
   auditHead: ChainHead | null,
@@ -316,7 +299,7 @@ async function backUpDatabase(
 }
 
 /** Every manifest of a database, oldest first. */
-export async function listManifests(deps: Pick<BackupDeps, 'store'>, database: string): Promise<Manifest[]> {
+export async function listManifests(deps: Pick<Deps, 'store'>, database: string): Promise<Manifest[]> {
   const keys = await deps.store.list(deps.store.key(layout.manifests(database)));
   const manifests: Manifest[] = [];
   for (const key of keys.filter((name) => name.endsWith('.json'))) {
@@ -328,7 +311,7 @@ export async function listManifests(deps: Pick<BackupDeps, 'store'>, database: s
 
 /** The newest manifest of a database, reading only that one. */
 export async function newestManifest(
-  deps: Pick<BackupDeps, 'store'>,
+  deps: Pick<Deps, 'store'>,
   database: string,
 ): Promise<Manifest | undefined> {
   const keys = (await deps.store.list(deps.store.key(layout.manifests(database)))).filter((key) =>
@@ -339,7 +322,7 @@ export async function newestManifest(
 }
 
 export async function findManifest(
-  deps: Pick<BackupDeps, 'store'>,
+  deps: Pick<Deps, 'store'>,
   database: string,
   backupId: string,
 ): Promise<Manifest> {
@@ -360,10 +343,7 @@ export async function findManifest(
  * a failed chunk, so the error names the most basic problem: a short object, then a digest that
  * differs from the manifest, then whatever the format check found (a missing key, a chunk).
  */
-export async function verifyObject(
-  deps: Pick<BackupDeps, 'store' | 'keyring'>,
-  manifest: Manifest,
-): Promise<void> {
+export async function verifyObject(deps: Pick<Deps, 'store' | 'keyring'>, manifest: Manifest): Promise<void> {
   const body = await deps.store.read(manifest.object.key, manifest.object.versionId);
   const hash = createHash('sha256');
   const decoder = new BackupDecoder({
@@ -439,7 +419,7 @@ async function requireEmpty(url: string): Promise<void> {
  * input ends, so its transaction rolls back.
  */
 export async function restoreBackup(
-  deps: Pick<BackupDeps, 'store' | 'keyring' | 'tools' | 'log'>,
+  deps: Pick<Deps, 'store' | 'keyring' | 'tools' | 'log'>,
   manifest: Manifest,
   target: { url: string; role?: string },
 ): Promise<void> {
@@ -501,7 +481,7 @@ function killOnError(child: { stdin: Writable; kill(signal: NodeJS.Signals): boo
 }
 
 /** Ids of every backup a database has a manifest for, oldest first. */
-export async function backupIds(deps: Pick<BackupDeps, 'store'>, database: string): Promise<string[]> {
+export async function backupIds(deps: Pick<Deps, 'store'>, database: string): Promise<string[]> {
   return (await deps.store.list(deps.store.key(layout.manifests(database))))
     .filter((key) => key.endsWith('.json'))
     .map(idOfKey);

@@ -31,14 +31,13 @@ import {
   restoreBackup,
   runBackups,
   verifyObject,
-  type BackupDeps,
 } from './backups';
 import { readConfig, type Config } from './config';
+import { createDeps, type Deps } from './deps';
 import { runDrills } from './drill';
 import { DATABASE_NAME, ID_PATTERN } from './manifest';
 import { withDatabase } from './postgres';
 import { prune } from './prune';
-import { createBackupDeps } from './runtime';
 
 const USAGE = `usage: cli.ts <command> [options]
   backup  [--db NAME ...]
@@ -106,7 +105,7 @@ function mb(bytes: number): string {
 }
 
 /** Publishes this run's events now if Kafka answers; otherwise the service's relay will. */
-async function flushEvents(config: Config, deps: BackupDeps, log: Logger, eventIds: string[]): Promise<void> {
+async function flushEvents(config: Config, deps: Deps, log: Logger, eventIds: string[]): Promise<void> {
   if (eventIds.length === 0 || config.BACKUP_EVENTS_FLUSH_MS === 0) return;
   const kafka = createKafka({ clientId: 'backup-cli', brokers: config.KAFKA_BROKERS, log });
   const producer = createProducer(kafka);
@@ -155,7 +154,7 @@ async function flushEvents(config: Config, deps: BackupDeps, log: Logger, eventI
 }
 
 async function run(args: Args, config: Config, log: Logger): Promise<boolean> {
-  const deps = createBackupDeps(config, log);
+  const deps = createDeps(config, log);
   const print = (line: string, json: unknown) => {
     process.stdout.write(`${args.json ? JSON.stringify(json) : line}\n`);
   };

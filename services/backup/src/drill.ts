@@ -3,15 +3,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 import { verifyAuditChain } from './audit-chain';
-import {
-  configuredDatabases,
-  describe,
-  newestManifest,
-  restoreBackup,
-  withRunLock,
-  type BackupDeps,
-} from './backups';
-import { recordRun } from './events';
+import { configuredDatabases, describe, newestManifest, restoreBackup, withRunLock } from './backups';
+import type { Deps } from './deps';
+import { recordRun } from './runs';
 import { layout, newId, type DrillCheck, type DrillRecord, type Manifest } from './manifest';
 import { connect, inspect, withDatabase } from './postgres';
 
@@ -25,10 +19,7 @@ export type DrillOutcome = DrillRecord & { events: string[] };
  * start to that checked database; the RPO is the restored backup's age when the drill started.
  * A drill with nothing to restore is a failed drill.
  */
-export async function runDrills(
-  deps: BackupDeps,
-  requested: readonly string[] = [],
-): Promise<DrillOutcome[]> {
+export async function runDrills(deps: Deps, requested: readonly string[] = []): Promise<DrillOutcome[]> {
   const outcomes: DrillOutcome[] = [];
   for (const database of configuredDatabases(deps.sources, requested)) {
     const startedAt = new Date();
@@ -99,12 +90,7 @@ function failed(
   };
 }
 
-async function drill(
-  deps: BackupDeps,
-  database: string,
-  drillId: string,
-  startedAt: Date,
-): Promise<DrillRecord> {
+async function drill(deps: Deps, database: string, drillId: string, startedAt: Date): Promise<DrillRecord> {
   const manifest = await newestManifest(deps, database);
   if (!manifest)
     return failed(drillId, database, startedAt, null, null, `no backup of ${database} to restore`, []);

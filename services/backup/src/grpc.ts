@@ -10,7 +10,8 @@ import type {
   RunDrillResponse,
 } from '@tracking/proto/tracking/backup/v1/backup';
 
-import { configuredDatabases, listManifests, runBackups, type BackupDeps } from './backups';
+import { configuredDatabases, listManifests, runBackups } from './backups';
+import type { Deps } from './deps';
 import { runDrills } from './drill';
 import { DATABASE_NAME, type Manifest } from './manifest';
 
@@ -43,7 +44,7 @@ function databaseNames(names: readonly string[]): string[] {
  * errors; afterwards the metrics are re-read so /metrics shows the run at once.
  */
 export function backupService(
-  deps: BackupDeps & { metrics: Metrics; log: Logger; afterRun: () => Promise<void> },
+  deps: Deps & { metrics: Metrics; log: Logger; afterRun: () => Promise<void> },
 ): BackupServiceServer {
   return {
     runBackup: unary<RunBackupRequest, RunBackupResponse>('RunBackup', deps, async (request) => {

@@ -19,7 +19,7 @@ import { configuredDatabases, describe } from './backups';
 import { readConfig } from './config';
 import { backupService } from './grpc';
 import { createBackupMetrics } from './metrics';
-import { createBackupDeps } from './runtime';
+import { createDeps } from './deps';
 
 /**
  * The long-running backup service: on-demand backups and drills over gRPC, the metrics of every
@@ -31,7 +31,7 @@ async function main() {
   const config = readConfig();
   const log = createLogger({ service: 'backup', level: config.LOG_LEVEL, file: config.LOG_FILE });
   const metrics = createMetrics();
-  const deps = createBackupDeps(config, log);
+  const deps = createDeps(config, log);
   const backupMetrics = createBackupMetrics(metrics.registry, configuredDatabases(deps.sources));
 
   const kafka = createKafka({ clientId: 'backup', brokers: config.KAFKA_BROKERS, log });

@@ -2,8 +2,9 @@ import type { MetricsRegistry } from '@tracking/kit';
 import type pg from 'pg';
 import { Counter, Gauge } from 'prom-client';
 
-import { describe, newestManifest, type BackupDeps } from './backups';
-import { countRuns } from './events';
+import { describe, newestManifest } from './backups';
+import type { Deps } from './deps';
+import { countRuns } from './runs';
 import { drillRecordSchema, layout, manifestSchema } from './manifest';
 
 const KINDS = ['backup', 'drill'] as const;
@@ -107,7 +108,7 @@ export function createBackupMetrics(registry: MetricsRegistry, databases: readon
 
   return {
     /** Re-reads the newest manifest and drill record of each database, and the run counts. */
-    async refresh(deps: Pick<BackupDeps, 'store' | 'log'> & { pool: pg.Pool }): Promise<void> {
+    async refresh(deps: Pick<Deps, 'store' | 'log'> & { pool: pg.Pool }): Promise<void> {
       for (const database of databases) {
         try {
           const value = stateOf(database);
@@ -139,7 +140,7 @@ export function createBackupMetrics(registry: MetricsRegistry, databases: readon
 }
 
 async function previousFinish(
-  deps: Pick<BackupDeps, 'store'>,
+  deps: Pick<Deps, 'store'>,
   database: string,
   backupId: string,
 ): Promise<number> {

@@ -1,4 +1,5 @@
-import { configuredDatabases, describe, listManifests, type BackupDeps } from './backups';
+import { configuredDatabases, describe, listManifests } from './backups';
+import type { Deps } from './deps';
 import { drillRecordSchema, idOfKey, layout, type Manifest } from './manifest';
 import { decideRetention } from './retention';
 
@@ -20,7 +21,7 @@ export interface PruneOutcome {
  * with versioning or object lock, a delete hides the current version; the lock's retention and the
  * bucket's lifecycle rules decide when the bytes go (docs/backup.md).
  */
-export async function prune(deps: BackupDeps, requested: readonly string[] = []): Promise<PruneOutcome[]> {
+export async function prune(deps: Deps, requested: readonly string[] = []): Promise<PruneOutcome[]> {
   const outcomes: PruneOutcome[] = [];
   const keptConfigRuns = new Set<string>();
   let everyDatabaseListed = true;
@@ -77,7 +78,7 @@ export async function prune(deps: BackupDeps, requested: readonly string[] = [])
  * the newest passing one, which the metrics and the "last good" rule read.
  */
 async function pruneDrillRecords(
-  deps: BackupDeps,
+  deps: Deps,
   database: string,
   oldestKept: string | undefined,
 ): Promise<void> {
@@ -97,7 +98,7 @@ async function pruneDrillRecords(
 }
 
 /** The newest backup a drill restored and verified. */
-async function lastGoodBackup(deps: BackupDeps, database: string): Promise<string | undefined> {
+async function lastGoodBackup(deps: Deps, database: string): Promise<string | undefined> {
   const keys = (await deps.store.list(deps.store.key(layout.drills(database)))).reverse();
   for (const key of keys) {
     const record = await deps.store.getJson(key, drillRecordSchema);
