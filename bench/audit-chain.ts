@@ -29,6 +29,7 @@ import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 
 import pg from 'pg';
 
+import { TOPICS, type AuditEvent } from '../packages/contracts/src';
 import {
   createKafka,
   createLogger,
@@ -41,8 +42,6 @@ import {
   Keyring,
   newEvent,
   readTopicsManifest,
-  TOPICS,
-  type AuditEvent,
   type Metrics,
 } from '../packages/kit/src';
 import { createTestDatabase, infraEnv, randomName, type TestDatabase } from '../packages/kit/src/testing';

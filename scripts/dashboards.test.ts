@@ -1,4 +1,4 @@
-import { PLAN_NAMES, SECURITY_EVENTS } from '@tracking/kit';
+import { PLAN_NAMES, SECURITY_EVENTS } from '@tracking/contracts';
 
 import { STATUSES } from '../services/billing/src/subscriptions';
 import { HANDLED_EVENTS } from '../services/billing/src/stripe';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { PLANS } from '@tracking/kit';
+import { PLANS } from '@tracking/contracts';
 import { infraEnv, OtlpReceiver, randomName, waitFor } from '@tracking/kit/testing';
 import pg from 'pg';
 

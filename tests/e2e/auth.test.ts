@@ -1,3 +1,4 @@
+import { TOPICS, type PlanChanged } from '@tracking/contracts';
 import {
   callUnary,
   createClient,
@@ -7,8 +8,6 @@ import {
   envelopeMessage,
   newEvent,
   sessionTokenMetadata,
-  TOPICS,
-  type PlanChanged,
 } from '@tracking/kit';
 import { infraEnv, randomName, waitFor } from '@tracking/kit/testing';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';

@@ -1,14 +1,11 @@
+import { mealLoggedSchema, TOPICS, type MealEstimated, type MealEstimationFailed } from '@tracking/contracts';
 import {
   createKafka,
   createLogger,
   createProducer,
   envelopeMessage,
-  mealLoggedSchema,
   newEvent,
-  TOPICS,
   type EventEnvelope,
-  type MealEstimated,
-  type MealEstimationFailed,
 } from '@tracking/kit';
 import { infraEnv, waitFor } from '@tracking/kit/testing';
 

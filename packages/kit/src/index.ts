@@ -1,6 +1,5 @@
 // The kit's public surface. Telemetry is deliberately not re-exported here: a service must
 // start it (from '@tracking/kit/telemetry') before this module loads http, grpc and pg.
-export * from './audit-chain';
 export * from './config';
 export * from './context';
 export * from './crypto';
@@ -13,7 +12,6 @@ export * from './log';
 export * from './metrics';
 export * from './ops';
 export * from './outbox';
-export * from './plans';
 export * from './principal';
 export * from './security';
 export * from './shutdown';

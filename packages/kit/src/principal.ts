@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 
 import { Metadata } from '@grpc/grpc-js';
+import { PLAN_NAMES, ROLES, type Plan, type RoleName } from '@tracking/contracts';
 import { importPKCS8, importSPKI, jwtVerify, SignJWT, errors as joseErrors, type CryptoKey } from 'jose';
 import { z } from 'zod';
 
 import { currentCorrelationId } from './context';
 import { UnauthenticatedError } from './errors';
-import { PLAN_NAMES, type Plan } from './plans';
 
 /**
  * The authenticated caller, as the gateway forwards it to the services behind it.
@@ -25,8 +25,7 @@ const ALGORITHM = 'EdDSA';
 /** Long enough for one request's fan-out, short enough that a leaked assertion is soon useless. */
 export const PRINCIPAL_TTL_SECONDS = 30;
 
-export const principalRoles = ['client', 'trainer', 'admin'] as const;
-export type PrincipalRole = (typeof principalRoles)[number];
+export type PrincipalRole = RoleName;
 
 export interface Principal {
   userId: string;
@@ -40,7 +39,7 @@ export interface Principal {
 
 const claimsSchema = z.object({
   sub: z.uuid(),
-  role: z.enum(principalRoles),
+  role: z.enum(ROLES.names),
   sid: z.uuid(),
   email: z.email().nullable(),
   cid: z.string().optional(),

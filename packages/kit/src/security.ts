@@ -1,35 +1,12 @@
 import { trace } from '@opentelemetry/api';
+import { SEVERE_SECURITY_EVENTS, type SecurityEventName } from '@tracking/contracts';
 import { Counter, Gauge, Registry } from 'prom-client';
 
 import { currentContext } from './context';
 import type { Logger } from './log';
 import type { Metrics, MetricsRegistry } from './metrics';
 
-/**
- * Every security event any service records, by its stable name. The name is the `event` field
- * of the log line, the `event` label of the metrics and the key a runbook searches for; it is
- * never renamed (docs/security-events.md lists who records each and when).
- */
-export const SECURITY_EVENTS = [
-  'edge.geo_blocked',
-  'edge.admin_network_refused',
-  'ratelimit.hit',
-  'authn.rejected',
-  'authz.denied',
-  'auth.login.failed',
-  'auth.lockout',
-  'auth.mfa.failed',
-  'auth.mfa.replay_rejected',
-  'auth.role.changed',
-  'auth.account.disabled',
-  'auth.account.enabled',
-  'audit.chain.broken',
-  'billing.webhook.rejected',
-] as const;
-export type SecurityEventName = (typeof SECURITY_EVENTS)[number];
-
-/** Logged at error rather than warn: each means evidence may already have been tampered with. */
-const SEVERE: ReadonlySet<SecurityEventName> = new Set(['audit.chain.broken']);
+const SEVERE: ReadonlySet<SecurityEventName> = new Set(SEVERE_SECURITY_EVENTS);
 
 const TOTAL = 'security_events_total';
 const LAST_SEEN = 'security_event_last_seen_timestamp_seconds';

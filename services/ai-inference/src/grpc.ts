@@ -1,8 +1,7 @@
+import { mealLoggedSchema, type EstimationFailureReason } from '@tracking/contracts';
 import {
   DomainError,
-  mealLoggedSchema,
   type ErrorCode,
-  type EstimationFailureReason,
   parseOrInvalid,
   PermissionDeniedError,
   unary,

@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { PLANS, type EstimationFailureReason, type Logger, type Metrics, type Plan } from '@tracking/kit';
+import { PLANS, type EstimationFailureReason, type Plan } from '@tracking/contracts';
+import { type Logger, type Metrics } from '@tracking/kit';
 import CircuitBreaker from 'opossum';
 import { Counter, Gauge, Histogram } from 'prom-client';
 

@@ -1,4 +1,4 @@
-import type { EstimateItem } from '@tracking/kit';
+import type { EstimateItem } from '@tracking/contracts';
 
 import { estimateOutputSchema, reviewOutputSchema } from './prompts';
 

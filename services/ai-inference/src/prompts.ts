@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { ESTIMATE_CONFIDENCE, type ReviewRequested } from '@tracking/kit';
+import { ESTIMATE_CONFIDENCE, type ReviewRequested } from '@tracking/contracts';
 
 import type { JsonTask } from './providers/provider';
 

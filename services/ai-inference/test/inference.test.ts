@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { createMetrics, PLANS, runWithContext, type Metrics } from '@tracking/kit';
+import { PLANS } from '@tracking/contracts';
+import { createMetrics, runWithContext, type Metrics } from '@tracking/kit';
 import { captureLogger, createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
 import pg from 'pg';
 

@@ -1,4 +1,4 @@
-import { estimateItemSchema, type ReviewDay } from '@tracking/kit';
+import { estimateItemSchema, type ReviewDay } from '@tracking/contracts';
 
 import { estimateOutputSchema, type EstimateOutput, type ReviewAggregates } from '../src/prompts';
 import { FOOD_TABLE } from '../src/providers/offline-food-table';

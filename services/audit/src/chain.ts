@@ -1,10 +1,10 @@
-import { GENESIS_HASH, walkChain, type ChainBreak, type ChainWalk } from '@tracking/kit';
+import { GENESIS_HASH, walkChain, type ChainBreak, type ChainWalk } from '@tracking/contracts';
 
 import type { PrismaClient } from './db';
 
-// The chain's definition is the kit's (packages/kit/src/audit-chain.ts), shared with the backup
-// service's restore drills; the audit service appends with it and verifies with verifyChain.
-export { canonicalEntry, entryHash, GENESIS_HASH, type ChainFields } from '@tracking/kit';
+// The chain's definition is a contract (packages/contracts/src/audit-chain.ts), shared with the
+// backup service's restore drills; the audit service appends with it and verifies with verifyChain.
+export { canonicalEntry, entryHash, GENESIS_HASH, type ChainFields } from '@tracking/contracts';
 
 export type BreakReason = ChainBreak;
 export type Verification = ChainWalk;

@@ -1,4 +1,5 @@
-import { auditEventSchema, PoisonMessageError, type EventEnvelope, type Keyring } from '@tracking/kit';
+import { auditEventSchema } from '@tracking/contracts';
+import { PoisonMessageError, type EventEnvelope, type Keyring } from '@tracking/kit';
 
 import { entryHash, GENESIS_HASH, type ChainFields } from './chain';
 import { dataSubjectOf, seal, sealingKeyrings } from './personal';

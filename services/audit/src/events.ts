@@ -1,7 +1,7 @@
+import { TOPICS } from '@tracking/contracts';
 import {
   prismaTransactionRunner,
   startConsumer,
-  TOPICS,
   type EventEnvelope,
   type Kafka,
   type Keyring,

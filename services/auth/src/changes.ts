@@ -1,12 +1,5 @@
-import {
-  currentContext,
-  enqueue,
-  newEvent,
-  prismaExecutor,
-  TOPICS,
-  type Actor,
-  type AuditEvent,
-} from '@tracking/kit';
+import { TOPICS, type AuditEvent } from '@tracking/contracts';
+import { currentContext, enqueue, newEvent, prismaExecutor, type Actor } from '@tracking/kit';
 
 import type { Tx } from './deps';
 import type { Role } from './rbac';

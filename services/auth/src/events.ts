@@ -1,9 +1,8 @@
+import { planChangedSchema, TOPICS } from '@tracking/contracts';
 import {
-  planChangedSchema,
   PoisonMessageError,
   prismaTransactionRunner,
   startConsumer,
-  TOPICS,
   type Kafka,
   type Logger,
   type Metrics,

@@ -1,4 +1,5 @@
-import { currentContext, TOPICS, UnauthenticatedError, ValidationError } from '@tracking/kit';
+import { TOPICS } from '@tracking/contracts';
+import { currentContext, UnauthenticatedError, ValidationError } from '@tracking/kit';
 import { z } from 'zod';
 
 import type { Deps } from './deps';

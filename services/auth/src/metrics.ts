@@ -1,10 +1,5 @@
-import {
-  createSecurityEvents,
-  SECURITY_EVENTS,
-  type Logger,
-  type Metrics,
-  type SecurityEvents,
-} from '@tracking/kit';
+import { SECURITY_EVENTS } from '@tracking/contracts';
+import { createSecurityEvents, type Logger, type Metrics, type SecurityEvents } from '@tracking/kit';
 import { Counter, Gauge } from 'prom-client';
 
 /** How an admin's privilege change compares with their history (see actorHistory in users.ts). */

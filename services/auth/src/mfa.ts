@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
+import { TOPICS } from '@tracking/contracts';
 import {
   decrypt,
   encrypt,
   FailedPreconditionError,
-  TOPICS,
   UnauthenticatedError,
   ValidationError,
 } from '@tracking/kit';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
-import { currentContext, NotFoundError, TOPICS, UnauthenticatedError } from '@tracking/kit';
+import { TOPICS } from '@tracking/contracts';
+import { currentContext, NotFoundError, UnauthenticatedError } from '@tracking/kit';
 
 import type { Deps, Tx } from './deps';
 import { emit } from './changes';

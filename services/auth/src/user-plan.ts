@@ -1,4 +1,4 @@
-import { TOPICS, type PlanChanged } from '@tracking/kit';
+import { TOPICS, type PlanChanged } from '@tracking/contracts';
 
 import { emit } from './changes';
 import type { Tx } from './deps';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 
+import { TOPICS } from '@tracking/contracts';
 import {
   ConflictError,
   fieldErrors,
   NotFoundError,
   PermissionDeniedError,
-  TOPICS,
   ValidationError,
 } from '@tracking/kit';
 import { z } from 'zod';

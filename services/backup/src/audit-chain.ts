@@ -1,4 +1,4 @@
-import { walkChain, type ChainBreak, type ChainEntry } from '@tracking/kit';
+import { walkChain, type ChainBreak, type ChainEntry } from '@tracking/contracts';
 import type pg from 'pg';
 
 /**

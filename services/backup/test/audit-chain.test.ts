@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createTestDatabase, infraEnv, type TestDatabase } from '@tracking/kit/testing';
 import pg from 'pg';
 
-import { entryHash, GENESIS_HASH } from '@tracking/kit';
+import { entryHash, GENESIS_HASH } from '@tracking/contracts';
 
 import { verifyAuditChain, type AuditRow } from '../src/audit-chain';
 import { chainHead } from '../src/postgres';

@@ -1,4 +1,4 @@
-import { PLANS, PLAN_NAMES, type Plan } from '@tracking/kit';
+import { PLANS, PLAN_NAMES, type Plan } from '@tracking/contracts';
 
 import type { Config } from './config';
 

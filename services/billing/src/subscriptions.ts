@@ -1,13 +1,11 @@
+import { TOPICS, type AuditEvent, type PlanChanged } from '@tracking/contracts';
 import {
   currentContext,
   enqueue,
   newEvent,
   pgExecutor,
   pgTransactionRunner,
-  TOPICS,
   type Actor,
-  type AuditEvent,
-  type PlanChanged,
 } from '@tracking/kit';
 import type pg from 'pg';
 

@@ -1,10 +1,5 @@
-import {
-  mealEstimatedSchema,
-  mealEstimationFailedSchema,
-  PoisonMessageError,
-  reviewCompletedSchema,
-  type EventEnvelope,
-} from '@tracking/kit';
+import { mealEstimatedSchema, mealEstimationFailedSchema, reviewCompletedSchema } from '@tracking/contracts';
+import { PoisonMessageError, type EventEnvelope } from '@tracking/kit';
 
 import type { Tx } from './db';
 

@@ -3,13 +3,12 @@
  * the outbox in the same transaction as the change (the relay in main.ts publishes them).
  */
 
+import { TOPICS, type AuditEvent } from '@tracking/contracts';
 import {
   currentContext,
   enqueue,
   newEvent,
   prismaExecutor,
-  TOPICS,
-  type AuditEvent,
   type OutgoingEvent,
   type Principal,
 } from '@tracking/kit';

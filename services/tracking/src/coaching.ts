@@ -1,13 +1,11 @@
+import { reviewRequestedSchema, TOPICS, type ReviewDay } from '@tracking/contracts';
 import {
   ConflictError,
   NotFoundError,
   PermissionDeniedError,
   StaleVersionError,
-  reviewRequestedSchema,
-  TOPICS,
   ValidationError,
   type Principal,
-  type ReviewDay,
 } from '@tracking/kit';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';

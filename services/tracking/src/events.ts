@@ -1,7 +1,7 @@
+import { TOPICS } from '@tracking/contracts';
 import {
   prismaExecutor,
   startConsumer,
-  TOPICS,
   type Kafka,
   type Logger,
   type Metrics,

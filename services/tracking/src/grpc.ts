@@ -1,4 +1,5 @@
-import { estimateItemSchema, unary, type Principal } from '@tracking/kit';
+import { estimateItemSchema } from '@tracking/contracts';
+import { unary, type Principal } from '@tracking/kit';
 import type {
   Comment as CommentProto,
   Goals as GoalsProto,

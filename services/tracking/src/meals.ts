@@ -1,11 +1,10 @@
+import { TOPICS, type MealLogged } from '@tracking/contracts';
 import {
   ConflictError,
   DomainError,
   NotFoundError,
   PermissionDeniedError,
   StaleVersionError,
-  TOPICS,
-  type MealLogged,
   type Principal,
 } from '@tracking/kit';
 import { createHash, randomUUID } from 'node:crypto';

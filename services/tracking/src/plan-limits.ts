@@ -1,4 +1,5 @@
-import { DomainError, PLANS, RateLimitedError, upgradeFor, type Plan, type Principal } from '@tracking/kit';
+import { PLANS, upgradeFor, type Plan } from '@tracking/contracts';
+import { DomainError, RateLimitedError, type Principal } from '@tracking/kit';
 
 import type { Tx } from './db';
 

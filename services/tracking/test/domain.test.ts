@@ -1,11 +1,11 @@
 import {
   ESTIMATION_FAILURE_REASONS,
   mealLoggedSchema,
-  newEvent,
   reviewRequestedSchema,
   TOPICS,
   type EstimationFailureReason,
-} from '@tracking/kit';
+} from '@tracking/contracts';
+import { newEvent } from '@tracking/kit';
 
 import { operationalStats, openSupportAccess } from '../src/admin';
 import { dailySummary, requestReview, setGoals } from '../src/coaching';

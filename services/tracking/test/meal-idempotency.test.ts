@@ -1,4 +1,4 @@
-import { TOPICS } from '@tracking/kit';
+import { TOPICS } from '@tracking/contracts';
 
 import { asActor, type PrismaClient } from '../src/db';
 import { deleteMeal, listMeals, logMeal, updateMeal } from '../src/meals';

@@ -1,4 +1,5 @@
-import { newEvent, PLANS } from '@tracking/kit';
+import { PLANS } from '@tracking/contracts';
+import { newEvent } from '@tracking/kit';
 
 import { requestReview } from '../src/coaching';
 import { asActor, type PrismaClient } from '../src/db';

@@ -6,7 +6,7 @@
  *
  * Pure functions, no I/O. The food values and where they come from: offline-food-table.ts.
  */
-import type { ReviewDay } from '@tracking/kit';
+import type { ReviewDay } from '@tracking/contracts';
 
 import type { EstimateOutput, ReviewAggregates, ReviewOutput } from '../prompts';
 import { FOOD_TABLE, type FoodRow, type HouseholdMeasures } from './offline-food-table';

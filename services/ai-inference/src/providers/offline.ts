@@ -1,4 +1,4 @@
-import { reviewRequestedSchema } from '@tracking/kit';
+import { reviewRequestedSchema } from '@tracking/contracts';
 
 import { estimateFromTable, writeRuleReview } from './offline-foods';
 import { ProviderError, type JsonTask, type Provider, type ProviderAnswer } from './provider';

@@ -1,4 +1,5 @@
-import { callUnary, isPlan, principalMetadata, type PrincipalSigner } from '@tracking/kit';
+import { isPlan } from '@tracking/contracts';
+import { callUnary, principalMetadata, type PrincipalSigner } from '@tracking/kit';
 import type { Metadata } from '@grpc/grpc-js';
 import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 

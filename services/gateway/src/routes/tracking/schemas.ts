@@ -1,4 +1,4 @@
-import { ESTIMATE_CONFIDENCE, ESTIMATION_FAILURE_REASONS } from '@tracking/kit';
+import { ESTIMATE_CONFIDENCE, ESTIMATION_FAILURE_REASONS } from '@tracking/contracts';
 import { z } from 'zod';
 
 /**
@@ -198,16 +198,5 @@ export const commentRequest = z.object({
 });
 
 export const mealParams = z.object({ mealId: rowParam });
-export const idempotencyHeaders = z.object({
-  'Idempotency-Key': z
-    .string()
-    .regex(/^[\x21-\x7e]{1,100}$/, { message: '1 to 100 printable characters, no spaces' })
-    .optional()
-    .meta({
-      description:
-        'A key of your choosing (a UUID, say) per meal: a retry with the same key and meal never logs it twice; ' +
-        'the same key with another meal is a 409.',
-    }),
-});
 export const metricParams = z.object({ metricId: rowParam });
 export const linkParams = z.object({ linkId: rowParam });
