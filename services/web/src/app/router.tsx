@@ -34,6 +34,10 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, ...lazy(() => import('./routes/app/home')) },
       { path: 'today', ...lazy(() => import('./routes/app/today')) },
+      { path: 'history', ...lazy(() => import('./routes/app/history')) },
+      { path: 'body', ...lazy(() => import('./routes/app/body')) },
+      { path: 'trainers', ...lazy(() => import('./routes/app/trainers')) },
+      { path: 'account/units', ...lazy(() => import('./routes/app/account/units')) },
       { path: 'account', ...lazy(() => import('./routes/app/account/profile')) },
       { path: 'account/security', ...lazy(() => import('./routes/app/account/security')) },
       { path: 'account/sessions', ...lazy(() => import('./routes/app/account/sessions')) },

@@ -453,7 +453,7 @@ export interface paths {
         put?: never;
         /**
          * Log a meal
-         * @description The AI service estimates calories and macros afterwards; the meal’s estimate is null until then.
+         * @description The AI service estimates calories and macros afterwards; the meal’s estimate is null until then. Send an Idempotency-Key to make the request safe to retry: the same key with the same meal answers with the meal that key logged, never a second one.
          */
         post: operations["logMeal"];
         delete?: never;
@@ -2414,7 +2414,10 @@ export interface operations {
     logMeal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of your choosing (a UUID, say) per meal: a retry with the same key and meal never logs it twice; the same key with another meal is a 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2436,7 +2439,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The meal as stored. */
+            /** @description The meal as stored (for a retried key: the meal that key logged). */
             201: {
                 headers: {
                     "X-Correlation-Id": components["headers"]["CorrelationId"];
@@ -2449,6 +2452,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

@@ -1,10 +1,10 @@
-import { Page } from '../../../components/ui/page';
+import { useSession } from '../../../features/auth/api/get-session';
+import { TodayScreen } from '../../../features/meals/components/today-screen';
 
 /** The client's day: meals, their estimates and the totals against goals (features/meals). */
 export function Component() {
-  return (
-    <Page title="Today">
-      <p className="muted">Your meals and totals for today appear here.</p>
-    </Page>
-  );
+  const session = useSession();
+  // AppRoot renders this only with a session.
+  if (!session.data) return null;
+  return <TodayScreen userId={session.data.userId} />;
 }

@@ -1,0 +1,4 @@
+export const metricKeys = {
+  all: ['metrics'] as const,
+  range: (days: number) => ['metrics', 'range', days] as const,
+};
