@@ -1,9 +1,8 @@
-import { useQueryClient } from '@tanstack/react-query';
-import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
+import { Link, Navigate, useSearchParams } from 'react-router';
 
 import { Page } from '../../../components/ui/page';
 import { Loading, Notice } from '../../../components/ui/status';
-import { sessionQueryKey, useSession } from '../../../features/auth/api/get-session';
+import { useSession } from '../../../features/auth/api/get-session';
 import { MfaStepForm } from '../../../features/auth/components/mfa-step-form';
 import { SignInForm } from '../../../features/auth/components/sign-in-form';
 import { safeNext } from '../../../lib/safe-next';
@@ -11,26 +10,21 @@ import { safeNext } from '../../../lib/safe-next';
 export function Component() {
   const [params] = useSearchParams();
   const next = safeNext(params.get('next'));
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const session = useSession();
 
   if (session.isPending) return <Loading />;
   const mfa = session.data?.mfa;
+  // Signed in: straight to where the person was going. Both sign-in steps refresh the session,
+  // so this one redirect serves the password step, the code step and a visit while signed in.
   if (session.data && mfa !== 'pending') {
-    return <Navigate to={mfa === 'enrolment_required' ? '/account/security' : next} replace />;
+    const landing = next === '/' ? (session.data.role === 'client' ? '/today' : '/account') : next;
+    return <Navigate to={mfa === 'enrolment_required' ? '/account/security' : landing} replace />;
   }
-
-  const done = () => {
-    void queryClient
-      .invalidateQueries({ queryKey: sessionQueryKey })
-      .then(() => navigate(next, { replace: true }));
-  };
 
   if (mfa === 'pending') {
     return (
       <Page title="Two-step sign-in" intro="Your account is protected with an authenticator app.">
-        <MfaStepForm onVerified={done} />
+        <MfaStepForm />
       </Page>
     );
   }

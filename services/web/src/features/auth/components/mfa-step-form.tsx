@@ -13,7 +13,7 @@ const codeForm = z.object({ code: totpCodeSchema });
 const recoveryForm = z.object({ recoveryCode: recoveryCodeSchema });
 
 /** The second step: a code from the authenticator app, or one of the recovery codes instead. */
-export function MfaStepForm({ onVerified }: { onVerified: () => void }) {
+export function MfaStepForm({ onVerified }: { onVerified?: () => void }) {
   const [useRecovery, setUseRecovery] = useState(false);
   const verify = useVerifyMfa();
   const totp = useForm({ resolver: zodResolver(codeForm), defaultValues: { code: '' } });
@@ -26,7 +26,11 @@ export function MfaStepForm({ onVerified }: { onVerified: () => void }) {
     <div className="stack">
       {verify.isError ? <ProblemAlert error={verify.error} /> : null}
       {useRecovery ? (
-        <Form className="form" onSubmit={(event) => void submitRecovery(event)} aria-label="Recovery code">
+        <Form
+          className="form"
+          onSubmit={(event) => void submitRecovery(event)}
+          aria-label="Sign in with a recovery code"
+        >
           <TextField
             control={recovery.control}
             name="recoveryCode"
@@ -41,7 +45,11 @@ export function MfaStepForm({ onVerified }: { onVerified: () => void }) {
           </Button>
         </Form>
       ) : (
-        <Form className="form" onSubmit={(event) => void submitCode(event)} aria-label="Authentication code">
+        <Form
+          className="form"
+          onSubmit={(event) => void submitCode(event)}
+          aria-label="Sign in with a code from your app"
+        >
           <TextField
             control={totp.control}
             name="code"
