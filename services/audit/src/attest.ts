@@ -35,6 +35,8 @@ export interface Attestation extends Verification {
   headMismatch?: { sequence: bigint; reason: 'published_head_missing' | 'published_head_mismatch' };
 }
 
+export type ChainMetrics = ReturnType<typeof chainMetrics>;
+
 export function chainMetrics(registry: MetricsRegistry, log: Logger) {
   return {
     security: createSecurityEvents({ log, metrics: { registry } }, ['audit.chain.broken']),
@@ -62,6 +64,29 @@ export function chainMetrics(registry: MetricsRegistry, log: Logger) {
   };
 }
 
+/**
+ * An admin's verification of the chain from a sequence on. A break is logged as a security event
+ * and raises audit_chain_broken at once; only ever raised here, because a partial verification
+ * that passes proves nothing about the rest of the chain: clearing it is the attestor's full run's job.
+ */
+export async function verifyOnRequest(
+  deps: { prisma: PrismaClient; log: Logger; chain: Pick<ChainMetrics, 'broken' | 'security'> },
+  fromSequence: bigint,
+): Promise<Verification> {
+  const result = await verifyChain(deps.prisma, { fromSequence });
+  const outcome = {
+    verifiedThrough: result.verifiedThrough.toString(),
+    firstBroken: result.firstBroken?.sequence.toString(),
+    reason: result.firstBroken?.reason,
+  };
+  if (result.intact) deps.log.info({ event: 'audit.chain.verified', ...outcome }, 'audit chain verified');
+  else {
+    deps.chain.security.record('audit.chain.broken', outcome, 'audit chain is broken');
+    deps.chain.broken.set(1);
+  }
+  return result;
+}
+
 export class ChainAttestor {
   private readonly producer: Producer;
   private lastHead: ChainHead | undefined;
@@ -73,7 +98,7 @@ export class ChainAttestor {
       prisma: PrismaClient;
       kafka: Kafka;
       log: Logger;
-      metrics: ReturnType<typeof chainMetrics>;
+      metrics: ChainMetrics;
       topicPrefix: string;
     },
   ) {

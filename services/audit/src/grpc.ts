@@ -1,26 +1,12 @@
-import { serverStream, unary, ValidationError, type Keyring, type Logger, type Metrics } from '@tracking/kit';
+import { serverStream, unary, ValidationError } from '@tracking/kit';
 import type { AuditEntry, AuditServiceServer } from '@tracking/proto/tracking/audit/v1/audit';
-import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 import { z } from 'zod';
 
 import { authorizeCaller } from './access';
-import type { chainMetrics } from './attest';
-import { verifyChain } from './chain';
-import type { PrismaClient } from './db';
+import { verifyOnRequest } from './attest';
+import type { Deps } from './deps';
 import { eraseSubject } from './erasure';
 import { exportEntries, listEntries, parseExport, recordRead, type ReadableEntry } from './query';
-
-export interface AuditServiceDeps {
-  prisma: PrismaClient;
-  /** Wraps the per-person keys of crypto-shredding. */
-  kek: Keyring;
-  /** Answers whether a caller's session holds a permission. */
-  auth: AuthServiceClient;
-  log: Logger;
-  metrics: Metrics;
-  /** The chain's gauges: a break an admin's verification finds pages at once, not at the next attestation. */
-  chain: Pick<ReturnType<typeof chainMetrics>, 'broken' | 'security'>;
-}
 
 function toProto(entry: ReadableEntry): AuditEntry {
   return {
@@ -45,7 +31,7 @@ function toProto(entry: ReadableEntry): AuditEntry {
 
 const userIdSchema = z.uuid();
 
-export function auditService(deps: AuditServiceDeps): AuditServiceServer {
+export function auditService(deps: Deps): AuditServiceServer {
   const method = (name: string) => `tracking.audit.v1.AuditService/${name}`;
   return {
     listEntries: unary(method('ListEntries'), deps, async (request, call) => {
@@ -76,19 +62,7 @@ export function auditService(deps: AuditServiceDeps): AuditServiceServer {
       }
       const reader = await authorizeCaller(deps.auth, call.metadata, 'audit.read');
       await recordRead(deps.prisma, deps.kek, reader, 'audit.chain.checked');
-      const result = await verifyChain(deps.prisma, { fromSequence: BigInt(request.fromSequence) });
-      const outcome = {
-        verifiedThrough: result.verifiedThrough.toString(),
-        firstBroken: result.firstBroken?.sequence.toString(),
-        reason: result.firstBroken?.reason,
-      };
-      if (result.intact) deps.log.info({ event: 'audit.chain.verified', ...outcome }, 'audit chain verified');
-      else {
-        deps.chain.security.record('audit.chain.broken', outcome, 'audit chain is broken');
-        // Only ever raised here: a partial verification that passes proves nothing about the
-        // rest of the chain, so clearing it is the attestor's full run's job.
-        deps.chain.broken.set(1);
-      }
+      const result = await verifyOnRequest(deps, BigInt(request.fromSequence));
       return {
         intact: result.intact,
         entriesChecked: String(result.entriesChecked),

@@ -1,7 +1,6 @@
 import { telemetry } from './instrumentation';
 
 import {
-  createClient,
   createKafka,
   createLogger,
   kafkaReadiness,
@@ -13,11 +12,10 @@ import {
   tlsFiles,
 } from '@tracking/kit';
 import { AuditServiceService } from '@tracking/proto/tracking/audit/v1/audit';
-import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
-import { ChainAttestor, chainMetrics } from './attest';
+import { ChainAttestor } from './attest';
 import { readConfig } from './config';
-import { createPrisma } from './db';
+import { createDeps } from './deps';
 import { startAuditConsumer } from './events';
 import { auditService } from './grpc';
 
@@ -25,7 +23,8 @@ async function main() {
   const config = readConfig();
   const log = createLogger({ service: 'audit', level: config.LOG_LEVEL, file: config.LOG_FILE });
   const metrics = createMetrics();
-  const prisma = createPrisma(config.DATABASE_URL);
+  const deps = createDeps(config, log, metrics);
+  const { prisma } = deps;
   const kafka = createKafka({ clientId: 'audit', brokers: config.KAFKA_BROKERS, log });
   const consumer = await startAuditConsumer({
     kafka,
@@ -37,27 +36,18 @@ async function main() {
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
   });
 
-  const tls = tlsFiles(config);
-  // Only the read and erase methods need auth; ingestion and attestation run without it.
-  const auth = createClient(AuthServiceClient, config.AUTH_GRPC_ADDR, {
-    tls,
-    deadlineMs: config.GRPC_DEADLINE_MS,
-  });
-  const chain = chainMetrics(metrics.registry, log);
   const grpc = await startGrpcServer({
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
-    tls,
-    services: [
-      [AuditServiceService, auditService({ prisma, kek: config.keyring, auth, log, metrics, chain })],
-    ],
+    tls: tlsFiles(config),
+    services: [[AuditServiceService, auditService(deps)]],
   });
   const kafkaCheck = await kafkaReadiness(kafka);
   const attestor = new ChainAttestor({
     prisma,
     kafka,
     log,
-    metrics: chain,
+    metrics: deps.chain,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
   });
   await attestor.start(config.CHAIN_ATTEST_INTERVAL_MS);
@@ -77,7 +67,7 @@ async function main() {
     ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
     // Disconnecting lets the message in hand finish and commits the consumed offsets.
     ['kafka consumer', () => consumer.stop()],
-    ['grpc clients', () => auth.close()],
+    ['grpc clients', () => deps.auth.close()],
     ['chain attestation', () => attestor.stop()],
     ['postgres', () => prisma.$disconnect()],
     ['ops server', () => ops.close()],
