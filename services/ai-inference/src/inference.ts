@@ -286,7 +286,7 @@ export function createInference(deps: {
 
   return {
     estimateMeal: (tenantId, description, plan) =>
-      run(tenantId, estimateTask(description), checkEstimate, plan),
+      run(tenantId, estimateTask(description), (output) => checkEstimate(output, description), plan),
     writeReview: (tenantId, week) => run(tenantId, reviewTask(week), checkReview),
     close() {
       for (const breaker of breakers.values()) breaker.shutdown();

@@ -1,6 +1,7 @@
 import type { EstimateItem } from '@tracking/contracts';
 
 import { estimateOutputSchema, reviewOutputSchema } from './prompts';
+import { describeMeal, namesFood } from './providers/offline-foods';
 
 /** A meal estimate that passed every check, rounded to what tracking stores. */
 export interface MealEstimate {
@@ -35,9 +36,59 @@ export const LIMITS = {
   itemName: 120,
 } as const;
 
+/**
+ * How far an answer may stray from what the description itself says, read with the offline
+ * food table. A food weighed or measured in the text ("a tablespoon of olive oil", "150 g
+ * rice") may weigh at most 4x (+15 g) that in the answer, and at least a quarter (-15 g): 300 g
+ * of oil for a tablespoon is a quantity bound to the wrong food, not a different opinion. When
+ * the table reads every word of the description, the meal's energy must lie within [half the
+ * least, twice the most] the named foods give: stated amounts as stated, assumed ones anywhere
+ * from 0.4x to 2.5x a typical portion.
+ */
+export const DESCRIBED = {
+  itemWeightFactor: 4,
+  itemWeightSlackGrams: 15,
+  assumedPortion: [0.4, 2.5],
+  energyFactor: 2,
+  energySlackKcal: 100,
+} as const;
+
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
-export function checkEstimate(output: unknown): Checked<MealEstimate> {
+type Problem = Extract<Checked<never>, { ok: false }>;
+
+/** Holds an answer to its description; null when nothing is out of line. */
+function checkAgainstDescription(
+  description: string,
+  items: readonly { name: string; grams: number }[],
+  calories: number,
+): Problem | null {
+  const { foods, ignored } = describeMeal(description);
+  const { itemWeightFactor: factor, itemWeightSlackGrams: slack } = DESCRIBED;
+  for (const food of foods.filter((described) => described.measured)) {
+    const grams = items
+      .filter((item) => namesFood(item.name, food.name))
+      .reduce((sum, item) => sum + item.grams, 0);
+    if (grams > food.grams * factor + slack || (grams > 0 && grams < food.grams / factor - slack)) {
+      return { ok: false, problem: 'item_weight_implausible' };
+    }
+  }
+  if (ignored.length > 0 || foods.length === 0) return null;
+  const [low, high] = DESCRIBED.assumedPortion;
+  const least = foods.reduce((sum, food) => sum + (food.explicit ? food.kcal : food.kcal * low), 0);
+  const most = foods.reduce((sum, food) => sum + (food.explicit ? food.kcal : food.kcal * high), 0);
+  const { energyFactor, energySlackKcal } = DESCRIBED;
+  if (calories > most * energyFactor + energySlackKcal || calories < least / energyFactor - energySlackKcal) {
+    return { ok: false, problem: 'energy_outside_described_range' };
+  }
+  return null;
+}
+
+/**
+ * Checks an answer; with the meal's description, also against what the description says. The
+ * problem names a reason only: the description never goes into it (it is logged).
+ */
+export function checkEstimate(output: unknown, description?: string): Checked<MealEstimate> {
   const parsed = estimateOutputSchema.safeParse(output);
   if (!parsed.success) return { ok: false, problem: 'shape' };
   const answer = parsed.data;
@@ -78,6 +129,10 @@ export function checkEstimate(output: unknown): Checked<MealEstimate> {
   const itemEnergy = items.reduce((sum, item) => sum + item.calories, 0);
   if (Math.abs(itemEnergy - answer.calories) > Math.max(50, answer.calories * 0.15)) {
     return { ok: false, problem: 'items_disagree_with_total' };
+  }
+  if (description !== undefined) {
+    const problem = checkAgainstDescription(description, answer.items, answer.calories);
+    if (problem !== null) return problem;
   }
   return {
     ok: true,

@@ -1,4 +1,10 @@
+import { Writable } from 'node:stream';
+
+import { createLogger, createMetrics } from '@tracking/kit';
+
+import { createInference } from '../src/inference';
 import { checkEstimate, checkReview, reviewText } from '../src/plausibility';
+import type { Provider } from '../src/providers/provider';
 
 const good = {
   items: [
@@ -110,5 +116,148 @@ describe('a review is checked before it is stored', () => {
     expect(reviewText({ summary, suggestions: ['Walk after dinner.', 'Sleep by 11.'] })).toBe(
       `${summary}\n\n- Walk after dinner.\n- Sleep by 11.`,
     );
+  });
+});
+
+describe('an estimate is held to what its description says', () => {
+  const MEAL = '300g spaghetti cooked in a tablespoon of olive oil';
+  const sound = {
+    items: [
+      { name: 'spaghetti, cooked', grams: 300, calories: 474 },
+      { name: 'extra virgin olive oil', grams: 13.5, calories: 119 },
+    ],
+    calories: 593,
+    proteinG: 17.4,
+    carbsG: 92.6,
+    fatG: 16.3,
+    confidence: 'medium',
+  };
+  const oilBoundToThePasta = {
+    items: [
+      { name: 'spaghetti, cooked', grams: 220, calories: 348 },
+      { name: 'olive oil', grams: 300, calories: 2652 },
+    ],
+    calories: 3000,
+    proteinG: 12.8,
+    carbsG: 67.9,
+    fatG: 302,
+    confidence: 'medium',
+  };
+
+  it('passes an answer that agrees with the stated quantities', () => {
+    expect(checkEstimate(sound, MEAL)).toMatchObject({ ok: true });
+  });
+
+  it('rejects 300 g of oil for "a tablespoon", whatever the totals say', () => {
+    expect(checkEstimate(oilBoundToThePasta)).toMatchObject({ ok: true });
+    expect(checkEstimate(oilBoundToThePasta, MEAL)).toEqual({
+      ok: false,
+      problem: 'item_weight_implausible',
+    });
+  });
+
+  it('rejects energy far outside what the named foods can give', () => {
+    const twice = {
+      ...sound,
+      items: [
+        { name: 'spaghetti, cooked', grams: 300, calories: 1400 },
+        { name: 'olive oil', grams: 13.5, calories: 119 },
+      ],
+      calories: 1519,
+      carbsG: 300,
+      proteinG: 40,
+      fatG: 16,
+    };
+    expect(checkEstimate(twice, MEAL)).toEqual({ ok: false, problem: 'energy_outside_described_range' });
+    const tooLittle = {
+      items: [{ name: 'banana', grams: 20, calories: 18 }],
+      calories: 18,
+      proteinG: 0.2,
+      carbsG: 4.5,
+      fatG: 0.1,
+      confidence: 'low',
+    };
+    expect(checkEstimate(tooLittle, '3 large bananas')).toEqual({
+      ok: false,
+      problem: 'energy_outside_described_range',
+    });
+  });
+
+  it('leaves the energy of a meal with words the table does not know to the provider', () => {
+    const dahl = {
+      items: [{ name: 'dal makhani', grams: 350, calories: 520 }],
+      calories: 520,
+      proteinG: 20,
+      carbsG: 50,
+      fatG: 26,
+      confidence: 'medium',
+    };
+    expect(checkEstimate(dahl, 'dal makhani with a roti')).toMatchObject({ ok: true });
+  });
+});
+
+describe('a plausibility rejection in the logs', () => {
+  const CANARY = 'CANARY-25b1-in-the-meal';
+
+  it('names its reason and never the meal text', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+          lines.push(JSON.parse(line) as Record<string, unknown>);
+        }
+        done();
+      },
+    });
+    const provider: Provider = {
+      name: 'anthropic',
+      model: 'claude-test-model',
+      complete: () =>
+        Promise.resolve({
+          output: {
+            ...{
+              items: [
+                { name: `${CANARY} spaghetti`, grams: 220, calories: 348 },
+                { name: 'olive oil', grams: 300, calories: 2652 },
+              ],
+              calories: 3000,
+              proteinG: 12.8,
+              carbsG: 67.9,
+              fatG: 302,
+              confidence: 'medium',
+            },
+          },
+          model: 'claude-test-model',
+          inputTokens: 10,
+          outputTokens: 10,
+        }),
+    };
+    const inference = createInference({
+      providers: [provider],
+      budget: {
+        reserve: () => Promise.resolve('reserved' as const),
+        spend: () => Promise.resolve(),
+        purge: () => Promise.resolve(0),
+      },
+      log: createLogger({ service: 'test', stream }),
+      metrics: createMetrics(),
+      breaker: { errorPercent: 100, minCalls: 1_000, windowMs: 60_000, resetMs: 1_000 },
+      callDeadlineMs: 5_000,
+    });
+    const outcome = await inference.estimateMeal(
+      '00000000-0000-4000-8000-000000000000',
+      `300g spaghetti cooked in a tablespoon of olive oil ${CANARY}`,
+      'team',
+    );
+    inference.close();
+    expect(outcome).toMatchObject({ ok: false, reason: 'invalid_output' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const requests = lines.filter((line) => line.event === 'ai.request');
+    expect(requests).toHaveLength(2);
+    for (const request of requests) {
+      expect(request).toMatchObject({ outcome: 'invalid_output', problem: 'item_weight_implausible' });
+    }
+    expect(JSON.stringify(lines)).not.toContain(CANARY);
+    expect(JSON.stringify(lines)).not.toContain('spaghetti');
   });
 });

@@ -1,21 +1,32 @@
 /**
  * The offline estimator's food table: what it knows, as data.
  *
- * Where the numbers come from:
- * - Energy (kcal) and protein, carbohydrate (by difference) and fat (g) per 100 g of edible food
- *   are USDA FoodData Central values, mostly SR Legacy (the final 2018 release), as transcribed by
- *   hand: spot-check against https://fdc.nal.usda.gov/ before relying on a single row. The SR
- *   description of the row used is in the comment beside it where the name alone is ambiguous.
+ * Where the numbers come from, and how they were taken (there is no network at build or run
+ * time, so nothing here was downloaded; every value was written down by hand):
+ * - Energy (kcal) and protein, carbohydrate (by difference, fibre included) and fat (g) per
+ *   100 g of edible food are USDA FoodData Central SR Legacy values (the final 2018 release).
+ *   Each such row carries `fdc`: the SR description of the entry, and its FDC id where the id and
+ *   description were confirmed by a second, independent published transcription of SR Legacy
+ *   (103 rows). Where that transcription gave different values for the same id, the row was
+ *   corrected to them (tuna, chicken thigh, hummus, cream cheese, bagel, white bread, potato
+ *   crisps, cola, mozzarella); rows whose id is still null carry the description only, and
+ *   their values are a single transcription: spot-check them against FDC before relying on one.
  * - The few foods USDA does not describe (Weet-Bix, muesli, whey protein powder, Nutella) use the
- *   per-100 g column of a typical NZ/AU or manufacturer's label; they are marked "label".
+ *   per-100 g column of a typical NZ/AU or manufacturer's label, named in `label`.
+ * - A test holds every row to the Atwater sum of its macros (4/4/9 kcal/g, alcohol 7, fibre on
+ *   labels 2): test/offline-food-table.test.ts states the tolerances and why.
  * - Composite dishes (fish and chips, flat white, caesar salad, sushi...) have a `recipe` of
  *   rows from this table in grams instead of their own values; their per-100 g values are
- *   computed from it. The recipes are portion assumptions, not measurements.
- * - Portions and household measures (a slice, a cup, a piece) are USDA household weights where
- *   FDC gives one, adjusted to NZ/AU norms where they differ (sliced bread, a flat white, a scoop
- *   of chips); they are assumptions and the estimate says so with its confidence.
+ *   computed from it. The recipes are portion assumptions, not measurements. Compound dishes
+ *   (omelette, stir fry, salads, sandwich) also say which `takes` of stated ingredients replace
+ *   their own rows.
+ * - Portions and household measures (a slice, a cup, a piece) and the size words (`sizes`: "a
+ *   large banana" is FDC 173944's large, 136 g) are FDC household portion weights where FDC
+ *   gives one, adjusted to NZ/AU norms where they differ (sliced bread, a flat white, a scoop of
+ *   chips); they are assumptions and the estimate says so with its confidence.
  *
- * Energy of alcoholic drinks includes the alcohol, so their macros do not add up to their kcal.
+ * Energy of alcoholic drinks includes the alcohol (`alcohol`), so their macros do not add up to
+ * their kcal.
  */
 
 /** The household measures a row may size itself by, in grams of that food. */
@@ -34,6 +45,17 @@ export interface HouseholdMeasures {
   pack?: number;
   bar?: number;
   square?: number;
+  row?: number;
+}
+
+/**
+ * Where a row's values come from: its FoodData Central entry. `id` is null where the id has not
+ * been confirmed against a second transcription (see the header); the description still names
+ * the entry the values were taken from.
+ */
+export interface FdcEntry {
+  id: number | null;
+  description: string;
 }
 
 interface FoodRowBase {
@@ -61,9 +83,92 @@ interface FoodRowBase {
    * raw and cooked energy densities for starches, typical USDA cooking yields for meat and fish.
    */
   cookedPerRaw?: number;
+  /**
+   * FDC's household portion weights for the size words ("a large banana": FDC 173944 "Bananas,
+   * raw", large 136 g), in grams of one piece. Size words without a row here scale the piece.
+   */
+  sizes?: Partial<Record<SizeWord, number>>;
 }
 
+export type SizeWord = 'small' | 'medium' | 'large';
+
+/**
+ * What an ingredient is, for compound dishes: "omelette with 3 eggs and cheese" states the
+ * omelette's eggs, so the eggs of the omelette's own recipe are not counted beside them.
+ */
+export type IngredientKind =
+  | 'egg'
+  | 'protein'
+  | 'vegetable'
+  | 'cheese'
+  | 'fat'
+  | 'dressing'
+  | 'sauce'
+  | 'powder'
+  | 'liquid'
+  | 'fruit'
+  | 'bread';
+
+export const INGREDIENT_KINDS: Readonly<Record<IngredientKind, readonly string[]>> = {
+  egg: ['egg'],
+  protein: [
+    'chicken breast',
+    'chicken thigh',
+    'chicken',
+    'beef mince',
+    'steak',
+    'lamb',
+    'pork',
+    'bacon',
+    'ham',
+    'prawns',
+    'tofu',
+    'white fish',
+    'salmon',
+    'smoked salmon',
+    'tuna',
+  ],
+  vegetable: [
+    'broccoli',
+    'carrot',
+    'lettuce',
+    'spinach',
+    'tomato',
+    'cherry tomatoes',
+    'cucumber',
+    'onion',
+    'capsicum',
+    'mushrooms',
+    'peas',
+    'corn',
+    'green beans',
+    'pumpkin',
+    'mixed vegetables',
+    'cauliflower',
+    'avocado',
+  ],
+  cheese: ['cheddar cheese', 'mozzarella', 'feta', 'parmesan'],
+  fat: ['olive oil', 'butter', 'margarine'],
+  dressing: ['caesar dressing', 'salad dressing', 'mayonnaise'],
+  sauce: ['soy sauce'],
+  powder: ['whey protein'],
+  liquid: ['milk', 'reduced-fat milk', 'skim milk', 'soy milk', 'almond milk', 'water', 'yoghurt'],
+  fruit: ['banana', 'strawberries', 'blueberries', 'raspberries', 'mango', 'mixed berries'],
+  bread: ['white bread', 'wholemeal bread', 'multigrain bread', 'sourdough bread', 'bread roll'],
+};
+
 export interface NutrientRow extends FoodRowBase {
+  /** The FDC entry the values are from; a row FDC does not describe has `label` instead. */
+  fdc?: FdcEntry;
+  /** A product label's per-100 g column the values are from (Weet-Bix, Nutella...). */
+  label?: string;
+  /** Alcohol, g per 100 g: its 7 kcal/g are in `kcal` and in none of the macros. */
+  alcohol?: number;
+  /**
+   * Dietary fibre, g per 100 g, for label rows only: NZ/AU labels report available carbohydrate
+   * (fibre apart) and count fibre's energy at 8 kJ (about 2 kcal) per gram.
+   */
+  fibre?: number;
   /** Per 100 g. */
   kcal: number;
   protein: number;
@@ -74,6 +179,13 @@ export interface NutrientRow extends FoodRowBase {
 export interface RecipeRow extends FoodRowBase {
   /** [name of a nutrient row, grams] pairs; the portion is their sum unless given otherwise. */
   recipe: readonly (readonly [string, number])[];
+  /**
+   * A compound dish: ingredients of these kinds stated beside it ("stir fry with chicken,
+   * broccoli and 1 tbsp oil") replace the recipe's rows of the same kind; rows of kinds not
+   * stated (the cooking fat, the soy sauce) stay. Without stated ingredients it is one typical
+   * serving. Never both.
+   */
+  takes?: readonly IngredientKind[];
 }
 
 export type FoodRow = NutrientRow | RecipeRow;
@@ -81,18 +193,21 @@ export type FoodRow = NutrientRow | RecipeRow;
 export const FOOD_TABLE: readonly FoodRow[] = [
   // ---------------------------------------------------------------- eggs and dairy
   {
-    name: 'egg', // Egg, whole, raw, fresh (a boiled or poached egg is the same food)
+    name: 'egg', // a boiled or poached egg is the same food
+    fdc: { id: 171287, description: 'Egg, whole, raw, fresh' },
     aliases: ['eggs', 'boiled egg', 'hard boiled egg', 'soft boiled egg', 'poached egg', 'free range egg'],
     kcal: 143,
     protein: 12.56,
     carbs: 0.72,
     fat: 9.51,
+    sizes: { small: 38, medium: 44, large: 50 },
     portion: 100,
     countable: true,
     measures: { piece: 50 },
   },
   {
-    name: 'fried egg', // Egg, whole, cooked, fried
+    name: 'fried egg',
+    fdc: { id: 173423, description: 'Egg, whole, cooked, fried' },
     kcal: 196,
     protein: 13.61,
     carbs: 0.83,
@@ -102,7 +217,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 46 },
   },
   {
-    name: 'scrambled eggs', // Egg, whole, cooked, scrambled
+    name: 'scrambled eggs',
+    fdc: { id: 172187, description: 'Egg, whole, cooked, scrambled' },
     aliases: ['scrambled egg'],
     kcal: 149,
     protein: 9.99,
@@ -112,17 +228,20 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 220, piece: 60 },
   },
   {
-    name: 'omelette', // Egg, whole, cooked, omelet
+    name: 'omelette', // a two-egg omelette: the egg, milk and butter rows below
     aliases: ['omelet', 'cheese omelette'],
-    kcal: 154,
-    protein: 10.57,
-    carbs: 0.64,
-    fat: 11.66,
+    recipe: [
+      ['egg', 100],
+      ['milk', 15],
+      ['butter', 5],
+    ],
+    takes: ['egg', 'protein', 'vegetable', 'cheese', 'fat'],
     portion: 120,
     measures: { piece: 120 },
   },
   {
-    name: 'milk', // Milk, whole, 3.25% milkfat
+    name: 'milk',
+    fdc: { id: 171265, description: 'Milk, whole, 3.25% milkfat, with added vitamin D' },
     aliases: ['whole milk', 'full cream milk', 'full fat milk', 'blue top milk', 'standard milk'],
     kcal: 61,
     protein: 3.15,
@@ -135,7 +254,11 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     inHotDrink: 30,
   },
   {
-    name: 'reduced-fat milk', // Milk, reduced fat, fluid, 2% milkfat
+    name: 'reduced-fat milk',
+    fdc: {
+      id: 171267,
+      description: 'Milk, reduced fat, fluid, 2% milkfat, with added vitamin A and vitamin D',
+    },
     aliases: ['lite milk', 'light milk', 'low fat milk', 'reduced fat milk', 'light blue milk'],
     kcal: 50,
     protein: 3.3,
@@ -148,7 +271,11 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     inHotDrink: 30,
   },
   {
-    name: 'skim milk', // Milk, nonfat, fluid (fat free or skim)
+    name: 'skim milk',
+    fdc: {
+      id: 171269,
+      description: 'Milk, nonfat, fluid, with added vitamin A and vitamin D (fat free or skim)',
+    },
     aliases: ['trim milk', 'skimmed milk', 'fat free milk', 'green top milk'],
     kcal: 34,
     protein: 3.37,
@@ -161,7 +288,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     inHotDrink: 30,
   },
   {
-    name: 'soy milk', // Soymilk, original and vanilla, unfortified
+    name: 'soy milk',
+    fdc: { id: null, description: 'Soymilk, original and vanilla, unfortified' },
     aliases: ['soymilk', 'soya milk'],
     kcal: 54,
     protein: 3.27,
@@ -173,7 +301,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     inHotDrink: 30,
   },
   {
-    name: 'almond milk', // Beverages, almond milk, unsweetened, shelf stable
+    name: 'almond milk',
+    fdc: { id: null, description: 'Beverages, almond milk, unsweetened, shelf stable' },
     kcal: 15,
     protein: 0.59,
     carbs: 0.58,
@@ -184,7 +313,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     inHotDrink: 30,
   },
   {
-    name: 'chocolate milk', // Milk, chocolate, fluid, commercial, whole
+    name: 'chocolate milk',
+    fdc: { id: null, description: 'Milk, chocolate, fluid, commercial, whole' },
     aliases: ['choc milk', 'flavoured milk', 'iced chocolate'],
     kcal: 83,
     protein: 3.17,
@@ -195,7 +325,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     density: 1.04,
   },
   {
-    name: 'yoghurt', // Yogurt, plain, whole milk
+    name: 'yoghurt',
+    fdc: { id: 171284, description: 'Yogurt, plain, whole milk' },
     aliases: ['yogurt', 'plain yoghurt', 'plain yogurt', 'natural yoghurt', 'natural yogurt'],
     kcal: 61,
     protein: 3.47,
@@ -206,7 +337,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 100,
   },
   {
-    name: 'greek yoghurt', // Yogurt, Greek, plain, whole milk
+    name: 'greek yoghurt',
+    fdc: { id: 171304, description: 'Yogurt, Greek, plain, whole milk' },
     aliases: ['greek yogurt', 'greek style yoghurt', 'greek style yogurt', 'unsweetened greek yoghurt'],
     kcal: 97,
     protein: 9,
@@ -217,7 +349,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 100,
   },
   {
-    name: 'fruit yoghurt', // Yogurt, fruit, low fat, 9 g protein per 8 oz
+    name: 'fruit yoghurt',
+    fdc: { id: null, description: 'Yogurt, fruit, low fat, 9 g protein per 8 oz' },
     aliases: [
       'fruit yogurt',
       'flavoured yoghurt',
@@ -237,7 +370,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 245, pack: 150 },
   },
   {
-    name: 'cheddar cheese', // Cheese, cheddar
+    name: 'cheddar cheese',
+    fdc: { id: 173414, description: 'Cheese, cheddar' },
     aliases: ['cheese', 'cheddar', 'tasty cheese', 'grated cheese', 'edam', 'colby'],
     kcal: 403,
     protein: 24.9,
@@ -248,17 +382,19 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 20,
   },
   {
-    name: 'mozzarella', // Cheese, mozzarella, whole milk
+    name: 'mozzarella',
+    fdc: { id: 170845, description: 'Cheese, mozzarella, whole milk' },
     aliases: ['mozzarella cheese', 'bocconcini'],
-    kcal: 300,
+    kcal: 299,
     protein: 22.17,
-    carbs: 2.19,
-    fat: 22.35,
+    carbs: 2.4,
+    fat: 22.14,
     portion: 30,
     measures: { slice: 20, cup: 113, handful: 30 },
   },
   {
-    name: 'feta', // Cheese, feta
+    name: 'feta',
+    fdc: { id: 173420, description: 'Cheese, feta' },
     aliases: ['feta cheese'],
     kcal: 264,
     protein: 14.21,
@@ -268,7 +404,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 150, tbsp: 10 },
   },
   {
-    name: 'cottage cheese', // Cheese, cottage, creamed, large or small curd
+    name: 'cottage cheese',
+    fdc: { id: 172179, description: 'Cheese, cottage, creamed, large or small curd' },
     kcal: 98,
     protein: 11.12,
     carbs: 3.38,
@@ -277,18 +414,20 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 210, tbsp: 15 },
   },
   {
-    name: 'cream cheese', // Cheese, cream
+    name: 'cream cheese',
+    fdc: { id: 173418, description: 'Cheese, cream' },
     aliases: ['philadelphia'],
-    kcal: 342,
-    protein: 5.93,
-    carbs: 4.07,
-    fat: 34.24,
+    kcal: 350,
+    protein: 6.15,
+    carbs: 5.52,
+    fat: 34.44,
     portion: 30,
     measures: { tbsp: 14.5 },
     side: 20,
   },
   {
-    name: 'parmesan', // Cheese, parmesan, hard
+    name: 'parmesan',
+    fdc: { id: 170848, description: 'Cheese, parmesan, hard' },
     aliases: ['parmesan cheese', 'parmigiano', 'grated parmesan'],
     kcal: 392,
     protein: 35.75,
@@ -298,7 +437,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { tbsp: 5 },
   },
   {
-    name: 'butter', // Butter, salted
+    name: 'butter',
+    fdc: { id: 173410, description: 'Butter, salted' },
     aliases: ['salted butter', 'unsalted butter'],
     kcal: 717,
     protein: 0.85,
@@ -309,7 +449,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 7,
   },
   {
-    name: 'margarine', // Margarine, regular, 80% fat, composite, stick, with salt
+    name: 'margarine',
+    fdc: { id: 172346, description: 'Margarine, regular, 80% fat, composite, stick, with salt' },
     aliases: ['marg', 'spread', 'flora', 'olivani'],
     kcal: 717,
     protein: 0.16,
@@ -320,7 +461,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 7,
   },
   {
-    name: 'cream', // Cream, fluid, heavy whipping
+    name: 'cream',
+    fdc: { id: null, description: 'Cream, fluid, heavy whipping' },
     aliases: ['whipped cream', 'whipping cream', 'heavy cream', 'double cream', 'runny cream'],
     kcal: 345,
     protein: 2.05,
@@ -331,7 +473,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 20,
   },
   {
-    name: 'sour cream', // Cream, sour, cultured
+    name: 'sour cream',
+    fdc: { id: 171257, description: 'Cream, sour, cultured' },
     kcal: 198,
     protein: 2.44,
     carbs: 4.63,
@@ -341,7 +484,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 24,
   },
   {
-    name: 'ice cream', // Ice creams, vanilla
+    name: 'ice cream',
+    fdc: { id: 167575, description: 'Ice creams, vanilla' },
     aliases: ['vanilla ice cream', 'icecream', 'gelato'],
     kcal: 207,
     protein: 3.5,
@@ -353,17 +497,19 @@ export const FOOD_TABLE: readonly FoodRow[] = [
 
   // ---------------------------------------------------------------- bread and baking
   {
-    name: 'white bread', // Bread, white, commercially prepared (toast: the same slice, less water)
+    name: 'white bread', // toast: the same slice, less water
+    fdc: { id: 174924, description: 'Bread, white, commercially prepared' },
     aliases: ['bread', 'toast', 'white toast', 'sandwich bread', 'toast bread'],
     kcal: 266,
-    protein: 7.64,
-    carbs: 50.61,
-    fat: 3.29,
+    protein: 8.85,
+    carbs: 49.42,
+    fat: 3.33,
     portion: 60,
     measures: { slice: 30, piece: 30 },
   },
   {
-    name: 'wholemeal bread', // Bread, whole-wheat, commercially prepared
+    name: 'wholemeal bread',
+    fdc: { id: 172688, description: 'Bread, whole-wheat, commercially prepared' },
     aliases: [
       'wholemeal',
       'wholemeal toast',
@@ -381,7 +527,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { slice: 35, piece: 35 },
   },
   {
-    name: 'multigrain bread', // Bread, multi-grain (includes whole-grain)
+    name: 'multigrain bread',
+    fdc: { id: null, description: 'Bread, multi-grain (includes whole-grain)' },
     aliases: [
       'multigrain toast',
       'grain bread',
@@ -403,7 +550,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { slice: 40, piece: 40 },
   },
   {
-    name: 'sourdough bread', // Bread, french or vienna (includes sourdough)
+    name: 'sourdough bread',
+    fdc: { id: null, description: 'Bread, french or vienna (includes sourdough)' },
     aliases: ['sourdough', 'sourdough toast', 'french bread', 'baguette', 'ciabatta', 'turkish bread'],
     kcal: 272,
     protein: 10.75,
@@ -413,17 +561,31 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { slice: 45, piece: 45 },
   },
   {
-    name: 'bagel', // Bagels, plain, enriched
-    kcal: 257,
-    protein: 10,
-    carbs: 50.5,
-    fat: 1.6,
+    name: 'bagel',
+    fdc: { id: 174899, description: 'Bagels, plain, enriched, with calcium propionate' },
+    kcal: 264,
+    protein: 10.56,
+    carbs: 52.38,
+    fat: 1.32,
     portion: 105,
     countable: true,
     measures: { piece: 105 },
   },
   {
-    name: 'english muffin', // English muffins, plain, enriched
+    name: 'crumpet',
+    label: 'typical NZ/AU crumpet, per 100 g (a crumpet is about 50 g)',
+    kcal: 181,
+    protein: 6,
+    carbs: 36.5,
+    fat: 0.9,
+    fibre: 2.2,
+    portion: 100,
+    countable: true,
+    measures: { piece: 50 },
+  },
+  {
+    name: 'english muffin',
+    fdc: { id: null, description: 'English muffins, plain, enriched' },
     kcal: 227,
     protein: 8.87,
     carbs: 44.17,
@@ -433,7 +595,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 57 },
   },
   {
-    name: 'croissant', // Croissants, butter
+    name: 'croissant',
+    fdc: { id: 174987, description: 'Croissants, butter' },
     kcal: 406,
     protein: 8.2,
     carbs: 45.8,
@@ -443,7 +606,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 57 },
   },
   {
-    name: 'wrap', // Tortillas, ready-to-bake or -fry, flour
+    name: 'wrap',
+    fdc: { id: null, description: 'Tortillas, ready-to-bake or -fry, flour' },
     aliases: ['tortilla', 'flour tortilla', 'tortilla wrap', 'wholemeal wrap'],
     kcal: 304,
     protein: 8.1,
@@ -454,7 +618,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 60 },
   },
   {
-    name: 'pita bread', // Bread, pita, white, enriched
+    name: 'pita bread',
+    fdc: { id: 174915, description: 'Bread, pita, white, enriched' },
     aliases: ['pita', 'pitta', 'pita pocket'],
     kcal: 275,
     protein: 9.1,
@@ -464,7 +629,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 60 },
   },
   {
-    name: 'naan', // Bread, naan, plain, commercially prepared, refrigerated
+    name: 'naan',
+    fdc: { id: null, description: 'Bread, naan, plain, commercially prepared, refrigerated' },
     aliases: ['naan bread', 'nan bread', 'garlic naan'],
     kcal: 291,
     protein: 9.6,
@@ -474,7 +640,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 90 },
   },
   {
-    name: 'bread roll', // Rolls, hamburger or hotdog, plain
+    name: 'bread roll',
+    fdc: { id: 172796, description: 'Rolls, hamburger or hotdog, plain' },
     aliases: ['roll', 'bun', 'burger bun', 'hamburger bun', 'dinner roll', 'hot dog bun', 'brioche bun'],
     kcal: 279,
     protein: 9.5,
@@ -485,7 +652,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 55 },
   },
   {
-    name: 'scone', // Biscuits, plain or buttermilk, prepared from recipe (a US biscuit is a scone)
+    name: 'scone', // a US biscuit is a scone
+    fdc: { id: null, description: 'Biscuits, plain or buttermilk, prepared from recipe' },
     aliases: ['cheese scone', 'date scone', 'plain scone'],
     kcal: 353,
     protein: 7,
@@ -496,7 +664,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 70 },
   },
   {
-    name: 'pancake', // Pancakes, plain, prepared from recipe
+    name: 'pancake',
+    fdc: { id: 175009, description: 'Pancakes, plain, prepared from recipe' },
     aliases: ['pikelet', 'hotcake', 'crepe'],
     kcal: 227,
     protein: 6.4,
@@ -507,7 +676,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 40 },
   },
   {
-    name: 'muffin', // Muffins, blueberry, commercially prepared
+    name: 'muffin',
+    fdc: { id: null, description: 'Muffins, blueberry, commercially prepared' },
     aliases: ['blueberry muffin', 'chocolate muffin', 'banana muffin', 'bran muffin', 'cafe muffin'],
     kcal: 377,
     protein: 4.4,
@@ -518,7 +688,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 113 },
   },
   {
-    name: 'banana bread', // Bread, banana, prepared from recipe, made with margarine
+    name: 'banana bread',
+    fdc: { id: null, description: 'Bread, banana, prepared from recipe, made with margarine' },
     aliases: ['banana loaf', 'banana cake'],
     kcal: 326,
     protein: 4.3,
@@ -528,7 +699,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { slice: 80, piece: 80 },
   },
   {
-    name: 'cake', // Cake, chocolate, commercially prepared with chocolate frosting
+    name: 'cake',
+    fdc: { id: null, description: 'Cake, chocolate, commercially prepared with chocolate frosting' },
     aliases: ['chocolate cake', 'birthday cake', 'carrot cake', 'sponge cake'],
     kcal: 367,
     protein: 4.1,
@@ -538,7 +710,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { slice: 80, piece: 80 },
   },
   {
-    name: 'brownie', // Brownies, commercially prepared
+    name: 'brownie',
+    fdc: { id: null, description: 'Brownies, commercially prepared' },
     aliases: ['chocolate brownie'],
     kcal: 405,
     protein: 4.8,
@@ -549,7 +722,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 56, slice: 56 },
   },
   {
-    name: 'apple pie', // Pie, apple, commercially prepared, enriched flour
+    name: 'apple pie',
+    fdc: { id: 175011, description: 'Pie, apple, commercially prepared, enriched flour' },
     aliases: ['fruit pie', 'apple crumble'],
     kcal: 237,
     protein: 1.9,
@@ -559,7 +733,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { slice: 125, piece: 125 },
   },
   {
-    name: 'doughnut', // Doughnuts, yeast-leavened, glazed, enriched
+    name: 'doughnut',
+    fdc: { id: null, description: 'Doughnuts, yeast-leavened, glazed, enriched' },
     aliases: ['donut', 'glazed donut', 'cinnamon donut'],
     kcal: 403,
     protein: 6.4,
@@ -570,7 +745,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 60 },
   },
   {
-    name: 'biscuit', // Cookies, chocolate chip, commercially prepared (NZ/AU "biscuit")
+    name: 'biscuit', // NZ/AU "biscuit"
+    fdc: { id: null, description: 'Cookies, chocolate chip, commercially prepared' },
     aliases: [
       'cookie',
       'chocolate chip cookie',
@@ -593,7 +769,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 12, pack: 200 },
   },
   {
-    name: 'crackers', // Crackers, saltines
+    name: 'crackers',
+    fdc: { id: 172746, description: 'Crackers, saltines' },
     aliases: ['cracker', 'cream cracker', 'saltine', 'water cracker', 'cruskit', 'ritz'],
     kcal: 418,
     protein: 9.46,
@@ -604,7 +781,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 5 },
   },
   {
-    name: 'rice cakes', // Snacks, rice cakes, brown rice, plain
+    name: 'rice cakes',
+    fdc: { id: null, description: 'Snacks, rice cakes, brown rice, plain' },
     aliases: ['rice cake', 'rice crackers', 'rice cracker', 'corn thins', 'corn thin'],
     kcal: 387,
     protein: 8.2,
@@ -615,7 +793,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 9 },
   },
   {
-    name: 'muesli bar', // Snacks, granola bars, hard, plain
+    name: 'muesli bar',
+    fdc: { id: null, description: 'Snacks, granola bars, hard, plain' },
     aliases: ['granola bar', 'cereal bar', 'nut bar', 'oat bar', 'snack bar'],
     kcal: 471,
     protein: 10.1,
@@ -625,7 +804,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 32, bar: 32 },
   },
   {
-    name: 'puff pastry', // Puff pastry, frozen, ready-to-bake, baked
+    name: 'puff pastry',
+    fdc: { id: null, description: 'Puff pastry, frozen, ready-to-bake, baked' },
     aliases: ['pastry'],
     kcal: 558,
     protein: 7.4,
@@ -637,7 +817,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
 
   // ---------------------------------------------------------------- cereals, grains, starches
   {
-    name: 'rolled oats', // Cereals, oats, regular and quick, not fortified, dry
+    name: 'rolled oats',
+    fdc: { id: 173904, description: 'Cereals, oats, regular and quick, not fortified, dry' },
     aliases: ['oats', 'quick oats', 'uncooked oats', 'dry oats', 'oat'],
     kcal: 379,
     protein: 13.15,
@@ -647,7 +828,12 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 81, tbsp: 5, handful: 25 },
   },
   {
-    name: 'porridge', // Cereals, oats, regular and quick, not fortified, cooked with water
+    name: 'porridge',
+    fdc: {
+      id: 173905,
+      description:
+        'Cereals, oats, regular and quick, unenriched, cooked with water (includes boiling and microwaving), without salt',
+    },
     aliases: ['oatmeal', 'oat porridge'],
     kcal: 71,
     protein: 2.54,
@@ -657,17 +843,20 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 234, bowl: 300 },
   },
   {
-    name: 'weet-bix', // label: Sanitarium Weet-Bix, per 100 g (a biscuit is about 17 g)
+    name: 'weet-bix',
+    label: 'Sanitarium Weet-Bix, per 100 g (a biscuit is about 17 g)',
     aliases: ['weet bix', 'weetbix', 'weet bix biscuit', 'weetbix biscuit', 'weetabix', 'weeties'],
     kcal: 356,
     protein: 12.4,
     carbs: 67,
     fat: 1.4,
+    fibre: 11.0,
     portion: 34,
     measures: { piece: 17, bowl: 34 },
   },
   {
-    name: 'cornflakes', // Cereals ready-to-eat, KELLOGG, KELLOGG'S Corn Flakes
+    name: 'cornflakes',
+    fdc: { id: null, description: "Cereals ready-to-eat, KELLOGG, KELLOGG'S Corn Flakes" },
     aliases: ['corn flakes', 'cereal', 'breakfast cereal', 'rice bubbles', 'rice krispies', 'special k'],
     kcal: 357,
     protein: 7.5,
@@ -677,7 +866,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 28, bowl: 40 },
   },
   {
-    name: 'muesli', // label: typical NZ/AU untoasted muesli with fruit and nuts, per 100 g
+    name: 'muesli',
+    label: 'typical NZ/AU untoasted muesli with fruit and nuts, per 100 g',
     aliases: ['toasted muesli', 'bircher muesli', 'granola', 'bircher'],
     kcal: 373,
     protein: 10,
@@ -687,7 +877,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 100, bowl: 60, tbsp: 8 },
   },
   {
-    name: 'rice', // Rice, white, long-grain, regular, enriched, cooked
+    name: 'rice',
+    fdc: { id: 168878, description: 'Rice, white, long-grain, regular, enriched, cooked' },
     aliases: ['white rice', 'steamed rice', 'jasmine rice', 'basmati rice', 'boiled rice', 'sushi rice'],
     kcal: 130,
     protein: 2.69,
@@ -698,7 +889,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 158, bowl: 200 },
   },
   {
-    name: 'brown rice', // Rice, brown, long-grain, cooked
+    name: 'brown rice',
+    fdc: { id: 169704, description: 'Rice, brown, long-grain, cooked' },
     kcal: 123,
     protein: 2.74,
     carbs: 25.58,
@@ -708,7 +900,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 195, bowl: 200 },
   },
   {
-    name: 'pasta', // Pasta, cooked, enriched, without added salt (spaghetti)
+    name: 'pasta', // spaghetti
+    fdc: { id: 169737, description: 'Pasta, cooked, enriched, without added salt' },
     aliases: [
       'spaghetti',
       'penne',
@@ -729,7 +922,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 140, bowl: 250 },
   },
   {
-    name: 'noodles', // Noodles, egg, cooked, enriched
+    name: 'noodles',
+    fdc: { id: null, description: 'Noodles, egg, cooked, enriched' },
     aliases: ['noodle', 'egg noodles', 'hokkien noodles', 'udon', 'udon noodles', 'chow mein noodles'],
     kcal: 138,
     protein: 4.54,
@@ -740,7 +934,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 160, bowl: 250 },
   },
   {
-    name: 'rice noodles', // Noodles, rice, cooked
+    name: 'rice noodles',
+    fdc: { id: null, description: 'Noodles, rice, cooked' },
     aliases: ['vermicelli', 'rice vermicelli', 'pad thai noodles'],
     kcal: 108,
     protein: 1.79,
@@ -751,7 +946,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 176, bowl: 250 },
   },
   {
-    name: 'instant noodles', // Soup, ramen noodle, any flavor, dry (a packet is about 73 g in NZ)
+    name: 'instant noodles', // a packet is about 73 g in NZ
+    fdc: { id: null, description: 'Soup, ramen noodle, any flavor, dry' },
     aliases: ['2 minute noodles', 'two minute noodles', 'maggi noodles', 'ramen', 'cup noodles', 'mi goreng'],
     kcal: 440,
     protein: 10.2,
@@ -761,7 +957,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { pack: 73, piece: 73, bowl: 73 },
   },
   {
-    name: 'couscous', // Couscous, cooked
+    name: 'couscous',
+    fdc: { id: 169700, description: 'Couscous, cooked' },
     kcal: 112,
     protein: 3.79,
     carbs: 23.22,
@@ -771,7 +968,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 157 },
   },
   {
-    name: 'quinoa', // Quinoa, cooked
+    name: 'quinoa',
+    fdc: { id: null, description: 'Quinoa, cooked' },
     kcal: 120,
     protein: 4.4,
     carbs: 21.3,
@@ -781,18 +979,21 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 185 },
   },
   {
-    name: 'potato', // Potatoes, baked, flesh and skin, without salt
+    name: 'potato',
+    fdc: { id: 170093, description: 'Potatoes, baked, flesh and skin, without salt' },
     aliases: ['baked potato', 'jacket potato', 'boiled potato', 'roast potato', 'roasted potato', 'spud'],
     kcal: 93,
     protein: 2.5,
     carbs: 21.15,
     fat: 0.13,
+    sizes: { small: 138, medium: 173, large: 299 },
     portion: 173,
     countable: true,
     measures: { piece: 173, cup: 150 },
   },
   {
-    name: 'mashed potato', // Potatoes, mashed, home-prepared, whole milk and margarine added
+    name: 'mashed potato',
+    fdc: { id: 170037, description: 'Potatoes, mashed, home-prepared, whole milk and margarine added' },
     aliases: ['mash', 'potato mash', 'mashed potatoes'],
     kcal: 113,
     protein: 1.96,
@@ -802,7 +1003,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 210, scoop: 100 },
   },
   {
-    name: 'hot chips', // Fast foods, potato, french fried in vegetable oil
+    name: 'hot chips',
+    fdc: { id: 170698, description: 'Fast foods, potato, french fried in vegetable oil' },
     aliases: ['chips', 'fries', 'french fries', 'shoestring fries', 'wedges', 'potato wedges', 'chip'],
     kcal: 312,
     protein: 3.43,
@@ -812,17 +1014,19 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { scoop: 300, pack: 117, cup: 60, bowl: 150 },
   },
   {
-    name: 'potato crisps', // Snacks, potato chips, plain, salted
+    name: 'potato crisps',
+    fdc: { id: 169677, description: 'Snacks, potato chips, plain, salted' },
     aliases: ['crisps', 'potato chips', 'chippies', 'bag of chips', 'kettle chips', 'salt and vinegar chips'],
-    kcal: 536,
-    protein: 6.56,
-    carbs: 52.9,
-    fat: 34.6,
+    kcal: 532,
+    protein: 6.39,
+    carbs: 53.83,
+    fat: 33.98,
     portion: 30,
     measures: { pack: 45, handful: 15, bowl: 50 },
   },
   {
-    name: 'corn chips', // Snacks, tortilla chips, plain, white corn
+    name: 'corn chips',
+    fdc: { id: null, description: 'Snacks, tortilla chips, plain, white corn' },
     aliases: ['tortilla chips', 'doritos', 'nacho chips'],
     kcal: 489,
     protein: 7,
@@ -832,7 +1036,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { handful: 20, pack: 45, bowl: 50 },
   },
   {
-    name: 'popcorn', // Snacks, popcorn, air-popped
+    name: 'popcorn',
+    fdc: { id: 167959, description: 'Snacks, popcorn, air-popped' },
     kcal: 387,
     protein: 12.94,
     carbs: 77.78,
@@ -841,7 +1046,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 8, bowl: 30, pack: 30 },
   },
   {
-    name: 'kumara', // Sweet potato, cooked, baked in skin, flesh, without salt
+    name: 'kumara',
+    fdc: { id: 168483, description: 'Sweet potato, cooked, baked in skin, flesh, without salt' },
     aliases: ['kumera', 'sweet potato', 'roast kumara', 'baked kumara', 'orange kumara', 'red kumara'],
     kcal: 90,
     protein: 2.01,
@@ -853,7 +1059,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
 
   // ---------------------------------------------------------------- meat, fish, eggs' rivals
   {
-    name: 'chicken breast', // Chicken, broilers or fryers, breast, meat only, cooked, roasted
+    name: 'chicken breast',
+    fdc: { id: 171477, description: 'Chicken, broilers or fryers, breast, meat only, cooked, roasted' },
     aliases: ['grilled chicken breast', 'chicken breast fillet', 'chicken fillet', 'chicken tenderloin'],
     kcal: 165,
     protein: 31.02,
@@ -864,18 +1071,20 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 150, cup: 140 },
   },
   {
-    name: 'chicken thigh', // Chicken, broilers or fryers, thigh, meat only, cooked, roasted
+    name: 'chicken thigh',
+    fdc: { id: 172388, description: 'Chicken, broilers or fryers, thigh, meat only, cooked, roasted' },
     aliases: ['thigh fillet', 'chicken thigh fillet', 'boneless chicken thigh', 'chicken drumstick'],
-    kcal: 209,
-    protein: 25.95,
+    kcal: 179,
+    protein: 24.76,
     carbs: 0,
-    fat: 10.9,
+    fat: 8.15,
     cookedPerRaw: 0.72,
     portion: 150,
     measures: { piece: 75 },
   },
   {
-    name: 'chicken', // Chicken, broilers or fryers, meat only, cooked, roasted
+    name: 'chicken',
+    fdc: { id: null, description: 'Chicken, broilers or fryers, meat only, cooked, roasted' },
     aliases: ['roast chicken', 'grilled chicken', 'shredded chicken', 'rotisserie chicken', 'chicken meat'],
     kcal: 190,
     protein: 28.93,
@@ -886,7 +1095,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 140, piece: 75 },
   },
   {
-    name: 'fried chicken', // Fast foods, fried chicken, breast, meat and skin and breading
+    name: 'fried chicken',
+    fdc: { id: null, description: 'Fast foods, fried chicken, breast, meat and skin and breading' },
     aliases: ['kfc', 'crispy chicken', 'crumbed chicken', 'chicken schnitzel', 'schnitzel'],
     kcal: 250,
     protein: 24.9,
@@ -896,7 +1106,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 110 },
   },
   {
-    name: 'chicken nuggets', // Fast foods, chicken nuggets
+    name: 'chicken nuggets',
+    fdc: { id: null, description: 'Fast foods, chicken nuggets' },
     aliases: ['chicken nugget', 'nuggets', 'nugget', 'chicken tenders'],
     kcal: 296,
     protein: 15.3,
@@ -907,7 +1118,11 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 16, pack: 96 },
   },
   {
-    name: 'steak', // Beef, top sirloin, steak, separable lean and fat, trimmed to 1/8" fat, broiled (rounded)
+    name: 'steak', // rounded
+    fdc: {
+      id: null,
+      description: 'Beef, top sirloin, steak, separable lean and fat, trimmed to 1/8" fat, broiled',
+    },
     aliases: [
       'beef steak',
       'sirloin',
@@ -929,7 +1144,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 150, slice: 30 },
   },
   {
-    name: 'beef mince', // Beef, ground, 85% lean meat / 15% fat, crumbles, cooked, pan-browned
+    name: 'beef mince',
+    fdc: { id: null, description: 'Beef, ground, 85% lean meat / 15% fat, crumbles, cooked, pan-browned' },
     aliases: ['mince', 'ground beef', 'minced beef', 'savoury mince', 'beef patty', 'burger patty', 'patty'],
     kcal: 250,
     protein: 25.93,
@@ -940,7 +1156,11 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 150, piece: 90 },
   },
   {
-    name: 'lamb', // Lamb, domestic, leg, whole, separable lean and fat, trimmed to 1/4" fat, roasted
+    name: 'lamb',
+    fdc: {
+      id: null,
+      description: 'Lamb, domestic, leg, whole, separable lean and fat, trimmed to 1/4" fat, roasted',
+    },
     aliases: ['roast lamb', 'lamb chop', 'lamb cutlet', 'lamb leg', 'lamb shank', 'lamb steak'],
     kcal: 258,
     protein: 25.55,
@@ -951,7 +1171,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 60, slice: 30 },
   },
   {
-    name: 'pork', // Pork, fresh, loin, whole, separable lean and fat, cooked, roasted
+    name: 'pork',
+    fdc: { id: null, description: 'Pork, fresh, loin, whole, separable lean and fat, cooked, roasted' },
     aliases: ['pork chop', 'pork loin', 'roast pork', 'pork steak', 'pork fillet'],
     kcal: 242,
     protein: 27.3,
@@ -962,7 +1183,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 120, slice: 30 },
   },
   {
-    name: 'bacon', // Pork, cured, bacon, pan-fried
+    name: 'bacon',
+    fdc: { id: 167897, description: 'Pork, cured, bacon, cooked, pan-fried' },
     aliases: ['streaky bacon', 'middle bacon', 'back bacon', 'bacon rasher'],
     kcal: 541,
     protein: 37.04,
@@ -972,7 +1194,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { slice: 15, piece: 15 },
   },
   {
-    name: 'ham', // Ham, sliced, regular (approximately 11% fat)
+    name: 'ham',
+    fdc: { id: 173864, description: 'Ham, sliced, regular (approximately 11% fat)' },
     aliases: ['sliced ham', 'champagne ham', 'shaved ham', 'leg ham', 'deli ham'],
     kcal: 163,
     protein: 16.6,
@@ -982,7 +1205,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { slice: 20, piece: 20 },
   },
   {
-    name: 'sausage', // Pork sausage, fresh, cooked
+    name: 'sausage',
+    fdc: { id: 174578, description: 'Pork sausage, link/patty, cooked, pan-fried' },
     aliases: ['snarler', 'banger', 'pork sausage', 'beef sausage', 'saveloy', 'sausage sizzle sausage'],
     kcal: 325,
     protein: 18.5,
@@ -994,8 +1218,9 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 55 },
   },
   {
-    name: 'salmon', // Fish, salmon, Atlantic, farmed, cooked, dry heat
-    aliases: ['salmon fillet', 'baked salmon', 'grilled salmon', 'pan fried salmon'],
+    name: 'salmon',
+    fdc: { id: 175168, description: 'Fish, salmon, Atlantic, farmed, cooked, dry heat' },
+    aliases: ['salmon fillet', 'baked salmon', 'grilled salmon'],
     kcal: 206,
     protein: 22.1,
     carbs: 0,
@@ -1005,7 +1230,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 150 },
   },
   {
-    name: 'raw salmon', // Fish, salmon, Atlantic, farmed, raw
+    name: 'raw salmon',
+    fdc: { id: null, description: 'Fish, salmon, Atlantic, farmed, raw' },
     aliases: ['sashimi', 'salmon sashimi'],
     kcal: 208,
     protein: 20.42,
@@ -1015,7 +1241,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 15, slice: 15 },
   },
   {
-    name: 'smoked salmon', // Fish, salmon, chinook, smoked
+    name: 'smoked salmon',
+    fdc: { id: null, description: 'Fish, salmon, chinook, smoked' },
     aliases: ['lox', 'hot smoked salmon'],
     kcal: 117,
     protein: 18.28,
@@ -1025,17 +1252,19 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { slice: 15, piece: 15 },
   },
   {
-    name: 'tuna', // Fish, tuna, light, canned in water, drained solids (a NZ can is 95 g)
+    name: 'tuna', // a NZ can is 95 g
+    fdc: { id: 173709, description: 'Fish, tuna, light, canned in water, drained solids' },
     aliases: ['canned tuna', 'tinned tuna', 'tuna in springwater', 'tuna in water'],
-    kcal: 116,
-    protein: 25.51,
+    kcal: 86,
+    protein: 19.44,
     carbs: 0,
-    fat: 0.82,
+    fat: 0.96,
     portion: 95,
     measures: { can: 95, tbsp: 15 },
   },
   {
-    name: 'white fish', // Fish, cod, Atlantic, cooked, dry heat
+    name: 'white fish',
+    fdc: { id: 171956, description: 'Fish, cod, Atlantic, cooked, dry heat' },
     aliases: [
       'fish',
       'cod',
@@ -1059,7 +1288,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 150 },
   },
   {
-    name: 'battered fish', // Fish fillet, battered or breaded, and fried (fast food)
+    name: 'battered fish',
+    fdc: { id: null, description: 'Fish fillet, battered or breaded, and fried (fast food)' },
     aliases: ['fried fish', 'fish in batter', 'beer battered fish', 'crumbed fish', 'fish bites'],
     kcal: 232,
     protein: 14.7,
@@ -1069,7 +1299,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 130 },
   },
   {
-    name: 'prawns', // Crustaceans, shrimp, mixed species, cooked, moist heat
+    name: 'prawns',
+    fdc: { id: null, description: 'Crustaceans, shrimp, mixed species, cooked, moist heat' },
     aliases: ['prawn', 'shrimp', 'king prawns', 'shrimps'],
     kcal: 99,
     protein: 23.98,
@@ -1079,7 +1310,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 10, cup: 145 },
   },
   {
-    name: 'mussels', // Mollusks, mussel, blue, cooked, moist heat
+    name: 'mussels',
+    fdc: { id: null, description: 'Mollusks, mussel, blue, cooked, moist heat' },
     aliases: ['mussel', 'green lipped mussels', 'greenshell mussels'],
     kcal: 172,
     protein: 23.8,
@@ -1089,7 +1321,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 20 },
   },
   {
-    name: 'tofu', // Tofu, raw, firm, prepared with calcium sulfate
+    name: 'tofu',
+    fdc: { id: 172475, description: 'Tofu, raw, firm, prepared with calcium sulfate' },
     aliases: ['firm tofu', 'fried tofu'],
     kcal: 144,
     protein: 15.8,
@@ -1099,7 +1332,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 250, piece: 25 },
   },
   {
-    name: 'baked beans', // Beans, baked, canned, plain or vegetarian (a NZ can is 420 g)
+    name: 'baked beans', // a NZ can is 420 g
+    fdc: { id: 175182, description: 'Beans, baked, canned, plain or vegetarian' },
     aliases: ['beans', 'baked bean', 'watties beans'],
     kcal: 94,
     protein: 4.75,
@@ -1109,7 +1343,11 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { can: 420, cup: 254 },
   },
   {
-    name: 'chickpeas', // Chickpeas (garbanzo beans), mature seeds, cooked, boiled
+    name: 'chickpeas',
+    fdc: {
+      id: 173757,
+      description: 'Chickpeas (garbanzo beans, bengal gram), mature seeds, cooked, boiled, without salt',
+    },
     aliases: ['chickpea', 'garbanzo beans', 'garbanzos'],
     kcal: 164,
     protein: 8.86,
@@ -1120,7 +1358,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 164, can: 240 },
   },
   {
-    name: 'lentils', // Lentils, mature seeds, cooked, boiled
+    name: 'lentils',
+    fdc: { id: 172421, description: 'Lentils, mature seeds, cooked, boiled, without salt' },
     aliases: ['lentil', 'dal', 'dhal', 'daal'],
     kcal: 116,
     protein: 9.02,
@@ -1131,7 +1370,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 198, bowl: 250 },
   },
   {
-    name: 'black beans', // Beans, black, mature seeds, cooked, boiled
+    name: 'black beans',
+    fdc: { id: 173735, description: 'Beans, black, mature seeds, cooked, boiled, without salt' },
     aliases: ['black bean', 'kidney beans', 'kidney bean', 'red kidney beans'],
     kcal: 132,
     protein: 8.86,
@@ -1142,18 +1382,20 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 172, can: 240 },
   },
   {
-    name: 'hummus', // Hummus, commercial
+    name: 'hummus',
+    fdc: { id: 174289, description: 'Hummus, commercial' },
     aliases: ['houmous', 'hummous', 'humus'],
-    kcal: 166,
-    protein: 7.9,
-    carbs: 14.29,
-    fat: 9.6,
+    kcal: 237,
+    protein: 7.78,
+    carbs: 15.0,
+    fat: 17.82,
     portion: 30,
     measures: { tbsp: 15, pack: 200 },
     side: 30,
   },
   {
-    name: 'falafel', // Falafel, home-prepared
+    name: 'falafel',
+    fdc: { id: null, description: 'Falafel, home-prepared' },
     aliases: ['felafel'],
     kcal: 333,
     protein: 13.31,
@@ -1164,7 +1406,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 17 },
   },
   {
-    name: 'gravy', // Gravy, beef, canned, ready-to-serve
+    name: 'gravy',
+    fdc: { id: null, description: 'Gravy, beef, canned, ready-to-serve' },
     kcal: 53,
     protein: 3.75,
     carbs: 4.81,
@@ -1176,7 +1419,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
 
   // ---------------------------------------------------------------- vegetables
   {
-    name: 'broccoli', // Broccoli, cooked, boiled, drained, without salt
+    name: 'broccoli',
+    fdc: { id: 169967, description: 'Broccoli, cooked, boiled, drained, without salt' },
     aliases: ['broccolini', 'steamed broccoli'],
     kcal: 35,
     protein: 2.38,
@@ -1186,18 +1430,21 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 156, piece: 10, handful: 40 },
   },
   {
-    name: 'carrot', // Carrots, raw
+    name: 'carrot',
+    fdc: { id: 170393, description: 'Carrots, raw' },
     aliases: ['carrot sticks', 'grated carrot'],
     kcal: 41,
     protein: 0.93,
     carbs: 9.58,
     fat: 0.24,
+    sizes: { small: 50, medium: 61, large: 72 },
     portion: 60,
     countable: true,
     measures: { piece: 61, cup: 128 },
   },
   {
-    name: 'lettuce', // Lettuce, cos or romaine, raw
+    name: 'lettuce',
+    fdc: { id: 169247, description: 'Lettuce, cos or romaine, raw' },
     aliases: [
       'cos lettuce',
       'romaine',
@@ -1217,7 +1464,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 47, piece: 10, handful: 20, bowl: 80 },
   },
   {
-    name: 'spinach', // Spinach, raw
+    name: 'spinach',
+    fdc: { id: 168462, description: 'Spinach, raw' },
     aliases: ['baby spinach', 'silverbeet', 'kale'],
     kcal: 23,
     protein: 2.86,
@@ -1227,18 +1475,21 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 30, handful: 30 },
   },
   {
-    name: 'tomato', // Tomatoes, red, ripe, raw
+    name: 'tomato',
+    fdc: { id: 170457, description: 'Tomatoes, red, ripe, raw, year round average' },
     aliases: ['grilled tomato', 'fresh tomato'],
     kcal: 18,
     protein: 0.88,
     carbs: 3.89,
     fat: 0.2,
+    sizes: { small: 91, medium: 123, large: 182 },
     portion: 120,
     countable: true,
     measures: { piece: 123, slice: 20, cup: 180 },
   },
   {
-    name: 'cherry tomatoes', // Tomatoes, red, ripe, raw
+    name: 'cherry tomatoes',
+    fdc: { id: 170457, description: 'Tomatoes, red, ripe, raw, year round average' },
     aliases: ['cherry tomato', 'grape tomatoes', 'grape tomato'],
     kcal: 18,
     protein: 0.88,
@@ -1248,7 +1499,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 17, cup: 149, handful: 60 },
   },
   {
-    name: 'cucumber', // Cucumber, with peel, raw
+    name: 'cucumber',
+    fdc: { id: 168409, description: 'Cucumber, with peel, raw' },
     aliases: ['telegraph cucumber', 'lebanese cucumber'],
     kcal: 15,
     protein: 0.65,
@@ -1258,27 +1510,32 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 300, slice: 7, cup: 104 },
   },
   {
-    name: 'onion', // Onions, raw
+    name: 'onion',
+    fdc: { id: 170000, description: 'Onions, raw' },
     aliases: ['red onion', 'brown onion', 'spring onion', 'fried onion'],
     kcal: 40,
     protein: 1.1,
     carbs: 9.34,
     fat: 0.1,
+    sizes: { small: 70, medium: 110, large: 150 },
     portion: 50,
     measures: { piece: 110, cup: 160, slice: 15 },
   },
   {
-    name: 'capsicum', // Peppers, sweet, red, raw
+    name: 'capsicum',
+    fdc: { id: 170108, description: 'Peppers, sweet, red, raw' },
     aliases: ['red capsicum', 'green capsicum', 'bell pepper', 'red pepper', 'green pepper', 'peppers'],
     kcal: 31,
     protein: 0.99,
     carbs: 6.03,
     fat: 0.3,
+    sizes: { small: 74, medium: 119, large: 164 },
     portion: 60,
     measures: { piece: 119, cup: 149, slice: 10 },
   },
   {
-    name: 'mushrooms', // Mushrooms, white, raw
+    name: 'mushrooms',
+    fdc: { id: 169251, description: 'Mushrooms, white, raw' },
     aliases: ['mushroom', 'button mushrooms', 'portobello mushroom', 'field mushroom'],
     kcal: 22,
     protein: 3.09,
@@ -1288,7 +1545,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 70, piece: 18 },
   },
   {
-    name: 'peas', // Peas, green, frozen, cooked, boiled, drained, without salt
+    name: 'peas',
+    fdc: { id: 170017, description: 'Peas, green, frozen, cooked, boiled, drained, without salt' },
     aliases: ['pea', 'green peas', 'garden peas', 'frozen peas'],
     kcal: 78,
     protein: 5.15,
@@ -1298,7 +1556,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 160 },
   },
   {
-    name: 'corn', // Corn, sweet, yellow, cooked, boiled, drained, without salt
+    name: 'corn',
+    fdc: { id: 169999, description: 'Corn, sweet, yellow, cooked, boiled, drained, without salt' },
     aliases: ['sweetcorn', 'sweet corn', 'corn on the cob', 'corn cob', 'corn kernels'],
     kcal: 96,
     protein: 3.41,
@@ -1308,7 +1567,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 164, piece: 90 },
   },
   {
-    name: 'green beans', // Beans, snap, green, cooked, boiled, drained, without salt
+    name: 'green beans',
+    fdc: { id: 169141, description: 'Beans, snap, green, cooked, boiled, drained, without salt' },
     aliases: ['green bean', 'string beans', 'runner beans'],
     kcal: 35,
     protein: 1.89,
@@ -1318,7 +1578,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 125 },
   },
   {
-    name: 'pumpkin', // Pumpkin, cooked, boiled, drained, without salt
+    name: 'pumpkin',
+    fdc: { id: null, description: 'Pumpkin, cooked, boiled, drained, without salt' },
     aliases: ['roast pumpkin', 'butternut', 'butternut squash', 'squash'],
     kcal: 20,
     protein: 0.72,
@@ -1328,7 +1589,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 245, piece: 100 },
   },
   {
-    name: 'mixed vegetables', // Vegetables, mixed, frozen, cooked, boiled, drained, without salt
+    name: 'mixed vegetables',
+    fdc: { id: null, description: 'Vegetables, mixed, frozen, cooked, boiled, drained, without salt' },
     aliases: [
       'vegetables',
       'vegetable',
@@ -1353,7 +1615,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 182, bowl: 200 },
   },
   {
-    name: 'cauliflower', // Cauliflower, cooked, boiled, drained, without salt
+    name: 'cauliflower',
+    fdc: { id: null, description: 'Cauliflower, cooked, boiled, drained, without salt' },
     kcal: 23,
     protein: 1.84,
     carbs: 4.11,
@@ -1362,7 +1625,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 124 },
   },
   {
-    name: 'avocado', // Avocados, raw, all commercial varieties
+    name: 'avocado',
+    fdc: { id: 171705, description: 'Avocados, raw, all commercial varieties' },
     aliases: ['avo', 'smashed avo', 'smashed avocado', 'guacamole', 'guac'],
     kcal: 160,
     protein: 2,
@@ -1373,7 +1637,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 40,
   },
   {
-    name: 'pasta sauce', // Sauce, pasta, spaghetti/marinara, ready-to-serve
+    name: 'pasta sauce',
+    fdc: { id: null, description: 'Sauce, pasta, spaghetti/marinara, ready-to-serve' },
     aliases: [
       'tomato pasta sauce',
       'marinara',
@@ -1390,7 +1655,11 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 250, tbsp: 16 },
   },
   {
-    name: 'coconut milk', // Nuts, coconut milk, canned (liquid expressed from grated meat and water)
+    name: 'coconut milk',
+    fdc: {
+      id: null,
+      description: 'Nuts, coconut milk, canned (liquid expressed from grated meat and water)',
+    },
     aliases: ['coconut cream'],
     kcal: 197,
     protein: 2.02,
@@ -1403,50 +1672,59 @@ export const FOOD_TABLE: readonly FoodRow[] = [
 
   // ---------------------------------------------------------------- fruit
   {
-    name: 'banana', // Bananas, raw
+    name: 'banana',
+    fdc: { id: 173944, description: 'Bananas, raw' },
     kcal: 89,
     protein: 1.09,
     carbs: 22.84,
     fat: 0.33,
+    sizes: { small: 101, medium: 118, large: 136 },
     portion: 118,
     countable: true,
     measures: { piece: 118, cup: 150 },
   },
   {
-    name: 'apple', // Apples, raw, with skin
+    name: 'apple',
+    fdc: { id: 171688, description: 'Apples, raw, with skin' },
     aliases: ['green apple', 'red apple'],
     kcal: 52,
     protein: 0.26,
     carbs: 13.81,
     fat: 0.17,
+    sizes: { small: 149, medium: 182, large: 223 },
     portion: 182,
     countable: true,
     measures: { piece: 182, slice: 20, cup: 125 },
   },
   {
-    name: 'orange', // Oranges, raw, all commercial varieties
+    name: 'orange',
+    fdc: { id: 169097, description: 'Oranges, raw, all commercial varieties' },
     aliases: ['navel orange'],
     kcal: 47,
     protein: 0.94,
     carbs: 11.75,
     fat: 0.12,
+    sizes: { small: 96, medium: 131, large: 184 },
     portion: 131,
     countable: true,
     measures: { piece: 131 },
   },
   {
-    name: 'mandarin', // Tangerines, (mandarin oranges), raw
+    name: 'mandarin',
+    fdc: { id: 169105, description: 'Tangerines, (mandarin oranges), raw' },
     aliases: ['mandarine', 'tangerine', 'clementine'],
     kcal: 53,
     protein: 0.81,
     carbs: 13.34,
     fat: 0.31,
+    sizes: { small: 76, medium: 88, large: 120 },
     portion: 88,
     countable: true,
     measures: { piece: 88 },
   },
   {
-    name: 'kiwifruit', // Kiwifruit, green, raw
+    name: 'kiwifruit',
+    fdc: { id: 168153, description: 'Kiwifruit, green, raw' },
     aliases: ['kiwi', 'kiwi fruit', 'gold kiwifruit', 'gold kiwi', 'green kiwifruit'],
     kcal: 61,
     protein: 1.14,
@@ -1457,7 +1735,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 75 },
   },
   {
-    name: 'strawberries', // Strawberries, raw
+    name: 'strawberries',
+    fdc: { id: 167762, description: 'Strawberries, raw' },
     aliases: ['strawberry'],
     kcal: 32,
     protein: 0.67,
@@ -1467,7 +1746,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 152, piece: 12, handful: 70, pack: 250 },
   },
   {
-    name: 'blueberries', // Blueberries, raw
+    name: 'blueberries',
+    fdc: { id: 171711, description: 'Blueberries, raw' },
     aliases: ['blueberry'],
     kcal: 57,
     protein: 0.74,
@@ -1477,7 +1757,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 148, handful: 60, pack: 125 },
   },
   {
-    name: 'raspberries', // Raspberries, raw
+    name: 'raspberries',
+    fdc: { id: 167755, description: 'Raspberries, raw' },
     aliases: ['raspberry'],
     kcal: 52,
     protein: 1.2,
@@ -1487,7 +1768,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 123, handful: 60 },
   },
   {
-    name: 'grapes', // Grapes, red or green (European type), raw
+    name: 'grapes',
+    fdc: { id: 174683, description: 'Grapes, red or green (European type, such as Thompson seedless), raw' },
     aliases: ['grape'],
     kcal: 69,
     protein: 0.72,
@@ -1497,18 +1779,21 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 151, handful: 60, piece: 5 },
   },
   {
-    name: 'pear', // Pears, raw
+    name: 'pear',
+    fdc: { id: 169118, description: 'Pears, raw' },
     aliases: ['nashi', 'nashi pear'],
     kcal: 57,
     protein: 0.36,
     carbs: 15.23,
     fat: 0.14,
+    sizes: { small: 148, medium: 178, large: 230 },
     portion: 178,
     countable: true,
     measures: { piece: 178 },
   },
   {
-    name: 'mango', // Mangos, raw
+    name: 'mango',
+    fdc: { id: 169910, description: 'Mangos, raw' },
     kcal: 60,
     protein: 0.82,
     carbs: 14.98,
@@ -1517,7 +1802,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 200, cup: 165 },
   },
   {
-    name: 'pineapple', // Pineapple, raw, all varieties
+    name: 'pineapple',
+    fdc: { id: 169124, description: 'Pineapple, raw, all varieties' },
     kcal: 50,
     protein: 0.54,
     carbs: 13.12,
@@ -1526,7 +1812,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 165, slice: 84, piece: 84 },
   },
   {
-    name: 'watermelon', // Watermelon, raw
+    name: 'watermelon',
+    fdc: { id: 167765, description: 'Watermelon, raw' },
     kcal: 30,
     protein: 0.61,
     carbs: 7.55,
@@ -1535,18 +1822,21 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { slice: 286, piece: 286, cup: 152 },
   },
   {
-    name: 'peach', // Peaches, yellow, raw
+    name: 'peach',
+    fdc: { id: 169928, description: 'Peaches, yellow, raw' },
     aliases: ['nectarine', 'apricot'],
     kcal: 39,
     protein: 0.91,
     carbs: 9.54,
     fat: 0.25,
+    sizes: { small: 130, medium: 150, large: 175 },
     portion: 150,
     countable: true,
     measures: { piece: 150, cup: 154 },
   },
   {
-    name: 'feijoa', // Feijoa, raw
+    name: 'feijoa',
+    fdc: { id: null, description: 'Feijoa, raw' },
     aliases: ['feijoas'],
     kcal: 61,
     protein: 0.71,
@@ -1557,7 +1847,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 50 },
   },
   {
-    name: 'raisins', // Raisins, seedless
+    name: 'raisins',
+    fdc: { id: null, description: 'Raisins, seedless' },
     aliases: ['raisin', 'sultanas', 'sultana', 'dried fruit'],
     kcal: 299,
     protein: 3.07,
@@ -1567,7 +1858,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { tbsp: 9, handful: 30, cup: 145, pack: 40 },
   },
   {
-    name: 'dates', // Dates, medjool
+    name: 'dates',
+    fdc: { id: 168191, description: 'Dates, medjool' },
     aliases: ['date', 'medjool dates', 'medjool date'],
     kcal: 277,
     protein: 1.81,
@@ -1580,7 +1872,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
 
   // ---------------------------------------------------------------- nuts, spreads, sweets, sauces
   {
-    name: 'almonds', // Nuts, almonds
+    name: 'almonds',
+    fdc: { id: 170567, description: 'Nuts, almonds' },
     aliases: ['almond'],
     kcal: 579,
     protein: 21.15,
@@ -1590,7 +1883,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { handful: 30, piece: 1.2, cup: 143, tbsp: 9 },
   },
   {
-    name: 'peanuts', // Peanuts, all types, dry-roasted, without salt
+    name: 'peanuts',
+    fdc: { id: 173806, description: 'Peanuts, all types, dry-roasted, without salt' },
     aliases: ['peanut', 'roasted peanuts'],
     kcal: 585,
     protein: 23.68,
@@ -1600,7 +1894,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { handful: 30, cup: 146, tbsp: 9 },
   },
   {
-    name: 'cashews', // Nuts, cashew nuts, dry roasted, without salt added
+    name: 'cashews',
+    fdc: { id: null, description: 'Nuts, cashew nuts, dry roasted, without salt added' },
     aliases: ['cashew', 'cashew nuts'],
     kcal: 574,
     protein: 15.31,
@@ -1610,7 +1905,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { handful: 30, cup: 137 },
   },
   {
-    name: 'walnuts', // Nuts, walnuts, english
+    name: 'walnuts',
+    fdc: { id: 170187, description: 'Nuts, walnuts, english' },
     aliases: ['walnut'],
     kcal: 654,
     protein: 15.23,
@@ -1620,7 +1916,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { handful: 30, cup: 117, piece: 4 },
   },
   {
-    name: 'mixed nuts', // Nuts, mixed nuts, dry roasted, with peanuts, without salt added
+    name: 'mixed nuts',
+    fdc: { id: null, description: 'Nuts, mixed nuts, dry roasted, with peanuts, without salt added' },
     aliases: ['nuts', 'nut mix'],
     kcal: 594,
     protein: 17.3,
@@ -1630,7 +1927,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { handful: 30, cup: 137, tbsp: 9 },
   },
   {
-    name: 'trail mix', // Snacks, trail mix, regular
+    name: 'trail mix',
+    fdc: { id: null, description: 'Snacks, trail mix, regular' },
     aliases: ['scroggin', 'scroggin mix'],
     kcal: 462,
     protein: 13.8,
@@ -1640,7 +1938,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { handful: 40, cup: 150 },
   },
   {
-    name: 'peanut butter', // Peanut butter, smooth style, without salt
+    name: 'peanut butter',
+    fdc: { id: 172470, description: 'Peanut butter, smooth style, without salt' },
     aliases: ['crunchy peanut butter', 'smooth peanut butter', 'pb', 'nut butter', 'almond butter'],
     kcal: 588,
     protein: 25.09,
@@ -1651,7 +1950,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 16,
   },
   {
-    name: 'jam', // Jams and preserves
+    name: 'jam',
+    fdc: { id: 169641, description: 'Jams and preserves' },
     aliases: ['marmalade', 'preserves', 'strawberry jam', 'raspberry jam', 'apricot jam'],
     kcal: 278,
     protein: 0.37,
@@ -1662,7 +1962,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 10,
   },
   {
-    name: 'honey', // Honey
+    name: 'honey',
+    fdc: { id: 169640, description: 'Honey' },
     aliases: ['manuka honey', 'runny honey'],
     kcal: 304,
     protein: 0.3,
@@ -1673,7 +1974,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 10,
   },
   {
-    name: 'vegemite', // Yeast extract spread
+    name: 'vegemite',
+    fdc: { id: null, description: 'Yeast extract spread' },
     aliases: ['marmite', 'yeast extract'],
     kcal: 185,
     protein: 23.88,
@@ -1684,7 +1986,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 4,
   },
   {
-    name: 'nutella', // label: Nutella, per 100 g
+    name: 'nutella',
+    label: 'Nutella, per 100 g',
     aliases: ['chocolate spread', 'hazelnut spread'],
     kcal: 539,
     protein: 6.3,
@@ -1695,7 +1998,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 15,
   },
   {
-    name: 'sugar', // Sugars, granulated
+    name: 'sugar',
+    fdc: { id: 169655, description: 'Sugars, granulated' },
     aliases: ['white sugar', 'brown sugar', 'raw sugar', 'sugars'],
     kcal: 387,
     protein: 0,
@@ -1705,7 +2009,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { tsp: 4.2, tbsp: 12.5, piece: 4.2, cup: 200 },
   },
   {
-    name: 'maple syrup', // Syrups, maple
+    name: 'maple syrup',
+    fdc: { id: 169661, description: 'Syrups, maple' },
     aliases: ['syrup', 'golden syrup', 'pancake syrup'],
     kcal: 260,
     protein: 0.04,
@@ -1716,7 +2021,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 20,
   },
   {
-    name: 'olive oil', // Oil, olive, salad or cooking
+    name: 'olive oil',
+    fdc: { id: 171413, description: 'Oil, olive, salad or cooking' },
     aliases: ['oil', 'canola oil', 'vegetable oil', 'rice bran oil', 'coconut oil', 'avocado oil'],
     kcal: 884,
     protein: 0,
@@ -1728,7 +2034,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 5,
   },
   {
-    name: 'mayonnaise', // Salad dressing, mayonnaise, regular
+    name: 'mayonnaise',
+    fdc: { id: 171009, description: 'Salad dressing, mayonnaise, regular' },
     aliases: ['mayo', 'aioli', 'garlic aioli', 'garlic sauce', 'garlic mayo'],
     kcal: 680,
     protein: 0.96,
@@ -1739,7 +2046,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 12,
   },
   {
-    name: 'tomato sauce', // Catsup (in NZ/AU "tomato sauce" is ketchup)
+    name: 'tomato sauce', // in NZ/AU "tomato sauce" is ketchup
+    fdc: { id: 168556, description: 'Catsup' },
     aliases: ['ketchup', 'catsup', 'tomato ketchup', 'bbq sauce', 'barbecue sauce'],
     kcal: 101,
     protein: 1.04,
@@ -1750,7 +2058,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 15,
   },
   {
-    name: 'soy sauce', // Soy sauce made from soy and wheat (shoyu)
+    name: 'soy sauce',
+    fdc: { id: 174277, description: 'Soy sauce made from soy and wheat (shoyu)' },
     aliases: ['soya sauce', 'tamari'],
     kcal: 53,
     protein: 8.14,
@@ -1762,7 +2071,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 10,
   },
   {
-    name: 'caesar dressing', // Salad dressing, caesar dressing, regular
+    name: 'caesar dressing',
+    fdc: { id: null, description: 'Salad dressing, caesar dressing, regular' },
     kcal: 542,
     protein: 2.17,
     carbs: 3.3,
@@ -1772,7 +2082,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 20,
   },
   {
-    name: 'salad dressing', // Salad dressing, home recipe, vinegar and oil
+    name: 'salad dressing',
+    fdc: { id: null, description: 'Salad dressing, home recipe, vinegar and oil' },
     aliases: ['dressing', 'vinaigrette', 'french dressing', 'balsamic dressing', 'italian dressing'],
     kcal: 449,
     protein: 0,
@@ -1783,7 +2094,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     side: 15,
   },
   {
-    name: 'croutons', // Croutons, seasoned
+    name: 'croutons',
+    fdc: { id: null, description: 'Croutons, seasoned' },
     aliases: ['crouton'],
     kcal: 465,
     protein: 10.8,
@@ -1793,17 +2105,20 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { cup: 40, handful: 15 },
   },
   {
-    name: 'milk chocolate', // Candies, milk chocolate
+    name: 'milk chocolate',
+    fdc: { id: 167587, description: 'Candies, milk chocolate' },
     aliases: ['chocolate', 'chocolate bar', 'dairy milk', 'cadbury', 'chocolate block'],
     kcal: 535,
     protein: 7.65,
     carbs: 59.4,
     fat: 29.66,
     portion: 45,
-    measures: { piece: 10, bar: 45, square: 6, pack: 45 },
+    // A row of a 180 g NZ/AU block is 30 g.
+    measures: { piece: 10, bar: 45, square: 6, pack: 45, row: 30 },
   },
   {
-    name: 'dark chocolate', // Chocolate, dark, 70-85% cacao solids
+    name: 'dark chocolate',
+    fdc: { id: 170273, description: 'Chocolate, dark, 70-85% cacao solids' },
     aliases: ['dark choc'],
     kcal: 598,
     protein: 7.79,
@@ -1813,7 +2128,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 10, square: 10, bar: 100 },
   },
   {
-    name: 'lollies', // Candies, jellybeans
+    name: 'lollies',
+    fdc: { id: null, description: 'Candies, jellybeans' },
     aliases: ['lolly', 'jelly beans', 'jellybeans', 'gummy bears', 'gummies', 'sweets', 'pineapple lumps'],
     kcal: 375,
     protein: 0,
@@ -1823,7 +2139,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { piece: 3, handful: 30, pack: 150 },
   },
   {
-    name: 'pizza', // Fast foods, pizza chain, 14" pizza, cheese topping, regular crust
+    name: 'pizza',
+    fdc: { id: null, description: 'Fast foods, pizza chain, 14" pizza, cheese topping, regular crust' },
     aliases: [
       'cheese pizza',
       'margherita pizza',
@@ -1840,7 +2157,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { slice: 107, piece: 107 },
   },
   {
-    name: 'hot chocolate', // Beverages, hot chocolate, homemade, prepared with milk
+    name: 'hot chocolate',
+    fdc: { id: null, description: 'Beverages, hot chocolate, homemade, prepared with milk' },
     aliases: ['hot cocoa', 'milo', 'drinking chocolate'],
     kcal: 77,
     protein: 3.52,
@@ -1850,7 +2168,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     liquid: true,
   },
   {
-    name: 'espresso', // Beverages, coffee, brewed, espresso, restaurant-prepared
+    name: 'espresso',
+    fdc: { id: null, description: 'Beverages, coffee, brewed, espresso, restaurant-prepared' },
     aliases: ['short black', 'ristretto', 'double espresso'],
     kcal: 9,
     protein: 0.12,
@@ -1861,16 +2180,9 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     hotDrink: true,
   },
   {
-    name: 'coffee', // Beverages, coffee, brewed, prepared with tap water
-    aliases: [
-      'black coffee',
-      'long black',
-      'americano',
-      'filter coffee',
-      'plunger coffee',
-      'instant coffee',
-      'iced coffee',
-    ],
+    name: 'coffee',
+    fdc: { id: 171890, description: 'Beverages, coffee, brewed, prepared with tap water' },
+    aliases: ['black coffee', 'long black', 'americano', 'filter coffee', 'plunger coffee', 'instant coffee'],
     kcal: 1,
     protein: 0.12,
     carbs: 0,
@@ -1880,7 +2192,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     hotDrink: true,
   },
   {
-    name: 'tea', // Beverages, tea, black, brewed, prepared with tap water
+    name: 'tea',
+    fdc: { id: 173227, description: 'Beverages, tea, black, brewed, prepared with tap water' },
     aliases: ['black tea', 'green tea', 'herbal tea', 'peppermint tea', 'cuppa', 'english breakfast'],
     kcal: 1,
     protein: 0,
@@ -1891,7 +2204,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     hotDrink: true,
   },
   {
-    name: 'orange juice', // Orange juice, raw
+    name: 'orange juice',
+    fdc: { id: 169098, description: 'Orange juice, raw' },
     aliases: ['oj', 'juice', 'fruit juice'],
     kcal: 45,
     protein: 0.7,
@@ -1901,7 +2215,11 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     liquid: true,
   },
   {
-    name: 'apple juice', // Apple juice, canned or bottled, unsweetened, without added ascorbic acid
+    name: 'apple juice',
+    fdc: {
+      id: 173933,
+      description: 'Apple juice, canned or bottled, unsweetened, without added ascorbic acid',
+    },
     kcal: 46,
     protein: 0.1,
     carbs: 11.3,
@@ -1910,7 +2228,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     liquid: true,
   },
   {
-    name: 'cola', // Beverages, carbonated, cola, regular
+    name: 'cola',
+    fdc: { id: 174852, description: 'Beverages, carbonated, cola, regular' },
     aliases: [
       'coke',
       'coca cola',
@@ -1924,16 +2243,17 @@ export const FOOD_TABLE: readonly FoodRow[] = [
       'sprite',
       'fanta',
     ],
-    kcal: 41,
-    protein: 0.07,
-    carbs: 10.58,
-    fat: 0.02,
+    kcal: 42,
+    protein: 0,
+    carbs: 10.36,
+    fat: 0.25,
     portion: 330,
     liquid: true,
     measures: { can: 330, bottle: 600 },
   },
   {
-    name: 'diet cola', // Beverages, carbonated, cola, low calorie (without caffeine)
+    name: 'diet cola',
+    fdc: { id: null, description: 'Beverages, carbonated, cola, low calorie (without caffeine)' },
     aliases: ['diet coke', 'coke zero', 'pepsi max', 'zero sugar coke', 'diet soda', 'diet soft drink'],
     kcal: 2,
     protein: 0.1,
@@ -1944,7 +2264,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { can: 330, bottle: 600 },
   },
   {
-    name: 'energy drink', // Beverages, Energy drink, RED BULL
+    name: 'energy drink',
+    fdc: { id: null, description: 'Beverages, Energy drink, RED BULL' },
     aliases: ['red bull', 'v energy drink', 'monster energy'],
     kcal: 45,
     protein: 0.5,
@@ -1955,18 +2276,21 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { can: 250 },
   },
   {
-    name: 'beer', // Alcoholic beverage, beer, regular, all
+    name: 'beer',
+    fdc: { id: 168746, description: 'Alcoholic beverage, beer, regular, all' },
     aliases: ['lager', 'pilsner', 'ale', 'ipa', 'craft beer', 'pale ale', 'stout'],
     kcal: 43,
     protein: 0.46,
     carbs: 3.55,
     fat: 0,
+    alcohol: 3.9,
     portion: 330,
     liquid: true,
     measures: { can: 330, bottle: 330, glass: 330 },
   },
   {
-    name: 'wine', // Alcoholic beverage, wine, table, red / white (averaged)
+    name: 'wine',
+    fdc: { id: null, description: 'Alcoholic beverage, wine, table, red / white (averaged)' },
     aliases: [
       'red wine',
       'white wine',
@@ -1983,24 +2307,28 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     protein: 0.07,
     carbs: 2.6,
     fat: 0,
+    alcohol: 10.3,
     portion: 150,
     liquid: true,
     density: 0.99,
     measures: { glass: 150, bottle: 750 },
   },
   {
-    name: 'spirits', // Alcoholic beverage, distilled, all (gin, rum, vodka, whiskey) 80 proof
+    name: 'spirits',
+    fdc: { id: null, description: 'Alcoholic beverage, distilled, all (gin, rum, vodka, whiskey) 80 proof' },
     aliases: ['vodka', 'gin', 'whisky', 'whiskey', 'rum', 'bourbon', 'tequila'],
     kcal: 231,
     protein: 0,
     carbs: 0,
     fat: 0,
+    alcohol: 33.4,
     portion: 30,
     liquid: true,
     density: 0.95,
   },
   {
-    name: 'tonic water', // Beverages, carbonated, tonic water
+    name: 'tonic water',
+    fdc: { id: null, description: 'Beverages, carbonated, tonic water' },
     aliases: ['tonic'],
     kcal: 34,
     protein: 0,
@@ -2010,7 +2338,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     liquid: true,
   },
   {
-    name: 'water', // Beverages, water, tap, drinking
+    name: 'water',
+    fdc: { id: 173647, description: 'Beverages, water, tap, drinking' },
     aliases: ['sparkling water', 'soda water', 'mineral water', 'tap water'],
     kcal: 0,
     protein: 0,
@@ -2021,7 +2350,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { bottle: 750 },
   },
   {
-    name: 'whey protein', // label: typical whey protein concentrate powder, per 100 g
+    name: 'whey protein',
+    label: 'typical whey protein concentrate powder, per 100 g',
     aliases: ['protein powder', 'whey', 'whey powder', 'scoop of protein'],
     kcal: 380,
     protein: 78,
@@ -2031,7 +2361,8 @@ export const FOOD_TABLE: readonly FoodRow[] = [
     measures: { scoop: 30, tbsp: 10 },
   },
   {
-    name: 'salt and pepper', // seasoning: no energy worth counting
+    name: 'salt and pepper',
+    label: 'no energy worth counting',
     aliases: ['salt', 'pepper', 'seasoning', 'salt n pepper', 'herbs', 'spices', 'lemon juice'],
     kcal: 0,
     protein: 0,
@@ -2041,6 +2372,31 @@ export const FOOD_TABLE: readonly FoodRow[] = [
   },
 
   // ---------------------------------------------------------------- dishes (recipes of rows above)
+  {
+    name: 'iced coffee', // a NZ cafe iced coffee: milk, a scoop of ice cream, whipped cream
+    recipe: [
+      ['milk', 250],
+      ['ice cream', 66],
+      ['espresso', 30],
+      ['cream', 20],
+    ],
+    portion: 366,
+    liquid: true,
+  },
+  {
+    name: 'big breakfast', // a cafe big breakfast: 2 fried eggs, 2 rashers, 2 sausages, 2 toast
+    aliases: ['big brekkie', 'full breakfast', 'cooked breakfast', 'fry up'],
+    recipe: [
+      ['fried egg', 92],
+      ['bacon', 30],
+      ['sausage', 110],
+      ['tomato', 60],
+      ['mushrooms', 60],
+      ['butter', 15],
+      ['white bread', 76],
+    ],
+    portion: 443,
+  },
   {
     name: 'flat white',
     aliases: ['flattie'],
@@ -2095,6 +2451,7 @@ export const FOOD_TABLE: readonly FoodRow[] = [
       ['yoghurt', 100],
       ['blueberries', 75],
     ],
+    takes: ['fruit', 'liquid', 'powder'],
     portion: 495,
     liquid: true,
   },
@@ -2105,6 +2462,7 @@ export const FOOD_TABLE: readonly FoodRow[] = [
       ['whey protein', 30],
       ['water', 300],
     ],
+    takes: ['powder', 'liquid', 'fruit'],
     portion: 330,
     liquid: true,
   },
@@ -2129,8 +2487,23 @@ export const FOOD_TABLE: readonly FoodRow[] = [
       ['carrot', 20],
       ['capsicum', 20],
     ],
+    takes: ['vegetable', 'protein', 'egg', 'cheese', 'dressing', 'fat'],
     portion: 190,
     measures: { cup: 75, bowl: 190 },
+  },
+  {
+    name: 'greek salad', // olives left out: the table has no row for them
+    aliases: ['horiatiki'],
+    recipe: [
+      ['tomato', 100],
+      ['cucumber', 80],
+      ['capsicum', 40],
+      ['onion', 20],
+      ['feta', 40],
+      ['olive oil', 10],
+    ],
+    takes: ['vegetable', 'protein', 'egg', 'cheese', 'dressing', 'fat'],
+    portion: 290,
   },
   {
     name: 'chicken salad',
@@ -2143,6 +2516,7 @@ export const FOOD_TABLE: readonly FoodRow[] = [
       ['capsicum', 20],
       ['chicken breast', 100],
     ],
+    takes: ['vegetable', 'protein', 'egg', 'cheese', 'dressing', 'fat'],
     portion: 290,
   },
   {
@@ -2153,6 +2527,7 @@ export const FOOD_TABLE: readonly FoodRow[] = [
       ['parmesan', 10],
       ['croutons', 15],
     ],
+    takes: ['vegetable', 'protein', 'egg', 'cheese', 'dressing', 'fat'],
     portion: 205,
   },
   {
@@ -2165,6 +2540,7 @@ export const FOOD_TABLE: readonly FoodRow[] = [
       ['croutons', 15],
       ['chicken breast', 100],
     ],
+    takes: ['vegetable', 'protein', 'egg', 'cheese', 'dressing', 'fat'],
     portion: 305,
   },
   {
@@ -2187,6 +2563,7 @@ export const FOOD_TABLE: readonly FoodRow[] = [
       ['lettuce', 10],
       ['tomato', 25],
     ],
+    takes: ['protein', 'cheese', 'vegetable', 'egg', 'fat', 'dressing', 'bread'],
     portion: 152,
   },
   {
@@ -2406,6 +2783,7 @@ export const FOOD_TABLE: readonly FoodRow[] = [
       ['olive oil', 10],
       ['soy sauce', 15],
     ],
+    takes: ['protein', 'vegetable', 'fat', 'sauce'],
     portion: 275,
   },
   {

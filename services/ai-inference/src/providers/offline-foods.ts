@@ -9,7 +9,14 @@
 import type { ReviewDay } from '@tracking/contracts';
 
 import type { EstimateOutput, ReviewAggregates, ReviewOutput } from '../prompts';
-import { FOOD_TABLE, type FoodRow, type HouseholdMeasures } from './offline-food-table';
+import {
+  FOOD_TABLE,
+  INGREDIENT_KINDS,
+  type FoodRow,
+  type HouseholdMeasures,
+  type IngredientKind,
+  type SizeWord,
+} from './offline-food-table';
 
 // ------------------------------------------------------------------------------- the table, indexed
 
@@ -31,6 +38,12 @@ interface Food {
   cookedPerRaw: number;
   /** A dish made of other rows: words naming its fillings describe it, they are not extra food. */
   dish: boolean;
+  sizes: Partial<Record<SizeWord, number>>;
+  /** What kind of ingredient it is in a compound dish, if any. */
+  kind: IngredientKind | undefined;
+  /** A compound dish: the kinds of stated ingredients that replace its own, and its recipe. */
+  takes: ReadonlySet<IngredientKind>;
+  recipe: readonly { food: Food; grams: number }[];
 }
 
 interface Alias {
@@ -39,8 +52,17 @@ interface Alias {
   plural: boolean;
 }
 
+const KIND_OF = new Map<string, IngredientKind>(
+  Object.entries(INGREDIENT_KINDS).flatMap(([kind, names]) =>
+    names.map((name) => [name, kind as IngredientKind] as const),
+  ),
+);
+
 function indexTable(rows: readonly FoodRow[]): Map<string, Alias> {
   const nutrientRows = new Map<string, FoodRow>(rows.map((row) => [row.name, row]));
+  for (const name of KIND_OF.keys()) {
+    if (!nutrientRows.has(name)) throw new Error(`ingredient kind names no row ${name}`);
+  }
   const foods = rows.map((row): Food => {
     let per100 = { kcal: 0, protein: 0, carbs: 0, fat: 0 };
     if ('recipe' in row) {
@@ -81,7 +103,21 @@ function indexTable(rows: readonly FoodRow[]): Map<string, Alias> {
       countable: row.countable ?? false,
       cookedPerRaw: row.cookedPerRaw ?? 1,
       dish: 'recipe' in row,
+      sizes: row.sizes ?? {},
+      kind: KIND_OF.get(row.name),
+      takes: new Set('recipe' in row ? (row.takes ?? []) : []),
+      recipe: [],
     };
+  });
+  const byName = new Map(foods.map((food) => [food.name, food]));
+  rows.forEach((row, i) => {
+    const food = foods[i];
+    if (food === undefined || !('recipe' in row) || row.takes === undefined) return;
+    food.recipe = row.recipe.map(([name, grams]) => {
+      const part = byName.get(name);
+      if (part === undefined) throw new Error(`recipe ${row.name}: no row ${name}`);
+      return { food: part, grams };
+    });
   });
 
   const index = new Map<string, Alias>();
@@ -137,7 +173,7 @@ const PROTECTED = [...ALIASES.keys()]
   .filter((alias) => /\b(and|with|on|plus|then)\b|\d/.test(alias))
   .sort((a, b) => b.length - a.length);
 const PROTECTED_PATTERN =
-  PROTECTED.length > 0 ? new RegExp(`(^| )(${PROTECTED.join('|')})(?= |,|$)`, 'g') : null;
+  PROTECTED.length > 0 ? new RegExp(`(^|[ ,])(${PROTECTED.join('|')})(?= |,|$)`, 'g') : null;
 
 // ------------------------------------------------------------------------------- quantities
 
@@ -201,6 +237,7 @@ unitWords('pack packs packet packets bag bags sachet sachets punnet punnets box'
 });
 unitWords('bar bars', { kind: 'measure', measure: 'bar' });
 unitWords('square squares', { kind: 'measure', measure: 'square' });
+unitWords('row rows', { kind: 'measure', measure: 'row' });
 unitWords('mug mugs', { kind: 'other', name: 'mug' });
 unitWords('pint pints', { kind: 'other', name: 'pint' });
 unitWords('shot shots', { kind: 'other', name: 'shot' });
@@ -232,6 +269,17 @@ const SIZES: Readonly<Record<string, number>> = {
   giant: 1.6,
 };
 
+/** Size words FDC gives household weights for (see `sizes` in the table). */
+const SIZE_WORDS: Readonly<Record<string, SizeWord>> = {
+  small: 'small',
+  smaller: 'small',
+  medium: 'medium',
+  regular: 'medium',
+  large: 'large',
+  big: 'large',
+  bigger: 'large',
+};
+
 /** Words that say nothing about the food: a part made only of these is not an unmatched food. */
 const FILLER = new Set(
   (
@@ -239,6 +287,8 @@ const FILLER = new Set(
     'breakfast lunch dinner supper brunch snack snacks morning afternoon evening night today yesterday ' +
     'then just about approx approximately around roughly some few couple half quarter dozen also ' +
     'homemade fresh plain cooked grilled baked steamed boiled fried roasted raw extra side serving ' +
+    'roast poached mashed panfried sauteed seared toasted stewed braised chopped sliced diced tossed ' +
+    'topped served made using into over weight weighed dry uncooked dried ' +
     'x or to it was were is very quite really more less bit little'
   ).split(' '),
 );
@@ -253,6 +303,8 @@ interface Quantity {
   times: number;
   unit: Unit | null;
   size: number;
+  /** The size word, when FDC gives the food a weight for it. */
+  sizeWord?: SizeWord;
   /** A number, a number word, "a", or a unit was given. */
   explicit: boolean;
   /** Weighed raw or dry ("100 g pasta, dry weight"). */
@@ -274,6 +326,7 @@ function readQuantity(tokens: readonly string[]): Quantity {
   const quantity: Quantity = { count: null, times: 1, unit: null, size: 1, explicit: false, raw: false };
   let fromArticle = false;
   let previousWasNumber = false;
+  let previousUnitWasBare = false;
   for (const token of tokens) {
     const value = parseNumber(token);
     if (value !== null) {
@@ -312,18 +365,38 @@ function readQuantity(tokens: readonly string[]): Quantity {
       quantity.explicit = true;
     } else if (token in SIZES) {
       quantity.size *= SIZES[token] ?? 1;
+      const word = SIZE_WORDS[token];
+      if (word !== undefined) quantity.sizeWord = word;
     } else if (RAW_WORDS.has(token)) {
       quantity.raw = true;
     } else {
       const unit = UNITS.get(token);
-      if (unit !== undefined && quantity.unit === null) {
+      // "tuna can 95 g": the can was named, the 95 g weighs it.
+      const weighs = unit !== undefined && previousUnitWasBare && quantity.count !== null;
+      if (unit !== undefined && (quantity.unit === null || weighs)) {
         quantity.unit = unit;
         quantity.explicit = unit.kind !== 'vague';
+        previousUnitWasBare = quantity.count === null;
       }
     }
   }
   return quantity;
 }
+
+/** Where the last quantity in tokens[start, end) begins ("250 g roasted in [a tablespoon of]"). */
+function lastQuantityStart(tokens: readonly string[], start: number, end: number): number {
+  let at = start;
+  let inRun = false;
+  for (let index = start; index < end; index++) {
+    const token = tokens[index] ?? '';
+    const starts = parseNumber(token) !== null || QUANTITY_WORDS.has(token);
+    if (starts && !inRun) at = index;
+    inRun = starts || (inRun && (UNITS.has(token) || token in SIZES || token === 'of'));
+  }
+  return at;
+}
+
+const QUANTITY_WORDS = new Set(['a', 'an', 'half', 'quarter', 'couple', 'few', 'several', 'dozen']);
 
 function hasQuantity(quantity: Quantity): boolean {
   return quantity.count !== null || quantity.unit !== null;
@@ -369,17 +442,21 @@ function gramsOf(
         return portion;
       case 'bar':
       case 'square':
+      case 'row':
         return measures.piece ?? portion;
     }
   };
 
+  // "a large banana": FDC's weight for a large one where it gives one, else a scaled piece.
+  const sized = quantity.sizeWord === undefined ? undefined : food.sizes[quantity.sizeWord];
+  const piece = (): number => sized ?? one('piece') * quantity.size;
   if (unit === null) {
-    if (quantity.count !== null) return count * one('piece') * quantity.size;
+    if (quantity.count !== null) return count * piece();
     if (context === 'hot-drink' && food.inHotDrink !== undefined) return food.inHotDrink * quantity.size;
     if (context === 'with' && food.side !== undefined) return food.side * quantity.size;
     // "banana" is one banana; "eggs" is a portion of eggs.
-    const single = food.countable && !plural && measures.piece !== undefined ? measures.piece : portion;
-    return single * quantity.size;
+    if (food.countable && !plural && measures.piece !== undefined) return piece();
+    return portion * quantity.size;
   }
   switch (unit.kind) {
     case 'mass':
@@ -471,6 +548,8 @@ function normalizeText(description: string): string {
     .replace(/\bx\b/g, ' ')
     .replace(/ +/g, ' ')
     .trim();
+  // Fried in a pan, with a little fat: not the battered "fried fish" of the fish shop.
+  text = text.replace(/\b(pan|shallow|stir) ?fried\b|\bsauteed\b/g, 'panfried');
   if (PROTECTED_PATTERN !== null) {
     text = text.replace(
       PROTECTED_PATTERN,
@@ -484,6 +563,8 @@ interface Part {
   tokens: string[];
   /** The separator before it: what a food without a quantity is eaten with. */
   joinedWith: boolean;
+  /** Joined to the phrase before it by "and" ("chicken and broccoli stir fry"). */
+  joinedAnd: boolean;
 }
 
 function splitParts(text: string): Part[] {
@@ -491,6 +572,7 @@ function splitParts(text: string): Part[] {
   const pattern = /,| (and|with|on|plus|then) /g;
   let start = 0;
   let joinedWith = false;
+  let joinedAnd = false;
   for (;;) {
     const match = pattern.exec(text);
     const end = match === null ? text.length : match.index;
@@ -499,9 +581,10 @@ function splitParts(text: string): Part[] {
       .split(' ')
       .filter((token) => token !== '')
       .map((token) => token.replace(/_/g, ' '));
-    if (tokens.length > 0) parts.push({ tokens, joinedWith });
+    if (tokens.length > 0) parts.push({ tokens, joinedWith, joinedAnd });
     if (match === null) break;
     joinedWith = match[1] !== undefined;
+    joinedAnd = match[1] === 'and';
     start = match.index + match[0].length;
     // A zero-length match is impossible with this pattern; the guard keeps it that way.
     if (match[0].length === 0) pattern.lastIndex += 1;
@@ -547,81 +630,279 @@ function isNoise(token: string): boolean {
 const MAX_ITEMS = 30;
 const MAX_ITEM_GRAMS = 5_000;
 const MAX_ITEM_KCAL = 10_000;
+/** Oil for a food said to be fried when no fat is stated: about a teaspoon (5 g) per 100 g. */
+export const FRYING_OIL_PER_100G = 5;
+/** Enough unknown words to say what was not read, without echoing a whole text back. */
+const MAX_IGNORED = 12;
+const FRY_WORDS = new Set(['fried', 'panfried']);
+/** Rows whose values already include their cooking fat (SR's fried, battered and pan-browned). */
+const COOKED_IN_FAT =
+  /\b(fried|battered|chips|crisps|nuggets|bacon|doughnut|falafel|mince|scrambled|pancake)\b/;
+/** Measures precise enough to hold any estimate's weight of that food to them. */
+const MEASURED = new Set<MeasureUnit>([
+  'cup',
+  'tbsp',
+  'tsp',
+  'slice',
+  'handful',
+  'can',
+  'glass',
+  'bottle',
+  'scoop',
+]);
 
-interface Eaten {
+const noQuantity = (): Quantity => ({
+  count: null,
+  times: 1,
+  unit: null,
+  size: 1,
+  explicit: false,
+  raw: false,
+});
+
+function isMeasured(quantity: Quantity): boolean {
+  const unit = quantity.unit;
+  if (unit === null) return false;
+  return (
+    unit.kind === 'mass' || unit.kind === 'volume' || (unit.kind === 'measure' && MEASURED.has(unit.measure))
+  );
+}
+
+interface Mention {
   food: Food;
   grams: number;
   explicit: boolean;
+  measured: boolean;
   part: number;
+  fried: boolean;
+  /** False for a compound dish whose ingredients are stated: they are counted instead. */
+  counted: boolean;
+  label?: string;
 }
 
-const round1 = (value: number): number => Math.round(value * 10) / 10;
+interface Reading {
+  mentions: Mention[];
+  /** Words the table does not know, in order; they never reach a log. */
+  ignored: string[];
+}
 
 /**
- * Estimates a meal from its description with the food table, or null when no food in it is
- * known. 'medium' confidence when every part named a known food with a quantity, else 'low'.
+ * Reads a description into the foods it names, each with its grams. Within a phrase, a
+ * quantity binds to the food it stands beside ("300 g spaghetti cooked in a tablespoon of oil"
+ * gives the oil a tablespoon); foods written next to each other are one food and its describing
+ * words ("2 salmon avocado sushi rolls"), the last being the head that takes the quantity.
  */
-export function estimateFromTable(description: string): EstimateOutput | null {
+function readMeal(description: string): Reading {
   const parts = splitParts(normalizeText(description));
-  const eaten: Eaten[] = [];
-  let unmatched = false;
+  const mentions: Mention[] = [];
+  const ignored: string[] = [];
+  const compounds: { head: Mention; stated: Mention[] }[] = [];
+  const byPart: Mention[][] = parts.map(() => []);
   let previous: Food | null = null;
+  /** The last food read without a quantity, for "salmon, 150 g". */
+  let unsized: { mention: Mention; plural: boolean; context: 'first' | 'with' | 'hot-drink' } | null = null;
 
   for (const [partIndex, part] of parts.entries()) {
     const matches = findFoods(part.tokens);
-    const first = matches[0];
-    if (first === undefined) {
-      if (part.tokens.some((token) => !isNoise(token))) unmatched = true;
+    if (ignored.length < MAX_IGNORED) {
+      const covered = new Array<boolean>(part.tokens.length).fill(false);
+      for (const m of matches) covered.fill(true, m.start, m.end);
+      part.tokens.forEach((token, index) => {
+        if (ignored.length < MAX_IGNORED && covered[index] !== true && !isNoise(token)) ignored.push(token);
+      });
+    }
+    if (matches.length === 0) {
+      // "grilled salmon, 150 g": a phrase that is only a quantity sizes the food before it.
+      const quantity = unsized === null ? null : readQuantity(part.tokens);
+      if (unsized !== null && quantity !== null && hasQuantity(quantity) && part.tokens.every(isNoise)) {
+        quantity.raw = part.tokens.some((token) => RAW_WORDS.has(token));
+        const { mention, plural, context } = unsized;
+        mention.grams = gramsOf(mention.food, quantity, plural, context);
+        mention.explicit = quantity.explicit;
+        mention.measured = isMeasured(quantity);
+      }
+      unsized = null;
       continue;
     }
-    // The last food of a phrase is its head ("2 salmon avocado sushi rolls" are sushi rolls):
-    // the quantity is the head's, and the foods before it describe it. A dish already holds
-    // its fillings, so they are not counted again; a plain food gets them as toppings.
-    const head = matches[matches.length - 1] ?? first;
-    const outside = part.tokens.filter(
-      (_token, index) => !matches.some((m) => index >= m.start && index < m.end),
-    );
-    let quantity = readQuantity(part.tokens.slice(0, first.start));
-    if (!hasQuantity(quantity)) {
-      // "chicken breast 150 g", "eggs x2": a quantity after the food.
-      const after = readQuantity(part.tokens.slice(head.end));
-      if (hasQuantity(after)) quantity = { ...after, size: after.size * quantity.size };
-    }
-    quantity.raw = outside.some((token) => RAW_WORDS.has(token));
-    const context = part.joinedWith ? (previous?.hotDrink === true ? 'hot-drink' : 'with') : 'first';
+    const groups: Match[][] = [];
     for (const match of matches) {
-      const food = match.alias.food;
-      if (match !== head && (head.alias.food.dish || food === head.alias.food)) continue;
-      if (match !== head && eaten.some((item) => item.food === food && item.part === partIndex)) continue;
-      const own: Quantity =
-        match === head
-          ? quantity
-          : { count: null, times: 1, unit: null, size: 1, explicit: false, raw: false };
-      const grams = gramsOf(food, own, match.alias.plural, match === head ? context : 'with');
-      eaten.push({ food, grams, explicit: own.explicit, part: partIndex });
+      const last = groups[groups.length - 1];
+      if (last !== undefined && last[last.length - 1]?.end === match.start) last.push(match);
+      else groups.push([match]);
     }
-    previous = head.alias.food;
+    const splits = groups.map((group, index) => {
+      const start = groups[index - 1]?.at(-1)?.end ?? 0;
+      const end = group[0]?.start ?? start;
+      return index === 0 ? 0 : lastQuantityStart(part.tokens, start, end);
+    });
+    for (const [groupIndex, group] of groups.entries()) {
+      const first = group[0];
+      const head = group[group.length - 1];
+      if (first === undefined || head === undefined) continue;
+      // Between two foods, the last quantity stands beside the later one and what comes before
+      // it after the earlier one: "kumara 250 g roasted in a tablespoon of oil".
+      const from = groupIndex === 0 ? 0 : (splits[groupIndex] ?? first.start);
+      const before = part.tokens.slice(from, first.start);
+      const after = part.tokens.slice(head.end, splits[groupIndex + 1] ?? part.tokens.length);
+      let quantity = readQuantity(before);
+      if (!hasQuantity(quantity)) {
+        const later = readQuantity(after);
+        if (hasQuantity(later)) {
+          quantity = {
+            ...later,
+            size: later.size * quantity.size,
+            sizeWord: quantity.sizeWord ?? later.sizeWord,
+          };
+        }
+      }
+      const around = [...before, ...after];
+      quantity.raw = around.some((token) => RAW_WORDS.has(token));
+      const fried = around.some((token) => FRY_WORDS.has(token));
+      // Milk listed after a tea or coffee went into it, whatever joined the two ("tea, milk").
+      const context =
+        groupIndex > 0
+          ? 'with'
+          : previous?.hotDrink === true && (part.joinedWith || head.alias.food.inHotDrink !== undefined)
+            ? 'hot-drink'
+            : part.joinedWith
+              ? 'with'
+              : 'first';
+      const dish = head.alias.food;
+      const takes = (food: Food): boolean => food.kind !== undefined && dish.takes.has(food.kind);
+      // "3 egg omelette": the number stands beside the eggs, and the omelette is made of them.
+      const countsFirst =
+        first !== head && takes(first.alias.food) && first.alias.food.countable && quantity.unit === null;
+      const stated: Mention[] = [];
+      for (const match of group) {
+        const food = match.alias.food;
+        const isHead = match === head;
+        if (!isHead) {
+          // A dish already holds its fillings; a compound dish takes them as its ingredients,
+          // and a plain food gets them as toppings.
+          if (food === dish || (dish.dish && !takes(food))) continue;
+          if (byPart[partIndex]?.some((m) => m.food === food)) continue;
+        }
+        const own = isHead
+          ? countsFirst
+            ? noQuantity()
+            : quantity
+          : countsFirst && match === first
+            ? quantity
+            : noQuantity();
+        const mention: Mention = {
+          food,
+          grams: gramsOf(food, own, match.alias.plural, isHead ? context : 'with'),
+          explicit: own.explicit || (isHead && countsFirst),
+          measured: isMeasured(own),
+          part: partIndex,
+          fried,
+          counted: true,
+        };
+        mentions.push(mention);
+        byPart[partIndex]?.push(mention);
+        if (isHead) {
+          unsized = hasQuantity(own) ? null : { mention, plural: match.alias.plural, context };
+        }
+        if (!isHead && takes(food)) stated.push(mention);
+        if (isHead && dish.takes.size > 0) compounds.push({ head: mention, stated });
+      }
+      previous = dish;
+    }
   }
 
-  if (eaten.length === 0) return null;
-  const kept = eaten.slice(0, MAX_ITEMS);
+  // Ingredients written beside a compound dish ("omelette with 3 eggs and 30 g cheese", "protein
+  // shake: whey, milk", "chicken and broccoli stir fry"): the phrases right after it, and the ones
+  // right before it joined by "and", for as long as each names only the dish's ingredients.
+  const onlyIngredients = (dish: Food, index: number): boolean => {
+    const named = byPart[index] ?? [];
+    return named.length > 0 && named.every((m) => m.food.kind !== undefined && dish.takes.has(m.food.kind));
+  };
+  for (const { head, stated } of compounds) {
+    const dish = head.food;
+    for (let index = head.part + 1; index < parts.length && onlyIngredients(dish, index); index++) {
+      stated.push(...(byPart[index] ?? []));
+    }
+    if (parts[head.part]?.joinedAnd === true) {
+      for (let index = head.part - 1; index >= 0 && onlyIngredients(dish, index); index--) {
+        stated.push(...(byPart[index] ?? []));
+        if (parts[index]?.joinedWith !== true && index > 0 && !onlyIngredients(dish, index - 1)) break;
+      }
+    }
+    if (stated.length === 0 || !head.counted) continue;
+    // Counted once: the stated ingredients, and the recipe's rows of the kinds not stated.
+    head.counted = false;
+    const kinds = new Set(stated.map((m) => m.food.kind));
+    const scale = head.grams / dish.portion;
+    const at = mentions.indexOf(head);
+    const kept = dish.recipe
+      .filter(({ food }) => food.kind === undefined || !kinds.has(food.kind))
+      .map(({ food, grams }): Mention => ({
+        food,
+        grams: grams * scale,
+        explicit: head.explicit,
+        measured: false,
+        part: head.part,
+        fried: false,
+        counted: true,
+      }));
+    mentions.splice(at + 1, 0, ...kept);
+  }
+
+  // "Pan-fried salmon": fried with a stated amount of oil when the meal states no fat.
+  const counted = mentions.filter((m) => m.counted);
+  const fried = counted.filter((m) => m.fried && !m.food.dish && !COOKED_IN_FAT.test(m.food.name));
+  const oil = ALIASES.get('olive oil')?.food;
+  if (fried.length > 0 && oil !== undefined && !counted.some((m) => m.food.kind === 'fat')) {
+    const grams = fried.reduce((sum, m) => sum + m.grams, 0);
+    mentions.push({
+      food: oil,
+      grams: Math.max(FRYING_OIL_PER_100G, (grams * FRYING_OIL_PER_100G) / 100),
+      explicit: false,
+      measured: false,
+      part: fried[0]?.part ?? 0,
+      fried: false,
+      counted: true,
+      label: 'oil for frying',
+    });
+  }
+  return { mentions: mentions.filter((m) => m.counted), ignored };
+}
+
+/** A table estimate, and the words of the description it did not know. */
+export type TableEstimate = EstimateOutput & { ignored: string[] };
+
+const round1 = (value: number): number => Math.round(value * 10) / 10;
+
+const safeGrams = (food: Food, grams: number): number => {
+  const safe = Number.isFinite(grams) && grams > 0 ? grams : 0;
+  return Math.min(safe, MAX_ITEM_GRAMS, food.kcal > 0 ? MAX_ITEM_KCAL / food.kcal : MAX_ITEM_GRAMS);
+};
+
+/**
+ * Estimates a meal from its description with the food table, or null when no food in it is
+ * known. Unknown words never fail it: they are listed in `ignored`, and make it 'low'
+ * confidence. 'medium' when every food has a stated quantity and every word was read.
+ */
+export function estimateFromTable(description: string): TableEstimate | null {
+  const { mentions, ignored } = readMeal(description);
+  if (mentions.length === 0) return null;
+  const kept = mentions.slice(0, MAX_ITEMS);
 
   let proteinG = 0;
   let carbsG = 0;
   let fatG = 0;
   let calories = 0;
-  const items = kept.map(({ food, grams }) => {
-    const safe = Number.isFinite(grams) && grams > 0 ? grams : 0;
-    const capped = Math.min(safe, MAX_ITEM_GRAMS, food.kcal > 0 ? MAX_ITEM_KCAL / food.kcal : MAX_ITEM_GRAMS);
+  const items = kept.map(({ food, grams, label }) => {
+    const capped = safeGrams(food, grams);
     const kcal = Math.round(capped * food.kcal);
     proteinG += capped * food.protein;
     carbsG += capped * food.carbs;
     fatG += capped * food.fat;
     calories += kcal;
-    return { name: food.name, grams: round1(capped), calories: kcal };
+    return { name: label ?? food.name, grams: round1(capped), calories: kcal };
   });
 
-  const certain = !unmatched && kept.length === eaten.length && kept.every((item) => item.explicit);
+  const certain = ignored.length === 0 && kept.length === mentions.length && kept.every((m) => m.explicit);
   return {
     items,
     calories,
@@ -629,7 +910,38 @@ export function estimateFromTable(description: string): EstimateOutput | null {
     carbsG: round1(carbsG),
     fatG: round1(fatG),
     confidence: certain ? 'medium' : 'low',
+    ignored,
   };
+}
+
+/** One food a description names, as the table reads it, for the plausibility checks. */
+export interface DescribedFood {
+  name: string;
+  grams: number;
+  kcal: number;
+  /** The quantity was stated (a number, a weight, a measure), not assumed. */
+  explicit: boolean;
+  /** Weighed or measured (grams, millilitres, a cup, a tablespoon...), not counted. */
+  measured: boolean;
+}
+
+export function describeMeal(description: string): { foods: DescribedFood[]; ignored: string[] } {
+  const { mentions, ignored } = readMeal(description);
+  return {
+    foods: mentions.map(({ food, grams, explicit, measured, label }) => {
+      const capped = safeGrams(food, grams);
+      return { name: label ?? food.name, grams: capped, kcal: capped * food.kcal, explicit, measured };
+    }),
+    ignored,
+  };
+}
+
+/** Whether an item name (an LLM's "Extra virgin olive oil") names the table food `name`. */
+export function namesFood(itemName: string, name: string): boolean {
+  const target = ALIASES.get(normalizeAlias(name))?.food;
+  if (target === undefined) return false;
+  const tokens = normalizeAlias(itemName).split(' ');
+  return findFoods(tokens).some((match) => match.alias.food === target);
 }
 
 // ------------------------------------------------------------------------------- the weekly review
