@@ -33,7 +33,7 @@ export async function checkScreen(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(stack.screenshots, `${name}.desktop.png`), fullPage: true });
   await page.setViewportSize(PHONE);
   // Nothing may stick out sideways on a phone.
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
   expect(overflow, `horizontal overflow of ${name} at 360 px`).toBeLessThanOrEqual(0);
   await page.screenshot({ path: path.join(stack.screenshots, `${name}.360.png`), fullPage: true });
   if (desktop) await page.setViewportSize(desktop);

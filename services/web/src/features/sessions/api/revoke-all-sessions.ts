@@ -15,6 +15,8 @@ export function useRevokeAllSessions() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: revokeAllSessions,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: sessionsQueryKey }),
+    // Without keepCurrent this session is gone too: the caller signs out, nothing is refetched.
+    onSuccess: (_result, input) =>
+      input.keepCurrent ? queryClient.invalidateQueries({ queryKey: sessionsQueryKey }) : undefined,
   });
 }

@@ -51,7 +51,10 @@ export function Component() {
     body = (
       <>
         {me.data.mfaRequired ? (
-          <Notice tone="warning">Your role requires two-step sign-in. Set it up to continue.</Notice>
+          <Notice tone="warning">
+            Your account requires two-step sign-in: paid plans and trainer and admin accounts need it. Set it
+            up to continue.
+          </Notice>
         ) : null}
         <Card title="Set up two-step sign-in">
           <TotpEnrolment onEnrolled={setNewCodes} />
