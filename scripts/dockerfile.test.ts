@@ -92,12 +92,15 @@ const ignorePatterns = read('.dockerignore')
   .split('\n')
   .map((line) => line.trim())
   .filter((line) => line && !line.startsWith('#'));
-const services = readdirSync(path.join(ROOT, 'services'), { withFileTypes: true })
+const workspaces = readdirSync(path.join(ROOT, 'services'), { withFileTypes: true })
   .filter(
     (entry) => entry.isDirectory() && existsSync(path.join(ROOT, 'services', entry.name, 'package.json')),
   )
   .map((entry) => entry.name)
   .sort();
+/** A workspace with a Dockerfile of its own (the web app's static files) is not a Node service. */
+const ownImage = (name: string) => existsSync(path.join(ROOT, 'services', name, 'Dockerfile'));
+const services = workspaces.filter((name) => !ownImage(name));
 const lockfile = JSON.parse(read('package-lock.json')) as { packages: Record<string, { version?: string }> };
 
 describe('the service image (Dockerfile)', () => {
@@ -237,6 +240,45 @@ describe('the service image (Dockerfile)', () => {
   });
 });
 
+describe("the web app's image (services/web/Dockerfile)", () => {
+  const web = existsSync(path.join(ROOT, 'services', 'web', 'Dockerfile'))
+    ? parseDockerfile(read('services/web/Dockerfile'))
+    : undefined;
+
+  test('every workspace under services/ is either a Node service of the root Dockerfile or has its own', () => {
+    expect(workspaces.filter(ownImage)).toEqual(['web']);
+  });
+
+  test('builds with the locked dependencies, then serves the files with Debian’s nginx as a numeric non-root user, with no configuration inside', () => {
+    const stages = web?.stages ?? [];
+    const [build, runtime] = stages;
+    expect(stages).toHaveLength(2);
+    expect(build?.base).toMatch(/^node:\d+\.\d+\.\d+-bookworm-slim$/);
+    expect(runtime?.base).toMatch(/^debian:12\.\d+-slim$/);
+    // The edge image's base: one nginx, one set of security updates.
+    expect(read('edge/Dockerfile')).toContain(`FROM ${runtime?.base ?? 'missing'}`);
+    for (const stage of stages) {
+      expect(stage.instructions[0]?.comments.join(' ')).toMatch(
+        new RegExp(`${escapeRegExp(stage.base)}@sha256:[0-9a-f]{64}`),
+      );
+    }
+    const buildRuns = (build?.instructions ?? []).filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    expect(buildRuns.some((run) => /turbo@[\d.]+ prune @tracking\/web --docker/.test(run))).toBe(true);
+    expect(buildRuns.some((run) => /npm ci --ignore-scripts/.test(run))).toBe(true);
+    expect(buildRuns.some((run) => /\bnpm (install|i|add)\b/.test(run))).toBe(false);
+    const runtimeArgs = (runtime?.instructions ?? []).map((i) => `${i.keyword} ${i.args}`);
+    expect(runtimeArgs).toContain('COPY --from=build /app/services/web/dist/ /srv/web/');
+    expect(runtimeArgs).toContain('USER 65532:65532');
+    expect(runtimeArgs.filter((line) => /^COPY (?!--from=build )/.test(line))).toEqual([]);
+    // The chart's web component serves /srv/web with the nginx.conf it mounts.
+    const values = parse(read('charts/tracking/values.yaml')) as {
+      components: { web: { image: { repository: string }; staticSite: { root: string; configDir: string } } };
+    };
+    expect(values.components.web.staticSite.root).toBe('/srv/web');
+    expect(runtimeArgs).toContain(`CMD ["-c", "${values.components.web.staticSite.configDir}/nginx.conf"]`);
+  });
+});
+
 describe('the build context (.dockerignore)', () => {
   test('leaves out local state, installed dependencies and version control', () => {
     for (const file of ['.local/secrets/pg-superuser', 'node_modules/zod/package.json', '.git/HEAD']) {
@@ -306,13 +348,21 @@ describe('skaffold.yaml', () => {
     }
   });
 
+  test("builds the web app's image from its own Dockerfile, with the repository as its context", () => {
+    expect(config.build.artifacts).toContainEqual({
+      image: 'tracking/web',
+      context: '.',
+      docker: { dockerfile: 'services/web/Dockerfile' },
+    });
+  });
+
   test('hands each built image to its chart component', () => {
     const [release] = config.deploy.helm.releases;
     expect(release).toMatchObject({
       chartPath: 'charts/tracking',
       valuesFiles: ['charts/tracking/values-dev.yaml'],
     });
-    for (const service of services) {
+    for (const service of workspaces) {
       const variable = sanitize(`tracking/${service}`);
       expect(release?.setValueTemplates).toMatchObject({
         [`components.${service}.image.repository`]: `{{.IMAGE_REPO_NO_DOMAIN_${variable}}}`,

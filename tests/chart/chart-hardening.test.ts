@@ -143,11 +143,14 @@ describe('the chart is hardened by default, in every environment', () => {
     // billing: gRPC from the gateway, Stripe's webhooks from the edge; backup: from nobody.
     expect(peersOf('billing', 'ingress')).toEqual(['edge', 'gateway']);
     expect(peersOf('backup', 'ingress')).toEqual([]);
+    // The web app's files: for the edge only.
+    expect(peersOf('web', 'ingress')).toEqual(['edge']);
     expect(peersOf('gateway', 'egress')).toEqual(['ai-inference', 'audit', 'auth', 'billing', 'tracking']);
     expect(peersOf('audit', 'egress')).toEqual(['auth']);
     expect(peersOf('tracking', 'egress')).toEqual([]);
     expect(peersOf('billing', 'egress')).toEqual([]);
     expect(peersOf('backup', 'egress')).toEqual([]);
+    expect(peersOf('web', 'egress')).toEqual([]);
     // The gateway reaches Postgres but not Kafka; auth both.
     const ports = (component: string) =>
       ((policies.find((p) => p.metadata.name === `tracking-${component}`)?.spec?.egress ?? []) as Json[])
@@ -247,7 +250,7 @@ describe('billing and backup', () => {
       );
     const ports = (rule: Json) => ((rule.ports ?? []) as { port: number }[]).map((port) => port.port);
     expect(ingress.map((rule) => ({ from: component(rule), ports: ports(rule) }))).toEqual([
-      { from: ['gateway'], ports: [50059] },
+      { from: ['gateway'], ports: [15059] },
       { from: ['edge'], ports: [8089] },
       // The monitoring namespace (a namespaceSelector, no component) on the ops port.
       { from: [undefined], ports: [9109] },
@@ -257,7 +260,7 @@ describe('billing and backup', () => {
       (m) => m.kind === 'Deployment' && m.metadata.name === 'tracking-gateway',
     );
     const env = (podSpec(gateway as Manifest)?.containers as Json[])[0]?.env as Json[];
-    expect(env).toContainEqual({ name: 'BILLING_GRPC_ADDR', value: 'tracking-billing:50059' });
+    expect(env).toContainEqual({ name: 'BILLING_GRPC_ADDR', value: 'tracking-billing:15059' });
   });
 
   test.each(VALUES_FILES)(

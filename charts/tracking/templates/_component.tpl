@@ -149,6 +149,9 @@ seccompProfile:
 {{- with .c.releaseConfig }}
 - { name: release-config, mountPath: {{ .mountPath }}, readOnly: true }
 {{- end }}
+{{- with .c.staticSite }}
+- { name: site-config, mountPath: {{ .configDir }}, readOnly: true }
+{{- end }}
 {{- end -}}
 
 {{- /* The pod's volumes for those mounts; tmpSize is the /tmp emptyDir's limit. */}}
@@ -169,6 +172,11 @@ seccompProfile:
 - name: release-config
   configMap:
     name: {{ include "tracking.component.name" . }}-release
+{{- end }}
+{{- if .c.staticSite }}
+- name: site-config
+  configMap:
+    name: {{ include "tracking.component.name" . }}-site
 {{- end }}
 {{- end -}}
 

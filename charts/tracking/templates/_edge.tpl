@@ -18,6 +18,29 @@ is the file a cluster runs; only the values differ.
 {{- end -}}
 {{- end -}}
 
+{{- /* The web component's values merged over the defaults, or nothing when there is no such component. */}}
+{{- define "tracking.edge.webValues" -}}
+{{- with index .Values.components "web" -}}
+{{- include "tracking.component.values" (dict "root" $ "component" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{- /*
+Where every path that is not the API's goes: edge.webUpstream, else the web component's Service
+and HTTP port; empty when there is no enabled web component (then the gateway gets them, as
+before the app existed).
+*/}}
+{{- define "tracking.edge.webUpstream" -}}
+{{- if .Values.edge.webUpstream -}}
+{{- .Values.edge.webUpstream -}}
+{{- else -}}
+{{- $web := include "tracking.edge.webValues" . | fromYaml -}}
+{{- if and $web.enabled $web.ports.http -}}
+{{- printf "%s:%v" (include "tracking.component.name" (dict "root" . "name" "web")) $web.ports.http -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{- /* The billing component's values merged over the defaults, or nothing when there is no such component. */}}
 {{- define "tracking.edge.billing" -}}
 {{- with index .Values.components "billing" -}}
@@ -70,6 +93,8 @@ return {{ .status }} '{"type":"urn:tracking:problem:{{ .code }}","title":"{{ .ti
 {{- $webhookSource := dict "code" "permission_denied" "status" 403 "title" "Not allowed" "detail" "webhooks are not accepted from this address" -}}
 {{- $webhookMethod := dict "code" "invalid_argument" "status" 405 "title" "The request is not valid" "detail" "only POST is accepted here" -}}
 {{- $webhook := include "tracking.edge.webhookUpstream" . -}}
+{{- $web := include "tracking.edge.webUpstream" . -}}
+{{- $listen := ternary "" (printf "%s:" $e.listenAddress) (empty $e.listenAddress) -}}
 {{- $w := $e.stripeWebhook -}}
 {{- /* Retry-After: one request's worth of the rate, in whole seconds. */ -}}
 {{- $retryAfter := 1 -}}
@@ -92,7 +117,8 @@ events {
 
 http {
   server_tokens off;
-  # nginx serves no files: every body it writes itself is a problem document (RFC 9457).
+  # nginx serves no files (the web component does): every body it writes itself is a problem
+  # document (RFC 9457).
   types {}
   default_type application/problem+json;
 
@@ -187,6 +213,14 @@ http {
     server {{ include "tracking.edge.upstream" . }};
     keepalive 32;
   }
+  {{- if $web }}
+
+  # The web app's static files (the web component): every path that is not the API's.
+  upstream edge_web {
+    server {{ $web }};
+    keepalive 16;
+  }
+  {{- end }}
   {{- if $webhook }}
 
   # Billing's webhook port: it serves POST /webhooks/stripe and nothing else.
@@ -212,7 +246,7 @@ http {
 
   # HTTPS: TLS 1.2 and 1.3 with Mozilla's "intermediate" configuration.
   server {
-    listen {{ $e.ports.https }} ssl http2{{ if $e.proxyProtocol.https }} proxy_protocol{{ end }};
+    listen {{ $listen }}{{ $e.ports.https }} ssl http2{{ if $e.proxyProtocol.https }} proxy_protocol{{ end }};
     server_name _;
     real_ip_header {{ ternary "proxy_protocol" "X-Forwarded-For" $e.proxyProtocol.https }};
 
@@ -287,12 +321,32 @@ http {
       proxy_pass http://edge_gateway;
     }
 
+    {{- if $web }}
+
+    # The API (any letter case, as above) goes to the gateway...
+    location ~* ^/api(/|$) {
+      if ($edge_country_allowed = 0) {
+        {{- include "tracking.edge.problem" (merge (dict "hsts" $hsts) $geoBlocked) | nindent 8 }}
+      }
+      proxy_pass http://edge_gateway;
+    }
+
+    # ...and every other path to the web app, which sets its own caching and CSP headers.
+    location / {
+      if ($edge_country_allowed = 0) {
+        {{- include "tracking.edge.problem" (merge (dict "hsts" $hsts) $geoBlocked) | nindent 8 }}
+      }
+      proxy_pass http://edge_web;
+    }
+    {{- else }}
+
     location / {
       if ($edge_country_allowed = 0) {
         {{- include "tracking.edge.problem" (merge (dict "hsts" $hsts) $geoBlocked) | nindent 8 }}
       }
       proxy_pass http://edge_gateway;
     }
+    {{- end }}
 
     location @bad_request {
       {{- include "tracking.edge.problem" (merge (dict "hsts" $hsts) $badRequest) | nindent 6 }}
@@ -316,7 +370,7 @@ http {
   # HTTPS; the API, and any other method, is refused (a redirect would come after the credentials
   # were already sent in the clear). No HSTS here: browsers ignore it over HTTP (RFC 6797 §8.1).
   server {
-    listen {{ $e.ports.http }}{{ if $e.proxyProtocol.http }} proxy_protocol{{ end }};
+    listen {{ $listen }}{{ $e.ports.http }}{{ if $e.proxyProtocol.http }} proxy_protocol{{ end }};
     server_name _;
     real_ip_header {{ ternary "proxy_protocol" "X-Forwarded-For" $e.proxyProtocol.http }};
 
@@ -378,7 +432,7 @@ http {
   # with this configuration: it does not follow the gateway, so that while the gateway is down
   # clients get a 503 problem rather than a refused connection.
   server {
-    listen {{ $e.ports.health }};
+    listen {{ $listen }}{{ $e.ports.health }};
     server_name _;
     access_log off;
     default_type application/json;

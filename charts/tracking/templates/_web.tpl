@@ -1,0 +1,147 @@
+{{- /*
+The web app's static server (docs/edge.md, "The web app"): the nginx.conf of every component with
+`staticSite` (the `web` component), rendered here from its values and nothing else, so the file
+tests/e2e/edge-nginx.test.ts and the local stack (scripts/local-edge.ts) run with Debian's nginx
+is the file a cluster runs. The edge sends it every path that is not the API's.
+
+Takes a dict: root (the chart's top-level context), name (the component's key), c (its values
+merged over componentDefaults).
+*/}}
+
+{{- /*
+The Content-Security-Policy of every page: the gateway's (services/gateway/src/edge/defences.ts),
+word for word, so the app runs under the policy the API has always sent. No inline script or
+style, no eval; data: images for the TOTP enrolment QR code.
+*/}}
+{{- define "tracking.web.csp" -}}
+default-src 'self';script-src 'self';script-src-attr 'none';style-src 'self';img-src 'self' data:;font-src 'self';connect-src 'self';object-src 'none';base-uri 'none';form-action 'self';frame-ancestors 'none';upgrade-insecure-requests
+{{- end -}}
+
+{{- define "tracking.web.nginxConf" -}}
+{{- $c := .c -}}
+{{- $s := $c.staticSite -}}
+{{- $listen := ternary "" (printf "%s:" $s.listenAddress) (empty $s.listenAddress) -}}
+# The web app's static server, rendered by the Helm chart from components.{{ .name }} (templates/_web.tpl).
+# It serves the files Vite built (services/web/dist) and nothing else; docs/edge.md explains each part.
+daemon off;
+worker_processes {{ $s.workerProcesses }};
+pid {{ $s.tempDir }}/nginx.pid;
+error_log stderr warn;
+
+events {
+  worker_connections 1024;
+}
+
+http {
+  server_tokens off;
+  # The root filesystem is read-only; these live in the pod's /tmp.
+  client_body_temp_path {{ $s.tempDir }}/client_body;
+  proxy_temp_path {{ $s.tempDir }}/proxy;
+  fastcgi_temp_path {{ $s.tempDir }}/fastcgi;
+  uwsgi_temp_path {{ $s.tempDir }}/uwsgi;
+  scgi_temp_path {{ $s.tempDir }}/scgi;
+
+  # The types a Vite build emits; anything else is a download, never sniffed (nosniff below).
+  types {
+    text/html html;
+    text/css css;
+    text/javascript js mjs;
+    application/json json map;
+    application/manifest+json webmanifest;
+    image/svg+xml svg;
+    image/png png;
+    image/webp webp;
+    image/x-icon ico;
+    font/woff2 woff2;
+    text/plain txt;
+  }
+  default_type application/octet-stream;
+  charset utf-8;
+  charset_types text/css text/javascript application/json application/manifest+json image/svg+xml text/plain;
+  sendfile on;
+  gzip on;
+  gzip_vary on;
+  gzip_min_length 1024;
+  gzip_types text/css text/javascript application/json application/manifest+json image/svg+xml text/plain;
+
+  # Requests carry no body here: only GET and HEAD are served.
+  client_max_body_size 1k;
+  client_header_timeout 10s;
+  keepalive_timeout 65s;
+  # The edge logs every request with its correlation id; here only errors.
+  access_log off;
+
+  # Vite names every file under /assets/ by a hash of its content, so it can be cached for a year
+  # and never revalidated. index.html names the current hashes: it is never stored, so a deploy
+  # takes effect on the next page load. Other files (the manifest, icons) are revalidated.
+  map $uri $web_cache_control {
+    default "no-cache";
+    "~^/assets/" "public, max-age=31536000, immutable";
+    /index.html "no-store";
+  }
+
+  server {
+    listen {{ $listen }}{{ $c.ports.http }};
+    server_name _;
+    root {{ $s.root }};
+    # The image's files are root-owned and read-only; nothing outside the root is reachable.
+    disable_symlinks on;
+    absolute_redirect off;
+
+    add_header Cache-Control $web_cache_control;
+    add_header Content-Security-Policy "{{ include "tracking.web.csp" . }}" always;
+    add_header X-Content-Type-Options nosniff always;
+    add_header X-Frame-Options DENY always;
+    add_header Referrer-Policy no-referrer always;
+    add_header Cross-Origin-Opener-Policy same-origin always;
+    add_header Cross-Origin-Resource-Policy same-origin always;
+
+    # Static files answer any other method with 405, which says what is allowed.
+    error_page 405 @not_allowed;
+    location @not_allowed {
+      add_header Allow "GET, HEAD" always;
+      add_header Cache-Control no-store always;
+      add_header X-Content-Type-Options nosniff always;
+      return 405;
+    }
+
+    # A hashed asset exists or is 404: an old page asking for a file a deploy removed must not
+    # get the app's HTML as its script.
+    location /assets/ {
+      try_files $uri =404;
+    }
+
+    # The app's routes (/today, /verify-email, /billing, ...) are the app's HTML; a missing file
+    # with an extension is 404.
+    location / {
+      try_files $uri @app;
+    }
+    location @app {
+      if ($uri ~ "\.[^/]*$") {
+        return 404;
+      }
+      rewrite ^ /index.html last;
+    }
+  }
+
+  # The kubelet's probes, on the ops port the edge never reaches: ready once the built app is
+  # in place.
+  server {
+    listen {{ $listen }}{{ $c.ports.ops }};
+    server_name _;
+    default_type application/json;
+    location = /healthz {
+      return 200 '{"status":"ok"}';
+    }
+    location = /readyz {
+      if (!-f {{ $s.root }}/index.html) {
+        return 503 '{"status":"not ready","reason":"no index.html in {{ $s.root }}"}';
+      }
+      return 200 '{"status":"ready"}';
+    }
+    location / {
+      return 404;
+    }
+  }
+}
+{{ end -}}
