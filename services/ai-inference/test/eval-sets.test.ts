@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 
 import { perMealCsv, readMeals, runOffline, timesOff, type Row } from '../eval/estimates';
+import { checkEstimate } from '../src/plausibility';
 import { estimateFromTable } from '../src/providers/offline-foods';
 
 const EVAL = path.join(__dirname, '..', 'eval');
@@ -50,6 +51,41 @@ describe('the evaluation sets', () => {
       });
       expect(Math.abs(row.carb - (sum?.carb ?? 0))).toBeLessThanOrEqual(0.051);
     });
+  });
+
+  test.each([
+    ['held-out.csv', 'held-out-items.csv'],
+    ['held-out-b.csv', 'held-out-b-items.csv'],
+  ])('the description checks accept the reference answers of %s, and 30 %% off either way', (set, file) => {
+    // An answer that is right, or 30 % off, is never refused for disagreeing with its text.
+    const rows = readMeals(path.join(EVAL, set));
+    const items = parse<Record<string, string>>(readFileSync(path.join(EVAL, file), 'utf8'), {
+      columns: true,
+    });
+    for (const scale of [1, 0.7, 1.3]) {
+      const refused = rows.flatMap((row, index) => {
+        const answer = items
+          .filter((item) => Number(item.meal) === index + 1 && Number(item.grams) > 0)
+          .map((item) => ({
+            name: item.fdc_description ?? '',
+            grams: Number(item.grams) * scale,
+            calories: Math.round((Number(item.grams) * Number(item.kcal_100g) * scale) / 100),
+          }));
+        const checked = checkEstimate(
+          {
+            items: answer,
+            calories: answer.reduce((sum, item) => sum + item.calories, 0),
+            proteinG: row.protein * scale,
+            carbsG: row.carb * scale,
+            fatG: row.fat * scale,
+            confidence: 'medium',
+          },
+          row.meal_description,
+        );
+        return checked.ok ? [] : [`${checked.problem}: ${row.meal_description}`];
+      });
+      expect(refused).toEqual([]);
+    }
   });
 
   test('no meal of the held-out parts is a copy of a tuning meal', () => {
