@@ -1,14 +1,5 @@
 import { mealLoggedSchema, type EstimationFailureReason } from '@tracking/contracts';
-import {
-  DomainError,
-  type ErrorCode,
-  parseOrInvalid,
-  PermissionDeniedError,
-  unary,
-  type Logger,
-  type Metrics,
-  type PrincipalVerifier,
-} from '@tracking/kit';
+import { DomainError, type ErrorCode, parseOrInvalid, PermissionDeniedError, unary } from '@tracking/kit';
 import type {
   AiInferenceServiceServer,
   EstimateMealRequest,
@@ -16,14 +7,7 @@ import type {
 } from '@tracking/proto/tracking/ai/v1/ai';
 import { z } from 'zod';
 
-import type { Inference } from './inference';
-
-export interface AiDeps {
-  inference: Inference;
-  principals: PrincipalVerifier;
-  log: Logger;
-  metrics: Metrics;
-}
+import type { Deps } from './deps';
 
 const estimateRequestSchema = z.object({
   description: mealLoggedSchema.shape.description.refine((text) => text.trim() !== '', {
@@ -63,7 +47,7 @@ const FAILURES: Record<EstimationFailureReason, { code: ErrorCode; message: stri
  * may ask; the principal is the gateway's signed assertion, and the estimate counts against
  * that client's daily budget. Nothing of the request is kept.
  */
-export function aiService(deps: AiDeps): AiInferenceServiceServer {
+export function aiService(deps: Deps): AiInferenceServiceServer {
   return {
     estimateMeal: unary<EstimateMealRequest, EstimateMealResponse>(
       'EstimateMeal',

@@ -4,13 +4,10 @@ import {
   createKafka,
   createLogger,
   createMetrics,
-  createPool,
-  createPrincipalVerifier,
   createProducer,
   kafkaReadiness,
   onShutdown,
   OutboxRelay,
-  readPemFiles,
   startGrpcServer,
   startOpsServer,
   stopGrpcServer,
@@ -18,12 +15,10 @@ import {
 } from '@tracking/kit';
 import { AiInferenceServiceService } from '@tracking/proto/tracking/ai/v1/ai';
 
-import { createBudget } from './budget';
 import { readConfig } from './config';
+import { createDeps } from './deps';
 import { startRequestsConsumer } from './events';
 import { aiService } from './grpc';
-import { createInference } from './inference';
-import { createProviders } from './providers';
 
 /** A day's counters are kept a little longer than the day, for an operator's questions. */
 const USAGE_KEEP_DAYS = 7;
@@ -32,29 +27,8 @@ async function main() {
   const config = readConfig();
   const log = createLogger({ service: 'ai-inference', level: config.LOG_LEVEL, file: config.LOG_FILE });
   const metrics = createMetrics();
-  const principals = await createPrincipalVerifier(
-    readPemFiles(config.PRINCIPAL_PUBLIC_KEY_FILES),
-    'ai-inference',
-  );
-  const pool = createPool(config.DATABASE_URL, { max: 5, name: 'ai-inference' });
-  const budget = createBudget(pool, {
-    requestsPerDay: config.AI_DAILY_REQUESTS_PER_TENANT,
-    tokensPerDay: config.AI_DAILY_TOKENS_PER_TENANT,
-  });
-  const inference = createInference({
-    providers: createProviders(config),
-    budget,
-    log,
-    metrics,
-    breaker: {
-      errorPercent: config.AI_BREAKER_ERROR_PERCENT,
-      minCalls: config.AI_BREAKER_MIN_CALLS,
-      windowMs: config.AI_BREAKER_WINDOW_MS,
-      resetMs: config.AI_BREAKER_RESET_MS,
-    },
-    // Every attempt's timeout plus the back-off between them, with a little room.
-    callDeadlineMs: config.AI_TIMEOUT_MS * (config.AI_MAX_RETRIES + 1) + 10_000,
-  });
+  const deps = await createDeps(config, log, metrics);
+  const { pool, budget, inference } = deps;
 
   const kafka = createKafka({ clientId: 'ai-inference', brokers: config.KAFKA_BROKERS, log });
   const producer = createProducer(kafka);
@@ -87,7 +61,7 @@ async function main() {
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls: tlsFiles(config),
-    services: [[AiInferenceServiceService, aiService({ inference, principals, log, metrics })]],
+    services: [[AiInferenceServiceService, aiService(deps)]],
   });
   const kafkaCheck = await kafkaReadiness(kafka);
   const ops = await startOpsServer({
