@@ -80,13 +80,20 @@ export function MetricChart() {
           <figure className="chart-figure" aria-label={summary}>
             <div aria-hidden="true">
               <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
-                <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+                <LineChart
+                  data={points}
+                  margin={{ top: 8, right: 16, bottom: 8, left: 0 }}
+                  // The figure's caption and the table speak for the chart; a focusable SVG
+                  // inside an aria-hidden wrapper would be a trap for keyboards.
+                  accessibilityLayer={false}
+                >
                   <CartesianGrid strokeDasharray="3 3" />
                   <XAxis
                     dataKey="at"
                     type="number"
                     scale="time"
-                    domain={[Date.now() - days * 86_400_000, Date.now()]}
+                    // Half a day of room on the right, so today's marker is not cut by the edge.
+                    domain={[Date.now() - days * 86_400_000, Date.now() + 43_200_000]}
                     tickFormatter={(at: number) => formatShortDay(new Date(at), prefs)}
                     minTickGap={24}
                   />
