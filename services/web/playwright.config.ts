@@ -1,16 +1,16 @@
 import { defineConfig, devices } from '@playwright/test';
 
-import { stack } from './e2e/support/stack.js';
-
 /**
  * The browser journeys: Debian's Chromium (Playwright's own browser download cannot run here)
- * against the real stack through the edge over HTTPS; no API is mocked. One worker: the
+ * against the real stack through the edge over HTTPS; no API is mocked. e2e/global-setup.ts
+ * starts that stack (or uses the one at WEB_BASE_URL). One worker: the
  * journeys share one stack and its per-IP sign-in budget, like people on one network.
  * Screenshots of every screen (desktop and 360 px) go to test-results/screenshots/, which CI
  * keeps as an artifact.
  */
 export default defineConfig({
   testDir: 'e2e',
+  globalSetup: './e2e/global-setup.ts',
   outputDir: 'test-results/output',
   workers: 1,
   fullyParallel: false,
@@ -18,9 +18,10 @@ export default defineConfig({
   retries: 0,
   timeout: 120_000,
   expect: { timeout: 15_000 },
-  reporter: [['list'], ['html', { open: 'never', outputFolder: 'test-results/report' }]],
+  reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
   use: {
-    baseURL: stack.baseUrl,
+    // Set by the global setup before any worker starts; the workers read it from here.
+    baseURL: process.env.WEB_BASE_URL,
     // The local edge's certificate comes from a local CA made by `npm run up`.
     ignoreHTTPSErrors: true,
     locale: 'en-NZ',

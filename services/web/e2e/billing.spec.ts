@@ -16,7 +16,7 @@ import { stack } from './support/stack';
 test('a client upgrades to Pro through Stripe Checkout, the signed webhooks arrive, and the plan shows Pro', async ({
   page,
 }) => {
-  const billing = stack.billing();
+  const billing = stack.billing;
   const { email } = await registerAccount(page.request, 'billing');
   await signIn(page, email);
   await expect(page).toHaveURL(/\/today$/);

@@ -1,16 +1,24 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/**
- * Where the stack under test is. By default the one `npm run up` runs: the edge on
- * https://localhost:8443 and its settings under .local/. `WEB_BASE_URL` and `STACK_DIR` point
- * the journeys at another (CI's, or one a test harness started).
- */
-const ROOT = path.resolve(import.meta.dirname, '..', '..', '..', '..');
-const dir = process.env.STACK_DIR ?? path.join(ROOT, '.local');
+/** Where the stack under test is: its public URL, its mail drop, billing's Stripe side. */
+export interface StackDescription {
+  baseUrl: string;
+  mailFile: string;
+  billing: {
+    stripeApiUrl: string;
+    databaseUrl: string;
+    webhookUrl: string;
+    webhookSecret: string;
+    stripeKey: string;
+    proPrice: string;
+  };
+}
 
-/** KEY=value lines of one of the stack's env files (.local/env/<service>.env). */
-function envFile(service: string): Record<string, string> {
+const ROOT = path.resolve(import.meta.dirname, '..', '..', '..', '..');
+
+/** KEY=value lines of one of `npm run up`'s env files (.local/env/<service>.env). */
+function envFile(dir: string, service: string): Record<string, string> {
   const text = readFileSync(path.join(dir, 'env', `${service}.env`), 'utf8');
   return Object.fromEntries(
     text
@@ -21,22 +29,34 @@ function envFile(service: string): Record<string, string> {
   );
 }
 
-export const stack = {
-  root: ROOT,
-  dir,
-  baseUrl: process.env.WEB_BASE_URL ?? 'https://localhost:8443',
-  /** The mail the platform sends, one JSON object a line (docs/auth.md). */
-  mailFile: path.join(dir, 'mail', 'auth.jsonl'),
+/** `npm run up`'s stack, from its settings under .local/ (or STACK_DIR). */
+function localStack(baseUrl: string): StackDescription {
+  const dir = process.env.STACK_DIR ?? path.join(ROOT, '.local');
+  const billing = () => envFile(dir, 'billing');
+  return {
+    baseUrl,
+    mailFile: path.join(dir, 'mail', 'auth.jsonl'),
+    get billing() {
+      const env = billing();
+      return {
+        stripeApiUrl: env.STRIPE_API_URL ?? '',
+        databaseUrl: env.DATABASE_URL ?? '',
+        webhookUrl: `http://127.0.0.1:${env.WEBHOOK_PORT ?? '8089'}/webhooks/stripe`,
+        webhookSecret: readFileSync(env.STRIPE_WEBHOOK_SECRET_FILE ?? '', 'utf8').trim(),
+        stripeKey: readFileSync(env.STRIPE_SECRET_KEY_FILE ?? '', 'utf8').trim(),
+        proPrice: env.STRIPE_PRICE_PRO ?? '',
+      };
+    },
+  };
+}
+
+/**
+ * The stack the journeys drive: the one e2e/global-setup.ts started (STACK_JSON), or an existing
+ * one at WEB_BASE_URL (e.g. `WEB_BASE_URL=https://localhost:8443` for `npm run up`'s).
+ */
+export const stack: StackDescription & { screenshots: string } = {
+  ...(process.env.STACK_JSON
+    ? (JSON.parse(process.env.STACK_JSON) as StackDescription)
+    : localStack(process.env.WEB_BASE_URL ?? 'https://localhost:8443')),
   screenshots: path.join(ROOT, 'services', 'web', 'test-results', 'screenshots'),
-  billing: () => {
-    const env = envFile('billing');
-    return {
-      stripeApiUrl: env.STRIPE_API_URL ?? '',
-      databaseUrl: env.DATABASE_URL ?? '',
-      webhookUrl: `http://127.0.0.1:${env.WEBHOOK_PORT ?? '8089'}/webhooks/stripe`,
-      webhookSecret: readFileSync(env.STRIPE_WEBHOOK_SECRET_FILE ?? '', 'utf8').trim(),
-      stripeKey: readFileSync(env.STRIPE_SECRET_KEY_FILE ?? '', 'utf8').trim(),
-      proPrice: env.STRIPE_PRICE_PRO ?? '',
-    };
-  },
 };

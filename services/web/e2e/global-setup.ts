@@ -1,0 +1,69 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { StackDescription } from './support/stack';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
+
+/** The addresses of the infrastructure scripts/infra.sh started, as jest.setup.js reads them. */
+function loadInfraEnv(): void {
+  const file = path.join(ROOT, '.local', 'infra.env');
+  if (!existsSync(file)) return;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (match?.[1] && process.env[match[1]] === undefined) process.env[match[1]] = match[2];
+  }
+}
+
+/** The shared testing code is CommonJS; from this ESM package Node hands it over as `default`. */
+async function load<T extends object>(module: Promise<T>): Promise<T> {
+  const loaded = (await module) as T & { default?: T };
+  return loaded.default ?? loaded;
+}
+
+/**
+ * The stack the journeys drive. With WEB_BASE_URL set, an existing one (`npm run up`'s edge at
+ * https://localhost:8443, whose settings are under .local/). Otherwise, as in `npm test`: every
+ * service on fresh databases and topics on the running infrastructure, billing with
+ * stripe-mock, and the chart's edge in front of the gateway and the built app (services/web/dist),
+ * on free ports over TLS. The journeys read where everything is from STACK_JSON.
+ */
+export default async function globalSetup(): Promise<(() => Promise<void>) | undefined> {
+  if (process.env.WEB_BASE_URL) return undefined;
+  loadInfraEnv();
+  const { startEdge, STRIPE_MOCK_KEY } = await load(import('@tracking/testing'));
+  const { startPlatform } = await load(import('@tracking/testing/platform'));
+
+  const platform = await startPlatform({ billing: true });
+  const billing = platform.billing;
+  if (!billing) throw new Error('the platform started without billing');
+  const edge = await startEdge({
+    gateway: new URL(platform.api).origin,
+    webRoot: path.join(ROOT, 'services', 'web', 'dist'),
+    stripeWebhook: new URL(billing.webhookUrl).host,
+  }).catch(async (error: unknown) => {
+    await platform.stop();
+    throw error;
+  });
+
+  const description: StackDescription = {
+    baseUrl: edge.url,
+    mailFile: platform.mailFile,
+    billing: {
+      stripeApiUrl: billing.stripeMockUrl,
+      databaseUrl: billing.db.migratorUrl,
+      webhookUrl: billing.webhookUrl,
+      webhookSecret: billing.webhookSecret,
+      stripeKey: STRIPE_MOCK_KEY,
+      proPrice: 'price_PlatformPro',
+    },
+  };
+  // Workers inherit the environment globalSetup leaves behind.
+  process.env.STACK_JSON = JSON.stringify(description);
+  process.env.WEB_BASE_URL = edge.url;
+
+  return async () => {
+    await edge.stop();
+    await platform.stop();
+  };
+}
