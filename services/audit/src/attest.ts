@@ -1,19 +1,17 @@
-import { Gauge } from 'prom-client';
 import { z } from 'zod';
 
 import {
   createProducer,
-  createSecurityEvents,
   newCorrelationId,
   runWithContext,
   type Kafka,
   type Logger,
-  type MetricsRegistry,
   type Producer,
 } from '@tracking/kit';
 
 import { verifyChain, type Verification } from './chain';
 import type { PrismaClient } from './db';
+import type { ChainMetrics } from './metrics';
 
 /**
  * Attestation: on a schedule, verify the whole chain and publish its head (sequence and hash)
@@ -33,35 +31,6 @@ export type ChainHead = z.infer<typeof chainHeadSchema>;
 export interface Attestation extends Verification {
   /** Set when the chain disagrees with the head published before. */
   headMismatch?: { sequence: bigint; reason: 'published_head_missing' | 'published_head_mismatch' };
-}
-
-export type ChainMetrics = ReturnType<typeof chainMetrics>;
-
-export function chainMetrics(registry: MetricsRegistry, log: Logger) {
-  return {
-    security: createSecurityEvents({ log, metrics: { registry } }, ['audit.chain.broken']),
-    verifiedSequence: new Gauge({
-      name: 'audit_chain_verified_sequence',
-      help: 'The last audit sequence number the latest verification found intact.',
-      registers: [registry],
-    }),
-    broken: new Gauge({
-      name: 'audit_chain_broken',
-      help: '1 when the latest verification found the audit chain broken or at odds with its published head, else 0.',
-      registers: [registry],
-    }),
-    // Exported so AuditChainVerificationStale scales with the deployment's schedule.
-    interval: new Gauge({
-      name: 'audit_chain_attest_interval_seconds',
-      help: 'How often the audit chain is verified and attested (CHAIN_ATTEST_INTERVAL_MS, in seconds).',
-      registers: [registry],
-    }),
-    lastRun: new Gauge({
-      name: 'audit_chain_last_verification_timestamp_seconds',
-      help: 'When the audit chain was last verified (Unix time).',
-      registers: [registry],
-    }),
-  };
 }
 
 /**

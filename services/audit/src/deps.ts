@@ -1,9 +1,9 @@
 import { createClient, tlsFiles, type Keyring, type Logger, type Metrics } from '@tracking/kit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
-import { chainMetrics, type ChainMetrics } from './attest';
 import type { Config } from './config';
 import { createPrisma, type PrismaClient } from './db';
+import { chainMetrics, type ChainMetrics } from './metrics';
 
 /** What audit's transports and domain modules need; main.ts builds it once with createDeps. */
 export interface Deps {
