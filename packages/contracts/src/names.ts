@@ -1,4 +1,5 @@
 import { MfaState, Role } from '@tracking/proto/tracking/auth/v1/auth';
+import { EstimateStatus, LinkStatus, MealType } from '@tracking/proto/tracking/tracking/v1/tracking';
 
 /**
  * A proto enum and the names everything outside gRPC uses for its values: the REST API's JSON,
@@ -11,19 +12,34 @@ export interface EnumNames<E extends number, N extends string> {
   /** Every name, in the order of the pairs (the order the API documents them in). */
   readonly names: readonly [N, ...N[]];
   /** The name of a value; undefined for UNSPECIFIED and for a value this build does not know. */
-  nameOf(value: E): N | undefined;
+  readonly nameOf: (value: E) => N | undefined;
   /** The name of a value; throws for a value without one, which is a fault between two services. */
-  name(value: E): N;
-  /** The enum value of a name. */
-  valueOf(name: N): E;
+  readonly name: (value: E) => N;
+  /**
+   * The enum value of a name. Takes any string, for names read from a database row; throws for
+   * one that is not a name, which a CHECK constraint on the column rules out.
+   */
+  readonly valueOf: (name: string) => E;
   /** `text` as a name, if it is one: for strings from outside the type system (SQL rows, old messages). */
-  parse(text: string): N | undefined;
+  readonly parse: (text: string) => N | undefined;
+  /**
+   * The name a message carries in an enum field that replaced a string: the enum's, or, from a
+   * sender older than the enum (which leaves it UNSPECIFIED), the deprecated string's. Throws if
+   * neither is a name, like `name`.
+   */
+  readonly read: (value: E, legacy: string) => N;
 }
 
-function enumNames<E extends number, const N extends string>(
+/** `_proto`, the generated enum object, is there for the types: values are the enum, not the union of those listed. */
+function enumNames<T extends Record<string, string | number>, const N extends string>(
+  _proto: T,
   what: string,
-  pairs: readonly [readonly [E, N], ...(readonly [E, N])[]],
-): EnumNames<E, N> {
+  pairs: readonly [
+    readonly [Extract<T[keyof T], number>, N],
+    ...(readonly [Extract<T[keyof T], number>, N])[],
+  ],
+): EnumNames<Extract<T[keyof T], number>, N> {
+  type E = Extract<T[keyof T], number>;
   const byValue = new Map<E, N>(pairs);
   const byName = new Map<string, E>(pairs.map(([value, name]) => [name, value]));
   const names = pairs.map(([, name]) => name) as [N, ...N[]];
@@ -31,23 +47,29 @@ function enumNames<E extends number, const N extends string>(
   return {
     names,
     nameOf: (value) => byValue.get(value),
-    name(value) {
+    name: (value) => {
       const name = byValue.get(value);
       if (name === undefined) throw new Error(`no ${what} is numbered ${String(value)}`);
       return name;
     },
-    valueOf(name) {
+    valueOf: (name) => {
       const value = byName.get(name);
-      // Unreachable for a typed caller; kept so an untyped one fails loudly instead of sending 0.
+      // A CHECK on the column rules this out; fail loudly rather than send UNSPECIFIED.
       if (value === undefined) throw new Error(`no ${what} is named ${JSON.stringify(name)}`);
       return value;
     },
     parse,
+    read: (value, legacy) => {
+      const name = byValue.get(value) ?? parse(legacy);
+      if (name === undefined)
+        throw new Error(`no ${what} is numbered ${String(value)} or named ${JSON.stringify(legacy)}`);
+      return name;
+    },
   };
 }
 
 /** The roles of tracking.auth.v1.Role: what docs/rbac.md's matrix grants, and the principal's `role`. */
-export const ROLES = enumNames('role', [
+export const ROLES = enumNames(Role, 'role', [
   [Role.ROLE_CLIENT, 'client'],
   [Role.ROLE_TRAINER, 'trainer'],
   [Role.ROLE_ADMIN, 'admin'],
@@ -55,10 +77,39 @@ export const ROLES = enumNames('role', [
 export type RoleName = (typeof ROLES.names)[number];
 
 /** Where a session stands with the second factor (tracking.auth.v1.MfaState). */
-export const MFA_STATES = enumNames('MFA state', [
+export const MFA_STATES = enumNames(MfaState, 'MFA state', [
   [MfaState.MFA_STATE_NOT_ENROLLED, 'not_enrolled'],
   [MfaState.MFA_STATE_PENDING, 'pending'],
   [MfaState.MFA_STATE_VERIFIED, 'verified'],
   [MfaState.MFA_STATE_ENROLMENT_REQUIRED, 'enrolment_required'],
 ]);
 export type MfaStateName = (typeof MFA_STATES.names)[number];
+
+/** What a meal was (tracking.tracking.v1.MealType); tracking's migration 001 CHECKs the same list. */
+export const MEAL_TYPES = enumNames(MealType, 'meal type', [
+  [MealType.MEAL_TYPE_BREAKFAST, 'breakfast'],
+  [MealType.MEAL_TYPE_LUNCH, 'lunch'],
+  [MealType.MEAL_TYPE_DINNER, 'dinner'],
+  [MealType.MEAL_TYPE_SNACK, 'snack'],
+  [MealType.MEAL_TYPE_DRINK, 'drink'],
+  [MealType.MEAL_TYPE_OTHER, 'other'],
+]);
+export type MealTypeName = (typeof MEAL_TYPES.names)[number];
+
+/** Where a meal's estimate stands (tracking.tracking.v1.EstimateStatus). */
+export const ESTIMATE_STATUSES = enumNames(EstimateStatus, 'estimate status', [
+  [EstimateStatus.ESTIMATE_STATUS_PENDING, 'pending'],
+  [EstimateStatus.ESTIMATE_STATUS_ESTIMATED, 'estimated'],
+  [EstimateStatus.ESTIMATE_STATUS_FAILED, 'failed'],
+]);
+export type EstimateStatusName = (typeof ESTIMATE_STATUSES.names)[number];
+
+/** Where a trainer–client link stands (tracking.tracking.v1.LinkStatus). */
+export const LINK_STATUSES = enumNames(LinkStatus, 'link status', [
+  [LinkStatus.LINK_STATUS_PENDING, 'pending'],
+  [LinkStatus.LINK_STATUS_ACTIVE, 'active'],
+  [LinkStatus.LINK_STATUS_ENDED, 'ended'],
+  [LinkStatus.LINK_STATUS_DECLINED, 'declined'],
+  [LinkStatus.LINK_STATUS_EXPIRED, 'expired'],
+]);
+export type LinkStatusName = (typeof LINK_STATUSES.names)[number];

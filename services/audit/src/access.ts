@@ -1,4 +1,5 @@
 import type { Metadata } from '@grpc/grpc-js';
+import { ROLES } from '@tracking/contracts';
 import {
   callUnary,
   SESSION_TOKEN_HEADER,
@@ -6,16 +7,10 @@ import {
   UnauthenticatedError,
   type Actor,
 } from '@tracking/kit';
-import { Role, type AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
+import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
 /** The permissions of docs/rbac.md that the audit service asks auth about. */
 export type AuditPermission = 'audit.read' | 'users.manage';
-
-const roleName: Partial<Record<Role, string>> = {
-  [Role.ROLE_CLIENT]: 'client',
-  [Role.ROLE_TRAINER]: 'trainer',
-  [Role.ROLE_ADMIN]: 'admin',
-};
 
 /**
  * The caller, if their session holds the permission. The audit service does not take the
@@ -31,5 +26,5 @@ export async function authorizeCaller(
   const token = metadata.get(SESSION_TOKEN_HEADER)[0];
   if (typeof token !== 'string' || token === '') throw new UnauthenticatedError('sign in first');
   const caller = await callUnary(auth.authorize.bind(auth), { permission }, sessionTokenMetadata(token));
-  return { service: 'audit', userId: caller.userId, role: roleName[caller.role] ?? null };
+  return { service: 'audit', userId: caller.userId, role: ROLES.nameOf(caller.role) ?? null };
 }

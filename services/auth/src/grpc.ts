@@ -1,4 +1,5 @@
 import type { ServerUnaryCall } from '@grpc/grpc-js';
+import { MFA_STATES, ROLES } from '@tracking/contracts';
 import {
   DomainError,
   PermissionDeniedError,
@@ -6,7 +7,7 @@ import {
   unary,
   ValidationError,
 } from '@tracking/kit';
-import { MfaState, Role, type AuthServiceServer, type Session } from '@tracking/proto/tracking/auth/v1/auth';
+import type { AuthServiceServer, Session } from '@tracking/proto/tracking/auth/v1/auth';
 import { z } from 'zod';
 
 import type { Deps } from './deps';
@@ -25,7 +26,6 @@ import {
   mfaStateOf,
   type MfaState as DomainMfa,
   type Permission,
-  type Role as DomainRole,
 } from './rbac';
 import {
   listSessions,
@@ -48,23 +48,6 @@ import {
   setUserDisabled,
   verifyEmail,
 } from './users';
-
-const roleToProto: Record<DomainRole, Role> = {
-  client: Role.ROLE_CLIENT,
-  trainer: Role.ROLE_TRAINER,
-  admin: Role.ROLE_ADMIN,
-};
-const roleFromProto = new Map<Role, DomainRole>([
-  [Role.ROLE_CLIENT, 'client'],
-  [Role.ROLE_TRAINER, 'trainer'],
-  [Role.ROLE_ADMIN, 'admin'],
-]);
-const mfaToProto: Record<DomainMfa, MfaState> = {
-  not_enrolled: MfaState.MFA_STATE_NOT_ENROLLED,
-  pending: MfaState.MFA_STATE_PENDING,
-  verified: MfaState.MFA_STATE_VERIFIED,
-  enrolment_required: MfaState.MFA_STATE_ENROLMENT_REQUIRED,
-};
 
 const uuid = (field: string, value: string) => {
   if (!z.uuid().safeParse(value).success)
@@ -104,7 +87,7 @@ function sessionToProto(session: IssuedSession, mfa: DomainMfa): Session {
     token: session.token,
     idleExpiresAt: session.idleExpiresAt,
     absoluteExpiresAt: session.absoluteExpiresAt,
-    mfa: mfaToProto[mfa],
+    mfa: MFA_STATES.valueOf(mfa),
   };
 }
 
@@ -118,7 +101,7 @@ export function authService(deps: Deps): AuthServiceServer {
     register: rpc('Register', async (request) => {
       // Self-registration always creates a client; trainers and admins are made by an admin.
       const user = await registerUser(deps, request, 'client');
-      return { userId: user.id, role: roleToProto[user.role], createdAt: user.createdAt };
+      return { userId: user.id, role: ROLES.valueOf(user.role), createdAt: user.createdAt };
     }),
     verifyEmail: rpc('VerifyEmail', async (request) => verifyEmail(deps, request.token)),
     login: rpc('Login', async (request) => {
@@ -126,7 +109,7 @@ export function authService(deps: Deps): AuthServiceServer {
       return {
         session: sessionToProto(result.session, result.mfa),
         userId: result.userId,
-        role: roleToProto[result.role],
+        role: ROLES.valueOf(result.role),
       };
     }),
     verifyMfa: rpc('VerifyMfa', async (request, call) => {
@@ -148,9 +131,9 @@ export function authService(deps: Deps): AuthServiceServer {
       const session = await authorize(deps, call, request.permission);
       return {
         userId: session.userId,
-        role: roleToProto[session.role],
+        role: ROLES.valueOf(session.role),
         sessionId: session.sessionId,
-        mfa: mfaToProto[session.mfa],
+        mfa: MFA_STATES.valueOf(session.mfa),
         verifiedEmail: session.emailVerified ? session.email : '',
         plan: session.plan,
       };
@@ -162,11 +145,11 @@ export function authService(deps: Deps): AuthServiceServer {
         userId: user.id,
         email: user.email,
         displayName: user.displayName,
-        role: roleToProto[caller.role],
+        role: ROLES.valueOf(caller.role),
         emailVerified: Boolean(user.emailVerifiedAt),
         mfaEnabled: caller.mfaEnabled,
         mfaRequired: mfaRequired(caller),
-        sessionMfa: mfaToProto[caller.mfa],
+        sessionMfa: MFA_STATES.valueOf(caller.mfa),
         recoveryCodesLeft,
       };
     }),
@@ -181,7 +164,7 @@ export function authService(deps: Deps): AuthServiceServer {
           createdAt: session.createdAt,
           lastSeenAt: session.lastSeenAt,
           current: session.current,
-          mfa: mfaToProto[mfaStateOf(session, { ...caller, mfaEnabled: caller.mfaEnabled })],
+          mfa: MFA_STATES.valueOf(mfaStateOf(session, { ...caller, mfaEnabled: caller.mfaEnabled })),
         })),
       };
     }),
@@ -232,10 +215,10 @@ export function authService(deps: Deps): AuthServiceServer {
     }),
     setRole: rpc('SetRole', async (request, call) => {
       const caller = await authorize(deps, call, 'users.manage');
-      const role = roleFromProto.get(request.role);
+      const role = ROLES.nameOf(request.role);
       if (!role) throw new ValidationError('invalid role', { role: 'must be client, trainer or admin' });
       const result = await setRole(deps, caller, uuid('userId', request.userId), role);
-      return { previousRole: roleToProto[result.previousRole], sessionsRevoked: result.sessionsRevoked };
+      return { previousRole: ROLES.valueOf(result.previousRole), sessionsRevoked: result.sessionsRevoked };
     }),
     setUserDisabled: rpc('SetUserDisabled', async (request, call) => {
       const caller = await authorize(deps, call, 'users.manage');

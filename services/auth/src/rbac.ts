@@ -1,12 +1,13 @@
+import { ROLES, type MfaStateName, type RoleName } from '@tracking/contracts';
+
 /**
  * Who may do what: the one place that decides. docs/rbac.md renders this matrix for people;
  * a test keeps the two in step.
  */
-export const ROLES = ['client', 'trainer', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export type Role = RoleName;
 
 export function isRole(value: string): value is Role {
-  return (ROLES as readonly string[]).includes(value);
+  return ROLES.parse(value) !== undefined;
 }
 
 /** Permission → the roles that hold it. Least privilege: nothing is inherited implicitly. */
@@ -48,8 +49,8 @@ const OPEN_BEFORE_ENROLMENT: ReadonlySet<Permission> = new Set([
   'account.manage',
 ]);
 
-/** Where a session stands with the second factor (mirrors tracking.auth.v1.MfaState). */
-export type MfaState = 'not_enrolled' | 'pending' | 'verified' | 'enrolment_required';
+/** Where a session stands with the second factor (tracking.auth.v1.MfaState, by name). */
+export type MfaState = MfaStateName;
 
 /**
  * The MFA policy, in one place: trainers, admins and every account on a paid plan must use a

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { decide, mfaRequired, PERMISSIONS, ROLES } from '../src/rbac';
+import { ROLES } from '@tracking/contracts';
+
+import { decide, mfaRequired, PERMISSIONS } from '../src/rbac';
 
 describe('the permission matrix', () => {
   test('docs/rbac.md shows exactly the matrix rbac.ts enforces', () => {
@@ -10,7 +12,7 @@ describe('the permission matrix', () => {
       .split('\n')
       .map((line) => /^\| `([a-z_.]+)`\s*\|\s*(yes|no)\s*\|\s*(yes|no)\s*\|\s*(yes|no)\s*\|/.exec(line))
       .filter((match) => match !== null)
-      .map((match) => [match[1], ROLES.filter((_, i) => match[i + 2] === 'yes')]);
+      .map((match) => [match[1], ROLES.names.filter((_, i) => match[i + 2] === 'yes')]);
     expect(Object.fromEntries(rows)).toEqual(PERMISSIONS);
   });
 
@@ -22,7 +24,7 @@ describe('the permission matrix', () => {
   });
 
   test('no role is allowed anything it is not listed for, whatever its MFA state', () => {
-    for (const role of ROLES) {
+    for (const role of ROLES.names) {
       for (const [permission, roles] of Object.entries(PERMISSIONS)) {
         if ((roles as readonly string[]).includes(role)) continue;
         expect(decide(role, 'verified', permission as keyof typeof PERMISSIONS)).toBe('forbidden');

@@ -1,10 +1,11 @@
-import { estimateItemSchema } from '@tracking/contracts';
+import { ESTIMATE_STATUSES, estimateItemSchema, LINK_STATUSES, MEAL_TYPES } from '@tracking/contracts';
 import { unary, type Principal } from '@tracking/kit';
 import type {
   Comment as CommentProto,
   Goals as GoalsProto,
   Link as LinkProto,
   Meal as MealProto,
+  MealInput as MealInputProto,
   Metric as MetricProto,
   Review as ReviewProto,
   TrackingServiceServer,
@@ -36,11 +37,25 @@ const optionalDecimal = (value: { toString(): string } | null): number | undefin
 const day = (date: Date): string => date.toISOString().slice(0, 10);
 const estimateItems = z.array(estimateItemSchema).catch([]);
 
+/**
+ * A meal as the domain reads it, with its type by name: the enum's, or the deprecated string a
+ * gateway older than the enum sends (which the domain then checks like any other input).
+ */
+function mealFromProto(meal: MealInputProto | undefined) {
+  if (meal === undefined) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- what older gateways send
+  const { type, mealType, ...fields } = meal;
+  return { ...fields, mealType: MEAL_TYPES.nameOf(type) ?? mealType };
+}
+
+// Each enum field goes out beside the deprecated string it replaced, for readers older than it.
 function mealToProto(meal: Meal): MealProto {
   return {
     mealId: meal.id,
     clientId: meal.clientId,
     eatenAt: meal.eatenAt,
+    type: MEAL_TYPES.valueOf(meal.mealType),
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- for readers older than the enum
     mealType: meal.mealType,
     description: meal.description,
     photoRef: meal.photoRef ?? '',
@@ -62,6 +77,8 @@ function mealToProto(meal: Meal): MealProto {
     version: meal.version,
     createdAt: meal.createdAt,
     updatedAt: meal.updatedAt,
+    estimateState: ESTIMATE_STATUSES.valueOf(meal.estimateStatus),
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- for readers older than the enum
     estimateStatus: meal.estimateStatus,
     estimateFailure: meal.estimateFailure ?? '',
   };
@@ -103,6 +120,8 @@ function linkToProto(link: LinkView): LinkProto {
     trainerId: link.trainerId,
     clientId: link.clientId ?? '',
     invitedEmail: link.invitedEmail,
+    state: LINK_STATUSES.valueOf(link.status),
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- for readers older than the enum
     status: link.status,
     createdAt: link.createdAt,
     expiresAt: link.expiresAt,
@@ -151,7 +170,9 @@ export function trackingService(deps: Deps): TrackingServiceServer {
 
   return {
     logMeal: rpc('LogMeal', async (request, principal) => ({
-      meal: mealToProto(await logMeal(prisma, principal, request.meal, request.idempotencyKey)),
+      meal: mealToProto(
+        await logMeal(prisma, principal, mealFromProto(request.meal), request.idempotencyKey),
+      ),
     })),
     getMeal: rpc('GetMeal', async (request, principal) => ({
       meal: mealToProto(await getMeal(prisma, principal, request.mealId)),
@@ -165,7 +186,7 @@ export function trackingService(deps: Deps): TrackingServiceServer {
         await updateMeal(prisma, principal, {
           mealId: request.mealId,
           expectedVersion: request.expectedVersion,
-          meal: request.meal,
+          meal: mealFromProto(request.meal),
         }),
       ),
     })),

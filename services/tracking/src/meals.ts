@@ -1,4 +1,4 @@
-import { TOPICS, type MealLogged } from '@tracking/contracts';
+import { MEAL_TYPES, TOPICS, type MealLogged } from '@tracking/contracts';
 import {
   ConflictError,
   DomainError,
@@ -25,11 +25,9 @@ import { Prisma, type Meal as MealRow } from './generated/prisma/client';
 import { record } from './changes';
 import { parseInput, timeRange, whenSchema } from './input';
 
-export const MEAL_TYPES = ['breakfast', 'lunch', 'dinner', 'snack', 'drink', 'other'] as const;
-
 export const mealInputSchema = z.object({
   eatenAt: whenSchema,
-  mealType: z.enum(MEAL_TYPES),
+  mealType: z.enum(MEAL_TYPES.names),
   description: z.string().trim().min(1, { message: 'describe the meal' }).max(2000),
   /** A reference to a photo stored elsewhere later; never the image itself. */
   photoRef: z

@@ -1,11 +1,10 @@
-import { isPlan } from '@tracking/contracts';
+import { isPlan, ROLES } from '@tracking/contracts';
 import { callUnary, principalMetadata, type PrincipalSigner } from '@tracking/kit';
 import type { Metadata } from '@grpc/grpc-js';
 import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
 import type { RateLimits } from '../deps';
 import type { SessionMetadata } from '../http/route';
-import { roleOf } from './auth/routes';
 
 /** The permissions (docs/rbac.md) that the gateway asks auth about before calling tracking. */
 export type TrackingPermission =
@@ -28,7 +27,7 @@ export async function principalFor(
   const assertion = await deps.principals.sign(
     {
       userId: caller.userId,
-      role: roleOf(caller.role),
+      role: ROLES.name(caller.role),
       sessionId: caller.sessionId,
       verifiedEmail: caller.verifiedEmail || null,
       // A plan auth does not name (none should exist) gets the free plan's limits, never more.

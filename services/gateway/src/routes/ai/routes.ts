@@ -1,3 +1,4 @@
+import { MEAL_TYPES } from '@tracking/contracts';
 import { callUnary } from '@tracking/kit';
 import { z } from 'zod';
 
@@ -44,7 +45,7 @@ export const aiRoutes = [
         .min(1)
         .max(2000)
         .meta({ description: 'What was eaten, in the client’s words.' }),
-      mealType: z.enum(['breakfast', 'lunch', 'dinner', 'snack', 'drink', 'other']).optional(),
+      mealType: z.enum(MEAL_TYPES.names).optional(),
     }),
     responses: { 200: json(estimatePreview, 'The estimate; not saved.') },
     errors: ['failed_precondition', 'resource_exhausted', 'unavailable'],

@@ -1,32 +1,16 @@
+import { MFA_STATES, ROLES } from '@tracking/contracts';
 import { callUnary } from '@tracking/kit';
-import { MfaState, Role, type Session } from '@tracking/proto/tracking/auth/v1/auth';
+import type { Session } from '@tracking/proto/tracking/auth/v1/auth';
 import type { Response } from 'express';
 import { z } from 'zod';
 
 import { defineRoute, empty, json } from '../../http/route';
 import { clearSession, credentialOf, deliverSession, SESSION_COOKIE } from '../../http/session';
 
-const roleName = new Map([
-  [Role.ROLE_CLIENT, 'client'],
-  [Role.ROLE_TRAINER, 'trainer'],
-  [Role.ROLE_ADMIN, 'admin'],
-] as const);
-const roleByName = { client: Role.ROLE_CLIENT, trainer: Role.ROLE_TRAINER, admin: Role.ROLE_ADMIN } as const;
-const mfaName = new Map([
-  [MfaState.MFA_STATE_NOT_ENROLLED, 'not_enrolled'],
-  [MfaState.MFA_STATE_PENDING, 'pending'],
-  [MfaState.MFA_STATE_VERIFIED, 'verified'],
-  [MfaState.MFA_STATE_ENROLMENT_REQUIRED, 'enrolment_required'],
-] as const);
-
-/** A value auth sends that the API has no name for is a fault between the two: a 500, logged. */
-function named<K, V>(names: ReadonlyMap<K, V>, value: K, what: string): V {
-  const name = names.get(value);
-  if (name === undefined) throw new Error(`auth sent an unknown ${what}: ${String(value)}`);
-  return name;
-}
-export const roleOf = (value: Role) => named(roleName, value, 'role');
-const mfaOf = (value: MfaState) => named(mfaName, value, 'MFA state');
+// A role or MFA state auth sends that the API has no name for is a fault between the two:
+// `name` throws, and the caller sees a 500 that is logged.
+const roleOf = ROLES.name;
+const mfaOf = MFA_STATES.name;
 const iso = (date: Date | undefined) => {
   if (!date) throw new Error('auth left out a timestamp');
   return date.toISOString();
@@ -68,8 +52,8 @@ const requests = {
 const userParams = z.object({ userId: z.uuid() });
 
 // Responses.
-const role = z.enum([...roleName.values()]);
-const mfa = z.enum([...mfaName.values()]).meta({
+const role = z.enum(ROLES.names);
+const mfa = z.enum(MFA_STATES.names).meta({
   id: 'MfaState',
   description:
     "Where the session stands with the second factor: `pending` until it is passed, `enrolment_required` when the account's role demands MFA and none is enrolled.",
@@ -484,7 +468,7 @@ export const authRoutes = [
   }).handle(async ({ params, body, session, deps: { auth } }) => {
     const result = await callUnary(
       auth.setRole.bind(auth),
-      { userId: params.userId, role: roleByName[body.role] },
+      { userId: params.userId, role: ROLES.valueOf(body.role) },
       session,
     );
     return {

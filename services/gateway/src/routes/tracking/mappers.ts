@@ -1,3 +1,4 @@
+import { ESTIMATE_STATUSES, LINK_STATUSES, MEAL_TYPES } from '@tracking/contracts';
 import type {
   Comment,
   Goals,
@@ -8,15 +9,7 @@ import type {
 } from '@tracking/proto/tracking/tracking/v1/tracking';
 import type { z } from 'zod';
 
-import type {
-  confidence,
-  estimateStatus,
-  failureReason,
-  linkStatus,
-  mealTypes,
-  pageQuery,
-  reviewStatus,
-} from './schemas';
+import type { confidence, failureReason, pageQuery, reviewStatus } from './schemas';
 
 /**
  * From the tracking service's messages to the API's JSON, and from a page query to a list request.
@@ -37,7 +30,8 @@ export const mealOut = (meal: Meal | undefined) => {
     mealId: meal.mealId,
     clientId: meal.clientId,
     eatenAt: iso(meal.eatenAt),
-    mealType: meal.mealType as z.infer<typeof mealTypes>,
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- what a tracking service older than the enum sends
+    mealType: MEAL_TYPES.read(meal.type, meal.mealType),
     description: meal.description,
     photoRef: meal.photoRef,
     estimate: meal.estimate
@@ -53,7 +47,8 @@ export const mealOut = (meal: Meal | undefined) => {
           model: meal.estimate.model || null,
         }
       : null,
-    estimateStatus: meal.estimateStatus as z.infer<typeof estimateStatus>,
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- what a tracking service older than the enum sends
+    estimateStatus: ESTIMATE_STATUSES.read(meal.estimateState, meal.estimateStatus),
     estimateFailure: (meal.estimateFailure || null) as z.infer<typeof failureReason> | null,
     version: meal.version,
     createdAt: iso(meal.createdAt),
@@ -91,7 +86,8 @@ export const linkOut = (link: Link | undefined) => {
     trainerId: link.trainerId,
     clientId: link.clientId || null,
     invitedEmail: link.invitedEmail,
-    status: link.status as z.infer<typeof linkStatus>,
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- what a tracking service older than the enum sends
+    status: LINK_STATUSES.read(link.state, link.status),
     createdAt: iso(link.createdAt),
     expiresAt: iso(link.expiresAt),
     acceptedAt: isoOrNull(link.acceptedAt),

@@ -1,3 +1,5 @@
+import { MEAL_TYPES } from '@tracking/contracts';
+
 import { defineRoute, empty, json } from '../../http/route';
 import { ask, OWN } from './ask';
 import { listRequest, mealOut } from './mappers';
@@ -31,7 +33,7 @@ export const mealRoutes = [
     errors: ['already_exists'],
   }).handle(async ({ body, headers, session, deps }) => {
     const request = {
-      meal: { ...body, eatenAt: new Date(body.eatenAt) },
+      meal: { ...body, eatenAt: new Date(body.eatenAt), type: MEAL_TYPES.valueOf(body.mealType) },
       idempotencyKey: headers['Idempotency-Key'] ?? '',
     };
     const { meal } = await ask(deps, session, OWN, (t) => t.logMeal.bind(t), request);
@@ -85,7 +87,7 @@ export const mealRoutes = [
     const request = {
       mealId: params.mealId,
       expectedVersion,
-      meal: { ...fields, eatenAt: new Date(fields.eatenAt) },
+      meal: { ...fields, eatenAt: new Date(fields.eatenAt), type: MEAL_TYPES.valueOf(fields.mealType) },
     };
     const { meal } = await ask(deps, session, OWN, (t) => t.updateMeal.bind(t), request);
     return { status: 200, body: mealOut(meal) };

@@ -1,4 +1,10 @@
-import { ESTIMATE_CONFIDENCE, ESTIMATION_FAILURE_REASONS } from '@tracking/contracts';
+import {
+  ESTIMATE_CONFIDENCE,
+  ESTIMATE_STATUSES,
+  ESTIMATION_FAILURE_REASONS,
+  LINK_STATUSES,
+  MEAL_TYPES,
+} from '@tracking/contracts';
 import { z } from 'zod';
 
 /**
@@ -13,7 +19,7 @@ export const version = z
   .int()
   .min(1)
   .meta({ description: 'The version you last read; a stale one is a 409.' });
-export const mealTypes = z.enum(['breakfast', 'lunch', 'dinner', 'snack', 'drink', 'other']);
+export const mealTypes = z.enum(MEAL_TYPES.names);
 export const mealInput = z.object({
   eatenAt: timestamp,
   mealType: mealTypes,
@@ -59,7 +65,7 @@ export const rowParam = z.string().max(64);
 
 // Shapes on the way out.
 export const failureReason = z.enum(ESTIMATION_FAILURE_REASONS);
-export const estimateStatus = z.enum(['pending', 'estimated', 'failed']);
+export const estimateStatus = z.enum(ESTIMATE_STATUSES.names);
 export const confidence = z.enum(ESTIMATE_CONFIDENCE);
 const estimateSchema = z
   .object({
@@ -143,7 +149,7 @@ export const summarySchema = z
     goals: goalsSchema.nullable(),
   })
   .meta({ id: 'DailySummary' });
-export const linkStatus = z.enum(['pending', 'active', 'ended', 'declined', 'expired']);
+export const linkStatus = z.enum(LINK_STATUSES.names);
 export const linkSchema = z
   .object({
     linkId: z.uuid(),
@@ -198,5 +204,16 @@ export const commentRequest = z.object({
 });
 
 export const mealParams = z.object({ mealId: rowParam });
+export const idempotencyHeaders = z.object({
+  'Idempotency-Key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,100}$/, { message: '1 to 100 printable characters, no spaces' })
+    .optional()
+    .meta({
+      description:
+        'A key of your choosing (a UUID, say) per meal: a retry with the same key and meal never logs it twice; ' +
+        'the same key with another meal is a 409.',
+    }),
+});
 export const metricParams = z.object({ metricId: rowParam });
 export const linkParams = z.object({ linkId: rowParam });

@@ -24,6 +24,189 @@ export const protobufPackage = "tracking.tracking.v1";
 
 export const protobufFileName = "tracking/tracking/v1/tracking.proto";
 
+/**
+ * What a meal was. Outside gRPC (the REST API, the database, events) the values are named
+ * breakfast, lunch, dinner, snack, drink and other: MEAL_TYPES in packages/contracts/src/names.ts.
+ */
+export enum MealType {
+  MEAL_TYPE_UNSPECIFIED = 0,
+  MEAL_TYPE_BREAKFAST = 1,
+  MEAL_TYPE_LUNCH = 2,
+  MEAL_TYPE_DINNER = 3,
+  MEAL_TYPE_SNACK = 4,
+  MEAL_TYPE_DRINK = 5,
+  MEAL_TYPE_OTHER = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function mealTypeFromJSON(object: any): MealType {
+  switch (object) {
+    case 0:
+    case "MEAL_TYPE_UNSPECIFIED":
+      return MealType.MEAL_TYPE_UNSPECIFIED;
+    case 1:
+    case "MEAL_TYPE_BREAKFAST":
+      return MealType.MEAL_TYPE_BREAKFAST;
+    case 2:
+    case "MEAL_TYPE_LUNCH":
+      return MealType.MEAL_TYPE_LUNCH;
+    case 3:
+    case "MEAL_TYPE_DINNER":
+      return MealType.MEAL_TYPE_DINNER;
+    case 4:
+    case "MEAL_TYPE_SNACK":
+      return MealType.MEAL_TYPE_SNACK;
+    case 5:
+    case "MEAL_TYPE_DRINK":
+      return MealType.MEAL_TYPE_DRINK;
+    case 6:
+    case "MEAL_TYPE_OTHER":
+      return MealType.MEAL_TYPE_OTHER;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MealType.UNRECOGNIZED;
+  }
+}
+
+export function mealTypeToJSON(object: MealType): string {
+  switch (object) {
+    case MealType.MEAL_TYPE_UNSPECIFIED:
+      return "MEAL_TYPE_UNSPECIFIED";
+    case MealType.MEAL_TYPE_BREAKFAST:
+      return "MEAL_TYPE_BREAKFAST";
+    case MealType.MEAL_TYPE_LUNCH:
+      return "MEAL_TYPE_LUNCH";
+    case MealType.MEAL_TYPE_DINNER:
+      return "MEAL_TYPE_DINNER";
+    case MealType.MEAL_TYPE_SNACK:
+      return "MEAL_TYPE_SNACK";
+    case MealType.MEAL_TYPE_DRINK:
+      return "MEAL_TYPE_DRINK";
+    case MealType.MEAL_TYPE_OTHER:
+      return "MEAL_TYPE_OTHER";
+    case MealType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * Where the estimate of a meal's current text stands; named pending, estimated and failed
+ * outside gRPC (ESTIMATE_STATUSES in packages/contracts/src/names.ts).
+ */
+export enum EstimateStatus {
+  ESTIMATE_STATUS_UNSPECIFIED = 0,
+  /** ESTIMATE_STATUS_PENDING - The AI service has not answered for this text yet. */
+  ESTIMATE_STATUS_PENDING = 1,
+  ESTIMATE_STATUS_ESTIMATED = 2,
+  /** ESTIMATE_STATUS_FAILED - No estimate came (estimate_failure says why); the client may ask again. */
+  ESTIMATE_STATUS_FAILED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function estimateStatusFromJSON(object: any): EstimateStatus {
+  switch (object) {
+    case 0:
+    case "ESTIMATE_STATUS_UNSPECIFIED":
+      return EstimateStatus.ESTIMATE_STATUS_UNSPECIFIED;
+    case 1:
+    case "ESTIMATE_STATUS_PENDING":
+      return EstimateStatus.ESTIMATE_STATUS_PENDING;
+    case 2:
+    case "ESTIMATE_STATUS_ESTIMATED":
+      return EstimateStatus.ESTIMATE_STATUS_ESTIMATED;
+    case 3:
+    case "ESTIMATE_STATUS_FAILED":
+      return EstimateStatus.ESTIMATE_STATUS_FAILED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return EstimateStatus.UNRECOGNIZED;
+  }
+}
+
+export function estimateStatusToJSON(object: EstimateStatus): string {
+  switch (object) {
+    case EstimateStatus.ESTIMATE_STATUS_UNSPECIFIED:
+      return "ESTIMATE_STATUS_UNSPECIFIED";
+    case EstimateStatus.ESTIMATE_STATUS_PENDING:
+      return "ESTIMATE_STATUS_PENDING";
+    case EstimateStatus.ESTIMATE_STATUS_ESTIMATED:
+      return "ESTIMATE_STATUS_ESTIMATED";
+    case EstimateStatus.ESTIMATE_STATUS_FAILED:
+      return "ESTIMATE_STATUS_FAILED";
+    case EstimateStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * Where a trainer–client link stands; named pending, active, ended, declined and expired
+ * outside gRPC (LINK_STATUSES in packages/contracts/src/names.ts).
+ */
+export enum LinkStatus {
+  LINK_STATUS_UNSPECIFIED = 0,
+  /** LINK_STATUS_PENDING - Invited, not yet accepted. */
+  LINK_STATUS_PENDING = 1,
+  LINK_STATUS_ACTIVE = 2,
+  /** LINK_STATUS_ENDED - Either side ended it, or the trainer withdrew the invitation. */
+  LINK_STATUS_ENDED = 3,
+  /** LINK_STATUS_DECLINED - The client declined the invitation. */
+  LINK_STATUS_DECLINED = 4,
+  /** LINK_STATUS_EXPIRED - The invitation ran out before it was accepted. */
+  LINK_STATUS_EXPIRED = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function linkStatusFromJSON(object: any): LinkStatus {
+  switch (object) {
+    case 0:
+    case "LINK_STATUS_UNSPECIFIED":
+      return LinkStatus.LINK_STATUS_UNSPECIFIED;
+    case 1:
+    case "LINK_STATUS_PENDING":
+      return LinkStatus.LINK_STATUS_PENDING;
+    case 2:
+    case "LINK_STATUS_ACTIVE":
+      return LinkStatus.LINK_STATUS_ACTIVE;
+    case 3:
+    case "LINK_STATUS_ENDED":
+      return LinkStatus.LINK_STATUS_ENDED;
+    case 4:
+    case "LINK_STATUS_DECLINED":
+      return LinkStatus.LINK_STATUS_DECLINED;
+    case 5:
+    case "LINK_STATUS_EXPIRED":
+      return LinkStatus.LINK_STATUS_EXPIRED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return LinkStatus.UNRECOGNIZED;
+  }
+}
+
+export function linkStatusToJSON(object: LinkStatus): string {
+  switch (object) {
+    case LinkStatus.LINK_STATUS_UNSPECIFIED:
+      return "LINK_STATUS_UNSPECIFIED";
+    case LinkStatus.LINK_STATUS_PENDING:
+      return "LINK_STATUS_PENDING";
+    case LinkStatus.LINK_STATUS_ACTIVE:
+      return "LINK_STATUS_ACTIVE";
+    case LinkStatus.LINK_STATUS_ENDED:
+      return "LINK_STATUS_ENDED";
+    case LinkStatus.LINK_STATUS_DECLINED:
+      return "LINK_STATUS_DECLINED";
+    case LinkStatus.LINK_STATUS_EXPIRED:
+      return "LINK_STATUS_EXPIRED";
+    case LinkStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface Estimate {
   calories: number;
   proteinG: number;
@@ -54,7 +237,11 @@ export interface Meal {
   eatenAt:
     | Date
     | undefined;
-  /** breakfast, lunch, dinner, snack, drink or other. */
+  /**
+   * Deprecated for `type`: the same value by name (breakfast, lunch, dinner, snack, drink, other).
+   *
+   * @deprecated
+   */
   mealType: string;
   description: string;
   photoRef: string;
@@ -65,21 +252,35 @@ export interface Meal {
   updatedAt:
     | Date
     | undefined;
-  /** pending (the AI service has not answered for this text yet), estimated, or failed. */
+  /**
+   * Deprecated for `estimate_state`: the same value by name (pending, estimated, failed).
+   *
+   * @deprecated
+   */
   estimateStatus: string;
   /**
-   * Why the estimate failed, when estimate_status is failed: one of ESTIMATION_FAILURE_REASONS in
-   * packages/kit/src/events.ts, e.g. providers_unavailable. Empty otherwise.
+   * Why the estimate failed, when it failed: one of ESTIMATION_FAILURE_REASONS in
+   * packages/contracts/src/events.ts, e.g. providers_unavailable. Empty otherwise.
    */
   estimateFailure: string;
+  type: MealType;
+  estimateState: EstimateStatus;
 }
 
 /** The fields of a meal a client writes. */
 export interface MealInput {
-  eatenAt: Date | undefined;
+  eatenAt:
+    | Date
+    | undefined;
+  /**
+   * Deprecated for `type`: the same value by name.
+   *
+   * @deprecated
+   */
   mealType: string;
   description: string;
   photoRef: string;
+  type: MealType;
 }
 
 export interface LogMealRequest {
@@ -287,12 +488,17 @@ export interface Link {
   /** Empty until the invitation is accepted. */
   clientId: string;
   invitedEmail: string;
-  /** pending, active, ended, declined or expired. */
+  /**
+   * Deprecated for `state`: the same value by name (pending, active, ended, declined, expired).
+   *
+   * @deprecated
+   */
   status: string;
   createdAt: Date | undefined;
   expiresAt: Date | undefined;
   acceptedAt: Date | undefined;
   endedAt: Date | undefined;
+  state: LinkStatus;
 }
 
 export interface InviteClientRequest {
@@ -741,6 +947,8 @@ function createBaseMeal(): Meal {
     updatedAt: undefined,
     estimateStatus: "",
     estimateFailure: "",
+    type: 0,
+    estimateState: 0,
   };
 }
 
@@ -781,6 +989,12 @@ export const Meal: MessageFns<Meal> = {
     }
     if (message.estimateFailure !== "") {
       writer.uint32(98).string(message.estimateFailure);
+    }
+    if (message.type !== 0) {
+      writer.uint32(104).int32(message.type);
+    }
+    if (message.estimateState !== 0) {
+      writer.uint32(112).int32(message.estimateState);
     }
     return writer;
   },
@@ -894,6 +1108,22 @@ export const Meal: MessageFns<Meal> = {
             message.estimateFailure = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.estimateState = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -956,6 +1186,12 @@ export const Meal: MessageFns<Meal> = {
         : isSet(object.estimate_failure)
         ? globalThis.String(object.estimate_failure)
         : "",
+      type: isSet(object.type) ? mealTypeFromJSON(object.type) : 0,
+      estimateState: isSet(object.estimateState)
+        ? estimateStatusFromJSON(object.estimateState)
+        : isSet(object.estimate_state)
+        ? estimateStatusFromJSON(object.estimate_state)
+        : 0,
     };
   },
 
@@ -997,12 +1233,18 @@ export const Meal: MessageFns<Meal> = {
     if (message.estimateFailure !== "") {
       obj.estimateFailure = message.estimateFailure;
     }
+    if (message.type !== 0) {
+      obj.type = mealTypeToJSON(message.type);
+    }
+    if (message.estimateState !== 0) {
+      obj.estimateState = estimateStatusToJSON(message.estimateState);
+    }
     return obj;
   },
 };
 
 function createBaseMealInput(): MealInput {
-  return { eatenAt: undefined, mealType: "", description: "", photoRef: "" };
+  return { eatenAt: undefined, mealType: "", description: "", photoRef: "", type: 0 };
 }
 
 export const MealInput: MessageFns<MealInput> = {
@@ -1018,6 +1260,9 @@ export const MealInput: MessageFns<MealInput> = {
     }
     if (message.photoRef !== "") {
       writer.uint32(34).string(message.photoRef);
+    }
+    if (message.type !== 0) {
+      writer.uint32(40).int32(message.type);
     }
     return writer;
   },
@@ -1067,6 +1312,14 @@ export const MealInput: MessageFns<MealInput> = {
             message.photoRef = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1097,6 +1350,7 @@ export const MealInput: MessageFns<MealInput> = {
         : isSet(object.photo_ref)
         ? globalThis.String(object.photo_ref)
         : "",
+      type: isSet(object.type) ? mealTypeFromJSON(object.type) : 0,
     };
   },
 
@@ -1113,6 +1367,9 @@ export const MealInput: MessageFns<MealInput> = {
     }
     if (message.photoRef !== "") {
       obj.photoRef = message.photoRef;
+    }
+    if (message.type !== 0) {
+      obj.type = mealTypeToJSON(message.type);
     }
     return obj;
   },
@@ -4051,6 +4308,7 @@ function createBaseLink(): Link {
     expiresAt: undefined,
     acceptedAt: undefined,
     endedAt: undefined,
+    state: 0,
   };
 }
 
@@ -4082,6 +4340,9 @@ export const Link: MessageFns<Link> = {
     }
     if (message.endedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.endedAt), writer.uint32(74).fork()).join();
+    }
+    if (message.state !== 0) {
+      writer.uint32(80).int32(message.state);
     }
     return writer;
   },
@@ -4171,6 +4432,14 @@ export const Link: MessageFns<Link> = {
             message.endedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4226,6 +4495,7 @@ export const Link: MessageFns<Link> = {
         : isSet(object.ended_at)
         ? fromJsonTimestamp(object.ended_at)
         : undefined,
+      state: isSet(object.state) ? linkStatusFromJSON(object.state) : 0,
     };
   },
 
@@ -4257,6 +4527,9 @@ export const Link: MessageFns<Link> = {
     }
     if (message.endedAt !== undefined) {
       obj.endedAt = message.endedAt.toISOString();
+    }
+    if (message.state !== 0) {
+      obj.state = linkStatusToJSON(message.state);
     }
     return obj;
   },
