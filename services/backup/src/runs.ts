@@ -5,13 +5,10 @@ import {
   backupDrillCompletedSchema,
   backupDrillFailedSchema,
   backupFailedSchema,
-  enqueue,
-  newEvent,
-  pgTransactionRunner,
   TOPICS,
   type AuditEvent,
-  type OutgoingEvent,
-} from '@tracking/kit';
+} from '@tracking/contracts';
+import { enqueue, newEvent, pgTransactionRunner, type OutgoingEvent } from '@tracking/kit';
 import type pg from 'pg';
 import type { z } from 'zod';
 
