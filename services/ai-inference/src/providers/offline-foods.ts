@@ -825,7 +825,6 @@ function readMeal(description: string): Reading {
     if (parts[head.part]?.joinedAnd === true) {
       for (let index = head.part - 1; index >= 0 && onlyIngredients(dish, index); index--) {
         stated.push(...(byPart[index] ?? []));
-        if (parts[index]?.joinedWith !== true && index > 0 && !onlyIngredients(dish, index - 1)) break;
       }
     }
     if (stated.length === 0 || !head.counted) continue;
