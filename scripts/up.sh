@@ -118,6 +118,10 @@ demo_password_file="$LOCAL/secrets/demo-password"
   set +a
   DEMO_PASSWORD="$(cat "$demo_password_file")" node --import tsx "$ROOT/services/auth/src/seed.ts"
 )
+# A week of meals and two weeks of weight for the demo client, through the API, so the web
+# app's screens have something to show; it adds nothing once the client has logs.
+GATEWAY_URL="http://127.0.0.1:8080" DEMO_PASSWORD="$(cat "$demo_password_file")" \
+  node --import tsx "$ROOT/scripts/seed-demo-logs.ts"
 
 cat >&2 <<SUMMARY
 
