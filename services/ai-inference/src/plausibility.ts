@@ -42,13 +42,14 @@ export const LIMITS = {
  * rice") may weigh at most 4x (+15 g) that in the answer, and at least a quarter (-15 g): 300 g
  * of oil for a tablespoon is a quantity bound to the wrong food, not a different opinion. When
  * the table reads every word of the description, the meal's energy must lie within [half the
- * least, twice the most] the named foods give: stated amounts as stated, assumed ones anywhere
- * from 0.4x to 2.5x a typical portion.
+ * least, twice the most] the named foods give: weighed or measured amounts as stated, counted
+ * or assumed ones anywhere from a quarter to 4x the table's reading (what "a pizza" or "half a
+ * pizza" weighs is a matter of opinion; what "150 g" weighs is not).
  */
 export const DESCRIBED = {
   itemWeightFactor: 4,
   itemWeightSlackGrams: 15,
-  assumedPortion: [0.4, 2.5],
+  unmeasured: [0.25, 4],
   energyFactor: 2,
   energySlackKcal: 100,
 } as const;
@@ -74,9 +75,9 @@ function checkAgainstDescription(
     }
   }
   if (ignored.length > 0 || foods.length === 0) return null;
-  const [low, high] = DESCRIBED.assumedPortion;
-  const least = foods.reduce((sum, food) => sum + (food.explicit ? food.kcal : food.kcal * low), 0);
-  const most = foods.reduce((sum, food) => sum + (food.explicit ? food.kcal : food.kcal * high), 0);
+  const [low, high] = DESCRIBED.unmeasured;
+  const least = foods.reduce((sum, food) => sum + (food.measured ? food.kcal : food.kcal * low), 0);
+  const most = foods.reduce((sum, food) => sum + (food.measured ? food.kcal : food.kcal * high), 0);
   const { energyFactor, energySlackKcal } = DESCRIBED;
   if (calories > most * energyFactor + energySlackKcal || calories < least / energyFactor - energySlackKcal) {
     return { ok: false, problem: 'energy_outside_described_range' };

@@ -170,17 +170,31 @@ describe('an estimate is held to what its description says', () => {
     };
     expect(checkEstimate(twice, MEAL)).toEqual({ ok: false, problem: 'energy_outside_described_range' });
     const tooLittle = {
-      items: [{ name: 'banana', grams: 20, calories: 18 }],
+      items: [{ name: 'sliced fruit', grams: 20, calories: 18 }],
       calories: 18,
       proteinG: 0.2,
       carbsG: 4.5,
       fatG: 0.1,
       confidence: 'low',
     };
-    expect(checkEstimate(tooLittle, '3 large bananas')).toEqual({
+    expect(checkEstimate(tooLittle, '300 g banana')).toEqual({
       ok: false,
       problem: 'energy_outside_described_range',
     });
+  });
+
+  it('leaves room for opinion on what a counted or unstated serving weighs', () => {
+    // The table reads "half a pizza" as half of one of its pieces (a slice); a provider that
+    // reads half of a whole pizza is not refused for it.
+    const halfAPizza = {
+      items: [{ name: 'cheese pizza', grams: 430, calories: 1144 }],
+      calories: 1144,
+      proteinG: 49,
+      carbsG: 143,
+      fatG: 42,
+      confidence: 'medium',
+    };
+    expect(checkEstimate(halfAPizza, 'half a pizza')).toMatchObject({ ok: true });
   });
 
   it('leaves the energy of a meal with words the table does not know to the provider', () => {
