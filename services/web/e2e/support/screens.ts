@@ -8,17 +8,12 @@ import { stack } from './stack';
 
 const PHONE = { width: 360, height: 780 };
 
-/**
- * Every screen a journey reaches goes through here: axe finds no serious or critical
- * violation (WCAG 2.2 A and AA rules), and a screenshot at desktop width and at 360 px is
- * written for people to look at without running the app.
- */
-export async function checkScreen(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('networkidle');
+/** axe's serious and critical findings on the page as it is now, by WCAG 2.2 A and AA rules. */
+async function seriousViolations(page: Page) {
   const results = await new AxeBuilder({ page })
     .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
     .analyze();
-  const serious = results.violations
+  return results.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map((violation) => ({
       rule: violation.id,
@@ -26,7 +21,17 @@ export async function checkScreen(page: Page, name: string): Promise<void> {
       help: violation.help,
       nodes: violation.nodes.map((node) => node.target.join(' ')).slice(0, 5),
     }));
-  expect(serious, `accessibility of ${name}`).toEqual([]);
+}
+
+/**
+ * Every screen a journey reaches goes through here: axe finds no serious or critical
+ * violation (WCAG 2.2 A and AA rules) in the light theme or the dark one, and screenshots at
+ * desktop width, at 360 px and in the dark theme are written for people to look at without
+ * running the app.
+ */
+export async function checkScreen(page: Page, name: string): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  expect(await seriousViolations(page), `accessibility of ${name}`).toEqual([]);
 
   await mkdir(stack.screenshots, { recursive: true });
   const desktop = page.viewportSize();
@@ -37,4 +42,10 @@ export async function checkScreen(page: Page, name: string): Promise<void> {
   expect(overflow, `horizontal overflow of ${name} at 360 px`).toBeLessThanOrEqual(0);
   await page.screenshot({ path: path.join(stack.screenshots, `${name}.360.png`), fullPage: true });
   if (desktop) await page.setViewportSize(desktop);
+
+  // The dark theme follows the system setting: the same checks with it on.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  expect(await seriousViolations(page), `accessibility of ${name} in the dark theme`).toEqual([]);
+  await page.screenshot({ path: path.join(stack.screenshots, `${name}.dark.png`), fullPage: true });
+  await page.emulateMedia({ colorScheme: null });
 }
