@@ -4,6 +4,7 @@ const ITEMS = [
   { to: '/account', label: 'Profile' },
   { to: '/account/security', label: 'Two-step sign-in' },
   { to: '/account/sessions', label: 'Sessions' },
+  { to: '/account/units', label: 'Units and time' },
   { to: '/billing', label: 'Plan and billing' },
 ] as const;
 
