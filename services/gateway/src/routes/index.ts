@@ -4,7 +4,9 @@ import { openApiDocument, type OpenApiDocument } from '../http/openapi';
 import { defineRoute, json, type ApiRoute } from '../http/route';
 import { aiRoutes } from './ai/routes';
 import { auditRoutes } from './audit/routes';
-import { authRoutes } from './auth/routes';
+import { accountRoutes } from './auth/account';
+import { userAdminRoutes } from './auth/admin';
+import { signInRoutes } from './auth/sign-in';
 import { billingRoutes } from './billing/routes';
 import { trackingAdminRoutes } from './tracking/admin';
 import { coachingRoutes } from './tracking/coaching';
@@ -18,7 +20,9 @@ import { progressRoutes } from './tracking/progress';
  * this list is what the gateway mounts and what the OpenAPI document describes (docs/api.md).
  */
 export const apiRoutes: readonly ApiRoute[] = [
-  ...authRoutes,
+  ...signInRoutes,
+  ...accountRoutes,
+  ...userAdminRoutes,
   ...auditRoutes,
   ...mealRoutes,
   ...metricRoutes,

@@ -1,57 +1,9 @@
 import { callUnary } from '@tracking/kit';
-import type { GetSubscriptionResponse } from '@tracking/proto/tracking/billing/v1/billing';
-import { z } from 'zod';
 
 import { defineRoute, json } from '../../http/route';
 import { principalFor } from '../principal';
-
-const PLAN = z.enum(['free', 'pro', 'team']);
-
-const subscriptionSchema = z
-  .object({
-    plan: PLAN.meta({ description: 'The plan in force now.' }),
-    subscribedPlan: PLAN.meta({
-      description: "The plan paid for; differs from plan once a failed payment's grace period is over.",
-    }),
-    status: z.string().meta({ description: "Stripe's subscription status, or none." }),
-    currentPeriodEnd: z.iso.datetime().nullable(),
-    cancelAtPeriodEnd: z.boolean(),
-    graceEndsAt: z.iso
-      .datetime()
-      .nullable()
-      .meta({ description: 'When a failed payment moves the account to the free plan.' }),
-    notice: z.string().nullable().meta({
-      description: 'Why access changed or is about to, in words for the person; null when all is well.',
-    }),
-    limits: z.object({
-      clientsPerTrainer: z.int(),
-      aiReviewsPerWeek: z.int(),
-      aiEstimatesPerDay: z.int(),
-    }),
-  })
-  .meta({ id: 'Subscription' });
-
-const hostedPage = (id: string, description: string) =>
-  z.object({ url: z.url().meta({ description }) }).meta({ id });
-
-function subscriptionOut(response: GetSubscriptionResponse): z.infer<typeof subscriptionSchema> {
-  const subscription = response.subscription;
-  if (!subscription) throw new Error('billing answered without a subscription');
-  return {
-    plan: PLAN.parse(subscription.plan),
-    subscribedPlan: PLAN.parse(subscription.subscribedPlan),
-    status: subscription.status,
-    currentPeriodEnd: subscription.currentPeriodEnd || null,
-    cancelAtPeriodEnd: subscription.cancelAtPeriodEnd,
-    graceEndsAt: subscription.graceEndsAt || null,
-    notice: subscription.notice || null,
-    limits: {
-      clientsPerTrainer: subscription.limits?.clientsPerTrainer ?? 0,
-      aiReviewsPerWeek: subscription.limits?.aiReviewsPerWeek ?? 0,
-      aiEstimatesPerDay: subscription.limits?.aiEstimatesPerDay ?? 0,
-    },
-  };
-}
+import { subscriptionOut } from './mappers';
+import { checkoutRequest, hostedPage, subscriptionSchema } from './schemas';
 
 /**
  * Plans and payment. The gateway never sees a card: it hands out the addresses of Stripe's
@@ -82,7 +34,7 @@ export const billingRoutes = [
       'plan changes it in the billing portal instead (failed_precondition).',
     tags: ['billing'],
     access: 'session',
-    body: z.strictObject({ plan: z.enum(['pro', 'team']) }),
+    body: checkoutRequest,
     responses: {
       201: json(hostedPage('CheckoutPage', "Stripe's hosted Checkout page."), 'Checkout started.'),
     },
