@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { REVIEW_STATUSES } from './names';
 import { PLAN_NAMES } from './plans';
 
 /*
@@ -173,7 +174,7 @@ export type ReviewRequested = z.infer<typeof reviewRequestedSchema>;
 /** `ai.review.completed` on `ai.review.v1`: the review's text, or that it failed and why. */
 export const reviewCompletedSchema = z.object({
   reviewId: z.uuid(),
-  status: z.enum(['ready', 'failed']),
+  status: z.enum(REVIEW_STATUSES.names).exclude(['requested']),
   content: z.string().max(20_000),
   /** Set when status is failed. */
   failureReason: z.enum(ESTIMATION_FAILURE_REASONS).optional(),

@@ -1,5 +1,10 @@
 import { MfaState, Role } from '@tracking/proto/tracking/auth/v1/auth';
-import { EstimateStatus, LinkStatus, MealType } from '@tracking/proto/tracking/tracking/v1/tracking';
+import {
+  EstimateStatus,
+  LinkStatus,
+  MealType,
+  ReviewStatus,
+} from '@tracking/proto/tracking/tracking/v1/tracking';
 
 /**
  * A proto enum and the names everything outside gRPC uses for its values: the REST API's JSON,
@@ -113,3 +118,11 @@ export const LINK_STATUSES = enumNames(LinkStatus, 'link status', [
   [LinkStatus.LINK_STATUS_EXPIRED, 'expired'],
 ]);
 export type LinkStatusName = (typeof LINK_STATUSES.names)[number];
+
+/** Where a weekly review stands (tracking.tracking.v1.ReviewStatus). */
+export const REVIEW_STATUSES = enumNames(ReviewStatus, 'review status', [
+  [ReviewStatus.REVIEW_STATUS_REQUESTED, 'requested'],
+  [ReviewStatus.REVIEW_STATUS_READY, 'ready'],
+  [ReviewStatus.REVIEW_STATUS_FAILED, 'failed'],
+]);
+export type ReviewStatusName = (typeof REVIEW_STATUSES.names)[number];

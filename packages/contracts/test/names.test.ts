@@ -1,7 +1,20 @@
 import { MfaState, Role } from '@tracking/proto/tracking/auth/v1/auth';
-import { EstimateStatus, LinkStatus, MealType } from '@tracking/proto/tracking/tracking/v1/tracking';
+import {
+  EstimateStatus,
+  LinkStatus,
+  MealType,
+  ReviewStatus,
+} from '@tracking/proto/tracking/tracking/v1/tracking';
 
-import { ESTIMATE_STATUSES, LINK_STATUSES, MEAL_TYPES, MFA_STATES, ROLES, type EnumNames } from '../src';
+import {
+  ESTIMATE_STATUSES,
+  LINK_STATUSES,
+  MEAL_TYPES,
+  MFA_STATES,
+  REVIEW_STATUSES,
+  ROLES,
+  type EnumNames,
+} from '../src';
 
 /** The values a sender can mean: not UNSPECIFIED (0) and not ts-proto's UNRECOGNIZED (-1). */
 const meaningful = (proto: Record<string, string | number>) =>
@@ -13,6 +26,7 @@ const maps: [string, Record<string, string | number>, EnumNames<number, string>]
   ['MealType', MealType, MEAL_TYPES],
   ['EstimateStatus', EstimateStatus, ESTIMATE_STATUSES],
   ['LinkStatus', LinkStatus, LINK_STATUSES],
+  ['ReviewStatus', ReviewStatus, REVIEW_STATUSES],
 ];
 
 describe.each(maps)('the names of %s', (_enum, proto, names) => {
@@ -54,6 +68,7 @@ test('the API names stay the strings clients already send', () => {
   expect(MEAL_TYPES.names).toEqual(['breakfast', 'lunch', 'dinner', 'snack', 'drink', 'other']);
   expect(ESTIMATE_STATUSES.names).toEqual(['pending', 'estimated', 'failed']);
   expect(LINK_STATUSES.names).toEqual(['pending', 'active', 'ended', 'declined', 'expired']);
+  expect(REVIEW_STATUSES.names).toEqual(['requested', 'ready', 'failed']);
   expect(ROLES.names).toEqual(['client', 'trainer', 'admin']);
   expect(MFA_STATES.names).toEqual(['not_enrolled', 'pending', 'verified', 'enrolment_required']);
 });

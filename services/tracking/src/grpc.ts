@@ -1,4 +1,10 @@
-import { ESTIMATE_STATUSES, estimateItemSchema, LINK_STATUSES, MEAL_TYPES } from '@tracking/contracts';
+import {
+  ESTIMATE_STATUSES,
+  estimateItemSchema,
+  LINK_STATUSES,
+  MEAL_TYPES,
+  REVIEW_STATUSES,
+} from '@tracking/contracts';
 import { unary, type Principal } from '@tracking/kit';
 import type {
   Comment as CommentProto,
@@ -146,6 +152,8 @@ function reviewToProto(review: Review): ReviewProto {
     reviewId: review.id,
     clientId: review.clientId,
     weekStart: day(review.weekStart),
+    state: REVIEW_STATUSES.valueOf(review.status),
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- for readers older than the enum
     status: review.status,
     content: review.content ?? '',
     requestedBy: review.requestedBy,

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { ESTIMATE_STATUSES, LINK_STATUSES, MEAL_TYPES } from '@tracking/contracts';
+import { ESTIMATE_STATUSES, LINK_STATUSES, MEAL_TYPES, REVIEW_STATUSES } from '@tracking/contracts';
 
 /**
  * The database keeps its own list of each name in a CHECK (a constraint cannot import), so these
@@ -38,4 +38,8 @@ test("the meal table allows exactly the contract's estimate statuses", () => {
 
 test('a link is stored with every status of the contract but expired, which is worked out when it is read', () => {
   expect(allowed('trainer_link', 'status')).toEqual(LINK_STATUSES.names.filter((name) => name !== 'expired'));
+});
+
+test("the review table allows exactly the contract's review statuses", () => {
+  expect(allowed('review', 'status')).toEqual(REVIEW_STATUSES.names);
 });

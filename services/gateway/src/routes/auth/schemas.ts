@@ -33,7 +33,7 @@ export const requests = {
   reauth: z.object({ currentPassword: secret }),
   reauthWithCode: z.object({ currentPassword: secret, code: totpCode }),
   code: z.object({ code: totpCode }),
-  role: z.object({ role: z.enum(['client', 'trainer', 'admin']) }),
+  role: z.object({ role: z.enum(ROLES.names) }),
   disabled: z.object({ disabled: z.boolean() }),
 };
 export const userParams = z.object({ userId: z.uuid() });

@@ -1,4 +1,4 @@
-import { ESTIMATE_STATUSES, LINK_STATUSES, MEAL_TYPES } from '@tracking/contracts';
+import { ESTIMATE_STATUSES, LINK_STATUSES, MEAL_TYPES, REVIEW_STATUSES } from '@tracking/contracts';
 import type {
   Comment,
   Goals,
@@ -9,7 +9,7 @@ import type {
 } from '@tracking/proto/tracking/tracking/v1/tracking';
 import type { z } from 'zod';
 
-import type { confidence, failureReason, pageQuery, reviewStatus } from './schemas';
+import type { confidence, failureReason, pageQuery } from './schemas';
 
 /**
  * From the tracking service's messages to the API's JSON, and from a page query to a list request.
@@ -106,7 +106,8 @@ export const reviewOut = (review: Review | undefined) => {
     reviewId: review.reviewId,
     clientId: review.clientId,
     weekStart: review.weekStart,
-    status: review.status as z.infer<typeof reviewStatus>,
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- what a tracking service older than the enum sends
+    status: REVIEW_STATUSES.read(review.state, review.status),
     content: review.content,
     requestedBy: review.requestedBy,
     createdAt: iso(review.createdAt),

@@ -4,6 +4,7 @@ import {
   ESTIMATION_FAILURE_REASONS,
   LINK_STATUSES,
   MEAL_TYPES,
+  REVIEW_STATUSES,
 } from '@tracking/contracts';
 import { z } from 'zod';
 
@@ -173,7 +174,7 @@ export const commentSchema = z
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'Comment' });
-export const reviewStatus = z.enum(['requested', 'ready', 'failed']);
+export const reviewStatus = z.enum(REVIEW_STATUSES.names);
 export const reviewSchema = z
   .object({
     reviewId: z.uuid(),

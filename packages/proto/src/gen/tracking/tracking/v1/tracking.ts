@@ -207,6 +207,57 @@ export function linkStatusToJSON(object: LinkStatus): string {
   }
 }
 
+/**
+ * Where a weekly review stands; named requested, ready and failed outside gRPC (REVIEW_STATUSES
+ * in packages/contracts/src/names.ts).
+ */
+export enum ReviewStatus {
+  REVIEW_STATUS_UNSPECIFIED = 0,
+  /** REVIEW_STATUS_REQUESTED - Asked of the AI service, not answered yet. */
+  REVIEW_STATUS_REQUESTED = 1,
+  REVIEW_STATUS_READY = 2,
+  /** REVIEW_STATUS_FAILED - No review came (failure_reason says why). */
+  REVIEW_STATUS_FAILED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function reviewStatusFromJSON(object: any): ReviewStatus {
+  switch (object) {
+    case 0:
+    case "REVIEW_STATUS_UNSPECIFIED":
+      return ReviewStatus.REVIEW_STATUS_UNSPECIFIED;
+    case 1:
+    case "REVIEW_STATUS_REQUESTED":
+      return ReviewStatus.REVIEW_STATUS_REQUESTED;
+    case 2:
+    case "REVIEW_STATUS_READY":
+      return ReviewStatus.REVIEW_STATUS_READY;
+    case 3:
+    case "REVIEW_STATUS_FAILED":
+      return ReviewStatus.REVIEW_STATUS_FAILED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ReviewStatus.UNRECOGNIZED;
+  }
+}
+
+export function reviewStatusToJSON(object: ReviewStatus): string {
+  switch (object) {
+    case ReviewStatus.REVIEW_STATUS_UNSPECIFIED:
+      return "REVIEW_STATUS_UNSPECIFIED";
+    case ReviewStatus.REVIEW_STATUS_REQUESTED:
+      return "REVIEW_STATUS_REQUESTED";
+    case ReviewStatus.REVIEW_STATUS_READY:
+      return "REVIEW_STATUS_READY";
+    case ReviewStatus.REVIEW_STATUS_FAILED:
+      return "REVIEW_STATUS_FAILED";
+    case ReviewStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface Estimate {
   calories: number;
   proteinG: number;
@@ -568,7 +619,11 @@ export interface Review {
   clientId: string;
   /** YYYY-MM-DD, the Monday the week starts on. */
   weekStart: string;
-  /** requested, ready or failed. */
+  /**
+   * Deprecated for `state`: the same value by name (requested, ready, failed).
+   *
+   * @deprecated
+   */
   status: string;
   content: string;
   requestedBy: string;
@@ -584,6 +639,7 @@ export interface Review {
   /** The estimator and model that wrote it, when ready; empty otherwise. */
   source: string;
   model: string;
+  state: ReviewStatus;
 }
 
 export interface RequestReviewRequest {
@@ -5502,6 +5558,7 @@ function createBaseReview(): Review {
     failureReason: "",
     source: "",
     model: "",
+    state: 0,
   };
 }
 
@@ -5539,6 +5596,9 @@ export const Review: MessageFns<Review> = {
     }
     if (message.model !== "") {
       writer.uint32(90).string(message.model);
+    }
+    if (message.state !== 0) {
+      writer.uint32(96).int32(message.state);
     }
     return writer;
   },
@@ -5644,6 +5704,14 @@ export const Review: MessageFns<Review> = {
             message.model = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5697,6 +5765,7 @@ export const Review: MessageFns<Review> = {
         : "",
       source: isSet(object.source) ? globalThis.String(object.source) : "",
       model: isSet(object.model) ? globalThis.String(object.model) : "",
+      state: isSet(object.state) ? reviewStatusFromJSON(object.state) : 0,
     };
   },
 
@@ -5734,6 +5803,9 @@ export const Review: MessageFns<Review> = {
     }
     if (message.model !== "") {
       obj.model = message.model;
+    }
+    if (message.state !== 0) {
+      obj.state = reviewStatusToJSON(message.state);
     }
     return obj;
   },
