@@ -36,7 +36,7 @@ case "${1:-}" in
     bash "$ROOT/scripts/kafka.sh" start
     bash "$ROOT/scripts/s3.sh" start
     write_env
-    log "up in $(( (${EPOCHREALTIME/./} - start) / 1000 ))ms: postgres 127.0.0.1:$PG_PORT, kafka 127.0.0.1:$KAFKA_PORT, s3 127.0.0.1:${S3_PORT:-59097}, env in ${ENV_FILE#"$ROOT"/}"
+    log "up in $(( (${EPOCHREALTIME/./} - start) / 1000 ))ms: postgres 127.0.0.1:$PG_PORT, kafka 127.0.0.1:$KAFKA_PORT, s3 127.0.0.1:$S3_PORT, env in ${ENV_FILE#"$ROOT"/}"
     ;;
   down)
     bash "$ROOT/scripts/s3.sh" stop

@@ -126,13 +126,14 @@ cmd_install() {
 cmd_start() {
   local pid
   if pid="$(running_pid)"; then
+    grep -q "127.0.0.1:$KAFKA_PORT" "$PROPS" ||
+      die "the running Kafka was started with other ports than 127.0.0.1:$KAFKA_PORT: npm run down, then start again"
     port_open 127.0.0.1 "$KAFKA_PORT" || wait_ready "$pid"   # still starting up
     return 0
   fi
   cmd_install
-  if port_open 127.0.0.1 "$KAFKA_PORT" || port_open 127.0.0.1 "$KAFKA_CONTROLLER_PORT"; then
-    die "port $KAFKA_PORT or $KAFKA_CONTROLLER_PORT is in use by another process"
-  fi
+  ensure_port_free "Kafka" "$KAFKA_PORT"
+  ensure_port_free "Kafka's controller" "$KAFKA_CONTROLLER_PORT"
   log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (log: $LOGFILE)"
   # setsid: the broker must not die with the shell/terminal that started it.
   setsid java -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \

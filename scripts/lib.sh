@@ -6,14 +6,23 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="$ROOT/.local"   # all runtime data (git-ignored)
 CACHE="${TRACKING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tracking-platform}"   # downloads
 
-PG_PORT="${PG_PORT:-55432}"
-KAFKA_PORT="${KAFKA_PORT:-59092}"
-KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-59093}"
-PROMETHEUS_PORT="${PROMETHEUS_PORT:-59090}"
-ALERTMANAGER_PORT="${ALERTMANAGER_PORT:-59094}"
-ALERT_RECEIVER_PORT="${ALERT_RECEIVER_PORT:-59095}"
+# The infrastructure's fixed ports, all in 19000-19999. Every fixed port of the local stack is below
+# Linux's ephemeral range (32768-60999, net.ipv4.ip_local_port_range), from which the kernel picks
+# the local port of every outgoing connection: a fixed port inside it can be taken by any
+# connection and the next start fails. The services' ports are the chart's (scripts/stack.ts);
+# docs/development.md ("Ports") lists them all. scripts/stack.test.ts keeps them below 32768.
+PG_PORT="${PG_PORT:-19432}"
+KAFKA_PORT="${KAFKA_PORT:-19092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
+PROMETHEUS_PORT="${PROMETHEUS_PORT:-19090}"
+ALERTMANAGER_PORT="${ALERTMANAGER_PORT:-19094}"
+ALERT_RECEIVER_PORT="${ALERT_RECEIVER_PORT:-19095}"
+# stripe-mock also opens an HTTPS listener (unused), on STRIPE_MOCK_PORT + 2.
+STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-19096}"
+S3_PORT="${S3_PORT:-19097}"
 
-export ROOT LOCAL CACHE PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT PROMETHEUS_PORT ALERTMANAGER_PORT ALERT_RECEIVER_PORT
+export ROOT LOCAL CACHE PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT PROMETHEUS_PORT ALERTMANAGER_PORT \
+  ALERT_RECEIVER_PORT STRIPE_MOCK_PORT S3_PORT
 
 # Go from its official tarball lives in /usr/local/go/bin, which a minimal PATH (CI's `env -i`)
 # lacks; helm, kube-score and skaffold are built with it.
@@ -28,6 +37,28 @@ die() { log "error: $*"; exit 1; }
 
 # port_open host port: true if something accepts TCP connections there.
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# port_holder port: every TCP socket (listening or connected, TIME-WAIT aside) whose local port is
+# this one, as "pid N (command line)" or the ss line when the process is not ours to see.
+port_holder() {
+  local line pid
+  while read -r line; do
+    pid="$(grep -o 'pid=[0-9]*' <<<"$line" | head -n 1 | cut -d= -f2)"
+    if [[ -n "$pid" ]]; then
+      printf '%s pid %s (%s); ' "${line%% *}" "$pid" "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-100)"
+    else
+      printf '%s; ' "$line"
+    fi
+  done < <(ss -Htanp exclude time-wait "( sport = :$1 )" 2>/dev/null)
+}
+
+# ensure_port_free what port: before starting `what` on 127.0.0.1:port, stop with a message that
+# names whatever holds the port (an earlier run, another program, an outgoing connection).
+ensure_port_free() {
+  local holder
+  holder="$(port_holder "$2")"
+  [[ -z "$holder" ]] || die "port $2 for $1 is taken: ${holder%; }. Stop that (npm run down stops this stack's own processes), or choose another port (docs/development.md, \"Ports\")"
+}
 
 # alive pid: the process exists and is not a zombie (a killed daemon can linger as a
 # zombie until init reaps it; kill -0 would still succeed on it).
@@ -92,8 +123,16 @@ ensure_nginx() {
   { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx libnginx-mod-http-geoip2; } >&2
 }
 
+# ensure_chromium: Debian's Chromium, the browser of the web app's Playwright journeys (Playwright's
+# own browser download is not reachable here; services/web/playwright.config.ts points at
+# /usr/bin/chromium), with a font so screenshots show text. Installed with apt-get when missing.
+ensure_chromium() {
+  [[ -x /usr/bin/chromium ]] && return
+  log "installing Chromium (Debian's chromium) for the web app's browser tests"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation; } >&2
+}
+
 STRIPE_MOCK_VERSION="${STRIPE_MOCK_VERSION:-v0.203.0}"
-STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-59096}"
 # ensure_stripe_mock: Stripe's own API mock (github.com/stripe/stripe-mock), built from its Go
 # module into the download cache and put on PATH. It serves the real API's shapes from Stripe's
 # OpenAPI spec and validates every request against it, so billing's calls through the official

@@ -1,17 +1,14 @@
 // Writes the local stack's Prometheus and Alertmanager configurations (scripts/up.sh starts
-// them): every service of stack.json scraped as its own job, the chart's rules and routing, and
+// them): every service of the stack (scripts/stack.ts) scraped as its own job, the chart's rules and routing, and
 // every alert delivered to the local receiver (scripts/alert-receiver.ts).
 //
 //   node --import tsx scripts/observability.ts <out dir> <alertmanager port> <receiver port>
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { alertmanagerConfig, prometheusConfig } from '@tracking/kit/testing';
-import { z } from 'zod';
+import { alertmanagerConfig, prometheusConfig } from '@tracking/testing';
 
-const stack = z.object({
-  services: z.array(z.object({ name: z.string(), env: z.object({ OPS_PORT: z.string().regex(/^\d+$/) }) })),
-});
+import { loadStack } from './stack';
 
 async function main(): Promise<void> {
   const [outDir, alertmanagerPort, receiverPort] = process.argv.slice(2);
@@ -19,15 +16,13 @@ async function main(): Promise<void> {
     process.stderr.write('usage: observability.ts <out dir> <alertmanager port> <receiver port>\n');
     process.exit(2);
   }
-  const { services } = stack.parse(
-    JSON.parse(await readFile(path.join(__dirname, 'stack.json'), 'utf8')) as unknown,
-  );
+  const { services } = loadStack();
   await mkdir(outDir, { recursive: true });
   await writeFile(
     path.join(outDir, 'prometheus.yml'),
     await prometheusConfig({
       targets: Object.fromEntries(
-        services.map((service) => [service.name, `http://127.0.0.1:${service.env.OPS_PORT}`]),
+        services.map((service) => [service.name, `http://127.0.0.1:${service.env.OPS_PORT ?? ''}`]),
       ),
       alertmanager: `127.0.0.1:${alertmanagerPort}`,
       interval: '5s',

@@ -127,8 +127,15 @@ cmd_install() {
 
 cmd_start() {
   cmd_install
-  if ! is_running; then
+  if is_running; then
+    # Line 4 of postmaster.pid: the port the running server listens on.
+    local running_port
+    running_port="$(sed -n 4p "$PGDATA/postmaster.pid")"
+    [[ "$running_port" == "$PG_PORT" ]] ||
+      die "PostgreSQL is running on port $running_port, not $PG_PORT (started with other ports): npm run down, then start again"
+  else
     wait_for_reaped_postmaster
+    ensure_port_free PostgreSQL "$PG_PORT"
     write_config
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT (log: $PG_LOG)"
     as_pg "$BIN/pg_ctl" start -D "$PGDATA" -l "$PG_LOG" -w -t 60 >/dev/null \

@@ -1,7 +1,7 @@
 // Prepares the local stack on the infrastructure scripts/infra.sh started: one database and two
 // login roles per service (passwords generated once, kept under .local/secrets), the migrations
 // applied as the migration role, the Kafka topics from charts/tracking/files/topics.json, and one env file per
-// service for scripts/up.sh. Idempotent.
+// service for scripts/up.sh, from the stack scripts/stack.ts describes. Idempotent.
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,45 +21,18 @@ import {
   readTopicsManifest,
 } from '../packages/kit/src';
 import { provisionBackupRoles } from '../services/backup/src/roles';
+import { loadStack, ROOT } from './stack';
 
-const ROOT = path.resolve(__dirname, '..');
-/** Where scripts/up.sh serves Stripe's API locally (stripe-mock, STRIPE_MOCK_PORT in lib.sh). */
-const STRIPE_MOCK_PORT = 59096;
 const LOCAL = path.join(ROOT, '.local');
 
-const stackSchema = z.object({
-  services: z.array(
-    z.object({
-      name: z.string().regex(/^[a-z][a-z-]*$/),
-      database: z
-        .string()
-        .regex(/^[a-z][a-z_]*$/)
-        .optional(),
-      /** Needs a key-encryption key (ENCRYPTION_KEYS) for secrets it stores encrypted. */
-      encryptionKeys: z.boolean().default(false),
-      /** The service mails through the local file mailer: .local/mail/<service>.jsonl */
-      mailDrop: z.boolean().default(false),
-      /**
-       * The public edge (the gateway): a local GeoIP database that places loopback in NZ, and a
-       * security.txt expiry half a year ahead (docs/edge.md).
-       */
-      edge: z.boolean().default(false),
-      /**
-       * The principal assertion (docs/principal.md): the gateway signs with the local private
-       * key, the services behind it verify with its public key.
-       */
-      principal: z.enum(['sign', 'verify']).optional(),
-      /**
-       * Billing's Stripe settings: the local stripe-mock (started by scripts/up.sh) as the API, a
-       * test-mode key it accepts, and a webhook signing secret made once (docs/billing.md).
-       */
-      stripe: z.boolean().default(false),
-      env: z.record(z.string(), z.string()),
-    }),
-  ),
-});
-
-const config = loadConfig(z.object({ PG_ADMIN_URL: postgresUrl, KAFKA_BROKERS: z.string().min(1) }));
+const config = loadConfig(
+  z.object({
+    PG_ADMIN_URL: postgresUrl,
+    KAFKA_BROKERS: z.string().min(1),
+    /** Where scripts/up.sh serves Stripe's API locally (stripe-mock; scripts/lib.sh sets it). */
+    STRIPE_MOCK_PORT: z.coerce.number().int().min(1).max(65_535),
+  }),
+);
 
 function secret(name: string, make: () => string = () => randomBytes(24).toString('hex')): string {
   const file = path.join(LOCAL, 'secrets', name);
@@ -170,6 +143,7 @@ async function backupSettings(
     BACKUP_CONFIG_FILES: [
       path.join(ROOT, 'charts', 'tracking', 'files', 'topics.json'),
       path.join(ROOT, 'scripts', 'stack.json'),
+      path.join(ROOT, 'charts', 'tracking', 'values.yaml'),
     ].join(','),
     ...(bin ? { PG_BIN_DIR: bin } : {}),
   };
@@ -177,7 +151,7 @@ async function backupSettings(
 
 async function main() {
   const log = createLogger({ service: 'provision', level: 'warn' });
-  const stack = stackSchema.parse(JSON.parse(readFileSync(path.join(ROOT, 'scripts', 'stack.json'), 'utf8')));
+  const stack = loadStack();
   mkdirSync(path.join(LOCAL, 'env'), { recursive: true, mode: 0o700 });
 
   for (const service of stack.services) {
@@ -200,7 +174,7 @@ async function main() {
       secret('stripe-webhook-secret', () => `whsec_${randomBytes(24).toString('hex')}`);
       env.STRIPE_SECRET_KEY_FILE = path.join(LOCAL, 'secrets', 'stripe-secret-key');
       env.STRIPE_WEBHOOK_SECRET_FILE = path.join(LOCAL, 'secrets', 'stripe-webhook-secret');
-      env.STRIPE_API_URL = `http://127.0.0.1:${STRIPE_MOCK_PORT}`;
+      env.STRIPE_API_URL = `http://127.0.0.1:${String(config.STRIPE_MOCK_PORT)}`;
     }
     if (service.edge) {
       env.GEOIP_DB_FILE = localGeoIpDatabase();

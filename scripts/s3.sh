@@ -12,7 +12,6 @@
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-S3_PORT="${S3_PORT:-59097}"
 S3_BUCKET="${S3_BUCKET:-tracking-backups}"
 DATA="$LOCAL/s3/data"
 VERSIONS="$LOCAL/s3/versions"
@@ -65,8 +64,10 @@ case "${1:-}" in
     mkdir -p "$DATA" "$VERSIONS" "$LOCAL/run" "$LOCAL/logs"
     if running; then
       log "s3 (versitygw) already running (pid $(cat "$PIDFILE"))"
+      port_open 127.0.0.1 "$S3_PORT" ||
+        die "the running S3 store does not listen on 127.0.0.1:$S3_PORT (started with other ports?): npm run down, then start again"
     else
-      port_open 127.0.0.1 "$S3_PORT" && die "port $S3_PORT is taken by something else"
+      ensure_port_free "the S3 store (versitygw)" "$S3_PORT"
       log "starting s3 (versitygw $VERSITYGW_VERSION) on 127.0.0.1:$S3_PORT"
       # The root credentials go in through the environment, not the command line (ps shows that).
       ROOT_ACCESS_KEY_ID="$(<"$CREDENTIALS/access-key-id")" ROOT_SECRET_ACCESS_KEY="$(<"$CREDENTIALS/secret-access-key")" \

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Brings the whole local stack up: Node 24 and the dependencies, PostgreSQL and Kafka, the
 # databases, roles, migrations and topics, every service as a local process, Prometheus and
-# Alertmanager with the chart's rules and routing, and the demo accounts. Idempotent: what already runs is left running.
+# Alertmanager with the chart's rules and routing, the web app behind the edge (Debian's nginx
+# with the chart's own configuration, TLS from a local CA) at https://localhost:8443/, and the
+# demo accounts. Idempotent: what already runs is left running. Each fixed port is checked free
+# before its process starts; docs/development.md ("Ports") lists them.
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -23,6 +26,8 @@ ensure_stripe_mock
 if [[ -f "$LOCAL/run/stripe-mock.pid" ]] && alive "$(cat "$LOCAL/run/stripe-mock.pid")"; then
   log "stripe-mock already running (pid $(cat "$LOCAL/run/stripe-mock.pid"))"
 else
+  ensure_port_free stripe-mock "$STRIPE_MOCK_PORT"
+  ensure_port_free "stripe-mock's HTTPS listener" "$((STRIPE_MOCK_PORT + 2))"
   log "starting stripe-mock on 127.0.0.1:$STRIPE_MOCK_PORT"
   # Its HTTPS listener (unused) on loopback too, not its default of every interface.
   nohup stripe-mock -http-addr "127.0.0.1:$STRIPE_MOCK_PORT" -https-addr "127.0.0.1:$((STRIPE_MOCK_PORT + 2))" \
@@ -30,7 +35,10 @@ else
   echo $! >"$LOCAL/run/stripe-mock.pid"
 fi
 wait_for_port 127.0.0.1 "$STRIPE_MOCK_PORT" 30 || die "stripe-mock did not start (logs: .local/logs/stripe-mock.out)"
-mapfile -t services < <(node -e 'for (const s of require(process.argv[1]).services) console.log(s.name)' "$ROOT/scripts/stack.json")
+mapfile -t services < <(cd "$ROOT" && node --import tsx scripts/stack.ts names)
+# Every fixed port of the services and the edge, `name port` a line (scripts/stack.ts).
+STACK_PORTS="$(cd "$ROOT" && node --import tsx scripts/stack.ts ports)"
+stack_port() { awk -v name="$1" '$1 == name { print $2 }' <<<"$STACK_PORTS"; }
 
 start_service() {
   local name="$1" pidfile="$LOCAL/run/$1.pid" ops_port
@@ -38,6 +46,10 @@ start_service() {
   if [[ -f "$pidfile" ]] && alive "$(cat "$pidfile")"; then
     log "$name already running (pid $(cat "$pidfile"))"
   else
+    local variable port
+    while IFS='=' read -r variable port; do
+      ensure_port_free "$name (${variable})" "$port"
+    done < <(grep -E '^[A-Z_]+_PORT=[0-9]+$' "$LOCAL/env/$name.env")
     log "starting $name"
     (
       set -a
@@ -76,6 +88,8 @@ start_daemon() {
     log "$name already running (pid $(cat "$pidfile")); reloading its configuration"
     kill -HUP "$(cat "$pidfile")"
   else
+    local port="${ready#*://*:}"
+    ensure_port_free "$name" "${port%%/*}"
     log "starting $name"
     (
       cd "$ROOT"
@@ -107,6 +121,33 @@ start_daemon prometheus "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" \
   --storage.tsdb.path="$LOCAL/observability/prometheus-data" \
   --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --enable-feature=exemplar-storage
 
+# The web app behind the edge, as a cluster serves it: the edge and the web component's nginx.conf
+# files rendered by the chart with local values (scripts/local-edge.ts), run by Debian's nginx as
+# the pods' user. https://localhost:8443/ is the app, /api/ the API (docs/edge.md, "Locally").
+ensure_nginx
+ensure_helm
+if [[ -f "$ROOT/services/web/package.json" ]]; then
+  log "building the web app (npm run build -w @tracking/web)"
+  (cd "$ROOT" && npm run build -w @tracking/web >"$LOCAL/logs/web-build.out" 2>&1) ||
+    { tail -n 30 "$LOCAL/logs/web-build.out" >&2; die "the web app did not build (logs: .local/logs/web-build.out)"; }
+fi
+[[ -f "$ROOT/services/web/dist/index.html" ]] || die "no services/web/dist/index.html: the web app has not been built"
+read -r EDGE_URL EDGE_CA WEB_READY EDGE_READY < <(cd "$ROOT" && node --import tsx scripts/local-edge.ts)
+[[ -n "$EDGE_READY" ]] || die "could not render the local edge (scripts/local-edge.ts)"
+# nginx runs as the pods' user (uid 65532), which must be able to write its logs.
+as_pod_user=()
+if (( EUID == 0 )); then
+  as_pod_user=(setpriv --reuid=65532 --regid=65532 --clear-groups --)
+  for log_file in web edge; do
+    touch "$LOCAL/logs/$log_file.out"
+    chown 65532:65532 "$LOCAL/logs/$log_file.out"
+  done
+fi
+start_daemon web "$WEB_READY" \
+  "${as_pod_user[@]}" /usr/sbin/nginx -e stderr -c "$LOCAL/edge/web.conf" -p "$LOCAL/edge/"
+start_daemon edge "$EDGE_READY" \
+  "${as_pod_user[@]}" /usr/sbin/nginx -e stderr -c "$LOCAL/edge/edge.conf" -p "$LOCAL/edge/"
+
 # Demo accounts share one password, generated on the first run and kept under .local/secrets.
 demo_password_file="$LOCAL/secrets/demo-password"
 [[ -s "$demo_password_file" ]] ||
@@ -120,26 +161,29 @@ demo_password_file="$LOCAL/secrets/demo-password"
 )
 # A week of meals and two weeks of weight for the demo client, through the API, so the web
 # app's screens have something to show; it adds nothing once the client has logs.
-GATEWAY_URL="http://127.0.0.1:8080" DEMO_PASSWORD="$(cat "$demo_password_file")" \
+GATEWAY_URL="http://127.0.0.1:$(stack_port gateway-http)" DEMO_PASSWORD="$(cat "$demo_password_file")" \
   node --import tsx "$ROOT/scripts/seed-demo-logs.ts"
 
 cat >&2 <<SUMMARY
 
-The stack is up.
-  API (gateway)       http://127.0.0.1:8080/api/v1   (send X-Forwarded-Proto: https; docs/edge.md)
-  auth (gRPC)         127.0.0.1:50051      ops http://127.0.0.1:9101/metrics
-  audit (gRPC)        127.0.0.1:50055      ops http://127.0.0.1:9105/metrics
-  tracking (gRPC)     127.0.0.1:50053      ops http://127.0.0.1:9103/metrics
-  ai-inference (gRPC) 127.0.0.1:50057      ops http://127.0.0.1:9107/metrics   (offline estimator)
-  billing (gRPC)      127.0.0.1:50059      ops http://127.0.0.1:9109/metrics   webhooks http://127.0.0.1:8089/webhooks/stripe
+The stack is up. Open $EDGE_URL and sign in as a demo account (the browser
+warns about the certificate until you trust the local CA, $EDGE_CA; docs/edge.md).
+  web app and API     $EDGE_URL   (the edge: nginx with the chart's config; API under /api/v1)
+  gateway (REST API)  http://127.0.0.1:$(stack_port gateway-http)/api/v1   (behind the edge; direct calls send X-Forwarded-Proto: https)
+  auth (gRPC)         127.0.0.1:$(stack_port auth-grpc)      ops http://127.0.0.1:$(stack_port auth-ops)/metrics
+  audit (gRPC)        127.0.0.1:$(stack_port audit-grpc)      ops http://127.0.0.1:$(stack_port audit-ops)/metrics
+  tracking (gRPC)     127.0.0.1:$(stack_port tracking-grpc)      ops http://127.0.0.1:$(stack_port tracking-ops)/metrics
+  ai-inference (gRPC) 127.0.0.1:$(stack_port ai-inference-grpc)      ops http://127.0.0.1:$(stack_port ai-inference-ops)/metrics   (offline estimator)
+  billing (gRPC)      127.0.0.1:$(stack_port billing-grpc)      ops http://127.0.0.1:$(stack_port billing-ops)/metrics   webhooks $EDGE_URL/webhooks/stripe
   stripe-mock         http://127.0.0.1:$STRIPE_MOCK_PORT   (Stripe's API mock; signing secret in .local/secrets/stripe-webhook-secret)
-  backup (gRPC)       127.0.0.1:50061      ops http://127.0.0.1:9111/metrics   (no schedule locally; docs/backup.md for the CLI)
-  S3 (versitygw)      http://127.0.0.1:${S3_PORT:-59097}   bucket tracking-backups, data in .local/s3
+  backup (gRPC)       127.0.0.1:$(stack_port backup-grpc)      ops http://127.0.0.1:$(stack_port backup-ops)/metrics   (no schedule locally; docs/backup.md for the CLI)
+  S3 (versitygw)      http://127.0.0.1:$S3_PORT   bucket tracking-backups, data in .local/s3
   PostgreSQL          127.0.0.1:$PG_PORT   Kafka 127.0.0.1:$KAFKA_PORT
   Prometheus          http://127.0.0.1:$PROMETHEUS_PORT   (alerts: /alerts; exemplars on security_events_total)
   Alertmanager        http://127.0.0.1:$ALERTMANAGER_PORT   notifications in .local/logs/alerts.jsonl
   Demo accounts       admin@ / trainer@ / client@demo.tracking.test
   Demo password       in .local/secrets/demo-password
-  Logs                .local/logs/<service>.log
+  Mail                .local/mail/auth.jsonl (verification and reset links)
+  Logs                .local/logs/<service>.log, the edge's requests in .local/logs/edge.out
 Stop it with: npm run down
 SUMMARY

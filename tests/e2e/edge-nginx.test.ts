@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, createServer as createTlsServer, type ConnectionOptions, type Server } from 'node:tls';
 
-import { randomName, waitFor } from '@tracking/kit/testing';
-import { at, renderChart, type Json, type Manifest } from '../chart/chart-render';
+import { randomName, waitFor } from '@tracking/testing';
 import {
   freePort,
   jsonLines,
@@ -21,7 +20,9 @@ import {
   TEST_NETWORKS,
   writeGeoIpDatabase,
   type Platform,
-} from './platform';
+} from '@tracking/testing/platform';
+
+import { at, renderChart, type Json, type Manifest } from '../chart/chart-render';
 
 const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 /** The edge pod's user (tracking.containerSecurityContext); nginx runs as it here too when the tests run as root. */
@@ -35,6 +36,8 @@ const US = '192.0.2.5';
 const HSTS = 'max-age=63072000; includeSubDomains';
 /** Where the test's "Stripe" sends from: the US test range, on edge.stripeWebhook.allowFrom. */
 const STRIPE = '192.0.2.40';
+/** A stand-in for the web app's build: index.html, a hashed asset, the web manifest. */
+const WEB_ROOT = path.join(__dirname, 'fixtures', 'web');
 
 /** A request billing's webhook port received: the bytes exactly as they arrived. */
 interface Delivered {
@@ -63,6 +66,8 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
   let dir = '';
   let platform: Platform | undefined;
   let nginx: ChildProcess | undefined;
+  /** The web component's nginx, serving WEB_ROOT with the chart's tracking-web-site nginx.conf. */
+  let webNginx: ChildProcess | undefined;
   let control: Server | undefined;
   let controlPort = 0;
   let conf = '';
@@ -71,7 +76,7 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
   let errorLog = '';
   let geoipDb = '';
   let nginxStarted = 0;
-  const ports = { https: 0, http: 0, health: 0 };
+  const ports = { https: 0, http: 0, health: 0, web: 0, webOps: 0 };
   // A stand-in for billing's webhook port: it records what it gets and answers as billing does.
   let billing: HttpServer | undefined;
   const delivered: Delivered[] = [];
@@ -126,9 +131,13 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
     await new Promise<void>((resolve) => billing?.listen(0, '127.0.0.1', resolve));
     const billingPort = (billing.address() as { port: number }).port;
 
-    [ports.https, ports.http, ports.health] = await Promise.all([freePort(), freePort(), freePort()]);
+    const free = new Set<number>();
+    while (free.size < 5) free.add(await freePort());
+    const [https = 0, http = 0, health = 0, web = 0, webOps = 0] = [...free];
+    Object.assign(ports, { https, http, health, web, webOps });
     const runDir = path.join(dir, 'run');
-    await mkdir(runDir);
+    const webRunDir = path.join(dir, 'web-run');
+    await Promise.all([mkdir(runDir), mkdir(webRunDir)]);
     const manifests = await render(
       `edge.upstream=127.0.0.1:${gateway.port}`,
       `edge.tls.certFile=${path.join(dir, 'tls.crt')}`,
@@ -155,20 +164,53 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
       'edge.stripeWebhook.clientMaxBodySize=4k',
       'edge.stripeWebhook.rateLimit.rate=2r/s',
       'edge.stripeWebhook.rateLimit.burst=5',
+      // The web component: every other path goes to it.
+      `edge.webUpstream=127.0.0.1:${ports.web}`,
+      `components.web.ports.http=${ports.web}`,
+      `components.web.ports.ops=${ports.webOps}`,
+      `components.web.staticSite.root=${WEB_ROOT}`,
+      `components.web.staticSite.tempDir=${webRunDir}`,
     );
     // The ConfigMap's files, written where the pod mounts them: nginx.conf exactly as rendered.
     const configMap = find(manifests, 'ConfigMap', 'tracking-edge');
     conf = path.join(dir, 'nginx.conf');
     await writeFile(conf, configMap.data?.['nginx.conf'] ?? '');
     await writeFile(path.join(dir, 'ffdhe2048.pem'), configMap.data?.['ffdhe2048.pem'] ?? '');
+    const webConf = path.join(dir, 'web.conf');
+    await writeFile(webConf, find(manifests, 'ConfigMap', 'tracking-web-site').data?.['nginx.conf'] ?? '');
 
     // nginx reopens /dev/stdout for its access log, so stdout must be a file it may write.
     accessLog = path.join(dir, 'access.log');
     errorLog = path.join(dir, 'error.log');
     const [out, err] = await Promise.all([open(accessLog, 'w'), open(errorLog, 'w')]);
+    const webErrorLog = path.join(dir, 'web-error.log');
+    const [webOut, webErr] = await Promise.all([
+      open(path.join(dir, 'web-out.log'), 'w'),
+      open(webErrorLog, 'w'),
+    ]);
     if (asEdgeUser) {
-      await Promise.all([accessLog, errorLog, runDir].map((file) => chown(file, EDGE_UID, EDGE_UID)));
+      await Promise.all(
+        [accessLog, errorLog, runDir, webRunDir, webErrorLog, path.join(dir, 'web-out.log')].map((file) =>
+          chown(file, EDGE_UID, EDGE_UID),
+        ),
+      );
     }
+    // The web pod's command (templates/components.yaml).
+    webNginx = spawn(NGINX, ['-e', 'stderr', '-c', webConf, '-p', `${dir}/`], {
+      stdio: ['ignore', webOut.fd, webErr.fd],
+      ...(asEdgeUser ? { uid: EDGE_UID, gid: EDGE_UID } : {}),
+    });
+    await Promise.all([webOut.close(), webErr.close()]);
+    webNginx.once('error', () => undefined);
+    await waitFor(
+      async () => {
+        if (webNginx?.exitCode !== null) {
+          throw new Error(`the web component's nginx exited: ${await readFile(webErrorLog, 'utf8')}`);
+        }
+        return (await fetch(`http://127.0.0.1:${ports.webOps}/readyz`)).ok;
+      },
+      { what: "the web component's nginx", timeoutMs: 15_000 },
+    );
     // The pod's command (templates/edge.yaml), plus a prefix so nothing resolves outside the test.
     nginxStarted = Date.now();
     nginx = spawn(NGINX, ['-e', 'stderr', '-c', conf, '-p', `${dir}/`], {
@@ -211,10 +253,12 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
   afterAll(async () => {
     control?.close();
     billing?.close();
-    if (nginx && nginx.exitCode === null) {
-      const exited = new Promise((resolve) => nginx?.once('exit', resolve));
-      nginx.kill('SIGQUIT');
-      await exited;
+    for (const child of [nginx, webNginx]) {
+      if (child && child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGQUIT');
+        await exited;
+      }
     }
     const codes = (await platform?.stop()) ?? [];
     await rm(dir, { recursive: true, force: true });
@@ -584,14 +628,14 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
     expect(delivered).toHaveLength(before + 1);
   });
 
-  test('only POST to exactly /webhooks/stripe reaches billing; other methods are refused and other paths still go to the gateway', async () => {
+  test('only POST to exactly /webhooks/stripe reaches billing; other methods are refused and other paths go where any other request goes', async () => {
     const before = delivered.length;
     for (const method of ['GET', 'PUT', 'DELETE']) {
       const reply = await send({ method, path: '/webhooks/stripe', from: STRIPE });
       await expectEdgeRefusal(reply, 405, 'invalid_argument');
       expect(reply.headers.allow).toBe('POST');
     }
-    // Near misses are ordinary requests for the gateway, GeoIP and all (each NZ request from its
+    // Near misses are ordinary requests for the web app, GeoIP and all (each NZ request from its
     // own address, to stay within this test's small per-address rate).
     const nearMisses = ['/webhooks/stripe/', '/webhooks/stripe/events', '/WEBHOOKS/stripe', '/webhooks'];
     for (const [index, near] of nearMisses.entries()) {
@@ -666,6 +710,94 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
       body: stripeEvent('evt_other_address'),
     });
     expect(other.status).toBe(200);
+  });
+
+  /** A fresh NZ address for each call: the app's tests stay within the test's per-address rate. */
+  let nzHost = 100;
+  const nz = () => `203.0.113.${String(nzHost++)}`;
+
+  test('every path that is not the API is the web app: its routes get index.html, never stored, under the same strict CSP the API sends', async () => {
+    const api = await send({ path: '/api/v1/me', from: nz() });
+    const csp = String(api.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    for (const route of ['/', '/today', '/verify-email', '/billing?session_id=cs_test_1', '/account/mfa']) {
+      const page = await send({ path: route, from: nz() });
+      expect({
+        route,
+        status: page.status,
+        type: page.headers['content-type'],
+        cache: page.headers['cache-control'],
+        csp: page.headers['content-security-policy'],
+      }).toEqual({ route, status: 200, type: 'text/html; charset=utf-8', cache: 'no-store', csp });
+      expect(page.body).toContain("A stand-in for the web app's build");
+      expect(page.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+        'strict-transport-security': HSTS,
+      });
+      expect(await edgeLine(String(page.headers['x-correlation-id']))).toMatchObject({
+        country: 'NZ',
+        upstream_status: '200',
+      });
+    }
+    // The API in any letter case is still the gateway's, never the app's HTML.
+    const upper = await send({ path: '/API/v1/me', from: nz() });
+    expect({ status: upper.status, code: problem(upper).code }).toEqual({
+      status: 401,
+      code: 'unauthenticated',
+    });
+  });
+
+  test('hashed assets are cached for a year without revalidation, other files are revalidated, and a missing file is 404, never the app', async () => {
+    const asset = await send({ path: '/assets/app-3f2a9c1b.js', from: nz() });
+    expect({
+      status: asset.status,
+      type: asset.headers['content-type'],
+      cache: asset.headers['cache-control'],
+    }).toEqual({
+      status: 200,
+      type: 'text/javascript; charset=utf-8',
+      cache: 'public, max-age=31536000, immutable',
+    });
+    const manifest = await send({ path: '/manifest.webmanifest', from: nz() });
+    expect({ status: manifest.status, cache: manifest.headers['cache-control'] }).toEqual({
+      status: 200,
+      cache: 'no-cache',
+    });
+    const index = await send({ path: '/index.html', from: nz() });
+    expect({ status: index.status, cache: index.headers['cache-control'] }).toEqual({
+      status: 200,
+      cache: 'no-store',
+    });
+    // An old page asking for an asset a deploy removed, or any missing file, gets 404.
+    for (const missing of ['/assets/app-00000000.js', '/assets/gone', '/icon-512.png', '/today/app.css']) {
+      const reply = await send({ path: missing, from: nz() });
+      expect({ missing, status: reply.status, app: reply.body.includes('A stand-in') }).toEqual({
+        missing,
+        status: 404,
+        app: false,
+      });
+    }
+  });
+
+  test('the app is refused outside NZ and AU as the API is, and its files answer only GET and HEAD', async () => {
+    await expectEdgeRefusal(await send({ path: '/today', from: US }), 403, 'geo_blocked');
+    await expectEdgeRefusal(await send({ path: '/assets/app-3f2a9c1b.js', from: US }), 403, 'geo_blocked');
+    for (const method of ['POST', 'PUT', 'DELETE']) {
+      const reply = await send({ method, path: '/today', from: nz(), body: '{}' });
+      expect({ method, status: reply.status, allow: reply.headers.allow }).toEqual({
+        method,
+        status: 405,
+        allow: 'GET, HEAD',
+      });
+    }
+    const head = await send({ method: 'HEAD', path: '/today', from: nz() });
+    expect({ status: head.status, cache: head.headers['cache-control'] }).toEqual({
+      status: 200,
+      cache: 'no-store',
+    });
   });
 
   // Last: it moves the US test range to AU for the rest of this nginx's life. The gateway's own
@@ -756,6 +888,63 @@ describe("the edge's Kubernetes objects", () => {
     expect(conf).toContain('load_module /usr/lib/nginx/modules/ngx_http_geoip2_module.so;');
   });
 
+  test('the web app is a component like the others: hardened, its own account, its nginx.conf mounted read-only, for the edge only', async () => {
+    const manifests = await render();
+    const web = find(manifests, 'Deployment', 'tracking-web');
+    const gateway = find(manifests, 'Deployment', 'tracking-gateway');
+    expect(podSpec(web).securityContext).toEqual(podSpec(gateway).securityContext);
+    expect(container(web).securityContext).toEqual(container(gateway).securityContext);
+    expect(podSpec(web).serviceAccountName).toBe('tracking-web');
+    expect(find(manifests, 'ServiceAccount', 'tracking-web').automountServiceAccountToken).toBe(false);
+    // nginx with the chart's file; static files take no settings and no secrets.
+    expect(container(web).command).toEqual(['nginx', '-e', 'stderr', '-c', '/etc/nginx/web/nginx.conf']);
+    expect(container(web).env).toBeUndefined();
+    expect(at(container(web), 'resources', 'requests', 'cpu')).toBeDefined();
+    expect(at(container(web), 'resources', 'limits', 'memory')).toBeDefined();
+    expect(at(container(web), 'readinessProbe', 'httpGet')).toEqual({ path: '/readyz', port: 'ops' });
+    const mounts = container(web).volumeMounts as { name: string; mountPath: string; readOnly?: boolean }[];
+    expect(mounts.filter((mount) => !mount.readOnly).map((mount) => mount.mountPath)).toEqual(['/tmp']);
+    expect(mounts).toContainEqual({ name: 'site-config', mountPath: '/etc/nginx/web', readOnly: true });
+    const siteConf = find(manifests, 'ConfigMap', 'tracking-web-site').data?.['nginx.conf'] ?? '';
+    expect(siteConf).toContain('root /srv/web;');
+    expect(at(web.spec, 'template', 'metadata', 'annotations', 'checksum/nginx-conf')).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
+    // Only the edge may connect to its files; it connects to nothing but DNS.
+    const policy = find(manifests, 'NetworkPolicy', 'tracking-web');
+    expect((policy.spec?.ingress as Json[])[0]).toEqual({
+      from: [
+        {
+          podSelector: {
+            matchLabels: { 'app.kubernetes.io/instance': 'tracking', 'app.kubernetes.io/component': 'edge' },
+          },
+        },
+      ],
+      ports: [{ port: 8090, protocol: 'TCP' }],
+    });
+    expect((policy.spec?.egress as Json[]).map((rule) => at(rule, 'ports', 0, 'port'))).toEqual([53]);
+    // The edge sends it every path that is not the API's.
+    const edgeConf = find(manifests, 'ConfigMap', 'tracking-edge').data?.['nginx.conf'] ?? '';
+    expect(edgeConf).toContain('server tracking-web:8090;');
+    // The HTTPS server's catch-all location (the first `location /`).
+    expect(/location \/ \{([^]*?)\n {4}\}/.exec(edgeConf)?.[1]).toContain('proxy_pass http://edge_web;');
+    // No Prometheus target: nginx serving files has no /metrics.
+    const monitored = await render('observability.serviceMonitors.enabled=true');
+    expect(monitored.filter((m) => m.kind === 'ServiceMonitor').map((m) => m.metadata.name)).not.toContain(
+      'tracking-web',
+    );
+  });
+
+  test('without the web component the edge sends every path to the gateway, as before the app existed', async () => {
+    const manifests = await render('components.web.enabled=false');
+    const conf = find(manifests, 'ConfigMap', 'tracking-edge').data?.['nginx.conf'] ?? '';
+    expect(conf).not.toContain('edge_web');
+    expect(/location \/ \{([^]*?)\n {4}\}/.exec(conf)?.[1]).toContain('proxy_pass http://edge_gateway;');
+    const egress = find(manifests, 'NetworkPolicy', 'tracking-edge').spec?.egress as Json[];
+    expect(egress.map((rule) => at(rule, 'ports', 0, 'port'))).toEqual([53, 8080, 8089]);
+    expect(manifests.some((m) => m.metadata.name === 'tracking-web')).toBe(false);
+  });
+
   test('the TLS certificate is a Secret the chart names and never makes, and no key is a value', async () => {
     const manifests = await render('edge.tls.existingSecret=app-example-tls');
     const edge = find(manifests, 'Deployment', 'tracking-edge');
@@ -770,7 +959,7 @@ describe("the edge's Kubernetes objects", () => {
     await expect(render('edge.geoip.licenseKey=abc')).rejects.toThrow(/licenseKey/);
   });
 
-  test('the edge may receive on its TLS and plain ports and send only to the gateway and DNS', async () => {
+  test('the edge may receive on its TLS and plain ports and send only to the gateway, the web app, billing and DNS', async () => {
     const policy = find(await render(), 'NetworkPolicy', 'tracking-edge');
     expect(policy.spec?.ingress).toEqual([
       {
@@ -781,12 +970,13 @@ describe("the edge's Kubernetes objects", () => {
       },
     ]);
     const egress = policy.spec?.egress as Json[];
-    expect(egress.map((rule) => at(rule, 'ports', 0, 'port'))).toEqual([53, 8080, 8089]);
+    expect(egress.map((rule) => at(rule, 'ports', 0, 'port'))).toEqual([53, 8080, 8090, 8089]);
     expect(at(egress[1], 'to', 0, 'podSelector', 'matchLabels', 'app.kubernetes.io/component')).toBe(
       'gateway',
     );
+    expect(at(egress[2], 'to', 0, 'podSelector', 'matchLabels', 'app.kubernetes.io/component')).toBe('web');
     // Billing's webhook port, for Stripe's webhooks.
-    expect(at(egress[2], 'to', 0, 'podSelector', 'matchLabels', 'app.kubernetes.io/component')).toBe(
+    expect(at(egress[3], 'to', 0, 'podSelector', 'matchLabels', 'app.kubernetes.io/component')).toBe(
       'billing',
     );
   });
@@ -810,7 +1000,7 @@ describe("the edge's Kubernetes objects", () => {
       const manifests = await render(...off);
       expect({ off, route: conf(manifests).includes('/webhooks/stripe') }).toEqual({ off, route: false });
       const egress = find(manifests, 'NetworkPolicy', 'tracking-edge').spec?.egress as Json[];
-      expect(egress.map((rule) => at(rule, 'ports', 0, 'port'))).toEqual([53, 8080]);
+      expect(egress.map((rule) => at(rule, 'ports', 0, 'port'))).toEqual([53, 8080, 8090]);
     }
     await expect(render('edge.stripeWebhook.allowFrom={stripe.com}')).rejects.toThrow(/allowFrom/);
   });
