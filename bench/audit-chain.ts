@@ -27,6 +27,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 
+import { createTestDatabase, infraEnv, randomName, type TestDatabase } from '@tracking/testing';
 import pg from 'pg';
 
 import { TOPICS, type AuditEvent } from '../packages/contracts/src';
@@ -44,7 +45,6 @@ import {
   readTopicsManifest,
   type Metrics,
 } from '../packages/kit/src';
-import { createTestDatabase, infraEnv, randomName, type TestDatabase } from '../packages/kit/src/testing';
 import {
   entryHash,
   GENESIS_HASH,

@@ -16,10 +16,10 @@
 import { performance } from 'node:perf_hooks';
 
 import { hash, verify } from '@node-rs/argon2';
+import { randomName } from '@tracking/testing';
+import { INGRESS_HEADERS, startPlatform } from '@tracking/testing/platform';
 
-import { randomName } from '../packages/kit/src/testing';
 import { ARGON2_OPTIONS } from '../services/auth/src/passwords';
-import { INGRESS_HEADERS, startPlatform } from '../tests/e2e/platform';
 import { positiveInteger, runBench, UsageError, onProcessSignals } from './support';
 
 const PASSWORD = 'correct horse battery staple';

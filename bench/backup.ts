@@ -31,10 +31,10 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { createTestDatabase } from '@tracking/testing';
 import pg from 'pg';
 
 import { createLogger, createPool, dropDatabase, Keyring, provisionDatabase } from '../packages/kit/src';
-import { createTestDatabase } from '../packages/kit/src/testing';
 import { restoreBackup, runBackups } from '../services/backup/src/backups';
 import type { Deps as BackupDeps } from '../services/backup/src/deps';
 import { readConfig } from '../services/backup/src/config';

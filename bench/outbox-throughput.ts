@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
+import { createTestDatabase, infraEnv, randomName } from '@tracking/testing';
 import { Kafka, Partitioners, logLevel, type Consumer, type Message, type Producer } from 'kafkajs';
 import type pg from 'pg';
 
@@ -37,7 +38,6 @@ import {
   type SqlExecutor,
   type TransactionRunner,
 } from '../packages/kit/src';
-import { createTestDatabase, infraEnv, randomName } from '../packages/kit/src/testing';
 import {
   checkReachable,
   Cleanup,

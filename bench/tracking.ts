@@ -16,10 +16,10 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
+import { createTestDatabase, randomName } from '@tracking/testing';
+import { INGRESS_HEADERS, startPlatform } from '@tracking/testing/platform';
 import pg from 'pg';
 
-import { createTestDatabase, randomName } from '../packages/kit/src/testing';
-import { INGRESS_HEADERS, startPlatform } from '../tests/e2e/platform';
 import { onProcessSignals, positiveInteger, runBench, UsageError } from './support';
 
 const PASSWORD = 'correct horse battery staple';

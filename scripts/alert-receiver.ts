@@ -1,8 +1,9 @@
+import { AlertReceiver } from '@tracking/testing';
+
 // The local stack's on-call: appends every notification Alertmanager delivers to a JSON-lines
 // file (.local/logs/alerts.jsonl), the place to look when an alert fires on a laptop.
 //
 //   node --import tsx scripts/alert-receiver.ts <port> <file>
-import { AlertReceiver } from '@tracking/kit/testing';
 
 async function main(): Promise<void> {
   const [port, file] = process.argv.slice(2);

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { ALERTMANAGER_CONFIG, RULES_DIR } from '@tracking/testing';
 import { parse } from 'yaml';
-
-import { ALERTMANAGER_CONFIG, RULES_DIR } from '@tracking/kit/testing';
 
 import { at, CHART, renderChart } from './chart-render';
 

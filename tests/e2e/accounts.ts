@@ -2,10 +2,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { randomName, waitFor } from '@tracking/kit/testing';
+import { randomName, waitFor } from '@tracking/testing';
+import { INGRESS_HEADERS, jsonLines, type Platform } from '@tracking/testing/platform';
 import { generate } from 'otplib';
-
-import { INGRESS_HEADERS, jsonLines, type Platform } from './platform';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 export const PASSWORD = 'correct horse battery staple';

@@ -2,10 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { ESTIMATE_SYSTEM_PROMPT, REVIEW_SYSTEM_PROMPT } from '@tracking/ai-inference/prompts';
 import { PLANS } from '@tracking/contracts';
-import { infraEnv, OtlpReceiver, randomName, waitFor } from '@tracking/kit/testing';
-import pg from 'pg';
-
+import { infraEnv, OtlpReceiver, randomName, waitFor } from '@tracking/testing';
 import {
   fakeProviderEnv,
   IMPLAUSIBLE_ESTIMATE,
@@ -13,9 +12,11 @@ import {
   startFakeProvider,
   type FakeProvider,
   type FakeRequest,
-} from '../../services/ai-inference/test/fake-providers';
+} from '@tracking/testing/ai-providers';
+import { INGRESS_HEADERS, jsonLines, startPlatform, type Platform } from '@tracking/testing/platform';
+import pg from 'pg';
+
 import { accounts, type ApiResponse } from './accounts';
-import { INGRESS_HEADERS, jsonLines, startPlatform, type Platform } from './platform';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SERVICES = ['auth', 'audit', 'tracking', 'ai-inference', 'gateway'];
@@ -55,12 +56,13 @@ describe('meals estimated by the AI service over Kafka, on real services', () =>
 
   beforeAll(async () => {
     const tls = makeTestCertificate();
+    const prompts = { estimate_meal: ESTIMATE_SYSTEM_PROMPT, write_review: REVIEW_SYSTEM_PROMPT };
     dir = mkdtempSync(path.join(tmpdir(), 'ai-system-'));
     const caFile = path.join(dir, 'provider-ca.pem');
     writeFileSync(caFile, tls.ca);
     [anthropic, qwen] = await Promise.all([
-      startFakeProvider({ kind: 'anthropic', tls, answer: echoingEstimate }),
-      startFakeProvider({ kind: 'openai', tls, answer: echoingEstimate }),
+      startFakeProvider({ kind: 'anthropic', tls, prompts, answer: echoingEstimate }),
+      startFakeProvider({ kind: 'openai', tls, prompts, answer: echoingEstimate }),
     ]);
     const collector = await otlp.start();
     platform = await startPlatform({

@@ -1,7 +1,7 @@
-import { randomName, waitFor } from '@tracking/kit/testing';
+import { randomName, waitFor } from '@tracking/testing';
+import { INGRESS_HEADERS, startPlatform, TEST_CLIENT_IP, type Platform } from '@tracking/testing/platform';
 
 import { accounts, PASSWORD } from './accounts';
-import { INGRESS_HEADERS, startPlatform, TEST_CLIENT_IP, type Platform } from './platform';
 
 interface Entry {
   sequence: number;

@@ -9,12 +9,18 @@ import {
   newEvent,
   sessionTokenMetadata,
 } from '@tracking/kit';
-import { infraEnv, randomName, waitFor } from '@tracking/kit/testing';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
+import { infraEnv, randomName, waitFor } from '@tracking/testing';
+import {
+  INGRESS_HEADERS,
+  jsonLines,
+  listQuery,
+  startPlatform,
+  type Platform,
+} from '@tracking/testing/platform';
 
 import { accounts, PASSWORD } from './accounts';
-import { INGRESS_HEADERS, jsonLines, listQuery, startPlatform, type Platform } from './platform';
 
 /** The accounts, sessions and MFA promises, through the gateway's REST API on the running services. */
 describe('signing in through the platform', () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
-import { createTestDatabase, infraEnv, randomName, type TestDatabase } from '@tracking/kit/testing';
+import { createTestDatabase, infraEnv, randomName, type TestDatabase } from '@tracking/testing';
 import pg from 'pg';
 
 import { provisionBackupRoles } from '../../services/backup/src/roles';

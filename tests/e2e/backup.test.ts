@@ -13,6 +13,7 @@ import {
   dropDatabase,
   provisionDatabase,
 } from '@tracking/kit';
+import { BackupServiceClient } from '@tracking/proto/tracking/backup/v1/backup';
 import {
   createTestDatabase,
   createTestTopics,
@@ -22,8 +23,8 @@ import {
   waitFor,
   type ManagedProcess,
   type TestDatabase,
-} from '@tracking/kit/testing';
-import { BackupServiceClient } from '@tracking/proto/tracking/backup/v1/backup';
+} from '@tracking/testing';
+import { freePort } from '@tracking/testing/platform';
 import pg from 'pg';
 
 import {
@@ -41,7 +42,6 @@ import {
   withAdmin,
   type BackupHarness,
 } from './backup-support';
-import { freePort } from './platform';
 
 interface ManifestLine {
   database: string;

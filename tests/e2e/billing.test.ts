@@ -1,4 +1,5 @@
-import { STRIPE_MOCK_KEY, waitFor } from '@tracking/kit/testing';
+import { STRIPE_MOCK_KEY, waitFor } from '@tracking/testing';
+import { startPlatform, type Platform } from '@tracking/testing/platform';
 import pg from 'pg';
 
 import {
@@ -10,7 +11,6 @@ import {
   subscriptionObject,
 } from '../../services/billing/test/stripe-events';
 import { accounts } from './accounts';
-import { startPlatform, type Platform } from './platform';
 
 let platform: Platform;
 const { api, expectStatus, register, login, firstAdmin, enrolTotp } = accounts(() => platform);

@@ -9,9 +9,14 @@ import {
   waitFor,
   type ManagedProcess,
   type TestDatabase,
-} from '@tracking/kit/testing';
-
-import { freePort, INGRESS_HEADERS, TEST_NETWORKS, writeGeoIpDatabase, writePrincipalKeys } from './platform';
+} from '@tracking/testing';
+import {
+  freePort,
+  INGRESS_HEADERS,
+  TEST_NETWORKS,
+  writeGeoIpDatabase,
+  writePrincipalKeys,
+} from '@tracking/testing/platform';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -2,17 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 
 import { SpanKind } from '@opentelemetry/api';
-import { OtlpReceiver, randomName, waitFor, type ReceivedSpan } from '@tracking/kit/testing';
-import pg from 'pg';
-
-import { accounts } from './accounts';
+import { OtlpReceiver, randomName, waitFor, type ReceivedSpan } from '@tracking/testing';
 import {
   INGRESS_HEADERS,
   jsonLines as logLines,
   startPlatform,
   TEST_CLIENT_IP,
   type Platform,
-} from './platform';
+} from '@tracking/testing/platform';
+import pg from 'pg';
+
+import { accounts } from './accounts';
 
 describe('a registration through the running platform', () => {
   const otlp = new OtlpReceiver();

@@ -14,14 +14,13 @@ import {
   stopGrpcServer,
   unary,
 } from '@tracking/kit';
-import { captureLogger } from '@tracking/kit/testing';
 import {
   AuditServiceClient,
   AuditServiceService,
   type AuditServiceServer,
 } from '@tracking/proto/tracking/audit/v1/audit';
-
-import { listQuery } from './platform';
+import { captureLogger } from '@tracking/testing';
+import { listQuery } from '@tracking/testing/platform';
 
 // Certificates made for this test with openssl: our CA, a server and a client certificate it
 // signed, and a second CA with a client certificate of its own (someone else's mesh).

@@ -10,7 +10,6 @@ import {
   streamMessages,
   unary,
 } from '@tracking/kit';
-import { captureLogger, waitFor } from '@tracking/kit/testing';
 import {
   AuditServiceClient,
   AuditServiceService,
@@ -18,6 +17,7 @@ import {
   type AuditServiceServer,
   type ExportEntriesResponse,
 } from '@tracking/proto/tracking/audit/v1/audit';
+import { captureLogger, waitFor } from '@tracking/testing';
 
 /**
  * The kit's server-streaming call (serverStream on the server, streamMessages on the client),

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { startPlatform, type Platform } from '@tracking/testing/platform';
+
 import { accounts } from './accounts';
-import { startPlatform, type Platform } from './platform';
 
 /**
  * The isolation promise through the real API on the real services and database: trainer A,

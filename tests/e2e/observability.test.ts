@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
+import { parser } from '@prometheus-io/lezer-promql';
 import {
   AlertReceiver,
   infraEnv,
@@ -10,16 +11,15 @@ import {
   startProcess,
   waitFor,
   type ManagedProcess,
-} from '@tracking/kit/testing';
+} from '@tracking/testing';
+import { freePort, jsonLines, startPlatform, type Platform } from '@tracking/testing/platform';
 import pg from 'pg';
-import { parser } from '@prometheus-io/lezer-promql';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
 import { accounts, PASSWORD } from './accounts';
 import { createBackupHarness, ROOT, type BackupHarness } from './backup-support';
 import { startObservability, type Observability } from './observability';
-import { freePort, jsonLines, startPlatform, type Platform } from './platform';
 
 const DASHBOARDS_DIR = path.resolve(
   __dirname,

@@ -8,10 +8,9 @@ import {
   randomName,
   startProcess,
   type ManagedProcess,
-} from '@tracking/kit/testing';
+} from '@tracking/testing';
+import { freePort } from '@tracking/testing/platform';
 import { z } from 'zod';
-
-import { freePort } from './platform';
 
 export interface Observability {
   prometheus: string;

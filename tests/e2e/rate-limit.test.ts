@@ -1,5 +1,6 @@
+import { INGRESS_HEADERS, startPlatform, type Platform } from '@tracking/testing/platform';
+
 import { accounts, PASSWORD } from './accounts';
-import { INGRESS_HEADERS, startPlatform, type Platform } from './platform';
 
 /** The gateway's rate limits on the running platform, with small budgets so a test can reach them. */
 describe('rate limits at the gateway', () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { startProcess } from '@tracking/kit/testing';
+import { startProcess } from '@tracking/testing';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

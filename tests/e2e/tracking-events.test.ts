@@ -7,10 +7,10 @@ import {
   newEvent,
   type EventEnvelope,
 } from '@tracking/kit';
-import { infraEnv, waitFor } from '@tracking/kit/testing';
+import { infraEnv, waitFor } from '@tracking/testing';
+import { jsonLines, startPlatform, type Platform } from '@tracking/testing/platform';
 
 import { accounts } from './accounts';
-import { jsonLines, startPlatform, type Platform } from './platform';
 
 /**
  * The meal's way through Kafka on the running platform: tracking publishes what the AI service

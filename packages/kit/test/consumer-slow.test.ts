@@ -1,3 +1,11 @@
+import {
+  captureLogger,
+  createTestDatabase,
+  infraEnv,
+  randomName,
+  waitFor,
+  type TestDatabase,
+} from '@tracking/testing';
 import type pg from 'pg';
 
 import {
@@ -12,14 +20,6 @@ import {
   startConsumer,
   type RunningConsumer,
 } from '../src';
-import {
-  captureLogger,
-  createTestDatabase,
-  infraEnv,
-  randomName,
-  waitFor,
-  type TestDatabase,
-} from '../src/testing';
 
 const TOPIC = 'kit.slow-consumer-test.v1';
 const SESSION_TIMEOUT_MS = 6_000; // the broker's minimum

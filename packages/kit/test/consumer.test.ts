@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
 
+import {
+  captureLogger,
+  createTestDatabase,
+  infraEnv,
+  randomName,
+  waitFor,
+  type TestDatabase,
+} from '@tracking/testing';
 import type { Consumer } from 'kafkajs';
 import type pg from 'pg';
 
@@ -22,14 +30,6 @@ import {
   type Metrics,
   type RunningConsumer,
 } from '../src';
-import {
-  captureLogger,
-  createTestDatabase,
-  infraEnv,
-  randomName,
-  waitFor,
-  type TestDatabase,
-} from '../src/testing';
 
 const TOPIC = 'kit.consumer-test.v1';
 const DLQ = 'kit.consumer-test-dlq.v1';

@@ -1,9 +1,9 @@
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { captureLogger } from '@tracking/testing';
 
 import { runWithContext } from '../src';
-import { captureLogger } from '../src/testing';
 
 describe('structured logs', () => {
   test('every line is JSON in UTC with the service and the correlation id of the work in hand', () => {

@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
+import { infraEnv, randomName } from '@tracking/testing';
 import pg from 'pg';
 
 import { dropDatabase, provisionDatabase, type ProvisionedDatabase } from '../src';
-import { infraEnv, randomName } from '../src/testing';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = 'packages/kit/src/migrate-cli.ts';

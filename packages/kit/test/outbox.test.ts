@@ -1,5 +1,14 @@
 import path from 'node:path';
 
+import {
+  createTestDatabase,
+  infraEnv,
+  randomName,
+  startProcess,
+  waitFor,
+  type ManagedProcess,
+  type TestDatabase,
+} from '@tracking/testing';
 import type { Consumer } from 'kafkajs';
 import type pg from 'pg';
 
@@ -13,15 +22,6 @@ import {
   pgTransactionRunner,
   type OutgoingEvent,
 } from '../src';
-import {
-  createTestDatabase,
-  infraEnv,
-  randomName,
-  startProcess,
-  waitFor,
-  type ManagedProcess,
-  type TestDatabase,
-} from '../src/testing';
 
 const TOPIC = 'kit.outbox-test.v1';
 const log = createLogger({ service: 'outbox-test', level: 'warn' });

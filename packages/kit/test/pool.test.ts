@@ -1,4 +1,4 @@
-import { createTestDatabase, infraEnv, waitFor, type TestDatabase } from '@tracking/kit/testing';
+import { createTestDatabase, infraEnv, waitFor, type TestDatabase } from '@tracking/testing';
 import pg from 'pg';
 
 import { createPool } from '../src';

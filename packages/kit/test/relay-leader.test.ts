@@ -1,3 +1,11 @@
+import {
+  captureLogger,
+  createTestDatabase,
+  infraEnv,
+  randomName,
+  waitFor,
+  type TestDatabase,
+} from '@tracking/testing';
 import type { Consumer, Producer } from 'kafkajs';
 import type pg from 'pg';
 
@@ -13,14 +21,6 @@ import {
   pgTransactionRunner,
   type Metrics,
 } from '../src';
-import {
-  captureLogger,
-  createTestDatabase,
-  infraEnv,
-  randomName,
-  waitFor,
-  type TestDatabase,
-} from '../src/testing';
 
 const TOPIC = 'kit.relay-order.v1';
 

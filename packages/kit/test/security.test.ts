@@ -1,5 +1,6 @@
+import { captureLogger } from '@tracking/testing';
+
 import { createMetrics, createSecurityEvents, runWithContext } from '../src';
-import { captureLogger } from '../src/testing';
 
 describe('security events', () => {
   function setup() {

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { PLANS } from '@tracking/contracts';
 import { createMetrics, runWithContext, type Metrics } from '@tracking/kit';
-import { captureLogger, createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
+import { captureLogger, createTestDatabase, type TestDatabase } from '@tracking/testing';
 import pg from 'pg';
 
 import { createBudget } from '../src/budget';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 import { createPool, newEvent } from '@tracking/kit';
-import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
+import { createTestDatabase, type TestDatabase } from '@tracking/testing';
 import type pg from 'pg';
 
 import { createPrisma, type PrismaClient } from '../src/db';

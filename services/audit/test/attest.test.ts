@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 import { createKafka, createLogger, ensureTopics } from '@tracking/kit';
-import { createTestDatabase, infraEnv, randomName, type TestDatabase } from '@tracking/kit/testing';
+import { createTestDatabase, infraEnv, randomName, type TestDatabase } from '@tracking/testing';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
 

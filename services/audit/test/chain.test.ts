@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { newEvent } from '@tracking/kit';
-import { createTestDatabase, startProcess, type TestDatabase } from '@tracking/kit/testing';
+import { createTestDatabase, startProcess, type TestDatabase } from '@tracking/testing';
 import type pg from 'pg';
 
 import { canonicalEntry, entryHash, GENESIS_HASH, verifyChain, type ChainFields } from '../src/chain';

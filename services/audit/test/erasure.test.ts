@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
 import { createPool } from '@tracking/kit';
-import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
+import { createTestDatabase, type TestDatabase } from '@tracking/testing';
 import type pg from 'pg';
 
 import { verifyChain } from '../src/chain';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
 import { Keyring, newEvent, type Actor } from '@tracking/kit';
-import { infraEnv } from '@tracking/kit/testing';
 import { ListEntriesRequest } from '@tracking/proto/tracking/audit/v1/audit';
+import { infraEnv } from '@tracking/testing';
 import pg from 'pg';
 
 /** A key-encryption keyring of one fresh random key, as ENCRYPTION_KEYS would give. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { createMetrics, createPool, runWithContext } from '@tracking/kit';
-import { captureLogger, createTestDatabase, randomName, type TestDatabase } from '@tracking/kit/testing';
+import { captureLogger, createTestDatabase, randomName, type TestDatabase } from '@tracking/testing';
 import { generate } from 'otplib';
 import type pg from 'pg';
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
-import { createTestDatabase, infraEnv, type TestDatabase } from '@tracking/kit/testing';
 import pg from 'pg';
 
 import { entryHash, GENESIS_HASH } from '@tracking/contracts';
+import { createTestDatabase, infraEnv, type TestDatabase } from '@tracking/testing';
 
 import { verifyAuditChain, type AuditRow } from '../src/audit-chain';
 import { chainHead } from '../src/postgres';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
-import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
+import { createTestDatabase, type TestDatabase } from '@tracking/testing';
 import pg from 'pg';
 
 /**

@@ -3,7 +3,9 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import type { Metadata } from '@grpc/grpc-js';
 import { createClient, createPrincipalSigner, principalMetadata, type PrincipalRole } from '@tracking/kit';
+import { BillingServiceClient } from '@tracking/proto/tracking/billing/v1/billing';
 import {
   createTestDatabase,
   createTestTopics,
@@ -16,9 +18,7 @@ import {
   type ManagedProcess,
   type StripeMock,
   type TestDatabase,
-} from '@tracking/kit/testing';
-import { BillingServiceClient } from '@tracking/proto/tracking/billing/v1/billing';
-import type { Metadata } from '@grpc/grpc-js';
+} from '@tracking/testing';
 import pg from 'pg';
 import type Stripe from 'stripe';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { callUnary } from '@tracking/kit';
-import { waitFor } from '@tracking/kit/testing';
+import { waitFor } from '@tracking/testing';
 
 import {
   checkoutSessionObject,

@@ -2,9 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { closeServer, createClient, createMetrics, listen } from '@tracking/kit';
-import { captureLogger } from '@tracking/kit/testing';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
+import { captureLogger } from '@tracking/testing';
 
 import { createApp } from '../src/app';
 import { offlineTracking } from './offline-services';

@@ -16,7 +16,6 @@ import {
   unary,
   UnauthenticatedError,
 } from '@tracking/kit';
-import { captureLogger, waitFor } from '@tracking/kit/testing';
 import {
   AuditServiceClient,
   AuditServiceService,
@@ -24,6 +23,7 @@ import {
   type AuditServiceServer,
 } from '@tracking/proto/tracking/audit/v1/audit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
+import { captureLogger, waitFor } from '@tracking/testing';
 
 import { createApp } from '../src/app';
 import { offlineTracking } from './offline-services';

@@ -3,11 +3,11 @@ import { get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
+import { compileErrors, validate } from '@readme/openapi-parser';
 import { closeServer, createClient, createMetrics, listen } from '@tracking/kit';
-import { captureLogger } from '@tracking/kit/testing';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
-import { compileErrors, validate } from '@readme/openapi-parser';
+import { captureLogger } from '@tracking/testing';
 import Ajv2020 from 'ajv/dist/2020';
 import express from 'express';
 import { z } from 'zod';

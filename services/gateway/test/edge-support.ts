@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { createLogger } from '@tracking/kit';
+import { INGRESS_HEADERS, TEST_NETWORKS, writeGeoIpDatabase } from '@tracking/testing/platform';
 
-import { INGRESS_HEADERS, TEST_NETWORKS, writeGeoIpDatabase } from '../../../tests/e2e/platform';
 import type { CountryLookup, EdgeOptions } from '../src/deps';
 import { openCountryDatabase } from '../src/edge/geoip';
 

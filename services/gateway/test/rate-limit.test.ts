@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 import { createLogger, createPool } from '@tracking/kit';
-import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
+import { createTestDatabase, type TestDatabase } from '@tracking/testing';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { migrate } from '@tracking/kit';
-import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
+import { createTestDatabase, type TestDatabase } from '@tracking/testing';
 import pg from 'pg';
 
 /**

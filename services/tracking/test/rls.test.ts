@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 import { newEvent } from '@tracking/kit';
-import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
+import { createTestDatabase, type TestDatabase } from '@tracking/testing';
 import pg from 'pg';
 
 import { asActor, createPrisma, type PrismaClient } from '../src/db';

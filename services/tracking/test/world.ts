@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
 import type { Principal } from '@tracking/kit';
-import { createTestDatabase, type TestDatabase } from '@tracking/kit/testing';
+import { createTestDatabase, type TestDatabase } from '@tracking/testing';
 
 import { requestReview, setGoals, addComment } from '../src/coaching';
 import { createPrisma, type PrismaClient } from '../src/db';

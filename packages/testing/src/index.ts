@@ -2,9 +2,19 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 
-import { dropDatabase, migrate, provisionDatabase, type ProvisionedDatabase } from '../db';
-import { createKafka, ensureTopics, readTopicsManifest } from '../kafka';
-import { createLogger, type Logger } from '../log';
+import {
+  createKafka,
+  createLogger,
+  dropDatabase,
+  ensureTopics,
+  migrate,
+  provisionDatabase,
+  readTopicsManifest,
+  type Logger,
+  type ProvisionedDatabase,
+} from '@tracking/kit';
+
+import { REPO_ROOT } from './repo';
 
 export * from './alert-receiver';
 export * from './observability';
@@ -53,17 +63,7 @@ export async function createTestDatabase(migrationsDir?: string): Promise<TestDa
 const emptyDir = '/nonexistent-migrations';
 
 /** The platform's topics manifest, as the chart ships it. */
-const TOPICS_MANIFEST = path.join(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  '..',
-  'charts',
-  'tracking',
-  'files',
-  'topics.json',
-);
+const TOPICS_MANIFEST = path.join(REPO_ROOT, 'charts', 'tracking', 'files', 'topics.json');
 
 /**
  * Every topic of the platform's manifest under a fresh prefix, for the services one test

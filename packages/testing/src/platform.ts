@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { ListEntriesRequest } from '@tracking/proto/tracking/audit/v1/audit';
+
 import {
   createTestDatabase,
   createTestTopics,
@@ -17,10 +19,8 @@ import {
   type ManagedProcess,
   type StripeMock,
   type TestDatabase,
-} from '@tracking/kit/testing';
-import { ListEntriesRequest } from '@tracking/proto/tracking/audit/v1/audit';
-
-const ROOT = path.resolve(__dirname, '..', '..');
+} from './index';
+import { REPO_ROOT as ROOT } from './repo';
 
 /** Re-exported for the test files that import it from here. */
 export { freePort };

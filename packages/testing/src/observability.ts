@@ -3,12 +3,13 @@ import path from 'node:path';
 
 import { parse, stringify } from 'yaml';
 
+import { REPO_ROOT } from './repo';
+
 /**
  * Prometheus and Alertmanager configurations for running the chart's alerting on one machine:
  * the end-to-end tests and the local stack (scripts/observability.ts) both use these, so what
  * they run is the shipped rules and routing, with only the targets, receiver and waits local.
  */
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const RULES_DIR = path.join(REPO_ROOT, 'charts', 'tracking', 'files', 'prometheus', 'rules');
 export const ALERTMANAGER_CONFIG = path.join(
   REPO_ROOT,

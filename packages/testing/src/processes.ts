@@ -4,6 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
+import { REPO_ROOT } from './repo';
+
 /**
  * Runs a real service (or any TypeScript entry point) as a child process with tsx, the way the
  * local scripts run it, and waits until its readiness URL answers 200.
@@ -18,8 +20,6 @@ export interface ManagedProcess {
   /** SIGKILL: a crash, with no chance to clean up. */
   kill(): Promise<void>;
 }
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 
 export async function startProcess(options: {
   name: string;
