@@ -42,7 +42,7 @@ export const LIMITS = {
  * rice") may weigh at most 4x (+15 g) that in the answer, and at least a quarter (-15 g): 300 g
  * of oil for a tablespoon is a quantity bound to the wrong food, not a different opinion. When
  * the table reads every word of the description, the meal's energy must lie within [half the
- * least, twice the most] the named foods give: weighed or measured amounts as stated, counted
+ * least - 300 kcal, twice the most + 300 kcal] the named foods give: weighed or measured amounts as stated, counted
  * or assumed ones anywhere from a quarter to 4x the table's reading (what "a pizza" or "half a
  * pizza" weighs is a matter of opinion; what "150 g" weighs is not).
  */
@@ -51,7 +51,7 @@ export const DESCRIBED = {
   itemWeightSlackGrams: 15,
   unmeasured: [0.25, 4],
   energyFactor: 2,
-  energySlackKcal: 100,
+  energySlackKcal: 300,
 } as const;
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
@@ -64,7 +64,9 @@ function checkAgainstDescription(
   items: readonly { name: string; grams: number }[],
   calories: number,
 ): Problem | null {
-  const { foods, ignored } = describeMeal(description);
+  const described = describeMeal(description);
+  // A food read as no grams at all ("toast 0") says nothing to hold an answer to.
+  const foods = described.foods.filter((food) => food.grams > 0);
   const { itemWeightFactor: factor, itemWeightSlackGrams: slack } = DESCRIBED;
   for (const food of foods.filter((described) => described.measured)) {
     const grams = items
@@ -74,7 +76,8 @@ function checkAgainstDescription(
       return { ok: false, problem: 'item_weight_implausible' };
     }
   }
-  if (ignored.length > 0 || foods.length === 0) return null;
+  if (described.ignored.length > 0 || foods.length < described.foods.length || foods.length === 0)
+    return null;
   const [low, high] = DESCRIBED.unmeasured;
   const least = foods.reduce((sum, food) => sum + (food.measured ? food.kcal : food.kcal * low), 0);
   const most = foods.reduce((sum, food) => sum + (food.measured ? food.kcal : food.kcal * high), 0);

@@ -157,18 +157,18 @@ describe('an estimate is held to what its description says', () => {
   });
 
   it('rejects energy far outside what the named foods can give', () => {
-    const twice = {
+    const thrice = {
       ...sound,
       items: [
-        { name: 'spaghetti, cooked', grams: 300, calories: 1400 },
+        { name: 'spaghetti, cooked', grams: 300, calories: 1700 },
         { name: 'olive oil', grams: 13.5, calories: 119 },
       ],
-      calories: 1519,
-      carbsG: 300,
+      calories: 1819,
+      carbsG: 380,
       proteinG: 40,
       fatG: 16,
     };
-    expect(checkEstimate(twice, MEAL)).toEqual({ ok: false, problem: 'energy_outside_described_range' });
+    expect(checkEstimate(thrice, MEAL)).toEqual({ ok: false, problem: 'energy_outside_described_range' });
     const tooLittle = {
       items: [{ name: 'sliced fruit', grams: 20, calories: 18 }],
       calories: 18,
@@ -177,10 +177,23 @@ describe('an estimate is held to what its description says', () => {
       fatG: 0.1,
       confidence: 'low',
     };
-    expect(checkEstimate(tooLittle, '300 g banana')).toEqual({
+    expect(checkEstimate(tooLittle, '500 g rice and 200 g chicken breast')).toEqual({
       ok: false,
       problem: 'energy_outside_described_range',
     });
+  });
+
+  it('holds an answer to nothing when the text reads as nothing ("toast 0")', () => {
+    const meal = {
+      items: [{ name: 'toast 0', grams: 350, calories: 520 }],
+      calories: 520,
+      proteinG: 30,
+      carbsG: 55,
+      fatG: 18,
+      confidence: 'medium',
+    };
+    expect(checkEstimate(meal, 'toast 0')).toMatchObject({ ok: true });
+    expect(checkEstimate(meal, 'toast 1')).toMatchObject({ ok: true });
   });
 
   it('leaves room for opinion on what a counted or unstated serving weighs', () => {
