@@ -33,6 +33,16 @@ test('a client logs a meal and sees its estimate arrive, with the day’s totals
   await expect(page.getByText('still being estimated')).toHaveCount(0);
   await checkScreen(page, 'today');
 
+  // Goals in the unit the person reads (kJ here), and the totals measured against them.
+  await page.getByRole('button', { name: 'Set daily goals' }).click();
+  await page.getByLabel('Energy (kJ)').fill('8400');
+  await page.getByLabel('Protein (g)').fill('120');
+  await page.getByLabel('Carbs (g)').fill('250');
+  await page.getByLabel('Fat (g)').fill('70');
+  await page.getByRole('button', { name: 'Save goals' }).click();
+  await expect(page.getByText(/of 8,40\d kJ/)).toBeVisible();
+  await expect(page.getByText('of 120 g')).toBeVisible();
+
   // History lists it under today.
   await page.getByRole('link', { name: 'History' }).click();
   await expect(mealCard(page, 'two eggs on wholegrain toast')).toBeVisible();

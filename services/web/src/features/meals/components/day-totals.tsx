@@ -1,4 +1,8 @@
+import { useState } from 'react';
+
+import { Button } from '../../../components/ui/button';
 import { Loading } from '../../../components/ui/status';
+import { GoalsForm } from '../../goals/components/goals-form';
 import { ProblemAlert } from '../../../components/ui/problem-alert';
 import { formatEnergy, formatGrams } from '../../preferences/format';
 import { usePreferences, type Preferences } from '../../preferences/preferences';
@@ -35,6 +39,7 @@ function TotalRow({ row, prefs }: { row: Row; prefs: Preferences }) {
 export function DayTotals({ day }: { day: string }) {
   const prefs = usePreferences();
   const summary = useDailySummary({ date: day, timeZone: prefs.timeZone });
+  const [editingGoals, setEditingGoals] = useState(false);
 
   if (summary.isPending) return <Loading label="Adding up the day…" minHeight="11rem" />;
   if (summary.isError) return <ProblemAlert error={summary.error} title="We could not add up the day" />;
@@ -60,6 +65,27 @@ export function DayTotals({ day }: { day: string }) {
             ? 'Goals set by you or your trainer.'
             : 'No goals set yet.'}
       </p>
+      {editingGoals ? (
+        <GoalsForm
+          goals={
+            goals ?? {
+              clientId: summary.data.clientId,
+              calories: 0,
+              proteinG: 0,
+              carbsG: 0,
+              fatG: 0,
+              setBy: '',
+              version: 0,
+              updatedAt: null,
+            }
+          }
+          onDone={() => setEditingGoals(false)}
+        />
+      ) : (
+        <Button variant="secondary" onPress={() => setEditingGoals(true)}>
+          {goals ? 'Change goals' : 'Set daily goals'}
+        </Button>
+      )}
     </div>
   );
 }
