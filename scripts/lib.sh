@@ -45,7 +45,7 @@ port_holder() {
   while read -r line; do
     pid="$(grep -o 'pid=[0-9]*' <<<"$line" | head -n 1 | cut -d= -f2)"
     if [[ -n "$pid" ]]; then
-      printf '%s pid %s (%s); ' "${line%% *}" "$pid" "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-100)"
+      printf '%s pid %s (%s); ' "${line%% *}" "$pid" "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-100 | sed 's/ *$//')"
     else
       printf '%s; ' "$line"
     fi

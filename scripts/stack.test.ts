@@ -1,8 +1,10 @@
 // The local stack's topology is the chart's (scripts/stack.ts), and none of its fixed ports can
 // be taken by an outgoing connection.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 import { parse } from 'yaml';
 
@@ -87,5 +89,58 @@ describe('the local stack', () => {
       web: chart.components.web?.ports.http,
       webOps: chart.components.web?.ports.ops,
     });
+  });
+});
+
+describe('the start-up port check (scripts/lib.sh ensure_port_free)', () => {
+  /** What `ensure_port_free <what> <port>` says, and whether it let the start go on. */
+  async function check(port: number): Promise<{ ok: boolean; message: string }> {
+    try {
+      await promisify(execFile)(
+        'bash',
+        ['-c', `source scripts/lib.sh && ensure_port_free "the test's server" ${String(port)}`],
+        {
+          cwd: ROOT,
+        },
+      );
+      return { ok: true, message: '' };
+    } catch (error) {
+      return { ok: false, message: String((error as { stderr?: string }).stderr) };
+    }
+  }
+
+  let server: Server | undefined;
+  let client: Socket | undefined;
+  afterEach(() => {
+    client?.destroy();
+    server?.close();
+  });
+
+  test('a port something listens on stops the start, naming the process that holds it', async () => {
+    const listening = createServer();
+    server = listening;
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+    const { port } = listening.address() as { port: number };
+    const refused = await check(port);
+    expect(refused.ok).toBe(false);
+    expect(refused.message).toContain(
+      `port ${String(port)} for the test's server is taken: LISTEN pid ${String(process.pid)} (`,
+    );
+    server.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await check(port)).toEqual({ ok: true, message: '' });
+  });
+
+  test('so does an outgoing connection that took the port as its local end, as in issue 20', async () => {
+    const listening = createServer((socket) => socket.on('error', () => undefined));
+    server = listening;
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+    const { port } = listening.address() as { port: number };
+    const outgoing = connect({ host: '127.0.0.1', port });
+    client = outgoing;
+    await new Promise((resolve) => outgoing.once('connect', resolve));
+    const refused = await check(outgoing.localPort ?? 0);
+    expect(refused.ok).toBe(false);
+    expect(refused.message).toMatch(/is taken: ESTAB pid \d+/);
   });
 });
