@@ -94,7 +94,7 @@ export const configSchema = baseConfig
   .extend(providerSettings.shape)
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
-    GRPC_PORT: port(50057),
+    GRPC_PORT: port(15057),
     /** Runtime role (<db>_app): the usage counters and the outbox; no meal text is stored. */
     DATABASE_URL: postgresUrl,
     /** The gateway's public keys: EstimateMeal needs its signed principal (docs/principal.md). */

@@ -16,7 +16,7 @@ export const configSchema = baseConfig
   .extend(grpcClientConfig.shape)
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
-    GRPC_PORT: port(50055),
+    GRPC_PORT: port(15055),
     /** Runtime role (<db>_app): INSERT and SELECT on the log, nothing else. */
     DATABASE_URL: postgresUrl,
     CONSUMER_GROUP: z.string().default('audit'),

@@ -23,7 +23,7 @@ export const configSchema = baseConfig
   .extend(kafkaConfig.shape)
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
-    GRPC_PORT: port(50051),
+    GRPC_PORT: port(15051),
     /** Runtime role (<db>_app); migrations run separately as <db>_migrator. */
     DATABASE_URL: postgresUrl,
     /** Where the local mailer appends messages (JSON lines, mode 0600). */

@@ -22,7 +22,7 @@ export const configSchema = baseConfig
   .extend(kafkaConfig.shape)
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
-    GRPC_PORT: port(50061),
+    GRPC_PORT: port(15061),
     OPS_PORT: port(9111),
     /** The backup service's own database (runtime role): run records and the outbox. */
     DATABASE_URL: postgresUrl,

@@ -18,7 +18,7 @@ describe('backup configuration', () => {
   test('the documented defaults: ports, server-side encryption, path-style, retention', () => {
     const config = readConfig(minimal);
     expect(config).toMatchObject({
-      GRPC_PORT: 50061,
+      GRPC_PORT: 15061,
       OPS_PORT: 9111,
       S3_REGION: 'us-east-1',
       S3_SSE: 'AES256',

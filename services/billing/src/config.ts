@@ -36,7 +36,7 @@ export const configSchema = baseConfig
   .extend(kafkaConfig.shape)
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
-    GRPC_PORT: port(50059),
+    GRPC_PORT: port(15059),
     /** The one public path, POST /webhooks/stripe, which the edge routes here directly. */
     WEBHOOK_PORT: port(8089),
     /** Runtime role (<db>_app): customers, subscriptions, processed webhook ids and the outbox. */

@@ -13,7 +13,7 @@ export const configSchema = baseConfig
   .extend(kafkaConfig.shape)
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
-    GRPC_PORT: port(50053),
+    GRPC_PORT: port(15053),
     /** Runtime role (<db>_app): owns no table and cannot bypass row-level security. */
     DATABASE_URL: postgresUrl,
     /**
