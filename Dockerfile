@@ -47,9 +47,9 @@ WORKDIR /repo
 COPY . .
 RUN test -n "${SERVICE}" && test -f "services/${SERVICE}/package.json" \
   || { echo "SERVICE must name a folder under services/ (got '${SERVICE}')" >&2; exit 1; }
-# The service's workspace closure (it, packages/kit, packages/proto) and a lockfile cut down to
-# it: json/ holds only the manifests, for an install layer that source edits do not invalidate.
-# turbo's version is the lockfile's.
+# The service's workspace closure (it, packages/kit, packages/contracts, packages/proto) and a
+# lockfile cut down to it: json/ holds only the manifests, for an install layer that source
+# edits do not invalidate. turbo's version is the lockfile's.
 RUN npx --yes turbo@2.11.11 prune "@tracking/${SERVICE}" --docker --out-dir /out
 # Of the root devDependencies the image needs two: tsx, which runs the services (made a
 # dependency, so that the production install includes it), and prisma, which generates the

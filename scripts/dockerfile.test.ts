@@ -304,6 +304,7 @@ describe('the build context (.dockerignore)', () => {
       'package-lock.json',
       'turbo.json',
       'packages/kit/src/index.ts',
+      'packages/contracts/src/index.ts',
       'packages/kit/migrations/001.do.outbox.sql',
       'packages/proto/src/gen/tracking/auth/v1/auth.ts',
       ...services.flatMap((service) => [
