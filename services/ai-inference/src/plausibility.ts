@@ -42,9 +42,9 @@ export const LIMITS = {
  * rice") may weigh at most 4x (+15 g) that in the answer, and at least a quarter (-15 g): 300 g
  * of oil for a tablespoon is a quantity bound to the wrong food, not a different opinion. When
  * the table reads every word of the description, the meal's energy must lie within [half the
- * least - 300 kcal, twice the most + 300 kcal] the named foods give: weighed or measured amounts as stated, counted
- * or assumed ones anywhere from a quarter to 4x the table's reading (what "a pizza" or "half a
- * pizza" weighs is a matter of opinion; what "150 g" weighs is not).
+ * least - 300 kcal, twice the most + 300 kcal] the named foods give: weighed or measured
+ * amounts as stated, counted or assumed ones anywhere from a quarter to 4x the table's reading
+ * (what "a pizza" or "half a pizza" weighs is a matter of opinion; what "150 g" weighs is not).
  */
 export const DESCRIBED = {
   itemWeightFactor: 4,
@@ -68,7 +68,7 @@ function checkAgainstDescription(
   // A food read as no grams at all ("toast 0") says nothing to hold an answer to.
   const foods = described.foods.filter((food) => food.grams > 0);
   const { itemWeightFactor: factor, itemWeightSlackGrams: slack } = DESCRIBED;
-  for (const food of foods.filter((described) => described.measured)) {
+  for (const food of foods.filter((named) => named.measured)) {
     const grams = items
       .filter((item) => namesFood(item.name, food.name))
       .reduce((sum, item) => sum + item.grams, 0);
