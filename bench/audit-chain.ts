@@ -27,10 +27,17 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 
-import { createTestDatabase, infraEnv, randomName, type TestDatabase } from '@tracking/testing';
-import pg from 'pg';
-
-import { TOPICS, type AuditEvent } from '../packages/contracts/src';
+import {
+  entryHash,
+  GENESIS_HASH,
+  verifyChain,
+  type ChainFields,
+  type Verification,
+} from '@tracking/audit/chain';
+import { createPrisma } from '@tracking/audit/db';
+import { startAuditConsumer } from '@tracking/audit/events';
+import type { AuditRow } from '@tracking/backup/audit-chain';
+import { TOPICS, type AuditEvent } from '@tracking/contracts';
 import {
   createKafka,
   createLogger,
@@ -44,16 +51,10 @@ import {
   newEvent,
   readTopicsManifest,
   type Metrics,
-} from '../packages/kit/src';
-import {
-  entryHash,
-  GENESIS_HASH,
-  verifyChain,
-  type ChainFields,
-  type Verification,
-} from '../services/audit/src/chain';
-import { createPrisma } from '../services/audit/src/db';
-import { startAuditConsumer } from '../services/audit/src/events';
+} from '@tracking/kit';
+import { createTestDatabase, infraEnv, randomName, type TestDatabase } from '@tracking/testing';
+import pg from 'pg';
+
 import { checkReachable, Cleanup, othersCpuShare, positiveInteger, runBench, UsageError } from './support';
 
 const ROOT = path.join(__dirname, '..');
@@ -672,25 +673,8 @@ async function bulkInsert(
 // ---------------------------------------------------------------------------------------------
 // Phase 3: verification, beside plain scans of the same rows
 
-interface EntryRow {
-  sequence: string;
-  event_id: string;
-  occurred_at: Date;
-  recorded_at: Date;
-  actor_service: string;
-  actor_user_id: string | null;
-  actor_role: string | null;
-  action: string;
-  subject_type: string;
-  subject_id: string;
-  tenant: string | null;
-  outcome: string;
-  source_ip: string | null;
-  user_agent: string | null;
-  correlation_id: string;
-  prev_hash: string;
-  hash: string;
-}
+/** An audit_entry row as the backup drills read it, but with pg parsing the timestamps into Dates. */
+type EntryRow = Omit<AuditRow, 'occurred_at' | 'recorded_at'> & { occurred_at: Date; recorded_at: Date };
 
 interface ScanResult {
   rows: number;

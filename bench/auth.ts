@@ -16,10 +16,10 @@
 import { performance } from 'node:perf_hooks';
 
 import { hash, verify } from '@node-rs/argon2';
+import { ARGON2_OPTIONS } from '@tracking/auth/passwords';
 import { randomName } from '@tracking/testing';
 import { INGRESS_HEADERS, startPlatform } from '@tracking/testing/platform';
 
-import { ARGON2_OPTIONS } from '../services/auth/src/passwords';
 import { positiveInteger, runBench, UsageError, onProcessSignals } from './support';
 
 const PASSWORD = 'correct horse battery staple';

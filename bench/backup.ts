@@ -31,15 +31,15 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { restoreBackup, runBackups } from '@tracking/backup/backups';
+import { readConfig } from '@tracking/backup/config';
+import type { Deps as BackupDeps } from '@tracking/backup/deps';
+import { exitOf, pgTools, stderrTail } from '@tracking/backup/postgres';
+import { createStore } from '@tracking/backup/store';
+import { createLogger, createPool, dropDatabase, Keyring, provisionDatabase } from '@tracking/kit';
 import { createTestDatabase } from '@tracking/testing';
 import pg from 'pg';
 
-import { createLogger, createPool, dropDatabase, Keyring, provisionDatabase } from '../packages/kit/src';
-import { restoreBackup, runBackups } from '../services/backup/src/backups';
-import type { Deps as BackupDeps } from '../services/backup/src/deps';
-import { readConfig } from '../services/backup/src/config';
-import { exitOf, pgTools, stderrTail } from '../services/backup/src/postgres';
-import { createStore } from '../services/backup/src/store';
 import {
   checkReachable,
   onProcessSignals,

@@ -17,10 +17,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { createTestDatabase, infraEnv, randomName } from '@tracking/testing';
-import { Kafka, Partitioners, logLevel, type Consumer, type Message, type Producer } from 'kafkajs';
-import type pg from 'pg';
-
 import {
   OutboxRelay,
   createKafka,
@@ -37,7 +33,11 @@ import {
   type OutgoingEvent,
   type SqlExecutor,
   type TransactionRunner,
-} from '../packages/kit/src';
+} from '@tracking/kit';
+import { createTestDatabase, infraEnv, randomName } from '@tracking/testing';
+import { Kafka, Partitioners, logLevel, type Consumer, type Message, type Producer } from 'kafkajs';
+import type pg from 'pg';
+
 import {
   checkReachable,
   Cleanup,

@@ -1,7 +1,6 @@
+import { HANDLED_EVENTS } from '@tracking/billing/stripe';
+import { STATUSES } from '@tracking/billing/subscriptions';
 import { PLAN_NAMES, SECURITY_EVENTS } from '@tracking/contracts';
-
-import { STATUSES } from '../services/billing/src/subscriptions';
-import { HANDLED_EVENTS } from '../services/billing/src/stripe';
 
 import {
   DASHBOARD_DIR,

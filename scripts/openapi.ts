@@ -8,9 +8,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { apiDocument } from '@tracking/gateway/routes';
 import { format, resolveConfig } from 'prettier';
-
-import { apiDocument } from '../services/gateway/src/routes';
 
 const FILE = path.join(__dirname, '..', 'services', 'gateway', 'openapi.json');
 const USAGE = 'usage: scripts/openapi.ts [--check]';

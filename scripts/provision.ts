@@ -7,8 +7,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { z } from 'zod';
-
+import { provisionBackupRoles } from '@tracking/backup/roles';
 import {
   createKafka,
   createLogger,
@@ -19,8 +18,9 @@ import {
   postgresUrl,
   provisionDatabase,
   readTopicsManifest,
-} from '../packages/kit/src';
-import { provisionBackupRoles } from '../services/backup/src/roles';
+} from '@tracking/kit';
+import { z } from 'zod';
+
 import { loadStack, ROOT } from './stack';
 
 const LOCAL = path.join(ROOT, '.local');

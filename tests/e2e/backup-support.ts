@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { provisionBackupRoles } from '@tracking/backup/roles';
 import { createTestDatabase, infraEnv, randomName, type TestDatabase } from '@tracking/testing';
 import pg from 'pg';
-
-import { provisionBackupRoles } from '../../services/backup/src/roles';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const BACKUP_MIGRATIONS = path.join(ROOT, 'services', 'backup', 'migrations');
