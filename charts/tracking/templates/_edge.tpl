@@ -67,7 +67,7 @@ webhook port; empty when the route is off (edge.stripeWebhook.enabled false, or 
 {{- end -}}
 
 {{- /*
-A refusal the edge makes itself: an RFC 9457 problem in the gateway's format (services/gateway/src/problem.ts),
+A refusal the edge makes itself: an RFC 9457 problem in the gateway's format (services/gateway/src/http/problem.ts),
 never cached, with the correlation id. Takes a dict: code, status, title, detail, hsts (the HSTS header value, or empty).
 add_header in a block replaces the server's, so each refusal states every header it sends.
 */}}

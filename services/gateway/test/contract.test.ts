@@ -21,7 +21,7 @@ import { offlineTracking } from './offline-services';
 import { testEdge, viaIngress } from './edge-support';
 
 /**
- * The public REST API's one source (src/api.ts, src/routes.ts) against what the gateway really
+ * The public REST API's one source (src/http/route.ts, src/routes/index.ts) against what the gateway really
  * serves: the OpenAPI document is valid and current, every documented operation is a route and
  * every route is documented, errors are problems, and a response that strays from its schema
  * never leaves the gateway.
