@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import type { StackDescription } from './support/stack';
@@ -31,10 +33,14 @@ async function load<T extends object>(module: Promise<T>): Promise<T> {
 export default async function globalSetup(): Promise<(() => Promise<void>) | undefined> {
   if (process.env.WEB_BASE_URL) return undefined;
   loadInfraEnv();
-  const { startEdge, STRIPE_MOCK_KEY } = await load(import('@tracking/testing'));
+  const { startEdge, writeLoopbackGeoIpDatabase, STRIPE_MOCK_KEY } = await load(import('@tracking/testing'));
   const { startPlatform } = await load(import('@tracking/testing/platform'));
 
-  const platform = await startPlatform({ billing: true });
+  // The browser reaches the gateway through the edge on loopback, so the gateway's own GeoIP
+  // check sees 127.0.0.1: its database places loopback in NZ, as the edge's does.
+  const geoipDir = await mkdtemp(path.join(tmpdir(), 'web-e2e-'));
+  const geoip = await writeLoopbackGeoIpDatabase(path.join(geoipDir, 'geoip.mmdb'));
+  const platform = await startPlatform({ billing: true, gatewayEnv: { GEOIP_DB_FILE: geoip } });
   const billing = platform.billing;
   if (!billing) throw new Error('the platform started without billing');
   const edge = await startEdge({
@@ -65,5 +71,6 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   return async () => {
     await edge.stop();
     await platform.stop();
+    await rm(geoipDir, { recursive: true, force: true });
   };
 }
