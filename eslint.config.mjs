@@ -19,6 +19,26 @@ const noProcessEnv = {
   message: 'Read settings in config.ts (one zod schema per service) and pass them in.',
 };
 
+// Workspaces meet only through their packages: a name (@tracking/kit) or a subpath its package.json
+// exports (@tracking/backup/roles), never a relative path into another workspace's src/ or test/.
+// Shared test fixtures live in @tracking/testing. bench/ and scripts/ belong to no workspace and
+// follow the same rule.
+const workspaceBoundaries = [
+  {
+    regex: String.raw`^(\.\./)+(packages|services|tests)/`,
+    message: 'Import the workspace by its package name or an exported subpath, not its files by path.',
+  },
+  {
+    regex: String.raw`^(\.\./){2,}[^./][^/]*/(src|test|e2e|chart)(/|$)`,
+    message:
+      "Import the other workspace's package (or @tracking/testing for fixtures), not its files by path.",
+  },
+  {
+    regex: String.raw`^@tracking/[^/]+/(src|test)(/|$)`,
+    message: 'Import what the package exports, not its src/ or test/ files.',
+  },
+];
+
 export default defineConfig(
   globalIgnores([
     '**/node_modules/',
@@ -96,6 +116,12 @@ export default defineConfig(
   },
 
   {
+    name: 'workspaces meet only through their packages',
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: workspaceBoundaries }] },
+  },
+
+  {
     name: 'services log through pino',
     files: ['packages/*/src/**', 'services/*/src/**'],
     rules: { 'no-console': 'error' },
@@ -104,16 +130,15 @@ export default defineConfig(
   {
     name: 'settings come from config.ts only',
     files: ['services/*/src/**', 'packages/kit/src/**'],
-    ignores: [
-      'services/*/src/config.ts',
-      'packages/kit/src/config.ts',
-    ],
+    ignores: ['services/*/src/config.ts', 'packages/kit/src/config.ts'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', ...noProcessEnv }],
       'no-restricted-imports': [
         'error',
         {
           paths: ['process', 'node:process'].map((name) => ({ name, importNames: ['env'], ...noProcessEnv })),
+          // This block's options replace the boundaries block's for these files, so repeat them.
+          patterns: workspaceBoundaries,
         },
       ],
     },

@@ -1,7 +1,5 @@
 import { STRIPE_MOCK_KEY, waitFor } from '@tracking/testing';
 import { startPlatform, type Platform } from '@tracking/testing/platform';
-import pg from 'pg';
-
 import {
   checkoutSessionObject,
   deliver,
@@ -9,7 +7,9 @@ import {
   stripeEvent,
   stripeId,
   subscriptionObject,
-} from '../../services/billing/test/stripe-events';
+} from '@tracking/testing/stripe-events';
+import pg from 'pg';
+
 import { accounts } from './accounts';
 
 let platform: Platform;

@@ -19,10 +19,9 @@ import {
   type StripeMock,
   type TestDatabase,
 } from '@tracking/testing';
+import { deliver, stripeClient, type Delivery } from '@tracking/testing/stripe-events';
 import pg from 'pg';
 import type Stripe from 'stripe';
-
-import { deliver, stripeClient, type Delivery } from './stripe-events';
 
 export {
   checkoutSessionObject,
@@ -30,7 +29,7 @@ export {
   stripeEvent,
   stripeId,
   subscriptionObject,
-} from './stripe-events';
+} from '@tracking/testing/stripe-events';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const PRICE_PRO = 'price_TestPro';

@@ -1,6 +1,4 @@
 import { expect, test } from '@playwright/test';
-import pg from 'pg';
-
 import {
   checkoutSessionObject,
   deliver,
@@ -8,7 +6,9 @@ import {
   stripeEvent,
   stripeId,
   subscriptionObject,
-} from '../../billing/test/stripe-events';
+} from '@tracking/testing/stripe-events';
+import pg from 'pg';
+
 import { PASSWORD, registerAccount, signIn, totpCode } from './support/accounts';
 import { checkScreen } from './support/screens';
 import { stack } from './support/stack';

@@ -2,11 +2,16 @@ import { randomBytes } from 'node:crypto';
 
 import Stripe from 'stripe';
 
-import { STRIPE_API_VERSION } from '../src/stripe';
+/**
+ * The API version the installed SDK describes, which billing pins (its STRIPE_API_VERSION;
+ * services/billing/test/stripe-version.test.ts holds the two equal).
+ */
+const STRIPE_API_VERSION = Stripe.API_VERSION;
 
 /**
  * Stripe's side of the webhook tests: events in Stripe's envelope, around objects in their real
- * wire shape, signed the way Stripe signs them. Shared with the end-to-end test in tests/.
+ * wire shape, signed the way Stripe signs them. Shared by billing's tests, the end-to-end test
+ * in tests/e2e and the web app's journeys.
  */
 
 export interface Delivery {
