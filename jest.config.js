@@ -45,7 +45,10 @@ module.exports = {
       project(`tests/${suite}`, path.join(__dirname, 'tests'), [`<rootDir>/${suite}/**/*.test.ts`]),
     ),
     // The generators of committed files (the Grafana dashboards), tested beside them.
-    project('scripts', path.join(__dirname, 'scripts'), ['<rootDir>/*.test.ts']),
+    project('scripts', path.join(__dirname, 'scripts'), [
+      '<rootDir>/*.test.ts',
+      '<rootDir>/dashboards/*.test.ts',
+    ]),
   ],
   testTimeout: 120_000,
 };

@@ -21,7 +21,7 @@ npx --no-install tsx scripts/openapi.ts --check
 log "checking the web app's API types match that document"
 npm run --silent generate -w @tracking/web -- --check >/dev/null
 log "checking the Grafana dashboards are current"
-npx --no-install tsx scripts/dashboards.ts --check
+npx --no-install tsx scripts/dashboards/main.ts --check
 log "checking the alert rules, their unit tests and the Alertmanager configuration"
 ensure_prometheus
 promtool check rules charts/tracking/files/prometheus/rules/*.yml

@@ -2,13 +2,8 @@ import { HANDLED_EVENTS } from '@tracking/billing/stripe';
 import { STATUSES } from '@tracking/billing/subscriptions';
 import { PLAN_NAMES, SECURITY_EVENTS } from '@tracking/contracts';
 
-import {
-  DASHBOARD_DIR,
-  dashboardExpressions,
-  dashboards,
-  staleDashboards,
-  type QueryPanel,
-} from './dashboards';
+import { DASHBOARD_DIR, dashboardExpressions, dashboards, staleDashboards } from './index';
+import type { QueryPanel } from './model';
 
 /**
  * What the services export (docs: the metrics contract): each metric with the labels it
