@@ -11,6 +11,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import type { DashboardLink, Dashboard as GrafanaDashboard } from '@grafana/schema';
 // Prettier's standalone build, because its Node entry loads its internals with import(), which
 // jest's CommonJS runtime refuses without --experimental-vm-modules; the test renders too.
 import type { Options } from 'prettier';
@@ -27,6 +28,9 @@ import { securityDashboard } from './security';
 import { redDashboard, SERVICES } from './services';
 
 const ROOT = path.join(__dirname, '..', '..');
+
+/** Grafana's dashboard by its own schema types; a link may leave out fields that have defaults. */
+type GrafanaOutput = Omit<GrafanaDashboard, 'links'> & { links: Partial<DashboardLink>[] };
 export const DASHBOARD_DIR = path.join(ROOT, 'charts', 'tracking', 'files', 'grafana', 'dashboards');
 
 /** Every dashboard, in a stable order. */
@@ -87,9 +91,15 @@ export async function renderDashboards(): Promise<Map<string, string>> {
   const options = JSON.parse(readFileSync(path.join(ROOT, '.prettierrc.json'), 'utf8')) as Options;
   const files = new Map<string, string>();
   for (const board of dashboards()) {
+    // What is written must be a dashboard by Grafana's own schema types, not only by ours.
+    const checked: GrafanaOutput = board;
     files.set(
       `${board.uid}.json`,
-      await format(JSON.stringify(board, null, 2), { ...options, parser: 'json', plugins: [babel, estree] }),
+      await format(JSON.stringify(checked, null, 2), {
+        ...options,
+        parser: 'json',
+        plugins: [babel, estree],
+      }),
     );
   }
   return files;

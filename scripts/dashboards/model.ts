@@ -1,10 +1,15 @@
-// Grafana's JSON model (the parts these dashboards use)
+import type { DashboardCursorSync, DashboardLink } from '@grafana/schema';
+
+// Grafana's JSON model (the parts these dashboards use), narrower than @grafana/schema's types:
+// index.ts checks every dashboard against those before writing it.
 
 /** Every panel and query reads from the data source the `datasource` variable picks. */
 export const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const;
 export type Datasource = typeof DATASOURCE;
 
-export interface Target {
+// A type, not an interface: @grafana/schema types targets as records, which only a type alias
+// (with its implicit index signature) is assignable to.
+export type Target = {
   refId: string;
   datasource: Datasource;
   expr: string;
@@ -13,7 +18,7 @@ export interface Target {
   instant: boolean;
   format?: 'table';
   exemplar?: boolean;
-}
+};
 
 export interface Threshold {
   color: string;
@@ -77,11 +82,12 @@ export interface Dashboard {
   schemaVersion: 39;
   version: 1;
   editable: true;
-  graphTooltip: 1;
+  /** Shared crosshair: hovering one graph marks the same time on every graph. */
+  graphTooltip: DashboardCursorSync.Crosshair;
   timezone: 'browser';
   time: { from: 'now-6h'; to: 'now' };
   refresh: '30s';
-  links: Record<string, unknown>[];
+  links: Partial<DashboardLink>[];
   templating: { list: Variable[] };
   panels: Panel[];
 }

@@ -1,3 +1,5 @@
+import { DashboardCursorSync } from '@grafana/schema';
+
 import {
   DATASOURCE,
   type Dashboard,
@@ -314,7 +316,7 @@ export function dashboard(spec: {
     schemaVersion: 39,
     version: 1,
     editable: true,
-    graphTooltip: 1,
+    graphTooltip: DashboardCursorSync.Crosshair,
     timezone: 'browser',
     time: { from: 'now-6h', to: 'now' },
     refresh: '30s',
