@@ -17,6 +17,7 @@ import {
 import { REPO_ROOT } from './repo';
 
 export * from './alert-receiver';
+export * from './edge';
 export * from './observability';
 export * from './otlp-receiver';
 export * from './processes';
