@@ -23,6 +23,23 @@ const SIGN_IN_CALLS = ['/api/v1/auth/login', '/api/v1/auth/mfa/verify', '/api/v1
 type Listener = () => void;
 const expiryListeners = new Set<Listener>();
 
+/**
+ * Set by a deliberate sign-out (this device, or every device) until the next sign-in: a request
+ * still in flight then (a refetch on focus, say) comes back 401, and that is the sign-out the
+ * person asked for, not a session that ended under them.
+ */
+let signedOut = false;
+
+/** Call before ending this session on purpose; the next successful sign-in call clears it. */
+export function markSigningOut(): void {
+  signedOut = true;
+}
+
+/** The sign-out failed and the session lives on: its 401s mean "expired" again. */
+export function cancelSigningOut(): void {
+  signedOut = false;
+}
+
 /** Runs `listener` whenever the server says the session is gone (401); returns the unsubscribe. */
 export function onSessionExpired(listener: Listener): () => void {
   expiryListeners.add(listener);
@@ -37,7 +54,11 @@ const session: Middleware = {
   },
   onResponse({ request, response }) {
     const path = new URL(request.url).pathname;
-    if (response.status === 401 && !SIGN_IN_CALLS.includes(path)) {
+    if (SIGN_IN_CALLS.includes(path)) {
+      if (response.ok && request.method === 'POST') signedOut = false;
+      return response;
+    }
+    if (response.status === 401 && !signedOut) {
       csrfStore.clear();
       for (const listener of expiryListeners) listener();
     }
