@@ -31,6 +31,10 @@ export const TOPICS = {
   aiReview: 'ai.review.v1',
   /** Backups and restore drills finished or failed, keyed by database name (the backup service). */
   backupRun: 'backup.run.v1',
+  /** Mail to send (`notification.requested`, see notifications.ts), keyed by recipient; only the notifications service reads it. */
+  notificationsRequested: 'notifications.requested.v1',
+  /** Notification requests that could not be rendered or delivered, for an operator to inspect and replay. */
+  notificationsDlq: 'notifications.dlq.v1',
 } as const;
 
 /** The body of `billing.plan.changed` on `billing.plan.v1`. */

@@ -3,5 +3,6 @@
 export * from './audit-chain';
 export * from './events';
 export * from './names';
+export * from './notifications';
 export * from './plans';
 export * from './security-events';
