@@ -63,7 +63,7 @@ export async function startProcess(options: {
   };
 
   if (options.readyUrl) {
-    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
     for (;;) {
       if (child.exitCode !== null)
         throw new Error(`${options.name} exited with ${child.exitCode} before it was ready; see ${logFile}`);
@@ -76,7 +76,7 @@ export async function startProcess(options: {
       if (Date.now() > deadline) {
         await managed.kill();
         throw new Error(
-          `${options.name} was not ready within ${options.timeoutMs ?? 60_000} ms; see ${logFile}`,
+          `${options.name} was not ready within ${options.timeoutMs ?? 120_000} ms; see ${logFile}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
