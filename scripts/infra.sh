@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Local infrastructure for development and tests: PostgreSQL + Kafka on 127.0.0.1, and the
-# backup service's S3 store (versitygw, scripts/s3.sh).
-#   scripts/infra.sh up       install what is missing, start both, write .local/infra.env
-#   scripts/infra.sh down     stop Kafka, then PostgreSQL (data is kept)
+# Local infrastructure for development and tests: PostgreSQL + Kafka on 127.0.0.1, the
+# backup service's S3 store (versitygw, scripts/s3.sh) and the SMTP server with its browser
+# inbox (MailDev, scripts/mail.sh).
+#   scripts/infra.sh up       install what is missing, start them, write .local/infra.env
+#   scripts/infra.sh down     stop the SMTP server, the S3 store, Kafka, then PostgreSQL (data is kept)
 #   scripts/infra.sh status
 # .local/infra.env (mode 600) holds plain KEY=value lines for the test harness / services.
 # Reset everything: `scripts/infra.sh down && rm -rf .local`.
@@ -24,6 +25,8 @@ KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 EOF
   # The S3 store of the backup service (scripts/s3.sh), for its tests.
   if [[ -f "$LOCAL/s3.env" ]]; then cat "$LOCAL/s3.env" >>"$tmp"; fi
+  # The SMTP server and its inbox (scripts/mail.sh), for the notifications service and the mail tests.
+  if [[ -f "$LOCAL/mail.env" ]]; then cat "$LOCAL/mail.env" >>"$tmp"; fi
   chmod 600 "$tmp"
   # Leave the file untouched when nothing changed (a second `up` changes nothing).
   if cmp -s "$tmp" "$ENV_FILE"; then rm -f "$tmp"; else mv "$tmp" "$ENV_FILE"; fi
@@ -35,10 +38,12 @@ case "${1:-}" in
     bash "$ROOT/scripts/postgres.sh" start
     bash "$ROOT/scripts/kafka.sh" start
     bash "$ROOT/scripts/s3.sh" start
+    bash "$ROOT/scripts/mail.sh" start
     write_env
-    log "up in $(( (${EPOCHREALTIME/./} - start) / 1000 ))ms: postgres 127.0.0.1:$PG_PORT, kafka 127.0.0.1:$KAFKA_PORT, s3 127.0.0.1:$S3_PORT, env in ${ENV_FILE#"$ROOT"/}"
+    log "up in $(( (${EPOCHREALTIME/./} - start) / 1000 ))ms: postgres 127.0.0.1:$PG_PORT, kafka 127.0.0.1:$KAFKA_PORT, s3 127.0.0.1:$S3_PORT, smtp 127.0.0.1:$SMTP_PORT (inbox http://127.0.0.1:$MAIL_INBOX_PORT), env in ${ENV_FILE#"$ROOT"/}"
     ;;
   down)
+    bash "$ROOT/scripts/mail.sh" stop
     bash "$ROOT/scripts/s3.sh" stop
     bash "$ROOT/scripts/kafka.sh" stop
     bash "$ROOT/scripts/postgres.sh" stop
@@ -48,6 +53,7 @@ case "${1:-}" in
     bash "$ROOT/scripts/postgres.sh" status
     bash "$ROOT/scripts/kafka.sh" status
     bash "$ROOT/scripts/s3.sh" status
+    bash "$ROOT/scripts/mail.sh" status
     ;;
   *) echo "usage: $0 {up|down|status}" >&2; exit 2 ;;
 esac

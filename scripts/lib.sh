@@ -20,9 +20,12 @@ ALERT_RECEIVER_PORT="${ALERT_RECEIVER_PORT:-19095}"
 # stripe-mock also opens an HTTPS listener (unused), on STRIPE_MOCK_PORT + 2.
 STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-19096}"
 S3_PORT="${S3_PORT:-19097}"
+# The local SMTP server (MailDev, scripts/mail.sh) and its browser inbox and REST API.
+SMTP_PORT="${SMTP_PORT:-19025}"
+MAIL_INBOX_PORT="${MAIL_INBOX_PORT:-19080}"
 
 export ROOT LOCAL CACHE PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT PROMETHEUS_PORT ALERTMANAGER_PORT \
-  ALERT_RECEIVER_PORT STRIPE_MOCK_PORT S3_PORT
+  ALERT_RECEIVER_PORT STRIPE_MOCK_PORT S3_PORT SMTP_PORT MAIL_INBOX_PORT
 
 # Go from its official tarball lives in /usr/local/go/bin, which a minimal PATH (CI's `env -i`)
 # lacks; helm, kube-score and skaffold are built with it.

@@ -20,7 +20,7 @@ function infrastructurePorts(): Record<string, number> {
     [
       '-c',
       'source scripts/lib.sh && for v in PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT PROMETHEUS_PORT ' +
-        'ALERTMANAGER_PORT ALERT_RECEIVER_PORT STRIPE_MOCK_PORT S3_PORT; do echo "$v ${!v}"; done; ' +
+        'ALERTMANAGER_PORT ALERT_RECEIVER_PORT STRIPE_MOCK_PORT S3_PORT SMTP_PORT MAIL_INBOX_PORT; do echo "$v ${!v}"; done; ' +
         'echo "STRIPE_MOCK_HTTPS_PORT $((STRIPE_MOCK_PORT + 2))"',
     ],
     { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, encoding: 'utf8' },

@@ -178,6 +178,7 @@ warns about the certificate until you trust the local CA, $EDGE_CA; docs/edge.md
   stripe-mock         http://127.0.0.1:$STRIPE_MOCK_PORT   (Stripe's API mock; signing secret in .local/secrets/stripe-webhook-secret)
   backup (gRPC)       127.0.0.1:$(stack_port backup-grpc)      ops http://127.0.0.1:$(stack_port backup-ops)/metrics   (no schedule locally; docs/backup.md for the CLI)
   S3 (versitygw)      http://127.0.0.1:$S3_PORT   bucket tracking-backups, data in .local/s3
+  Mail inbox          http://127.0.0.1:$MAIL_INBOX_PORT   (MailDev: every mail the platform sends; SMTP 127.0.0.1:$SMTP_PORT)
   PostgreSQL          127.0.0.1:$PG_PORT   Kafka 127.0.0.1:$KAFKA_PORT
   Prometheus          http://127.0.0.1:$PROMETHEUS_PORT   (alerts: /alerts; exemplars on security_events_total)
   Alertmanager        http://127.0.0.1:$ALERTMANAGER_PORT   notifications in .local/logs/alerts.jsonl
