@@ -86,7 +86,7 @@ export async function registerUser(
   const parsed = registrationSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('invalid registration', fieldErrors(parsed.error));
   const { email, password, displayName } = parsed.data;
-  checkPasswordPolicy(password, [email, displayName]);
+  await checkPasswordPolicy(password, [email, displayName]);
   const passwordHash = await hashPassword(password);
   const id = randomUUID();
   const now = deps.clock();
@@ -210,7 +210,7 @@ export async function resetPassword(deps: Deps, token: string, newPassword: stri
   const { email, userId } = await deps.prisma.$transaction(async (tx) => {
     const consumed = await consumeEmailToken(deps, tx, token, ['reset_password']);
     const user = await tx.user.findUniqueOrThrow({ where: { id: consumed.userId } });
-    checkPasswordPolicy(newPassword, [user.email, user.displayName]);
+    await checkPasswordPolicy(newPassword, [user.email, user.displayName]);
     const passwordHash = await hashPassword(newPassword);
     await tx.user.update({
       where: { id: user.id },
@@ -241,7 +241,7 @@ export async function changePassword(
 ): Promise<{ sessionsRevoked: number }> {
   await reauthenticate(deps, caller, currentPassword);
   const user = await deps.prisma.user.findUniqueOrThrow({ where: { id: caller.userId } });
-  checkPasswordPolicy(newPassword, [user.email, user.displayName]);
+  await checkPasswordPolicy(newPassword, [user.email, user.displayName]);
   if (newPassword === currentPassword) {
     throw new ValidationError('password does not meet the policy', {
       newPassword: 'must differ from the current one',
