@@ -22,7 +22,9 @@ export type ErrorCode =
   /** Sent over plain HTTP to an API served only over HTTPS (ASVS 4.1.2): refused, never redirected. */
   | 'https_required'
   /** The client's address is outside the countries the service is offered in (GeoIP). */
-  | 'geo_blocked';
+  | 'geo_blocked'
+  /** A method the API does not define at a path it has (HTTP 405, with an Allow header). */
+  | 'method_not_allowed';
 
 export class DomainError extends Error {
   constructor(
@@ -128,6 +130,7 @@ const grpcByCode: Record<ErrorCode, GrpcStatus> = {
   // The edge codes below share statuses with codes above; listed last, so a bare status never maps to them.
   https_required: GrpcStatus.FAILED_PRECONDITION,
   geo_blocked: GrpcStatus.PERMISSION_DENIED,
+  method_not_allowed: GrpcStatus.UNIMPLEMENTED,
 };
 
 const httpByCode: Record<ErrorCode, number> = {
@@ -146,6 +149,7 @@ const httpByCode: Record<ErrorCode, number> = {
   // clients and proxies retry it on a new connection, which would only be refused again.
   https_required: 403,
   geo_blocked: 403,
+  method_not_allowed: 405,
 };
 
 const ERROR_CODES = Object.keys(grpcByCode) as ErrorCode[];
@@ -153,7 +157,12 @@ const ERROR_CODES = Object.keys(grpcByCode) as ErrorCode[];
 // Several codes share a gRPC status (mfa_required travels as PERMISSION_DENIED); the first
 // listed is the one a bare status maps back to.
 const codeByGrpc = new Map<GrpcStatus, ErrorCode>();
-for (const code of ERROR_CODES) if (!codeByGrpc.has(grpcByCode[code])) codeByGrpc.set(grpcByCode[code], code);
+// method_not_allowed is the gateway's own answer to an HTTP method it does not route: a service's
+// UNIMPLEMENTED is a fault on our side (internal), never the caller's choice of method.
+const HTTP_ONLY: ReadonlySet<ErrorCode> = new Set(['method_not_allowed']);
+for (const code of ERROR_CODES) {
+  if (!HTTP_ONLY.has(code) && !codeByGrpc.has(grpcByCode[code])) codeByGrpc.set(grpcByCode[code], code);
+}
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ERROR_CODES as string[]).includes(value);

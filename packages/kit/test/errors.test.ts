@@ -20,6 +20,11 @@ describe('errors and correlation ids', () => {
     expect(errorCodeOfGrpc(status.DATA_LOSS)).toBe('internal');
   });
 
+  test("the gateway's 405 is HTTP's alone: a service answering UNIMPLEMENTED is our fault, a 500", () => {
+    expect(httpStatusOf('method_not_allowed')).toBe(405);
+    expect(errorCodeOfGrpc(status.UNIMPLEMENTED)).toBe('internal');
+  });
+
   test('only well-formed correlation ids are accepted from outside', () => {
     expect(isCorrelationId('0af7651916cd43dd8448eb211c80319c')).toBe(true);
     expect(isCorrelationId('short')).toBe(false);

@@ -12,7 +12,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { GatewayDeps } from './deps';
 import { edgeDefences, trustProxies } from './edge/defences';
 import { problemHandler, sendProblem } from './http/problem';
-import { apiRouter } from './http/route';
+import { apiRouter, methodNotAllowed } from './http/route';
 import { apiRoutes } from './routes';
 
 export function createApp(deps: GatewayDeps): express.Express {
@@ -71,6 +71,7 @@ export function createApp(deps: GatewayDeps): express.Express {
   // Every API route, each mounted at its full public path, exactly as the OpenAPI document lists it.
   app.use(apiRouter(apiRoutes, deps));
 
+  app.use(methodNotAllowed(apiRoutes));
   app.use((_req: Request, res: Response) => sendProblem(res, 'not_found', 'no such route'));
   app.use(problemHandler(deps.log, deps.metrics));
   return app;

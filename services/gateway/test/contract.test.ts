@@ -238,6 +238,49 @@ describe('the REST API and its OpenAPI document', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
   });
 
+  test('a method the API does not define at an existing path is a 405 problem whose Allow header names those it does (RFC 9110)', async () => {
+    const base = await serve(createApp(await deps()));
+    // Every operation whose template matches the URL ('/me/meals/estimate' is also a {mealId}).
+    const operations = documentedOperations(document).map((operation) => {
+      const [method = '', template = ''] = operation.split(' ');
+      const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+      return { method, url: template.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000'), pattern };
+    });
+    const methodsAt = new Map<string, Set<string>>();
+    for (const { url } of operations) {
+      methodsAt.set(
+        url,
+        new Set(operations.filter(({ pattern }) => pattern.test(url)).map(({ method }) => method)),
+      );
+    }
+    for (const [url, methods] of methodsAt) {
+      const undefinedMethod = ['PATCH', 'PUT', 'DELETE', 'POST', 'GET'].find(
+        (method) => !methods.has(method),
+      );
+      if (!undefinedMethod) continue;
+      const response = await fetch(`${base}${url}`, { method: undefinedMethod, headers: viaIngress() });
+      const allowed = [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].sort();
+      const body = (await response.json()) as Json;
+      expect({
+        request: `${undefinedMethod} ${url}`,
+        status: response.status,
+        type: response.headers.get('content-type'),
+        allow: response.headers.get('allow')?.split(', ').sort(),
+        code: body.code,
+      }).toEqual({
+        request: `${undefinedMethod} ${url}`,
+        status: 405,
+        type: expect.stringMatching(/^application\/problem\+json/) as unknown,
+        allow: allowed,
+        code: 'method_not_allowed',
+      });
+      expect(problemSchema.parse(body)).toEqual(body);
+    }
+    // A path the API does not have at all is still a 404.
+    const unknown = await fetch(`${base}/api/v1/auth/nope`, { method: 'DELETE', headers: viaIngress() });
+    expect(unknown.status).toBe(404);
+  });
+
   test('a bad path parameter and a bad body are named together in one 400', async () => {
     const base = await serve(createApp(await deps()));
     const response = await fetch(`${base}/api/v1/admin/users/not-a-uuid/role`, {

@@ -52,6 +52,7 @@ const titles: Record<ErrorCode, string> = {
   internal: 'Internal error',
   https_required: 'HTTPS is required',
   geo_blocked: 'Not available in your region',
+  method_not_allowed: 'Method not allowed',
 };
 
 /** Every error code, each with the HTTP status it is sent with. */

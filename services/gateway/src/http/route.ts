@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import type { ErrorCode } from '@tracking/kit';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 
 import type { GatewayDeps } from '../deps';
@@ -406,6 +406,45 @@ export function apiRouter(routes: readonly ApiRoute[], deps: GatewayDeps): Route
     );
   }
   return router;
+}
+
+/**
+ * After the router: a request whose path is one of the API's but whose method none of its
+ * routes takes gets 405 with the `Allow` header RFC 9110 §15.5.6 asks for (GET brings HEAD),
+ * before any session or budget is looked at. A path the API does not have falls through to 404.
+ * OPTIONS never gets here: Express answers it with the same Allow list.
+ */
+export function methodNotAllowed(routes: readonly ApiRoute[]): RequestHandler {
+  const templates = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  for (const route of routes) {
+    const key = route.path.replace(PATH_PARAMETER, '{}');
+    const entry = templates.get(key) ?? { pattern: pathPattern(route.path), methods: new Set<string>() };
+    entry.methods.add(route.method.toUpperCase());
+    if (route.method === 'get') entry.methods.add('HEAD');
+    templates.set(key, entry);
+  }
+  return (req, res, next) => {
+    const allowed = new Set<string>();
+    for (const { pattern, methods } of templates.values()) {
+      if (pattern.test(req.path)) for (const method of methods) allowed.add(method);
+    }
+    if (allowed.size === 0 || allowed.has(req.method)) {
+      next();
+      return;
+    }
+    const allow = [...allowed].sort().join(', ');
+    res.set('allow', allow);
+    sendProblem(res, 'method_not_allowed', `${req.method} is not defined here; allowed: ${allow}`);
+  };
+}
+
+/** A path template as Express matches it: each {parameter} is one non-empty segment. */
+function pathPattern(path: string): RegExp {
+  const literal = path
+    .split(PATH_PARAMETER)
+    .map((part, index) => (index % 2 ? '[^/]+' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${literal}/?$`, 'i');
 }
 
 export function assertDistinct(routes: readonly ApiRoute[]): void {
