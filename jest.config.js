@@ -4,6 +4,9 @@ const path = require('node:path');
 
 // ESM-only packages that jest (CommonJS here) must transform; Node 24 itself can require() them.
 const esmOnly = ['postgrator', 'canonicalize', 'otplib', '@otplib', '@scure', '@noble', 'jose'];
+// CommonJS packages that load a module with import(), which jest's CommonJS runtime refuses
+// without --experimental-vm-modules: transformed, the import() becomes a require().
+const dynamicImport = ['@react-email'];
 
 const swc = [
   '@swc/jest',
@@ -24,13 +27,27 @@ const workspaces = ['packages', 'services']
   )
   .filter((dir) => fs.existsSync(path.join(__dirname, dir, 'test')));
 
+// The notifications service's mail templates are React components (React Email).
+const swcTsx = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', tsx: true },
+      target: 'es2024',
+      transform: { react: { runtime: 'automatic' } },
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
 const project = (displayName, rootDir, testMatch) => ({
   displayName,
   rootDir,
   testEnvironment: 'node',
   testMatch,
-  transform: { '^.+\\.(ts|js|mjs)$': swc },
-  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  transform: { '^.+\\.(ts|js|mjs|cjs)$': swc, '^.+\\.tsx$': swcTsx },
+  transformIgnorePatterns: [`/node_modules/(?!(${[...esmOnly, ...dynamicImport].join('|')})/)`],
   // Generated code imports its siblings as './x.js' (what Node's ESM resolution wants); jest resolves './x'.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   setupFiles: [path.join(__dirname, 'jest.setup.js')],
