@@ -24,6 +24,8 @@ export const CLIENT_IP_HEADER = 'x-client-ip';
 export const USER_AGENT_HEADER = 'x-client-user-agent';
 /** gRPC metadata carrying the caller's session token from the gateway to auth; never logged. */
 export const SESSION_TOKEN_HEADER = 'x-session-token';
+/** gRPC metadata carrying a calling service's own credential, for methods only one service may call; never logged. */
+export const SERVICE_TOKEN_HEADER = 'x-service-token';
 
 export function isCorrelationId(value: unknown): value is string {
   return typeof value === 'string' && CORRELATION_ID_PATTERN.test(value);

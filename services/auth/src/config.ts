@@ -43,6 +43,11 @@ export const configSchema = baseConfig
     THROTTLE_FREE_FAILURES: z.coerce.number().int().min(1).max(20).default(5),
     /** Failed attempts per source address, across accounts, before the first pause. */
     THROTTLE_IP_FREE_FAILURES: z.coerce.number().int().min(1).max(1000).default(30),
+    /**
+     * A mounted Secret: the credential the notifications service presents to GetContact
+     * (docs/notifications.md). Unset: GetContact refuses every caller.
+     */
+    CONTACT_LOOKUP_TOKEN_FILE: z.string().min(1).optional(),
   })
   // ENCRYPTION_KEYS / ENCRYPTION_ACTIVE_KEY_ID: wrap the TOTP secrets.
   .and(keyringEnvSchema)

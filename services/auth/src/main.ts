@@ -15,8 +15,10 @@ import {
   tlsFiles,
 } from '@tracking/kit';
 import { AuthServiceService } from '@tracking/proto/tracking/auth/v1/auth';
+import { ContactServiceService } from '@tracking/proto/tracking/auth/v1/contacts';
 
 import { readConfig } from './config';
+import { contactService, readContactLookupToken } from './contacts';
 import { createDeps } from './deps';
 import { startPlanConsumer } from './events';
 import { authService } from './grpc';
@@ -50,7 +52,10 @@ async function main() {
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls,
-    services: [[AuthServiceService, authService(deps)]],
+    services: [
+      [AuthServiceService, authService(deps)],
+      [ContactServiceService, contactService(deps, readContactLookupToken(config.CONTACT_LOOKUP_TOKEN_FILE))],
+    ],
   });
   const kafkaCheck = await kafkaReadiness(kafka);
   const ops = await startOpsServer({
