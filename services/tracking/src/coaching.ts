@@ -23,6 +23,7 @@ import { asActor, postgresCode, prismaCode, type PrismaClient, type Tx } from '.
 import { record } from './changes';
 import type { Comment, Goal, Review } from './generated/prisma/client';
 import { isoDate, parseInput } from './input';
+import { recordSupportRead } from './meals';
 import { assertReviewQuota } from './plan-limits';
 
 const goalsSchema = z.object({
@@ -40,6 +41,7 @@ export async function getGoals(
   const clientId = clientOf(principal, rawClientId);
   return asActor(prisma, principal, async (tx) => {
     await requireReadable(tx, clientId);
+    if (principal.role === 'admin') await recordSupportRead(tx, principal, clientId, 'goals');
     return tx.goal.findUnique({ where: { clientId } });
   });
 }
@@ -135,6 +137,7 @@ export async function dailySummary(
   const { date, timeZone } = parseInput(summarySchema, request);
   return asActor(prisma, principal, async (tx) => {
     await requireReadable(tx, clientId);
+    if (principal.role === 'admin') await recordSupportRead(tx, principal, clientId, 'daily_summary');
     const [rows] = await sumOfDay(tx, clientId, date, timeZone);
     const goals = await tx.goal.findUnique({ where: { clientId } });
     return {
@@ -223,6 +226,7 @@ export async function listComments(
   const cursor = decodeCursor(request.pageToken);
   return asActor(prisma, principal, async (tx) => {
     await requireReadable(tx, clientId);
+    if (principal.role === 'admin') await recordSupportRead(tx, principal, clientId, 'comments');
     const comments = await tx.comment.findMany({
       where: { clientId, ...afterCursor('createdAt', cursor) },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -383,6 +387,7 @@ export async function listReviews(
   const clientId = clientOf(principal, rawClientId);
   return asActor(prisma, principal, async (tx) => {
     await requireReadable(tx, clientId);
+    if (principal.role === 'admin') await recordSupportRead(tx, principal, clientId, 'reviews');
     return tx.review.findMany({ where: { clientId }, orderBy: { weekStart: 'desc' }, take: 104 });
   });
 }

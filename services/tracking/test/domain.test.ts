@@ -8,7 +8,7 @@ import {
 import { newEvent } from '@tracking/kit';
 
 import { operationalStats, openSupportAccess } from '../src/admin';
-import { dailySummary, requestReview, setGoals } from '../src/coaching';
+import { dailySummary, getGoals, listComments, listReviews, requestReview, setGoals } from '../src/coaching';
 import { asActor, type PrismaClient } from '../src/db';
 import { applyAiResult } from '../src/ai-results';
 import { acceptInvitation, endLink, inviteClient, listLinks } from '../src/links';
@@ -668,5 +668,35 @@ describe('admins', () => {
     await expect(
       openSupportAccess(prisma, admin, { clientId: client.userId, reason: 'x', minutes: 600 }),
     ).rejects.toMatchObject({ code: 'invalid_argument' });
+  });
+
+  test('every break-glass read of goals, daily summaries, comments and reviews is its own audit entry (#20)', async () => {
+    const admin = person('admin', 'admin');
+    const client = person('client', 'coached');
+    await openSupportAccess(prisma, admin, {
+      clientId: client.userId,
+      reason: 'ticket 43: goals',
+      minutes: 5,
+    });
+    const reads = async () =>
+      (
+        await prisma.$queryRaw<{ action: string }[]>`
+          SELECT payload->'data'->>'action' AS action FROM outbox
+          WHERE payload->>'tenant' = ${client.userId} AND payload->'data'->>'action' LIKE 'tracking.support.read_%'
+          ORDER BY id`
+      ).map((row) => row.action);
+    await getGoals(prisma, admin, client.userId);
+    await dailySummary(prisma, admin, { clientId: client.userId, date: '2026-11-20', timeZone: 'UTC' });
+    await listComments(prisma, admin, { clientId: client.userId, pageSize: 10, pageToken: '' });
+    await listReviews(prisma, admin, client.userId);
+    expect(await reads()).toEqual([
+      'tracking.support.read_goals',
+      'tracking.support.read_daily_summary',
+      'tracking.support.read_comments',
+      'tracking.support.read_reviews',
+    ]);
+    // The client's own reads are not break-glass.
+    await getGoals(prisma, client, client.userId);
+    expect(await reads()).toHaveLength(4);
   });
 });
