@@ -18,6 +18,7 @@ import { REPO_ROOT } from './repo';
 
 export * from './alert-receiver';
 export * from './edge';
+export * from './mail';
 export * from './observability';
 export * from './otlp-receiver';
 export * from './processes';
