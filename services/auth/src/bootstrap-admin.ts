@@ -12,7 +12,8 @@ import { createLogger, createMetrics, runWithContext } from '@tracking/kit';
 import { readConfig } from './config';
 import { createDeps } from './deps';
 import { createAuthMetrics } from './metrics';
-import { registerUser, sendPasswordResetLink } from './users';
+import { sendPasswordResetLink } from './recovery';
+import { registerUser } from './users';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { email: { type: 'string' }, name: { type: 'string' } } });

@@ -26,8 +26,6 @@ export const configSchema = baseConfig
     GRPC_PORT: port(15051),
     /** Runtime role (<db>_app); migrations run separately as <db>_migrator. */
     DATABASE_URL: postgresUrl,
-    /** Where the local mailer appends messages (JSON lines, mode 0600). */
-    MAIL_DROP_FILE: z.string().min(1),
     /** Base of the links in mails. */
     PUBLIC_BASE_URL: z.url().default('http://localhost:8080'),
     TOTP_ISSUER: z.string().min(1).max(40).default('Tracking'),

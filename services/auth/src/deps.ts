@@ -3,7 +3,6 @@ import type { Keyring, Logger, SecurityEvents } from '@tracking/kit';
 import { policyOf, type Config } from './config';
 import { createPrisma, type PrismaClient } from './db';
 import type { Prisma } from './generated/prisma/client';
-import { FileMailer, type Mailer } from './mail';
 import { authSecurityEvents, type AuthMetrics } from './metrics';
 import type { AuthPolicy, Clock } from './policy';
 
@@ -11,7 +10,6 @@ import type { AuthPolicy, Clock } from './policy';
 export interface Deps {
   prisma: PrismaClient;
   keyring: Keyring;
-  mailer: Mailer;
   clock: Clock;
   log: Logger;
   metrics: AuthMetrics;
@@ -27,7 +25,6 @@ export function createDeps(config: Config, log: Logger, metrics: AuthMetrics): D
   return {
     prisma: createPrisma(config.DATABASE_URL),
     keyring: config.keyring,
-    mailer: new FileMailer(config.MAIL_DROP_FILE),
     clock: () => new Date(),
     log,
     metrics,

@@ -19,6 +19,7 @@ import {
   regenerateRecoveryCodes,
   verifySecondFactor,
 } from './mfa';
+import { requestEmailChange, requestPasswordReset } from './recovery';
 import {
   decide,
   isPermission,
@@ -36,11 +37,9 @@ import {
 } from './sessions';
 import {
   accountOf,
-  changeEmail,
   changePassword,
   logout,
   registerUser,
-  requestPasswordReset,
   resetPassword,
   revokeAllOwnSessions,
   revokeUserSessions,
@@ -191,7 +190,7 @@ export function authService(deps: Deps): AuthServiceServer {
     }),
     changeEmail: rpc('ChangeEmail', async (request, call) => {
       const caller = await authorize(deps, call, 'account.manage');
-      await changeEmail(deps, caller, request.currentPassword, request.newEmail);
+      await requestEmailChange(deps, caller, request.currentPassword, request.newEmail);
       return {};
     }),
     beginTotpEnrolment: rpc('BeginTotpEnrolment', async (request, call) => {

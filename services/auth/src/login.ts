@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 import type { Deps } from './deps';
 import { emit } from './changes';
+import { recordSignIn } from './devices';
 import { verifyPassword } from './passwords';
 import { isRole, mfaStateOf, type MfaState, type Role } from './rbac';
 import { createSession, type IssuedSession, type ValidSession } from './sessions';
@@ -77,7 +78,7 @@ export async function login(deps: Deps, input: { email: string; password: string
   }
 
   const role = user.role;
-  const result = await deps.prisma.$transaction(async (tx) => {
+  const { session: result, device } = await deps.prisma.$transaction(async (tx) => {
     const session = await createSession(deps, tx, { id: user.id, role }, 1);
     await emit(tx, {
       topic: TOPICS.authSession,
@@ -88,10 +89,11 @@ export async function login(deps: Deps, input: { email: string; password: string
       data: { sessionId: session.id, aal: 1 },
       occurredAt: now,
     });
-    return session;
+    return { session, device: await recordSignIn(deps, tx, user, now) };
   });
   await attemptSucceeded(deps, attempt);
   deps.metrics.logins.inc();
+  if (device) deps.metrics.newDeviceSignIns.inc({ outcome: device });
   deps.log.info({ event: 'auth.login.succeeded', userId: user.id, sessionId: result.id }, 'signed in');
   const mfa = mfaStateOf({ aal: 1 }, { role, plan: user.plan, mfaEnabled: Boolean(user.totp?.confirmedAt) });
   return { session: result, userId: user.id, role, mfa };

@@ -23,6 +23,8 @@ import { createDeps } from './deps';
 import { startPlanConsumer } from './events';
 import { authService } from './grpc';
 import { createAuthMetrics, watchFailingIdentities } from './metrics';
+import { OUTBOX_RETAIN_SENT_MS } from './notify';
+import { startRecoveryWorker } from './recovery';
 import { failingLoginIdentities } from './throttle';
 
 async function main() {
@@ -36,7 +38,14 @@ async function main() {
   const kafka = createKafka({ clientId: 'auth', brokers: config.KAFKA_BROKERS, log });
   const producer = createProducer(kafka);
   await producer.connect();
-  const relay = new OutboxRelay({ pool, producer, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
+  const relay = new OutboxRelay({
+    pool,
+    producer,
+    log,
+    metrics,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    retainSentMs: OUTBOX_RETAIN_SENT_MS,
+  });
   await relay.start();
   const plans = await startPlanConsumer({
     kafka,
@@ -46,6 +55,10 @@ async function main() {
     groupId: 'auth-plans',
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
   });
+
+  // Reset and email-change requests are answered at once and carried out here, so their
+  // timing does not say whether an address has an account (recovery.ts).
+  const recovery = startRecoveryWorker(deps);
 
   const tls = tlsFiles(config);
   const grpc = await startGrpcServer({
@@ -73,6 +86,7 @@ async function main() {
     ['readiness', () => ops.setDraining()],
     ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
     ['plan consumer', () => plans.stop()],
+    ['recovery worker', () => recovery.stop()],
     ['outbox relay', () => relay.stop()],
     ['kafka producer', () => producer.disconnect()],
     ['postgres', () => Promise.all([prisma.$disconnect(), pool.end()])],

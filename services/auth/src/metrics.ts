@@ -46,12 +46,28 @@ export function createAuthMetrics(metrics: Metrics) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    recoveryRequests: new Counter({
+      name: 'auth_recovery_requests_total',
+      help: 'Password-reset and email-change requests processed after the answer, by kind and outcome (sent, no_account, taken, locked, rate_limited).',
+      labelNames: ['kind', 'outcome'] as const,
+      registers,
+    }),
+    newDeviceSignIns: new Counter({
+      name: 'auth_new_device_sign_ins_total',
+      help: 'Sign-ins from a browser family or network new for the account, by whether the owner was mailed (notified, opted_out).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
   };
   // Every known label value starts at 0, so rate() and absent-series alerts see the series
   // before the first failure.
   for (const reason of ['bad_credentials', 'throttled']) auth.loginFailures.inc({ reason }, 0);
   for (const reason of ['invalid', 'replay', 'throttled']) auth.mfaFailures.inc({ reason }, 0);
   for (const scope of ['login', 'mfa', 'ip']) auth.lockouts.inc({ scope }, 0);
+  for (const kind of ['reset_password', 'change_email'])
+    for (const outcome of ['sent', 'no_account', 'taken', 'locked', 'rate_limited'])
+      auth.recoveryRequests.inc({ kind, outcome }, 0);
+  for (const outcome of ['notified', 'opted_out']) auth.newDeviceSignIns.inc({ outcome }, 0);
   for (const kind of ['role_client', 'role_trainer', 'role_admin', 'disabled', 'enabled'])
     for (const actor of ACTOR_HISTORIES) auth.privilegeChanges.inc({ kind, actor }, 0);
   return auth;

@@ -13,7 +13,7 @@ import QRCode from 'qrcode';
 
 import type { Deps, Tx } from './deps';
 import { emit } from './changes';
-import { sendBestEffort } from './mail';
+import { notify, securityNotice, securityUrl } from './notify';
 import { revokeSessions, upgradeSession, type IssuedSession, type ValidSession } from './sessions';
 import { attemptFailed, attemptSucceeded, beginAttempt, mfaKey } from './throttle';
 import { reauthenticate } from './login';
@@ -165,6 +165,7 @@ export async function confirmTotpEnrolment(
       data: { method: 'totp', sessionsRevoked: revoked },
       occurredAt: now,
     });
+    await securityNotice(deps, tx, 'mfa_enabled', caller.userId, now);
     return issueRecoveryCodes(tx, caller.userId);
   });
   await attemptSucceeded(deps, attempt);
@@ -217,15 +218,16 @@ export async function verifySecondFactor(
       data: { recoveryCodesLeft: left },
       occurredAt: now,
     });
+    await notify(
+      tx,
+      'recovery_code_used',
+      { userId: caller.userId },
+      { at: now.toISOString(), remaining: left, securityUrl: securityUrl(deps) },
+      now,
+    );
     return upgradeSession(deps, tx, caller);
   });
   await attemptSucceeded(deps, attempt);
-  await sendBestEffort(deps, {
-    to: caller.email,
-    kind: 'recovery_code_used',
-    subject: 'A recovery code was used to sign in',
-    text: `A recovery code was used to sign in to your account. You have ${left} left. If this was not you, reset your password and regenerate your recovery codes.`,
-  });
   return { session, recoveryCodesLeft: left };
 }
 
@@ -252,8 +254,8 @@ async function replayRejected(deps: Deps, caller: ValidSession, now: Date): Prom
     { userId: caller.userId, sessionId: caller.sessionId },
     'a TOTP code was presented a second time',
   );
-  await deps.prisma.$transaction((tx) =>
-    emit(tx, {
+  await deps.prisma.$transaction(async (tx) => {
+    await emit(tx, {
       topic: TOPICS.authMfa,
       type: 'auth.mfa.replay_rejected',
       actor: caller,
@@ -261,13 +263,8 @@ async function replayRejected(deps: Deps, caller: ValidSession, now: Date): Prom
       outcome: 'denied',
       data: { sessionId: caller.sessionId },
       occurredAt: now,
-    }),
-  );
-  await sendBestEffort(deps, {
-    to: caller.email,
-    kind: 'mfa_code_replayed',
-    subject: 'A sign-in code of yours was used twice',
-    text: 'Someone tried to sign in to your account with an authentication code that had already been used. We refused it. If this was not you, your password is known to someone else: change it now.',
+    });
+    await securityNotice(deps, tx, 'totp_code_replayed', caller.userId, now);
   });
 }
 
@@ -297,6 +294,7 @@ export async function disableTotp(
       data: { method: 'totp', sessionsRevoked: revoked },
       occurredAt: now,
     });
+    await securityNotice(deps, tx, 'mfa_disabled', caller.userId, now);
   });
 }
 
@@ -309,6 +307,7 @@ export async function regenerateRecoveryCodes(
 ): Promise<string[]> {
   await reauthenticate(deps, caller, password);
   await consumeTotp(deps, caller, code);
+  const now = deps.clock();
   return deps.prisma.$transaction(async (tx) => {
     await emit(tx, {
       topic: TOPICS.authMfa,
@@ -317,8 +316,9 @@ export async function regenerateRecoveryCodes(
       subject: { type: 'user', id: caller.userId },
       outcome: 'success',
       data: { count: RECOVERY_CODE_COUNT },
-      occurredAt: deps.clock(),
+      occurredAt: now,
     });
+    await securityNotice(deps, tx, 'recovery_codes_regenerated', caller.userId, now);
     return issueRecoveryCodes(tx, caller.userId);
   });
 }

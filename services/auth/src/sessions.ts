@@ -120,6 +120,7 @@ export type RevokeReason =
   | 'password_changed'
   | 'password_reset'
   | 'email_changed'
+  | 'email_change_reported'
   | 'mfa_enabled'
   | 'mfa_disabled'
   | 'role_changed'

@@ -12,14 +12,16 @@ import { z } from 'zod';
 
 import type { Deps, Tx } from './deps';
 import { emit } from './changes';
+import { consumeEmailToken, issueEmailToken, revokeLiveTokens } from './email-tokens';
 import { emailSchema, reauthenticate } from './login';
-import { sendBestEffort } from './mail';
 import type { ActorHistory } from './metrics';
+import { appLink, notify } from './notify';
 import { checkPasswordPolicy, hashPassword } from './passwords';
 import { isRole, type Role } from './rbac';
 import { emitRevoked, revokeSessions, type ValidSession } from './sessions';
 import { clearThrottle, loginKey, mfaKey } from './throttle';
-import { emailDigest, isTokenShaped, newSecretToken, tokenDigest } from './tokens';
+import { assertNotFrozen, noticeEmailChanged } from './recovery';
+import { emailDigest } from './tokens';
 
 export const registrationSchema = z.object({
   email: emailSchema,
@@ -39,41 +41,6 @@ export interface RegisteredUser {
   createdAt: Date;
 }
 
-type EmailPurpose = 'verify_email' | 'change_email' | 'reset_password';
-
-/** How long each kind of emailed link works. */
-const TOKEN_TTL_MS: Record<EmailPurpose, number> = {
-  verify_email: 24 * 3600_000,
-  change_email: 3600_000,
-  reset_password: 30 * 60_000,
-};
-
-async function issueEmailToken(
-  deps: Deps,
-  tx: Tx,
-  userId: string,
-  purpose: EmailPurpose,
-  newEmail?: string,
-): Promise<string> {
-  const now = deps.clock();
-  const { token, digest } = newSecretToken();
-  await tx.emailToken.create({
-    data: {
-      id: randomUUID(),
-      userId,
-      purpose,
-      tokenHash: digest,
-      newEmail: newEmail ?? null,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + TOKEN_TTL_MS[purpose]),
-    },
-  });
-  return token;
-}
-
-const link = (deps: Deps, path: string, token: string) =>
-  `${deps.policy.publicBaseUrl}${path}#token=${token}`;
-
 /**
  * Creates an account and mails an address-verification link. The row, the event and its
  * audit event are written in one transaction; the outbox relay publishes them afterwards.
@@ -91,7 +58,7 @@ export async function registerUser(
   const id = randomUUID();
   const now = deps.clock();
   try {
-    const { user, token } = await deps.prisma.$transaction(async (tx) => {
+    const user = await deps.prisma.$transaction(async (tx) => {
       const created = await tx.user.create({
         data: { id, email, passwordHash, displayName, role, createdAt: now, passwordChangedAt: now },
       });
@@ -104,13 +71,15 @@ export async function registerUser(
         data: { userId: id, role },
         occurredAt: now,
       });
-      return { user: created, token: await issueEmailToken(deps, tx, id, 'verify_email') };
-    });
-    await sendBestEffort(deps, {
-      to: email,
-      kind: 'verify_email',
-      subject: 'Confirm your email address',
-      text: `Confirm your address within 24 hours: ${link(deps, '/verify-email', token)}`,
+      const { token, expiresAt } = await issueEmailToken(deps, tx, id, 'verify_email');
+      await notify(
+        tx,
+        'email_verification',
+        { email },
+        { verifyUrl: appLink(deps, '/verify-email', token), expiresAt: expiresAt.toISOString() },
+        now,
+      );
+      return created;
     });
     deps.log.info({ event: 'auth.user.registered', userId: id, role }, 'account registered');
     return { id: user.id, role, createdAt: user.createdAt };
@@ -118,22 +87,6 @@ export async function registerUser(
     if ((error as { code?: string }).code === 'P2002') throw new ConflictError('email already registered');
     throw error;
   }
-}
-
-/** Consumes a single-use link, atomically: of two concurrent uses, one wins. */
-async function consumeEmailToken(deps: Deps, tx: Tx, token: string, purposes: EmailPurpose[]) {
-  const invalid = () =>
-    new ValidationError('the link is invalid or has expired', { token: 'invalid or expired' });
-  if (!isTokenShaped(token)) throw invalid();
-  const now = deps.clock();
-  const row = await tx.emailToken.findUnique({ where: { tokenHash: tokenDigest(token) } });
-  if (!row || !purposes.includes(row.purpose as EmailPurpose)) throw invalid();
-  const { count } = await tx.emailToken.updateMany({
-    where: { id: row.id, usedAt: null, expiresAt: { gt: now } },
-    data: { usedAt: now },
-  });
-  if (count !== 1) throw invalid();
-  return { userId: row.userId, purpose: row.purpose as EmailPurpose, newEmail: row.newEmail };
 }
 
 /** Verifies an address, or completes an email change (which revokes every session). */
@@ -157,9 +110,12 @@ export async function verifyEmail(deps: Deps, token: string): Promise<{ userId: 
         });
         return { userId: user.id, email: user.email };
       }
+      // A report from the old address froze the account: its pending changes are dead anyway.
+      assertNotFrozen(user);
       const email = consumed.newEmail ?? user.email;
       await tx.user.update({ where: { id: user.id }, data: { email, emailVerifiedAt: now } });
       const revoked = await revokeSessions(deps, tx, user.id, 'email_changed');
+      await noticeEmailChanged(deps, tx, user, user.email, email);
       await emit(tx, {
         topic: TOPICS.authUser,
         type: 'auth.user.email_changed',
@@ -177,34 +133,6 @@ export async function verifyEmail(deps: Deps, token: string): Promise<{ userId: 
   }
 }
 
-/**
- * Mails a reset link if the address has an account, and answers the same either way. This is
- * also the way out of a lock-out: the reset clears the account's throttle.
- */
-export async function requestPasswordReset(deps: Deps, rawEmail: string): Promise<void> {
-  const parsed = emailSchema.safeParse(rawEmail);
-  if (!parsed.success) throw new ValidationError('invalid request', fieldErrors(parsed.error));
-  const user = await deps.prisma.user.findUnique({ where: { email: parsed.data } });
-  if (!user || user.disabledAt) return;
-  await sendPasswordResetLink(deps, user);
-}
-
-/** Issues and mails a single-use reset link; returns it for the bootstrap command to print once. */
-export async function sendPasswordResetLink(
-  deps: Deps,
-  user: { id: string; email: string },
-): Promise<string> {
-  const token = await deps.prisma.$transaction((tx) => issueEmailToken(deps, tx, user.id, 'reset_password'));
-  const url = link(deps, '/reset-password', token);
-  await sendBestEffort(deps, {
-    to: user.email,
-    kind: 'reset_password',
-    subject: 'Reset your password',
-    text: `Choose a new password within 30 minutes: ${url}. If you did not ask for this, ignore this mail.`,
-  });
-  return url;
-}
-
 export async function resetPassword(deps: Deps, token: string, newPassword: string): Promise<void> {
   const now = deps.clock();
   const { email, userId } = await deps.prisma.$transaction(async (tx) => {
@@ -214,17 +142,31 @@ export async function resetPassword(deps: Deps, token: string, newPassword: stri
     const passwordHash = await hashPassword(newPassword);
     await tx.user.update({
       where: { id: user.id },
-      // Following the link proves the mailbox: the address counts as verified.
-      data: { passwordHash, passwordChangedAt: now, emailVerifiedAt: user.emailVerifiedAt ?? now },
+      // Following the link proves the mailbox: the address counts as verified, and an account
+      // frozen by a "this wasn't me" report is its owner's again.
+      data: {
+        passwordHash,
+        passwordChangedAt: now,
+        emailVerifiedAt: user.emailVerifiedAt ?? now,
+        recoveryRequiredAt: null,
+      },
     });
     const revoked = await revokeSessions(deps, tx, user.id, 'password_reset');
+    const linksRevoked = await revokeLiveTokens(deps, tx, user.id, ['change_email', 'reset_password']);
+    await notify(
+      tx,
+      'password_changed',
+      { userId: user.id },
+      { changedAt: now.toISOString(), reportUrl: appLink(deps, '/forgot-password') },
+      now,
+    );
     await emit(tx, {
       topic: TOPICS.authUser,
       type: 'auth.user.password_reset',
       actor: { userId: user.id, role: isRole(user.role) ? user.role : null },
       subject: { type: 'user', id: user.id },
       outcome: 'success',
-      data: { sessionsRevoked: revoked },
+      data: { sessionsRevoked: revoked, linksRevoked },
       occurredAt: now,
     });
     return { email: user.email, userId: user.id };
@@ -254,44 +196,27 @@ export async function changePassword(
     const revoked = await revokeSessions(deps, tx, caller.userId, 'password_changed', {
       except: caller.sessionId,
     });
+    // Whoever knew the old password may have asked for an email change or a reset: those links die.
+    const linksRevoked = await revokeLiveTokens(deps, tx, caller.userId, ['change_email', 'reset_password']);
+    await notify(
+      tx,
+      'password_changed',
+      { userId: caller.userId },
+      { changedAt: now.toISOString(), reportUrl: appLink(deps, '/forgot-password') },
+      now,
+    );
     await emit(tx, {
       topic: TOPICS.authUser,
       type: 'auth.user.password_changed',
       actor: caller,
       subject: { type: 'user', id: caller.userId },
       outcome: 'success',
-      data: { sessionsRevoked: revoked },
+      data: { sessionsRevoked: revoked, linksRevoked },
       occurredAt: now,
     });
     return revoked;
   });
   return { sessionsRevoked };
-}
-
-/** Needs the current password; the new address takes effect when its confirmation link is followed. */
-export async function changeEmail(
-  deps: Deps,
-  caller: ValidSession,
-  currentPassword: string,
-  rawEmail: string,
-): Promise<void> {
-  const parsed = emailSchema.safeParse(rawEmail);
-  if (!parsed.success) throw new ValidationError('invalid email', { newEmail: 'must be an email address' });
-  await reauthenticate(deps, caller, currentPassword);
-  const newEmail = parsed.data;
-  if (newEmail === caller.email)
-    throw new ValidationError('invalid email', { newEmail: 'is already your address' });
-  // A taken address gets no link, and the caller cannot tell: the answer does not reveal accounts.
-  if (await deps.prisma.user.findUnique({ where: { email: newEmail }, select: { id: true } })) return;
-  const token = await deps.prisma.$transaction((tx) =>
-    issueEmailToken(deps, tx, caller.userId, 'change_email', newEmail),
-  );
-  await sendBestEffort(deps, {
-    to: newEmail,
-    kind: 'change_email',
-    subject: 'Confirm your new email address',
-    text: `Confirm this address for your account within an hour: ${link(deps, '/verify-email', token)}`,
-  });
 }
 
 export async function logout(deps: Deps, caller: ValidSession): Promise<void> {

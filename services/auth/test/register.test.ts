@@ -2,7 +2,7 @@ import { verify } from '@node-rs/argon2';
 import { createPool, runWithContext } from '@tracking/kit';
 
 import { registerUser, verifyEmail } from '../src/users';
-import { useAuthFixture } from './support';
+import { tokenMailed, useAuthFixture } from './support';
 
 const TOO_GUESSABLE =
   'is too easy to guess (a common word, pattern or personal detail); a longer passphrase works';
@@ -111,10 +111,7 @@ describe('registering an account', () => {
 
   test('the emailed verification link verifies the address once, and not after it expires', async () => {
     const f = setup();
-    const tokenFor = async (email: string) =>
-      /#token=([A-Za-z0-9_-]{43})/.exec(
-        (await f.mails()).filter((m) => m.to === email && m.kind === 'verify_email').at(-1)?.text ?? '',
-      )?.[1] ?? '';
+    const tokenFor = (email: string) => tokenMailed(f, 'email_verification', email);
     const user = await registerUser(f.deps, {
       email: 'verify.me@example.test',
       password: 'a perfectly long passphrase',

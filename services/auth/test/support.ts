@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import {
+  NOTIFICATION_REQUESTED,
+  TOPICS,
+  type NotificationRequested,
+  type NotificationTemplate,
+} from '@tracking/contracts';
 import { createMetrics, createPool, runWithContext } from '@tracking/kit';
 import { captureLogger, createTestDatabase, randomName, type TestDatabase } from '@tracking/testing';
 import { generate } from 'otplib';
@@ -12,7 +16,6 @@ import { policyOf, readConfig } from '../src/config';
 import { createPrisma } from '../src/db';
 import type { Deps } from '../src/deps';
 import { login } from '../src/login';
-import { FileMailer, type Mail } from '../src/mail';
 import { authSecurityEvents, createAuthMetrics } from '../src/metrics';
 import type { Role } from '../src/rbac';
 import { validateSession, type ValidSession } from '../src/sessions';
@@ -34,22 +37,17 @@ export interface AuthFixture {
   deps: Deps;
   clock: TestClock;
   owner: pg.Pool;
-  mailFile: string;
   lines: () => Record<string, unknown>[];
-  /** Mail delivered so far by the real file mailer. */
-  mails(): Promise<(Mail & { sentAt: string })[]>;
   close(): Promise<void>;
 }
 
-/** A real auth database with the service's domain code wired to a hand-moved clock and a real file mailer. */
+/** A real auth database with the service's domain code wired to a hand-moved clock. */
 export async function authFixture(): Promise<AuthFixture> {
   const db = await createTestDatabase(MIGRATIONS);
   const clock = new TestClock();
-  const mailFile = path.join(tmpdir(), randomName('mail-'), 'auth.jsonl');
   const config = readConfig({
     DATABASE_URL: db.appUrl,
     KAFKA_BROKERS: '127.0.0.1:1',
-    MAIL_DROP_FILE: mailFile,
     ENCRYPTION_KEYS: `test-1:${randomBytes(32).toString('base64')}`,
     ENCRYPTION_ACTIVE_KEY_ID: 'test-1',
   });
@@ -58,7 +56,6 @@ export async function authFixture(): Promise<AuthFixture> {
   const deps: Deps = {
     prisma: createPrisma(db.appUrl),
     keyring: config.keyring,
-    mailer: new FileMailer(mailFile),
     clock: clock.read,
     log,
     metrics,
@@ -71,20 +68,11 @@ export async function authFixture(): Promise<AuthFixture> {
     deps,
     clock,
     owner,
-    mailFile,
     lines,
-    async mails() {
-      const text = await readFile(mailFile, 'utf8').catch(() => '');
-      return text
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Mail & { sentAt: string });
-    },
     async close() {
       await deps.prisma.$disconnect();
       await owner.end();
       await db.drop();
-      await rm(path.dirname(mailFile), { recursive: true, force: true });
     },
   };
 }
@@ -157,4 +145,41 @@ export async function eventsOf(fixture: AuthFixture, type: string, subjectId?: s
     [type, subjectId ?? null],
   );
   return rows;
+}
+
+/**
+ * The mail auth has asked for so far: the `notification.requested` events in its outbox, in
+ * order, as the notifications service will receive them. Filtered by template and by recipient
+ * (an address, or a user id).
+ */
+export async function notifications(
+  fixture: AuthFixture,
+  filter: { template?: NotificationTemplate; to?: string } = {},
+): Promise<NotificationRequested[]> {
+  const { rows } = await fixture.owner.query<{ payload: { type: string; data: NotificationRequested } }>(
+    `SELECT payload FROM outbox WHERE topic = $1 ORDER BY id`,
+    [TOPICS.notificationsRequested],
+  );
+  return rows
+    .filter((row) => row.payload.type === NOTIFICATION_REQUESTED)
+    .map((row) => row.payload.data)
+    .filter((body) => !filter.template || body.template === filter.template)
+    .filter((body) => {
+      if (!filter.to) return true;
+      const recipient = body.recipient;
+      return 'email' in recipient ? recipient.email === filter.to : recipient.userId === filter.to;
+    });
+}
+
+/** The single-use token in the newest mail of a template to a recipient ('' if there is none). */
+export async function tokenMailed(
+  fixture: AuthFixture,
+  template: NotificationTemplate,
+  to: string,
+): Promise<string> {
+  const body = (await notifications(fixture, { template, to })).at(-1);
+  const url = Object.values(body?.params ?? {}).find(
+    (value): value is string => typeof value === 'string' && value.includes('#token='),
+  );
+  return /#token=([A-Za-z0-9_-]{43})$/.exec(url ?? '')?.[1] ?? '';
 }
