@@ -47,6 +47,7 @@ import {
   setUserDisabled,
   verifyEmail,
 } from './users';
+import { findUsers } from './user-search';
 
 const uuid = (field: string, value: string) => {
   if (!z.uuid().safeParse(value).success)
@@ -226,6 +227,23 @@ export function authService(deps: Deps): AuthServiceServer {
     revokeUserSessions: rpc('RevokeUserSessions', async (request, call) => {
       const caller = await authorize(deps, call, 'users.manage');
       return { revoked: await revokeUserSessions(deps, caller, uuid('userId', request.userId)) };
+    }),
+    findUsers: rpc('FindUsers', async (request, call) => {
+      await authorize(deps, call, 'users.manage');
+      const users = await findUsers(deps, request.query, request.limit);
+      return {
+        users: users.map((user) => ({
+          userId: user.id,
+          email: user.email,
+          displayName: user.displayName,
+          role: ROLES.valueOf(user.role),
+          emailVerified: user.emailVerified,
+          mfaEnabled: user.mfaEnabled,
+          disabled: user.disabled,
+          createdAt: user.createdAt,
+          plan: user.plan,
+        })),
+      };
     }),
   };
 }

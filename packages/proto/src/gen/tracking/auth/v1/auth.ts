@@ -376,6 +376,34 @@ export interface RevokeUserSessionsResponse {
   revoked: number;
 }
 
+export interface FindUsersRequest {
+  /** A user id (UUID), or the start of an email address (at least 3 characters). */
+  query: string;
+  /** Zero means 20; at most 50. */
+  limit: number;
+}
+
+/** What an admin needs to act on an account: never its secrets. */
+export interface UserSummary {
+  userId: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  emailVerified: boolean;
+  mfaEnabled: boolean;
+  disabled: boolean;
+  createdAt:
+    | Date
+    | undefined;
+  /** The billing plan auth last heard of (billing.plan.changed.v1). */
+  plan: string;
+}
+
+export interface FindUsersResponse {
+  /** Sorted by email; at most `limit`. */
+  users: UserSummary[];
+}
+
 function createBaseRegisterRequest(): RegisterRequest {
   return { email: "", password: "", displayName: "" };
 }
@@ -3682,6 +3710,351 @@ export const RevokeUserSessionsResponse: MessageFns<RevokeUserSessionsResponse> 
   },
 };
 
+function createBaseFindUsersRequest(): FindUsersRequest {
+  return { query: "", limit: 0 };
+}
+
+export const FindUsersRequest: MessageFns<FindUsersRequest> = {
+  encode(message: FindUsersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.query !== "") {
+      writer.uint32(10).string(message.query);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindUsersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFindUsersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.query = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FindUsersRequest {
+    return {
+      query: isSet(object.query) ? globalThis.String(object.query) : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: FindUsersRequest): unknown {
+    const obj: any = {};
+    if (message.query !== "") {
+      obj.query = message.query;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+};
+
+function createBaseUserSummary(): UserSummary {
+  return {
+    userId: "",
+    email: "",
+    displayName: "",
+    role: 0,
+    emailVerified: false,
+    mfaEnabled: false,
+    disabled: false,
+    createdAt: undefined,
+    plan: "",
+  };
+}
+
+export const UserSummary: MessageFns<UserSummary> = {
+  encode(message: UserSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.email !== "") {
+      writer.uint32(18).string(message.email);
+    }
+    if (message.displayName !== "") {
+      writer.uint32(26).string(message.displayName);
+    }
+    if (message.role !== 0) {
+      writer.uint32(32).int32(message.role);
+    }
+    if (message.emailVerified !== false) {
+      writer.uint32(40).bool(message.emailVerified);
+    }
+    if (message.mfaEnabled !== false) {
+      writer.uint32(48).bool(message.mfaEnabled);
+    }
+    if (message.disabled !== false) {
+      writer.uint32(56).bool(message.disabled);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(66).fork()).join();
+    }
+    if (message.plan !== "") {
+      writer.uint32(74).string(message.plan);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.displayName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.role = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.emailVerified = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.mfaEnabled = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.disabled = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.plan = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserSummary {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      displayName: isSet(object.displayName)
+        ? globalThis.String(object.displayName)
+        : isSet(object.display_name)
+        ? globalThis.String(object.display_name)
+        : "",
+      role: isSet(object.role) ? roleFromJSON(object.role) : 0,
+      emailVerified: isSet(object.emailVerified)
+        ? globalThis.Boolean(object.emailVerified)
+        : isSet(object.email_verified)
+        ? globalThis.Boolean(object.email_verified)
+        : false,
+      mfaEnabled: isSet(object.mfaEnabled)
+        ? globalThis.Boolean(object.mfaEnabled)
+        : isSet(object.mfa_enabled)
+        ? globalThis.Boolean(object.mfa_enabled)
+        : false,
+      disabled: isSet(object.disabled) ? globalThis.Boolean(object.disabled) : false,
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      plan: isSet(object.plan) ? globalThis.String(object.plan) : "",
+    };
+  },
+
+  toJSON(message: UserSummary): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
+    if (message.displayName !== "") {
+      obj.displayName = message.displayName;
+    }
+    if (message.role !== 0) {
+      obj.role = roleToJSON(message.role);
+    }
+    if (message.emailVerified !== false) {
+      obj.emailVerified = message.emailVerified;
+    }
+    if (message.mfaEnabled !== false) {
+      obj.mfaEnabled = message.mfaEnabled;
+    }
+    if (message.disabled !== false) {
+      obj.disabled = message.disabled;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.plan !== "") {
+      obj.plan = message.plan;
+    }
+    return obj;
+  },
+};
+
+function createBaseFindUsersResponse(): FindUsersResponse {
+  return { users: [] };
+}
+
+export const FindUsersResponse: MessageFns<FindUsersResponse> = {
+  encode(message: FindUsersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.users) {
+      UserSummary.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindUsersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFindUsersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.users.push(UserSummary.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FindUsersResponse {
+    return {
+      users: globalThis.Array.isArray(object?.users) ? object.users.map((e: any) => UserSummary.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: FindUsersResponse): unknown {
+    const obj: any = {};
+    if (message.users?.length) {
+      obj.users = message.users.map((e) => UserSummary.toJSON(e));
+    }
+    return obj;
+  },
+};
+
 /**
  * Accounts, sessions, TOTP MFA and roles. Owned by the auth service.
  *
@@ -3929,6 +4302,19 @@ export const AuthServiceService = {
       Buffer.from(RevokeUserSessionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RevokeUserSessionsResponse => RevokeUserSessionsResponse.decode(value),
   },
+  /**
+   * Admin only: accounts by exact id, or by email (case-insensitive, the start of the address),
+   * so the admin console can find the person a support ticket names.
+   */
+  findUsers: {
+    path: "/tracking.auth.v1.AuthService/FindUsers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FindUsersRequest): Buffer => Buffer.from(FindUsersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FindUsersRequest => FindUsersRequest.decode(value),
+    responseSerialize: (value: FindUsersResponse): Buffer => Buffer.from(FindUsersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FindUsersResponse => FindUsersResponse.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -3980,6 +4366,11 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   setUserDisabled: handleUnaryCall<SetUserDisabledRequest, SetUserDisabledResponse>;
   /** Admin only: revokes every session of another user. */
   revokeUserSessions: handleUnaryCall<RevokeUserSessionsRequest, RevokeUserSessionsResponse>;
+  /**
+   * Admin only: accounts by exact id, or by email (case-insensitive, the start of the address),
+   * so the admin console can find the person a support ticket names.
+   */
+  findUsers: handleUnaryCall<FindUsersRequest, FindUsersResponse>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -4324,6 +4715,25 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RevokeUserSessionsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Admin only: accounts by exact id, or by email (case-insensitive, the start of the address),
+   * so the admin console can find the person a support ticket names.
+   */
+  findUsers(
+    request: FindUsersRequest,
+    callback: (error: ServiceError | null, response: FindUsersResponse) => void,
+  ): ClientUnaryCall;
+  findUsers(
+    request: FindUsersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FindUsersResponse) => void,
+  ): ClientUnaryCall;
+  findUsers(
+    request: FindUsersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FindUsersResponse) => void,
   ): ClientUnaryCall;
 }
 
