@@ -38,6 +38,8 @@ export const configSchema = baseConfig
     CONSUMER_GROUP: z.string().default('notifications'),
     /** The auth service, which answers GetContact: a user id's address and name (docs/notifications.md). */
     AUTH_GRPC_ADDR: grpcAddress,
+    /** A mounted Secret: this service's credential for GetContact; auth holds the same in CONTACT_LOOKUP_TOKEN_FILE. */
+    AUTH_CONTACT_TOKEN_FILE: z.string().min(1),
 
     SMTP_HOST: z.string().min(1),
     SMTP_PORT: port(587),

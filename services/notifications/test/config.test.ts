@@ -4,6 +4,7 @@ const minimal = {
   DATABASE_URL: 'postgres://notifications_app:pw@127.0.0.1:5432/notifications',
   KAFKA_BROKERS: '127.0.0.1:9092',
   AUTH_GRPC_ADDR: '127.0.0.1:15051',
+  AUTH_CONTACT_TOKEN_FILE: '/var/run/secrets/tracking/notifications/contact-token',
   SMTP_HOST: 'smtp.example.net',
   MAIL_FROM: 'Tracking <no-reply@tracking.example>',
   PUBLIC_BASE_URL: 'https://tracking.example',
