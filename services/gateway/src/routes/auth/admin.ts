@@ -3,11 +3,45 @@ import { callUnary } from '@tracking/kit';
 import { z } from 'zod';
 
 import { defineRoute, json } from '../../http/route';
-import { roleOf } from './mappers';
-import { count, requests, role, userParams } from './schemas';
+import { iso, roleOf } from './mappers';
+import { count, requests, role, userParams, userSearchQuery, userSummary } from './schemas';
 
-/** Admin user management: roles, disabling an account, ending its sessions. */
+/** Admin user management: finding an account, roles, disabling an account, ending its sessions. */
 export const userAdminRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/admin/users',
+    operationId: 'findUsers',
+    summary: 'Find users by id or the start of their email',
+    description:
+      'An exact user id finds that account; anything else matches the start of the email address, ignoring case. At most `limit` accounts, sorted by email.',
+    tags: ['admin'],
+    access: 'session',
+    query: userSearchQuery,
+    responses: { 200: json(z.object({ items: z.array(userSummary) }), 'The matching accounts.') },
+  }).handle(async ({ query, session, deps: { auth } }) => {
+    const result = await callUnary(
+      auth.findUsers.bind(auth),
+      { query: query.q, limit: query.limit },
+      session,
+    );
+    return {
+      status: 200,
+      body: {
+        items: result.users.map((user) => ({
+          userId: user.userId,
+          email: user.email,
+          displayName: user.displayName,
+          role: roleOf(user.role),
+          emailVerified: user.emailVerified,
+          mfaEnabled: user.mfaEnabled,
+          disabled: user.disabled,
+          plan: user.plan,
+          createdAt: iso(user.createdAt),
+        })),
+      },
+    };
+  }),
   defineRoute({
     method: 'put',
     path: '/api/v1/admin/users/{userId}/role',

@@ -37,6 +37,15 @@ export const requests = {
   disabled: z.object({ disabled: z.boolean() }),
 };
 export const userParams = z.object({ userId: z.uuid() });
+// strictObject: a misspelt filter is a 400, not a silent search of something else.
+export const userSearchQuery = z.strictObject({
+  q: z
+    .string()
+    .trim()
+    .max(320)
+    .meta({ description: 'A user id, or the start of an email address (at least 3 characters).' }),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
 
 // Responses.
 export const role = z.enum(ROLES.names);
@@ -51,6 +60,19 @@ export const recoveryCodes = z.object({
   recoveryCodes: z.array(z.string()).meta({ description: 'Shown once; only their hashes are kept.' }),
 });
 export const accepted = z.object({ detail: z.string() });
+export const userSummary = z
+  .object({
+    userId: z.uuid(),
+    email: z.string(),
+    displayName: z.string(),
+    role,
+    emailVerified: z.boolean(),
+    mfaEnabled: z.boolean().meta({ description: 'The account has confirmed TOTP.' }),
+    disabled: z.boolean(),
+    plan: z.string().meta({ description: 'The plan auth last heard of from billing.' }),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'UserSummary', description: 'An account as an admin sees it; never a secret.' });
 
 /**
  * A new session: its token in the body (bearer), or in a cookie with a CSRF token in the body

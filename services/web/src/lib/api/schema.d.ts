@@ -141,6 +141,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find users by id or the start of their email
+         * @description An exact user id finds that account; anything else matches the start of the email address, ignoring case. At most `limit` accounts, sorted by email.
+         */
+        get: operations["findUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/users/{userId}/audit-erasure": {
         parameters: {
             query?: never;
@@ -1332,6 +1352,23 @@ export interface components {
             acceptedAt: string | null;
             endedAt: string | null;
         };
+        /** @description An account as an admin sees it; never a secret. */
+        UserSummary: {
+            /** Format: uuid */
+            userId: string;
+            email: string;
+            displayName: string;
+            /** @enum {string} */
+            role: "client" | "trainer" | "admin";
+            emailVerified: boolean;
+            /** @description The account has confirmed TOTP. */
+            mfaEnabled: boolean;
+            disabled: boolean;
+            /** @description The plan auth last heard of from billing. */
+            plan: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
     };
     responses: {
         /** @description A problem; `code` is one of `invalid_argument`. */
@@ -1709,6 +1746,39 @@ export interface operations {
                             linksStarted: number;
                             reviewsRequested: number;
                         }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    findUsers: {
+        parameters: {
+            query: {
+                /** @description A user id, or the start of an email address (at least 3 characters). */
+                q: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching accounts. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["UserSummary"][];
                     };
                 };
             };
