@@ -43,6 +43,17 @@ export const routes: RouteObject[] = [
       { path: 'account/sessions', ...lazy(() => import('./routes/app/account/sessions')) },
       // Stripe Checkout and the Portal send people back here (services/billing: returnUrl).
       { path: 'billing', ...lazy(() => import('./routes/app/billing')) },
+      {
+        path: 'admin',
+        ...lazy(() => import('./routes/admin/root')),
+        children: [
+          { index: true, ...lazy(() => import('./routes/admin/users')) },
+          { path: 'users', ...lazy(() => import('./routes/admin/users')) },
+          { path: 'audit', ...lazy(() => import('./routes/admin/audit')) },
+          { path: 'support', ...lazy(() => import('./routes/admin/support')) },
+          { path: 'operations', ...lazy(() => import('./routes/admin/operations')) },
+        ],
+      },
     ],
   },
   { path: '*', ...lazy(() => import('./routes/not-found')) },

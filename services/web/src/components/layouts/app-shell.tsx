@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { NavLink, useNavigate } from 'react-router';
 
 import { Button } from '../ui/button';
+import { SupportBanner } from '../../features/admin/components/support-banner';
 import { useLogout } from '../../features/auth/api/logout';
 import type { Session } from '../../features/auth/api/get-session';
 
@@ -17,6 +18,7 @@ const NAV: readonly NavItem[] = [
   { to: '/history', label: 'History', roles: ['client'] },
   { to: '/body', label: 'Body', roles: ['client'] },
   { to: '/trainers', label: 'Trainers', roles: ['client'] },
+  { to: '/admin', label: 'Admin', roles: ['admin'] },
   { to: '/account', label: 'Account', roles: ['client', 'trainer', 'admin'] },
 ];
 
@@ -50,6 +52,7 @@ export function AppShell({ session, children }: { session: Session; children: Re
           Sign out
         </Button>
       </header>
+      {session.role === 'admin' ? <SupportBanner userId={session.userId} /> : null}
       <main id="main" className="shell-main">
         {children}
       </main>
