@@ -6,7 +6,7 @@ import pg from 'pg';
 
 import { asActor, createPrisma, type PrismaClient } from '../src/db';
 import { applyAiResult } from '../src/ai-results';
-import { endLink } from '../src/links';
+import { endLink, inviteClient } from '../src/links';
 import { getMeal } from '../src/meals';
 import { coachedClient, person, type ClientRows } from './world';
 
@@ -312,5 +312,86 @@ describe('an ended link', () => {
       ]);
       expect({ table, rowCount }).toEqual({ table, rowCount: 0 });
     }
+  });
+});
+
+describe('the allowed changes of a link and a break-glass grant, enforced by the database itself (#20)', () => {
+  /** What the link's trainer sees of it. */
+  const linkOf = async (trainer: { userId: string; role: string }, id: string) =>
+    (await asUser(trainer, 'SELECT status, client_id::text FROM trainer_link WHERE id = $1', [id]))
+      .rows[0] as unknown;
+
+  test('a trainer cannot turn their own pending invitation into an active link to any client', async () => {
+    const trainer = person('trainer', 'trainer-d');
+    const victim = person('client', 'victim');
+    const invitation = await inviteClient(prisma, trainer, { email: 'nobody-in-particular@example.test' }, 7);
+    await expect(
+      asUser(
+        trainer,
+        "UPDATE trainer_link SET status = 'active', client_id = $1, accepted_at = now() WHERE id = $2",
+        [victim.userId, invitation.id],
+      ),
+    ).rejects.toThrow(/not allowed for role trainer/);
+    await expect(
+      asUser(trainer, 'UPDATE trainer_link SET invited_email = $1 WHERE id = $2', [
+        victim.verifiedEmail,
+        invitation.id,
+      ]),
+    ).rejects.toThrow(/parties and times cannot change/);
+    expect(await linkOf(trainer, invitation.id)).toEqual({ status: 'pending', client_id: null });
+  });
+
+  test('an ended link stays ended: neither side can bring it back', async () => {
+    const trainer = person('trainer', 'trainer-e');
+    const e1 = await coachedClient(prisma, trainer, 'e1');
+    await endLink(prisma, e1.client, e1.linkId);
+    for (const who of [trainer, e1.client]) {
+      await expect(
+        asUser(
+          who,
+          "UPDATE trainer_link SET status = 'active', ended_at = NULL, ended_by = NULL WHERE id = $1",
+          [e1.linkId],
+        ),
+      ).rejects.toThrow(/not allowed for role/);
+    }
+    expect(await linkOf(trainer, e1.linkId)).toEqual({ status: 'ended', client_id: e1.client.userId });
+  });
+
+  test('only the invited client accepts, and the allowed changes still work in SQL', async () => {
+    const trainer = person('trainer', 'trainer-f');
+    const invited = person('client', 'invited');
+    const invitation = await inviteClient(prisma, trainer, { email: invited.verifiedEmail }, 7);
+    const accept =
+      "UPDATE trainer_link SET status = 'active', client_id = $1, accepted_at = now() WHERE id = $2";
+    await expect(asUser(trainer, accept, [invited.userId, invitation.id])).rejects.toThrow(/not allowed/);
+    const accepted = await asUser(invited, accept, [invited.userId, invitation.id]);
+    expect(accepted.rowCount).toBe(1);
+    const withdrawn = await asUser(
+      trainer,
+      "UPDATE trainer_link SET status = 'ended', ended_at = now(), ended_by = $1 WHERE id = $2",
+      [trainer.userId, invitation.id],
+    );
+    expect(withdrawn.rowCount).toBe(1);
+  });
+
+  test('a grant starts when it is written, whatever start the admin sends, and lasts at most 60 minutes', async () => {
+    const admin = person('admin', 'admin-g');
+    const client = person('client', 'supported-g');
+    const { rows } = await asUser(
+      admin,
+      `INSERT INTO support_access (id, admin_id, client_id, reason, created_at, expires_at)
+       VALUES (gen_random_uuid(), $1, $2, 'ticket 44: looking at meals', '2100-01-01T00:00:00Z', '2100-01-01T00:59:00Z')
+       RETURNING created_at = now() AS starts_now, expires_at <= now() + interval '60 minutes' AS bounded`,
+      [admin.userId, client.userId],
+    );
+    expect(rows).toEqual([{ starts_now: true, bounded: true }]);
+    await expect(
+      asUser(
+        admin,
+        `INSERT INTO support_access (id, admin_id, client_id, reason, expires_at)
+         VALUES (gen_random_uuid(), $1, $2, 'ticket 45: already over', now() - interval '1 minute')`,
+        [admin.userId, client.userId],
+      ),
+    ).rejects.toThrow(/must end after it starts/);
   });
 });
