@@ -1,5 +1,6 @@
 // The kit's public surface. Telemetry is deliberately not re-exported here: a service must
 // start it (from '@tracking/kit/telemetry') before this module loads http, grpc and pg.
+export * from './address';
 export * from './config';
 export * from './context';
 export * from './crypto';

@@ -1,4 +1,4 @@
-import { RateLimitedError } from '@tracking/kit';
+import { clientAddressKey, RateLimitedError } from '@tracking/kit';
 
 import type { Deps } from './deps';
 
@@ -6,7 +6,7 @@ export type ThrottleScope = 'login' | 'mfa' | 'ip';
 
 export interface ThrottleKey {
   scope: ThrottleScope;
-  /** 'login:<email digest>', 'mfa:<user id>' or 'ip:<address>'. */
+  /** 'login:<email digest>', 'mfa:<user id>' or 'ip:<address>' (an IPv6 address's /64). */
   key: string;
 }
 
@@ -15,7 +15,8 @@ export const loginKey = (emailDigestHex: string): ThrottleKey => ({
   key: `login:${emailDigestHex}`,
 });
 export const mfaKey = (userId: string): ThrottleKey => ({ scope: 'mfa', key: `mfa:${userId}` });
-export const ipKey = (ip: string): ThrottleKey => ({ scope: 'ip', key: `ip:${ip.slice(0, 64)}` });
+/** Per IPv4 address, or per IPv6 /64: one IPv6 host has a /64 of addresses to rotate through (#20). */
+export const ipKey = (ip: string): ThrottleKey => ({ scope: 'ip', key: `ip:${clientAddressKey(ip)}` });
 
 /** A hard lock lasts until a password reset clears it; stored as a far-future time. */
 const HARD_LOCK_MS = 100 * 365 * 24 * 3600 * 1000;

@@ -62,6 +62,20 @@ describe('rate limits shared by every gateway replica', () => {
     await limits.consume('auth', '198.51.100.2', '/api/v1/auth/login');
     await limits.consume('ip', '198.51.100.1', '/api/v1/me/meals');
   });
+
+  test('an IPv6 client counts per /64: rotating through its own network buys no fresh budget (#20)', async () => {
+    const { limits } = replica();
+    for (let i = 1; i <= 3; i += 1) await limits.consume('auth', `2001:db8:1:2::${i}`, '/api/v1/auth/login');
+    await expect(limits.consume('auth', '2001:db8:1:2:ffff::4', '/api/v1/auth/login')).rejects.toMatchObject({
+      code: 'resource_exhausted',
+    });
+    for (let i = 1; i <= 5; i += 1) await limits.consume('ip', `2001:db8:1:2::a:${i}`, '/api/v1/me/meals');
+    await expect(limits.consume('ip', '2001:db8:1:2::b:1', '/api/v1/me/meals')).rejects.toMatchObject({
+      code: 'resource_exhausted',
+    });
+    // The next /64 is another visitor.
+    await limits.consume('auth', '2001:db8:1:3::1', '/api/v1/auth/login');
+  });
 });
 
 describe('which routes spend the strict auth budget', () => {

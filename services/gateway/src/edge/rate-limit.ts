@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 
-import { createSecurityEvents, RateLimitedError, type Logger, type MetricsRegistry } from '@tracking/kit';
+import {
+  clientAddressKey,
+  createSecurityEvents,
+  RateLimitedError,
+  type Logger,
+  type MetricsRegistry,
+} from '@tracking/kit';
 import type pg from 'pg';
 import { Counter } from 'prom-client';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
@@ -11,8 +17,10 @@ import type { Budget, RateLimits } from '../deps';
  * Rate limits on a store every gateway replica shares: the `rate_limit` table of the gateway's
  * own database (rate-limiter-flexible's PostgreSQL store). Three budgets, each per minute:
  *
- *   ip       every API request, per client IP (as the trusted-proxy rule resolved it)
- *   auth     the account routes attackers aim at (register, login, MFA, password reset), per IP:
+ *   ip       every API request, per client IP (as the trusted-proxy rule resolved it); an IPv6
+ *            client per /64, since one host can rotate through its whole /64 (#20)
+ *   auth     the account routes attackers aim at (register, login, MFA, password reset), per IP
+ *            (IPv6 per /64):
  *            much stricter, against credential stuffing and mail bombing; auth's own per-account
  *            lock-out sits behind it
  *   account  requests of one signed-in caller, per user id once auth has vouched for it, else
@@ -67,7 +75,7 @@ export function createRateLimits(
   return {
     async consume(budget, key, route) {
       try {
-        await limiters[budget].consume(key);
+        await limiters[budget].consume(budget === 'account' ? key : clientAddressKey(key));
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         limited.inc({ route, budget });
