@@ -99,7 +99,15 @@ export async function recordSignIn(
   return 'notified';
 }
 
-/** The owner's choice: mail me about sign-ins from new devices (on by default). */
-export async function setNewDeviceAlerts(deps: Deps, userId: string, enabled: boolean): Promise<void> {
-  await deps.prisma.user.update({ where: { id: userId }, data: { newDeviceAlerts: enabled } });
+/** The owner's choice: mail me about sign-ins from new devices (on by default). Unset reads it. */
+export async function setNewDeviceAlerts(
+  deps: Deps,
+  userId: string,
+  enabled: boolean | undefined,
+): Promise<boolean> {
+  const user =
+    enabled === undefined
+      ? await deps.prisma.user.findUniqueOrThrow({ where: { id: userId } })
+      : await deps.prisma.user.update({ where: { id: userId }, data: { newDeviceAlerts: enabled } });
+  return user.newDeviceAlerts;
 }

@@ -19,7 +19,8 @@ import {
   regenerateRecoveryCodes,
   verifySecondFactor,
 } from './mfa';
-import { requestEmailChange, requestPasswordReset } from './recovery';
+import { setNewDeviceAlerts } from './devices';
+import { reportEmailChange, requestEmailChange, requestPasswordReset } from './recovery';
 import {
   decide,
   isPermission,
@@ -151,7 +152,14 @@ export function authService(deps: Deps): AuthServiceServer {
         mfaRequired: mfaRequired(caller),
         sessionMfa: MFA_STATES.valueOf(caller.mfa),
         recoveryCodesLeft,
+        newDeviceAlerts: user.newDeviceAlerts,
       };
+    }),
+    setPreferences: rpc('SetPreferences', async (request, call) => {
+      // Reading (nothing set) needs only account.read, like GetMe.
+      const reading = request.newDeviceAlerts === undefined;
+      const caller = await authorize(deps, call, reading ? 'account.read' : 'account.manage');
+      return { newDeviceAlerts: await setNewDeviceAlerts(deps, caller.userId, request.newDeviceAlerts) };
     }),
     listSessions: rpc('ListSessions', async (_request, call) => {
       const caller = await authorize(deps, call, 'account.read');
@@ -194,6 +202,7 @@ export function authService(deps: Deps): AuthServiceServer {
       await requestEmailChange(deps, caller, request.currentPassword, request.newEmail);
       return {};
     }),
+    reportEmailChange: rpc('ReportEmailChange', (request) => reportEmailChange(deps, request.token)),
     beginTotpEnrolment: rpc('BeginTotpEnrolment', async (request, call) => {
       const caller = await authorize(deps, call, 'account.manage');
       return beginTotpEnrolment(deps, caller, request.currentPassword);

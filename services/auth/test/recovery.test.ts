@@ -1,6 +1,7 @@
 import { maskEmail } from '@tracking/contracts';
 import { runWithContext } from '@tracking/kit';
 
+import { setNewDeviceAlerts } from '../src/devices';
 import { login } from '../src/login';
 import {
   processRecoveryRequests,
@@ -254,7 +255,8 @@ describe('new-device sign-in notices', () => {
   test('an owner who turned the notices off gets none', async () => {
     const f = setup();
     const user = await newUser(f);
-    await f.deps.prisma.user.update({ where: { id: user.id }, data: { newDeviceAlerts: false } });
+    await expect(setNewDeviceAlerts(f.deps, user.id, undefined)).resolves.toBe(true);
+    await expect(setNewDeviceAlerts(f.deps, user.id, false)).resolves.toBe(false);
     await signInFrom(f, user, '203.0.113.10', FIREFOX);
     await signInFrom(f, user, '198.51.100.20', SAFARI_IPHONE);
     expect(await notices(f, user.id)).toEqual([]);

@@ -3,7 +3,17 @@
  * the outbox in the same transaction as the change (the relay in main.ts publishes them).
  */
 
-import { TOPICS, type AuditEvent } from '@tracking/contracts';
+import { createHash } from 'node:crypto';
+
+import {
+  NOTIFICATION_REQUESTED,
+  notificationRequest,
+  TOPICS,
+  type AuditEvent,
+  type NotificationParams,
+  type NotificationRecipient,
+  type NotificationTemplate,
+} from '@tracking/contracts';
 import {
   currentContext,
   enqueue,
@@ -59,4 +69,33 @@ export async function record(tx: Tx, principal: Principal, change: Change): Prom
     });
   }
   await enqueue(prismaExecutor(tx), events);
+}
+
+/**
+ * Asks the notifications service to mail someone about a change, in the change's transaction
+ * (docs/notifications.md). Keyed by the recipient, so one person's mail stays in order; an
+ * address is keyed by its digest, never the address itself.
+ */
+export async function notify<T extends NotificationTemplate>(
+  tx: Tx,
+  principal: Principal,
+  template: T,
+  recipient: NotificationRecipient,
+  params: NotificationParams<T>,
+): Promise<void> {
+  const key =
+    'userId' in recipient
+      ? recipient.userId
+      : createHash('sha256').update(`email:${recipient.email}`, 'utf8').digest('hex').slice(0, 40);
+  await enqueue(prismaExecutor(tx), [
+    {
+      topic: TOPICS.notificationsRequested,
+      key,
+      envelope: newEvent({
+        type: NOTIFICATION_REQUESTED,
+        actor: { service: 'tracking', userId: principal.userId, role: principal.role },
+        data: notificationRequest(template, recipient, params),
+      }),
+    },
+  ]);
 }

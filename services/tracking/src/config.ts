@@ -24,6 +24,8 @@ export const configSchema = baseConfig
     CONSUMER_GROUP: z.string().default('tracking'),
     /** How long a trainer's invitation stays open. */
     INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(30).default(7),
+    /** The web app's origin, for the links in invitation mails. */
+    PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
   })
   .and(grpcTlsConfig);
 

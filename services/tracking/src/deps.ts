@@ -8,6 +8,7 @@ import {
 
 import type { Config } from './config';
 import { createPrisma, type PrismaClient } from './db';
+import type { AppLinks } from './links';
 
 /** What tracking's transports and domain modules need; main.ts builds it once with createDeps. */
 export interface Deps {
@@ -19,6 +20,8 @@ export interface Deps {
   metrics: Metrics;
   /** How long a trainer's invitation stays open. */
   invitationTtlDays: number;
+  /** Where the links in tracking's mails point. */
+  appLinks: AppLinks;
 }
 
 /** The production wiring of Deps from configuration. */
@@ -29,5 +32,6 @@ export async function createDeps(config: Config, log: Logger, metrics: Metrics):
     log,
     metrics,
     invitationTtlDays: config.INVITATION_TTL_DAYS,
+    appLinks: { publicBaseUrl: config.PUBLIC_BASE_URL },
   };
 }

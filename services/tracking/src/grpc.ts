@@ -252,13 +252,15 @@ export function trackingService(deps: Deps): TrackingServiceServer {
     }),
 
     inviteClient: rpc('InviteClient', async (request, principal) => ({
-      link: linkToProto(await inviteClient(prisma, principal, request, deps.invitationTtlDays)),
+      link: linkToProto(
+        await inviteClient(prisma, principal, request, deps.invitationTtlDays, deps.appLinks),
+      ),
     })),
     listLinks: rpc('ListLinks', async (_request, principal) => ({
       links: (await listLinks(prisma, principal)).map(linkToProto),
     })),
     acceptInvitation: rpc('AcceptInvitation', async (request, principal) => ({
-      link: linkToProto(await acceptInvitation(prisma, principal, request.linkId)),
+      link: linkToProto(await acceptInvitation(prisma, principal, request.linkId, request, deps.appLinks)),
     })),
     endLink: rpc('EndLink', async (request, principal) => ({
       link: linkToProto(await endLink(prisma, principal, request.linkId)),

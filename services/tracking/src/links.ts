@@ -10,7 +10,7 @@ import { z } from 'zod';
 
 import { rowId } from './access';
 import { asActor, prismaCode, type PrismaClient } from './db';
-import { record } from './changes';
+import { notify, record } from './changes';
 import type { TrainerLink } from './generated/prisma/client';
 import { parseInput } from './input';
 import { assertRoomForClient } from './plan-limits';
@@ -22,7 +22,19 @@ function view(link: TrainerLink, now = new Date()): LinkView {
   return link.status === 'pending' && link.expiresAt <= now ? { ...link, status: 'expired' } : link;
 }
 
-const emailSchema = z.object({ email: z.email({ message: 'must be an email address' }).max(320) });
+const invitationSchema = z.object({
+  email: z.email({ message: 'must be an email address' }).max(320),
+  /** Set by the gateway from the trainer's own account, for the mail. */
+  inviterName: z.string().trim().max(100).optional(),
+});
+const acceptSchema = z.object({ accepterName: z.string().trim().max(100).optional() });
+
+/** Where the links in tracking's mails point (the web app's origin; config PUBLIC_BASE_URL). */
+export interface AppLinks {
+  publicBaseUrl: string;
+}
+const LOCAL_APP: AppLinks = { publicBaseUrl: 'http://localhost:8080' };
+const appUrl = (links: AppLinks, path: string) => `${links.publicBaseUrl.replace(/\/$/, '')}${path}`;
 
 function isUniqueViolation(error: unknown): boolean {
   return prismaCode(error) === 'P2002';
@@ -33,9 +45,11 @@ export async function inviteClient(
   principal: Principal,
   raw: unknown,
   ttlDays: number,
+  links: AppLinks = LOCAL_APP,
 ): Promise<LinkView> {
   if (principal.role !== 'trainer') throw new PermissionDeniedError('only trainers invite clients');
-  const email = parseInput(emailSchema, raw).email.toLowerCase();
+  const input = parseInput(invitationSchema, raw);
+  const email = input.email.toLowerCase();
   if (email === principal.verifiedEmail) throw new FailedPreconditionError('you cannot invite yourself');
   return asActor(prisma, principal, async (tx) => {
     // An invitation that ran out without an answer does not block a new one.
@@ -68,6 +82,19 @@ export async function inviteClient(
       subject: { type: 'link', id: link.id },
       clientId: null,
     });
+    // The accept link opens the client's trainers page: an existing account signs in and finds
+    // the invitation there; a new person signs up with this address, verifies it and does the same.
+    await notify(
+      tx,
+      principal,
+      'trainer_invitation',
+      { email },
+      {
+        trainerName: input.inviterName || 'Your trainer',
+        acceptUrl: appUrl(links, `/trainers?invitation=${link.id}`),
+        expiresAt: link.expiresAt.toISOString(),
+      },
+    );
     return view(link);
   });
 }
@@ -87,8 +114,11 @@ export async function acceptInvitation(
   prisma: PrismaClient,
   principal: Principal,
   linkId: string,
+  raw: unknown = {},
+  links: AppLinks = LOCAL_APP,
 ): Promise<LinkView> {
   if (principal.role !== 'client') throw new PermissionDeniedError('only clients accept invitations');
+  const { accepterName } = parseInput(acceptSchema, raw);
   if (!principal.verifiedEmail) {
     throw new FailedPreconditionError('verify your email address before accepting an invitation');
   }
@@ -119,6 +149,16 @@ export async function acceptInvitation(
       subject: { type: 'link', id: link.id },
       clientId: principal.userId,
     });
+    await notify(
+      tx,
+      principal,
+      'trainer_invitation_accepted',
+      { userId: link.trainerId },
+      {
+        clientName: accepterName || 'Your client',
+        clientUrl: appUrl(links, `/clients/${principal.userId}`),
+      },
+    );
     return view(link);
   });
 }

@@ -643,6 +643,44 @@ describe('trainer–client links', () => {
     await endLink(prisma, invited, invitation.id);
     expect((await listLinks(prisma, invited))[0]?.status).toBe('declined');
   });
+
+  test('the invitee is mailed a link to the web app, and the trainer is told once it is accepted', async () => {
+    const trainer = person('trainer', 'mailing');
+    const invited = person('client', 'mailed');
+    const app = { publicBaseUrl: 'https://app.example' };
+    /** The mail asked for through the outbox, as the notifications service will receive it. */
+    const mailTo = (recipient: object) =>
+      prisma.$queryRaw<{ data: { template: string; params: Record<string, unknown> } }[]>`
+        SELECT payload->'data' AS data FROM outbox
+         WHERE topic = ${TOPICS.notificationsRequested}
+           AND payload->'data'->'recipient' = ${JSON.stringify(recipient)}::jsonb ORDER BY id`;
+
+    const invitation = await inviteClient(
+      prisma,
+      trainer,
+      { email: invited.verifiedEmail, inviterName: 'Coach Kim' },
+      7,
+      app,
+    );
+    expect((await mailTo({ email: invited.verifiedEmail })).map((row) => row.data)).toEqual([
+      {
+        template: 'trainer_invitation',
+        recipient: { email: invited.verifiedEmail },
+        locale: 'en-NZ',
+        params: {
+          trainerName: 'Coach Kim',
+          acceptUrl: `https://app.example/trainers?invitation=${invitation.id}`,
+          expiresAt: invitation.expiresAt.toISOString(),
+        },
+      },
+    ]);
+    expect(await mailTo({ userId: trainer.userId })).toEqual([]);
+
+    await acceptInvitation(prisma, invited, invitation.id, { accepterName: 'Sam' }, app);
+    expect((await mailTo({ userId: trainer.userId })).map((row) => row.data.params)).toEqual([
+      { clientName: 'Sam', clientUrl: `https://app.example/clients/${invited.userId}` },
+    ]);
+  });
 });
 
 describe('admins', () => {

@@ -100,6 +100,7 @@ export const AUTH_BUDGET_OPERATIONS: ReadonlySet<string> = new Set([
   'verifyMfa',
   'requestPasswordReset',
   'resetPassword',
+  'reportEmailChange',
 ]);
 
 /** A session credential's key for the account budget, before auth has named the user: never the token itself. */

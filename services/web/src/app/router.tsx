@@ -24,6 +24,8 @@ export const routes: RouteObject[] = [
       { path: 'verify-email', ...lazy(() => import('./routes/auth/verify-email')) },
       { path: 'forgot-password', ...lazy(() => import('./routes/auth/forgot-password')) },
       { path: 'reset-password', ...lazy(() => import('./routes/auth/reset-password')) },
+      // "This wasn't me", from a notice to an account's old address.
+      { path: 'report-email-change', ...lazy(() => import('./routes/auth/report-email-change')) },
       { path: 'privacy', ...lazy(() => import('./routes/privacy')) },
     ],
   },

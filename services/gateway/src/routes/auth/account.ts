@@ -5,7 +5,13 @@ import { defineRoute, empty, json } from '../../http/route';
 import { iso, mfaOf, roleOf } from './mappers';
 import { accepted, count, mfa, recoveryCodes, requests, role, timestamp } from './schemas';
 
-/** The signed-in user's own account: profile, sessions, password, email and MFA. */
+const preferences = z.object({
+  newDeviceAlerts: z.boolean().meta({
+    description: 'Mail me when my account is signed in to from a new browser or network (on by default).',
+  }),
+});
+
+/** The signed-in user's own account: profile, preferences, sessions, password, email and MFA. */
 export const accountRoutes = [
   defineRoute({
     method: 'get',
@@ -26,6 +32,7 @@ export const accountRoutes = [
           mfaRequired: z.boolean().meta({ description: 'The role demands MFA.' }),
           sessionMfa: mfa,
           recoveryCodesLeft: count,
+          newDeviceAlerts: preferences.shape.newDeviceAlerts,
         }),
         'The account.',
       ),
@@ -34,6 +41,31 @@ export const accountRoutes = [
     const me = await callUnary(auth.getMe.bind(auth), {}, session);
     return { status: 200, body: { ...me, role: roleOf(me.role), sessionMfa: mfaOf(me.sessionMfa) } };
   }),
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/me/preferences',
+    operationId: 'getPreferences',
+    summary: 'The calling user’s notification preferences',
+    tags: ['account'],
+    access: 'session',
+    responses: { 200: json(preferences, 'The preferences.') },
+  }).handle(async ({ session, deps: { auth } }) => ({
+    status: 200,
+    body: await callUnary(auth.setPreferences.bind(auth), {}, session),
+  })),
+  defineRoute({
+    method: 'put',
+    path: '/api/v1/me/preferences',
+    operationId: 'setPreferences',
+    summary: 'Set the calling user’s notification preferences',
+    tags: ['account'],
+    access: 'session',
+    body: preferences,
+    responses: { 200: json(preferences, 'The preferences, as now stored.') },
+  }).handle(async ({ body, session, deps: { auth } }) => ({
+    status: 200,
+    body: await callUnary(auth.setPreferences.bind(auth), body, session),
+  })),
   defineRoute({
     method: 'get',
     path: '/api/v1/me/sessions',
@@ -121,7 +153,7 @@ export const accountRoutes = [
     operationId: 'changeEmail',
     summary: 'Change the email address',
     description:
-      'Needs the current password; the new address takes effect once its confirmation link is followed.',
+      'Needs the current password; the new address takes effect once its confirmation link is followed. The current address is told, with a link to report that it was not the owner. The answer is the same, after the same work, whether or not the new address is taken.',
     tags: ['account'],
     access: 'session',
     body: requests.changeEmail,

@@ -44,6 +44,28 @@ export const signInRoutes = [
   })),
   defineRoute({
     method: 'post',
+    path: '/api/v1/auth/email-change/report',
+    operationId: 'reportEmailChange',
+    summary: 'Report an email change the owner did not make',
+    description:
+      'The link from a notice to the old address. Every pending email-change and reset link dies, a completed change is undone (unless the old address has since been taken), every session ends and the password stops working: the owner resets it through the old address.',
+    tags: ['auth'],
+    access: 'public',
+    body: requests.token,
+    responses: {
+      200: json(
+        z.object({
+          emailRestored: z.boolean().meta({ description: 'The change had completed and was undone.' }),
+        }),
+        'The account is locked until its password is reset.',
+      ),
+    },
+  }).handle(async ({ body, deps: { auth } }) => ({
+    status: 200,
+    body: await callUnary(auth.reportEmailChange.bind(auth), body),
+  })),
+  defineRoute({
+    method: 'post',
     path: '/api/v1/auth/login',
     operationId: 'login',
     summary: 'Sign in with email and password',
@@ -104,7 +126,8 @@ export const signInRoutes = [
     path: '/api/v1/auth/password-reset',
     operationId: 'requestPasswordReset',
     summary: 'Ask for a password reset link',
-    description: 'The answer is the same whether or not the address has an account.',
+    description:
+      'The answer is the same, after the same work, whether or not the address has an account: the link is issued and mailed afterwards. At most 3 links per address an hour; a new link replaces the previous one.',
     tags: ['auth'],
     access: 'public',
     body: requests.email,

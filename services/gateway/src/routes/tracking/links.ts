@@ -1,9 +1,17 @@
+import { callUnary } from '@tracking/kit';
 import { z } from 'zod';
 
-import { defineRoute, json } from '../../http/route';
+import type { GatewayDeps } from '../../deps';
+import { defineRoute, json, type SessionMetadata } from '../../http/route';
 import { ask, COACH, OWN } from './ask';
 import { linkOut } from './mappers';
 import { linkParams, linkSchema } from './schemas';
+
+/** The caller's own display name, for the invitation mails tracking asks for; never taken from the body. */
+async function ownName(deps: GatewayDeps, session: SessionMetadata): Promise<string> {
+  const me = await callUnary(deps.auth.getMe.bind(deps.auth), {}, session);
+  return me.displayName;
+}
 
 /**
  * Trainer–client links from both ends: a client sees, accepts and ends theirs; a trainer invites
@@ -38,6 +46,7 @@ export const linkRoutes = [
   }).handle(async ({ params, session, deps }) => {
     const { link } = await ask(deps, session, OWN, (t) => t.acceptInvitation.bind(t), {
       linkId: params.linkId,
+      accepterName: await ownName(deps, session),
     });
     return { status: 200, body: linkOut(link) };
   }),
@@ -62,14 +71,17 @@ export const linkRoutes = [
     operationId: 'inviteClient',
     summary: 'Invite a client by email',
     description:
-      'The invitation shows up for the account that has verified this address. The trainer’s plan bounds their clients and open invitations: past it, 412 `failed_precondition` names the plan and the one that lifts the limit (docs/billing.md).',
+      'The invitation is mailed to the address, with a link that works for an existing account and for a person who signs up first; it shows up for the account that has verified this address. The trainer’s plan bounds their clients and open invitations: past it, 412 `failed_precondition` names the plan and the one that lifts the limit (docs/billing.md).',
     tags: ['coaching'],
     access: 'session',
     body: z.object({ email: z.string().max(320) }),
     responses: { 201: json(linkSchema, 'The invitation.') },
     errors: ['already_exists', 'failed_precondition'],
   }).handle(async ({ body, session, deps }) => {
-    const { link } = await ask(deps, session, COACH, (t) => t.inviteClient.bind(t), body);
+    const { link } = await ask(deps, session, COACH, (t) => t.inviteClient.bind(t), {
+      email: body.email,
+      inviterName: await ownName(deps, session),
+    });
     return { status: 201, body: linkOut(link) };
   }),
   defineRoute({

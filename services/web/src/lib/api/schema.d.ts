@@ -238,6 +238,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/email-change/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report an email change the owner did not make
+         * @description The link from a notice to the old address. Every pending email-change and reset link dies, a completed change is undone (unless the old address has since been taken), every session ends and the password stops working: the owner resets it through the old address.
+         */
+        post: operations["reportEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -306,7 +326,7 @@ export interface paths {
         put?: never;
         /**
          * Ask for a password reset link
-         * @description The answer is the same whether or not the address has an account.
+         * @description The answer is the same, after the same work, whether or not the address has an account: the link is issued and mailed afterwards. At most 3 links per address an hour; a new link replaces the previous one.
          */
         post: operations["requestPasswordReset"];
         delete?: never;
@@ -434,7 +454,7 @@ export interface paths {
         put?: never;
         /**
          * Change the email address
-         * @description Needs the current password; the new address takes effect once its confirmation link is followed.
+         * @description Needs the current password; the new address takes effect once its confirmation link is followed. The current address is told, with a link to report that it was not the owner. The answer is the same, after the same work, whether or not the new address is taken.
          */
         post: operations["changeEmail"];
         delete?: never;
@@ -669,6 +689,24 @@ export interface paths {
          * @description Needs the current password; every other session is revoked.
          */
         post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The calling user’s notification preferences */
+        get: operations["getPreferences"];
+        /** Set the calling user’s notification preferences */
+        put: operations["setPreferences"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1051,7 +1089,7 @@ export interface paths {
         put?: never;
         /**
          * Invite a client by email
-         * @description The invitation shows up for the account that has verified this address. The trainer’s plan bounds their clients and open invitations: past it, 412 `failed_precondition` names the plan and the one that lifts the limit (docs/billing.md).
+         * @description The invitation is mailed to the address, with a link that works for an existing account and for a person who signs up first; it shows up for the account that has verified this address. The trainer’s plan bounds their clients and open invitations: past it, 412 `failed_precondition` names the plan and the one that lifts the limit (docs/billing.md).
          */
         post: operations["inviteClient"];
         delete?: never;
@@ -1934,6 +1972,42 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    reportEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The token from the link in the mail. */
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The account is locked until its password is reset. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The change had completed and was undone. */
+                        emailRestored: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -2300,6 +2374,8 @@ export interface operations {
                         mfaRequired: boolean;
                         sessionMfa: components["schemas"]["MfaState"];
                         recoveryCodesLeft: number;
+                        /** @description Mail me when my account is signed in to from a new browser or network (on by default). */
+                        newDeviceAlerts: boolean;
                     };
                 };
             };
@@ -3065,6 +3141,72 @@ export interface operations {
                 content: {
                     "application/json": {
                         sessionsRevoked: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preferences. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Mail me when my account is signed in to from a new browser or network (on by default). */
+                        newDeviceAlerts: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    setPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Mail me when my account is signed in to from a new browser or network (on by default). */
+                    newDeviceAlerts: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The preferences, as now stored. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Mail me when my account is signed in to from a new browser or network (on by default). */
+                        newDeviceAlerts: boolean;
                     };
                 };
             };

@@ -17,8 +17,8 @@ export function Component() {
   // Signed in: straight to where the person was going. Both sign-in steps refresh the session,
   // so this one redirect serves the password step, the code step and a visit while signed in.
   if (session.data && mfa !== 'pending') {
-    const landing = next === '/' ? (session.data.role === 'client' ? '/today' : '/account') : next;
-    return <Navigate to={mfa === 'enrolment_required' ? '/account/security' : landing} replace />;
+    // `/` is the start page, which sends each role to its own (routes/app/home.tsx).
+    return <Navigate to={mfa === 'enrolment_required' ? '/account/security' : next} replace />;
   }
 
   if (mfa === 'pending') {
@@ -43,7 +43,11 @@ export function Component() {
         <Link to="/forgot-password">Forgot your password?</Link>
       </p>
       <p>
-        New here? <Link to="/sign-up">Create an account</Link>
+        {/* `next` goes along, so a person who came from an invitation link gets back to it. */}
+        New here?{' '}
+        <Link to={next === '/' ? '/sign-up' : `/sign-up?next=${encodeURIComponent(next)}`}>
+          Create an account
+        </Link>
       </p>
     </Page>
   );

@@ -1,12 +1,17 @@
 import { useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 
 import { Page } from '../../../components/ui/page';
 import { Notice } from '../../../components/ui/status';
 import { SignUpForm } from '../../../features/auth/components/sign-up-form';
+import { safeNext, signInPath } from '../../../lib/safe-next';
 
 export function Component() {
   const [sentTo, setSentTo] = useState<string | undefined>();
+  // Where the person was going (an invitation link, say), carried on to sign-in.
+  const [params] = useSearchParams();
+  const next = safeNext(params.get('next'));
+  const signIn = next === '/' ? '/sign-in' : signInPath(next);
   if (sentTo) {
     return (
       <Page title="Check your email">
@@ -15,7 +20,7 @@ export function Component() {
           sign in.
         </Notice>
         <p>
-          <Link to="/sign-in">Go to sign in</Link>
+          <Link to={signIn}>Go to sign in</Link>
         </p>
       </Page>
     );
@@ -27,7 +32,7 @@ export function Component() {
     >
       <SignUpForm onRegistered={setSentTo} />
       <p>
-        Already have an account? <Link to="/sign-in">Sign in</Link>
+        Already have an account? <Link to={signIn}>Sign in</Link>
       </p>
       <p className="muted">
         Meal descriptions may be processed by an AI provider to estimate energy and nutrients. See{' '}

@@ -1,9 +1,10 @@
 import { useState } from 'react';
+import { useSearchParams } from 'react-router';
 
 import { Button } from '../../../components/ui/button';
 import { Card } from '../../../components/ui/page';
 import { ProblemAlert } from '../../../components/ui/problem-alert';
-import { EmptyState, Loading } from '../../../components/ui/status';
+import { EmptyState, Loading, Notice } from '../../../components/ui/status';
 import { formatDateTime } from '../../preferences/format';
 import { usePreferences } from '../../preferences/preferences';
 import { useAcceptTrainerLink } from '../api/accept-trainer-link';
@@ -18,7 +19,7 @@ const STATUS: Record<TrainerLink['status'], string> = {
   expired: 'Expired',
 };
 
-function LinkItem({ link }: { link: TrainerLink }) {
+function LinkItem({ link, opened = false }: { link: TrainerLink; opened?: boolean }) {
   const prefs = usePreferences();
   const accept = useAcceptTrainerLink();
   const end = useEndTrainerLink();
@@ -26,7 +27,7 @@ function LinkItem({ link }: { link: TrainerLink }) {
   const busy = accept.isPending || end.isPending;
 
   return (
-    <li className="link-item" data-status={link.status}>
+    <li className="link-item" data-status={link.status} data-opened={opened || undefined}>
       <p>
         <strong>{STATUS[link.status]}</strong>
         <br />
@@ -78,7 +79,40 @@ function LinkItem({ link }: { link: TrainerLink }) {
   );
 }
 
+/** The invitation a mailed link opened: `/trainers?invitation=<link id>`. */
+const openedId = (params: URLSearchParams) => params.get('invitation') ?? undefined;
+
+/**
+ * Says what became of the invitation a mailed link opened. The invitation shows up only for the
+ * account that has verified the invited address, so a link opened while signed in to another
+ * account, or before the address is verified, explains that instead of showing nothing.
+ */
+function OpenedInvitation({ links }: { links: TrainerLink[] }) {
+  const [params] = useSearchParams();
+  const id = openedId(params);
+  if (!id) return null;
+  const link = links.find((one) => one.linkId === id);
+  if (!link) {
+    return (
+      <Notice tone="warning">
+        The invitation you opened is not for this account. It shows up once you are signed in with the invited
+        email address and have confirmed it. New here? Sign out and create an account with that address.
+      </Notice>
+    );
+  }
+  if (link.status === 'pending') {
+    return (
+      <Notice tone="info">Your invitation is below: accept it to share your log with this trainer.</Notice>
+    );
+  }
+  if (link.status === 'active') return <Notice tone="success">You accepted this invitation.</Notice>;
+  return (
+    <Notice tone="warning">This invitation is no longer open ({STATUS[link.status].toLowerCase()}).</Notice>
+  );
+}
+
 export function TrainerLinks() {
+  const [params] = useSearchParams();
   const links = useTrainerLinks();
   if (links.isPending) return <Loading label="Loading your trainers…" minHeight="6rem" />;
   if (links.isError) return <ProblemAlert error={links.error} title="We could not load your trainers" />;
@@ -86,6 +120,7 @@ export function TrainerLinks() {
   const past = links.data.items.filter((link) => link.status !== 'pending' && link.status !== 'active');
   return (
     <div className="stack">
+      <OpenedInvitation links={links.data.items} />
       <Card title="Invitations and your trainer">
         {current.length === 0 ? (
           <EmptyState title="No trainer yet">
@@ -95,7 +130,7 @@ export function TrainerLinks() {
         ) : (
           <ul className="link-list">
             {current.map((link) => (
-              <LinkItem key={link.linkId} link={link} />
+              <LinkItem key={link.linkId} link={link} opened={link.linkId === openedId(params)} />
             ))}
           </ul>
         )}

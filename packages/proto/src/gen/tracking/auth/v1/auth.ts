@@ -233,6 +233,8 @@ export interface GetMeResponse {
   mfaRequired: boolean;
   sessionMfa: MfaState;
   recoveryCodesLeft: number;
+  /** Mail me when my account is signed in to from a new browser or network (on by default). */
+  newDeviceAlerts: boolean;
 }
 
 export interface SessionInfo {
@@ -303,6 +305,25 @@ export interface ChangeEmailRequest {
 }
 
 export interface ChangeEmailResponse {
+}
+
+export interface ReportEmailChangeRequest {
+  /** Secret: the single-use token from the notice. */
+  token: string;
+}
+
+export interface ReportEmailChangeResponse {
+  /** The change had completed and the account has its old address back. */
+  emailRestored: boolean;
+}
+
+export interface SetPreferencesRequest {
+  /** Unset leaves the setting as it is. */
+  newDeviceAlerts?: boolean | undefined;
+}
+
+export interface SetPreferencesResponse {
+  newDeviceAlerts: boolean;
 }
 
 export interface BeginTotpEnrolmentRequest {
@@ -1540,6 +1561,7 @@ function createBaseGetMeResponse(): GetMeResponse {
     mfaRequired: false,
     sessionMfa: 0,
     recoveryCodesLeft: 0,
+    newDeviceAlerts: false,
   };
 }
 
@@ -1571,6 +1593,9 @@ export const GetMeResponse: MessageFns<GetMeResponse> = {
     }
     if (message.recoveryCodesLeft !== 0) {
       writer.uint32(72).int32(message.recoveryCodesLeft);
+    }
+    if (message.newDeviceAlerts !== false) {
+      writer.uint32(80).bool(message.newDeviceAlerts);
     }
     return writer;
   },
@@ -1660,6 +1685,14 @@ export const GetMeResponse: MessageFns<GetMeResponse> = {
             message.recoveryCodesLeft = reader.int32();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.newDeviceAlerts = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1711,6 +1744,11 @@ export const GetMeResponse: MessageFns<GetMeResponse> = {
         : isSet(object.recovery_codes_left)
         ? globalThis.Number(object.recovery_codes_left)
         : 0,
+      newDeviceAlerts: isSet(object.newDeviceAlerts)
+        ? globalThis.Boolean(object.newDeviceAlerts)
+        : isSet(object.new_device_alerts)
+        ? globalThis.Boolean(object.new_device_alerts)
+        : false,
     };
   },
 
@@ -1742,6 +1780,9 @@ export const GetMeResponse: MessageFns<GetMeResponse> = {
     }
     if (message.recoveryCodesLeft !== 0) {
       obj.recoveryCodesLeft = Math.round(message.recoveryCodesLeft);
+    }
+    if (message.newDeviceAlerts !== false) {
+      obj.newDeviceAlerts = message.newDeviceAlerts;
     }
     return obj;
   },
@@ -2744,6 +2785,256 @@ export const ChangeEmailResponse: MessageFns<ChangeEmailResponse> = {
 
   toJSON(_: ChangeEmailResponse): unknown {
     const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseReportEmailChangeRequest(): ReportEmailChangeRequest {
+  return { token: "" };
+}
+
+export const ReportEmailChangeRequest: MessageFns<ReportEmailChangeRequest> = {
+  encode(message: ReportEmailChangeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportEmailChangeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportEmailChangeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportEmailChangeRequest {
+    return { token: isSet(object.token) ? globalThis.String(object.token) : "" };
+  },
+
+  toJSON(message: ReportEmailChangeRequest): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+};
+
+function createBaseReportEmailChangeResponse(): ReportEmailChangeResponse {
+  return { emailRestored: false };
+}
+
+export const ReportEmailChangeResponse: MessageFns<ReportEmailChangeResponse> = {
+  encode(message: ReportEmailChangeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.emailRestored !== false) {
+      writer.uint32(8).bool(message.emailRestored);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportEmailChangeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportEmailChangeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.emailRestored = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportEmailChangeResponse {
+    return {
+      emailRestored: isSet(object.emailRestored)
+        ? globalThis.Boolean(object.emailRestored)
+        : isSet(object.email_restored)
+        ? globalThis.Boolean(object.email_restored)
+        : false,
+    };
+  },
+
+  toJSON(message: ReportEmailChangeResponse): unknown {
+    const obj: any = {};
+    if (message.emailRestored !== false) {
+      obj.emailRestored = message.emailRestored;
+    }
+    return obj;
+  },
+};
+
+function createBaseSetPreferencesRequest(): SetPreferencesRequest {
+  return { newDeviceAlerts: undefined };
+}
+
+export const SetPreferencesRequest: MessageFns<SetPreferencesRequest> = {
+  encode(message: SetPreferencesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.newDeviceAlerts !== undefined) {
+      writer.uint32(8).bool(message.newDeviceAlerts);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetPreferencesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetPreferencesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.newDeviceAlerts = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetPreferencesRequest {
+    return {
+      newDeviceAlerts: isSet(object.newDeviceAlerts)
+        ? globalThis.Boolean(object.newDeviceAlerts)
+        : isSet(object.new_device_alerts)
+        ? globalThis.Boolean(object.new_device_alerts)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SetPreferencesRequest): unknown {
+    const obj: any = {};
+    if (message.newDeviceAlerts !== undefined) {
+      obj.newDeviceAlerts = message.newDeviceAlerts;
+    }
+    return obj;
+  },
+};
+
+function createBaseSetPreferencesResponse(): SetPreferencesResponse {
+  return { newDeviceAlerts: false };
+}
+
+export const SetPreferencesResponse: MessageFns<SetPreferencesResponse> = {
+  encode(message: SetPreferencesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.newDeviceAlerts !== false) {
+      writer.uint32(8).bool(message.newDeviceAlerts);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetPreferencesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetPreferencesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.newDeviceAlerts = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetPreferencesResponse {
+    return {
+      newDeviceAlerts: isSet(object.newDeviceAlerts)
+        ? globalThis.Boolean(object.newDeviceAlerts)
+        : isSet(object.new_device_alerts)
+        ? globalThis.Boolean(object.new_device_alerts)
+        : false,
+    };
+  },
+
+  toJSON(message: SetPreferencesResponse): unknown {
+    const obj: any = {};
+    if (message.newDeviceAlerts !== false) {
+      obj.newDeviceAlerts = message.newDeviceAlerts;
+    }
     return obj;
   },
 };
@@ -4188,7 +4479,10 @@ export const AuthServiceService = {
       Buffer.from(ChangePasswordResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ChangePasswordResponse => ChangePasswordResponse.decode(value),
   },
-  /** Always succeeds, whether or not the email is registered. */
+  /**
+   * Always succeeds, whether or not the email is registered, after the same work: the link is
+   * issued and mailed afterwards, by a background worker.
+   */
   requestPasswordReset: {
     path: "/tracking.auth.v1.AuthService/RequestPasswordReset" as const,
     requestStream: false as const,
@@ -4211,7 +4505,10 @@ export const AuthServiceService = {
       Buffer.from(ResetPasswordResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResetPasswordResponse => ResetPasswordResponse.decode(value),
   },
-  /** Needs the current password; mails a confirmation link to the new address. */
+  /**
+   * Needs the current password; mails a confirmation link to the new address (unless it is
+   * taken, which the answer does not reveal) and a notice to the current one.
+   */
   changeEmail: {
     path: "/tracking.auth.v1.AuthService/ChangeEmail" as const,
     requestStream: false as const,
@@ -4220,6 +4517,34 @@ export const AuthServiceService = {
     requestDeserialize: (value: Buffer): ChangeEmailRequest => ChangeEmailRequest.decode(value),
     responseSerialize: (value: ChangeEmailResponse): Buffer => Buffer.from(ChangeEmailResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ChangeEmailResponse => ChangeEmailResponse.decode(value),
+  },
+  /**
+   * "This wasn't me": consumes the single-use link from a notice to the old address. Kills
+   * every pending email-change and reset link, gives a completed change's old address back,
+   * revokes every session and freezes the account until its password is reset (docs/auth.md).
+   */
+  reportEmailChange: {
+    path: "/tracking.auth.v1.AuthService/ReportEmailChange" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReportEmailChangeRequest): Buffer =>
+      Buffer.from(ReportEmailChangeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReportEmailChangeRequest => ReportEmailChangeRequest.decode(value),
+    responseSerialize: (value: ReportEmailChangeResponse): Buffer =>
+      Buffer.from(ReportEmailChangeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReportEmailChangeResponse => ReportEmailChangeResponse.decode(value),
+  },
+  /** The calling user's own settings (today: new-device sign-in notices). */
+  setPreferences: {
+    path: "/tracking.auth.v1.AuthService/SetPreferences" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetPreferencesRequest): Buffer =>
+      Buffer.from(SetPreferencesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetPreferencesRequest => SetPreferencesRequest.decode(value),
+    responseSerialize: (value: SetPreferencesResponse): Buffer =>
+      Buffer.from(SetPreferencesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetPreferencesResponse => SetPreferencesResponse.decode(value),
   },
   /** Needs the current password; returns a secret that is not active until confirmed. */
   beginTotpEnrolment: {
@@ -4346,12 +4671,26 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   revokeAllSessions: handleUnaryCall<RevokeAllSessionsRequest, RevokeAllSessionsResponse>;
   /** Needs the current password; revokes every other session of the user. */
   changePassword: handleUnaryCall<ChangePasswordRequest, ChangePasswordResponse>;
-  /** Always succeeds, whether or not the email is registered. */
+  /**
+   * Always succeeds, whether or not the email is registered, after the same work: the link is
+   * issued and mailed afterwards, by a background worker.
+   */
   requestPasswordReset: handleUnaryCall<RequestPasswordResetRequest, RequestPasswordResetResponse>;
   /** Consumes a reset token; clears the account's lock-out and revokes every session. */
   resetPassword: handleUnaryCall<ResetPasswordRequest, ResetPasswordResponse>;
-  /** Needs the current password; mails a confirmation link to the new address. */
+  /**
+   * Needs the current password; mails a confirmation link to the new address (unless it is
+   * taken, which the answer does not reveal) and a notice to the current one.
+   */
   changeEmail: handleUnaryCall<ChangeEmailRequest, ChangeEmailResponse>;
+  /**
+   * "This wasn't me": consumes the single-use link from a notice to the old address. Kills
+   * every pending email-change and reset link, gives a completed change's old address back,
+   * revokes every session and freezes the account until its password is reset (docs/auth.md).
+   */
+  reportEmailChange: handleUnaryCall<ReportEmailChangeRequest, ReportEmailChangeResponse>;
+  /** The calling user's own settings (today: new-device sign-in notices). */
+  setPreferences: handleUnaryCall<SetPreferencesRequest, SetPreferencesResponse>;
   /** Needs the current password; returns a secret that is not active until confirmed. */
   beginTotpEnrolment: handleUnaryCall<BeginTotpEnrolmentRequest, BeginTotpEnrolmentResponse>;
   /** Activates TOTP with a first code; returns the recovery codes, shown once. */
@@ -4556,7 +4895,10 @@ export interface AuthServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ChangePasswordResponse) => void,
   ): ClientUnaryCall;
-  /** Always succeeds, whether or not the email is registered. */
+  /**
+   * Always succeeds, whether or not the email is registered, after the same work: the link is
+   * issued and mailed afterwards, by a background worker.
+   */
   requestPasswordReset(
     request: RequestPasswordResetRequest,
     callback: (error: ServiceError | null, response: RequestPasswordResetResponse) => void,
@@ -4588,7 +4930,10 @@ export interface AuthServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResetPasswordResponse) => void,
   ): ClientUnaryCall;
-  /** Needs the current password; mails a confirmation link to the new address. */
+  /**
+   * Needs the current password; mails a confirmation link to the new address (unless it is
+   * taken, which the answer does not reveal) and a notice to the current one.
+   */
   changeEmail(
     request: ChangeEmailRequest,
     callback: (error: ServiceError | null, response: ChangeEmailResponse) => void,
@@ -4603,6 +4948,42 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ChangeEmailResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * "This wasn't me": consumes the single-use link from a notice to the old address. Kills
+   * every pending email-change and reset link, gives a completed change's old address back,
+   * revokes every session and freezes the account until its password is reset (docs/auth.md).
+   */
+  reportEmailChange(
+    request: ReportEmailChangeRequest,
+    callback: (error: ServiceError | null, response: ReportEmailChangeResponse) => void,
+  ): ClientUnaryCall;
+  reportEmailChange(
+    request: ReportEmailChangeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReportEmailChangeResponse) => void,
+  ): ClientUnaryCall;
+  reportEmailChange(
+    request: ReportEmailChangeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReportEmailChangeResponse) => void,
+  ): ClientUnaryCall;
+  /** The calling user's own settings (today: new-device sign-in notices). */
+  setPreferences(
+    request: SetPreferencesRequest,
+    callback: (error: ServiceError | null, response: SetPreferencesResponse) => void,
+  ): ClientUnaryCall;
+  setPreferences(
+    request: SetPreferencesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetPreferencesResponse) => void,
+  ): ClientUnaryCall;
+  setPreferences(
+    request: SetPreferencesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetPreferencesResponse) => void,
   ): ClientUnaryCall;
   /** Needs the current password; returns a secret that is not active until confirmed. */
   beginTotpEnrolment(

@@ -554,6 +554,11 @@ export interface Link {
 
 export interface InviteClientRequest {
   email: string;
+  /**
+   * The trainer's display name for the invitation mail, set by the gateway from the caller's
+   * own account (never from the request body). Empty: the mail says "Your trainer".
+   */
+  inviterName: string;
 }
 
 export interface InviteClientResponse {
@@ -569,6 +574,11 @@ export interface ListLinksResponse {
 
 export interface AcceptInvitationRequest {
   linkId: string;
+  /**
+   * The client's display name for the trainer's "accepted" mail, set by the gateway from the
+   * caller's own account. Empty: the mail says "Your client".
+   */
+  accepterName: string;
 }
 
 export interface AcceptInvitationResponse {
@@ -4592,13 +4602,16 @@ export const Link: MessageFns<Link> = {
 };
 
 function createBaseInviteClientRequest(): InviteClientRequest {
-  return { email: "" };
+  return { email: "", inviterName: "" };
 }
 
 export const InviteClientRequest: MessageFns<InviteClientRequest> = {
   encode(message: InviteClientRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.email !== "") {
       writer.uint32(10).string(message.email);
+    }
+    if (message.inviterName !== "") {
+      writer.uint32(18).string(message.inviterName);
     }
     return writer;
   },
@@ -4624,6 +4637,14 @@ export const InviteClientRequest: MessageFns<InviteClientRequest> = {
             message.email = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.inviterName = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4637,13 +4658,23 @@ export const InviteClientRequest: MessageFns<InviteClientRequest> = {
   },
 
   fromJSON(object: any): InviteClientRequest {
-    return { email: isSet(object.email) ? globalThis.String(object.email) : "" };
+    return {
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      inviterName: isSet(object.inviterName)
+        ? globalThis.String(object.inviterName)
+        : isSet(object.inviter_name)
+        ? globalThis.String(object.inviter_name)
+        : "",
+    };
   },
 
   toJSON(message: InviteClientRequest): unknown {
     const obj: any = {};
     if (message.email !== "") {
       obj.email = message.email;
+    }
+    if (message.inviterName !== "") {
+      obj.inviterName = message.inviterName;
     }
     return obj;
   },
@@ -4810,13 +4841,16 @@ export const ListLinksResponse: MessageFns<ListLinksResponse> = {
 };
 
 function createBaseAcceptInvitationRequest(): AcceptInvitationRequest {
-  return { linkId: "" };
+  return { linkId: "", accepterName: "" };
 }
 
 export const AcceptInvitationRequest: MessageFns<AcceptInvitationRequest> = {
   encode(message: AcceptInvitationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.linkId !== "") {
       writer.uint32(10).string(message.linkId);
+    }
+    if (message.accepterName !== "") {
+      writer.uint32(18).string(message.accepterName);
     }
     return writer;
   },
@@ -4842,6 +4876,14 @@ export const AcceptInvitationRequest: MessageFns<AcceptInvitationRequest> = {
             message.linkId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.accepterName = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4861,6 +4903,11 @@ export const AcceptInvitationRequest: MessageFns<AcceptInvitationRequest> = {
         : isSet(object.link_id)
         ? globalThis.String(object.link_id)
         : "",
+      accepterName: isSet(object.accepterName)
+        ? globalThis.String(object.accepterName)
+        : isSet(object.accepter_name)
+        ? globalThis.String(object.accepter_name)
+        : "",
     };
   },
 
@@ -4868,6 +4915,9 @@ export const AcceptInvitationRequest: MessageFns<AcceptInvitationRequest> = {
     const obj: any = {};
     if (message.linkId !== "") {
       obj.linkId = message.linkId;
+    }
+    if (message.accepterName !== "") {
+      obj.accepterName = message.accepterName;
     }
     return obj;
   },

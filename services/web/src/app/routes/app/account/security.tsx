@@ -7,6 +7,7 @@ import { Card, Page } from '../../../../components/ui/page';
 import { ProblemAlert } from '../../../../components/ui/problem-alert';
 import { Loading, Notice } from '../../../../components/ui/status';
 import { meQueryKey, useMe } from '../../../../features/account/api/get-me';
+import { SignInAlerts } from '../../../../features/account/components/sign-in-alerts';
 import { DisableTotp, RegenerateRecoveryCodes } from '../../../../features/mfa/components/manage-totp';
 import { RecoveryCodes } from '../../../../features/mfa/components/recovery-codes';
 import { TotpEnrolment } from '../../../../features/mfa/components/totp-enrolment';
@@ -67,6 +68,8 @@ export function Component() {
     <Page title="Two-step sign-in">
       <AccountNav />
       {body}
+      {/* The security notices mailed to the owner link here ("review your account's security"). */}
+      <SignInAlerts />
     </Page>
   );
 }
