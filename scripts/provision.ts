@@ -149,6 +149,19 @@ async function backupSettings(
   };
 }
 
+/** The local SMTP server's address, from .local/mail.env (scripts/mail.sh writes it). */
+function smtpSettings(): Record<string, string> {
+  const file = path.join(LOCAL, 'mail.env');
+  if (!existsSync(file)) throw new Error('no .local/mail.env: start the SMTP server with `npm run infra up`');
+  const settings = new Map(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const),
+  );
+  return { SMTP_HOST: settings.get('SMTP_HOST') ?? '127.0.0.1', SMTP_PORT: settings.get('SMTP_PORT') ?? '' };
+}
+
 async function main() {
   const log = createLogger({ service: 'provision', level: 'warn' });
   const stack = loadStack();
@@ -167,6 +180,13 @@ async function main() {
       env.ENCRYPTION_ACTIVE_KEY_ID = 'local-1';
     }
     if (service.mailDrop) env.MAIL_DROP_FILE = path.join(LOCAL, 'mail', `${service.name}.jsonl`);
+    if (service.smtp) Object.assign(env, smtpSettings());
+    if (service.contactLookup) {
+      secret('contact-token', () => randomBytes(32).toString('base64url'));
+      const variable =
+        service.contactLookup === 'serve' ? 'CONTACT_LOOKUP_TOKEN_FILE' : 'AUTH_CONTACT_TOKEN_FILE';
+      env[variable] = path.join(LOCAL, 'secrets', 'contact-token');
+    }
     if (service.principal === 'sign') env.PRINCIPAL_SIGNING_KEY_FILE = principalKeys().privateKeyFile;
     if (service.principal === 'verify') env.PRINCIPAL_PUBLIC_KEY_FILES = principalKeys().publicKeyFile;
     if (service.stripe) {

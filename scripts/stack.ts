@@ -41,6 +41,16 @@ const localSchema = z.object({
       /** The service mails through the local file mailer: .local/mail/<service>.jsonl */
       mailDrop: z.boolean().default(false),
       /**
+       * The service sends mail: to the local SMTP server (MailDev, scripts/mail.sh), whose address
+       * is in .local/mail.env, in plaintext on loopback (SMTP_ALLOW_PLAINTEXT, never in a cluster).
+       */
+      smtp: z.boolean().default(false),
+      /**
+       * auth's GetContact and its one caller, the notifications service: one credential made once,
+       * which auth checks (`serve`) and the caller presents (`present`) (docs/notifications.md).
+       */
+      contactLookup: z.enum(['serve', 'present']).optional(),
+      /**
        * The public edge (the gateway): a local GeoIP database that places loopback in NZ, and a
        * security.txt expiry half a year ahead (docs/edge.md).
        */

@@ -176,6 +176,7 @@ warns about the certificate until you trust the local CA, $EDGE_CA; docs/edge.md
   ai-inference (gRPC) 127.0.0.1:$(stack_port ai-inference-grpc)      ops http://127.0.0.1:$(stack_port ai-inference-ops)/metrics   (offline estimator)
   billing (gRPC)      127.0.0.1:$(stack_port billing-grpc)      ops http://127.0.0.1:$(stack_port billing-ops)/metrics   webhooks ${EDGE_URL%/}/webhooks/stripe
   stripe-mock         http://127.0.0.1:$STRIPE_MOCK_PORT   (Stripe's API mock; signing secret in .local/secrets/stripe-webhook-secret)
+  notifications       ops http://127.0.0.1:$(stack_port notifications-ops)/metrics   (mails every message to the inbox below)
   backup (gRPC)       127.0.0.1:$(stack_port backup-grpc)      ops http://127.0.0.1:$(stack_port backup-ops)/metrics   (no schedule locally; docs/backup.md for the CLI)
   S3 (versitygw)      http://127.0.0.1:$S3_PORT   bucket tracking-backups, data in .local/s3
   Mail inbox          http://127.0.0.1:$MAIL_INBOX_PORT   (MailDev: every mail the platform sends; SMTP 127.0.0.1:$SMTP_PORT)

@@ -136,7 +136,8 @@ describe('the chart is hardened by default, in every environment', () => {
         .sort();
     };
     expect(peersOf('gateway', 'ingress')).toEqual(['edge']);
-    expect(peersOf('auth', 'ingress')).toEqual(['audit', 'gateway']);
+    // notifications: GetContact, a user id's address (docs/notifications.md).
+    expect(peersOf('auth', 'ingress')).toEqual(['audit', 'gateway', 'notifications']);
     expect(peersOf('tracking', 'ingress')).toEqual(['gateway']);
     expect(peersOf('ai-inference', 'ingress')).toEqual(['gateway']);
     expect(peersOf('audit', 'ingress')).toEqual(['gateway']);
@@ -145,12 +146,15 @@ describe('the chart is hardened by default, in every environment', () => {
     expect(peersOf('backup', 'ingress')).toEqual([]);
     // The web app's files: for the edge only.
     expect(peersOf('web', 'ingress')).toEqual(['edge']);
+    // Nothing calls the notifications service: it reads its work from Kafka.
+    expect(peersOf('notifications', 'ingress')).toEqual([]);
     expect(peersOf('gateway', 'egress')).toEqual(['ai-inference', 'audit', 'auth', 'billing', 'tracking']);
     expect(peersOf('audit', 'egress')).toEqual(['auth']);
     expect(peersOf('tracking', 'egress')).toEqual([]);
     expect(peersOf('billing', 'egress')).toEqual([]);
     expect(peersOf('backup', 'egress')).toEqual([]);
     expect(peersOf('web', 'egress')).toEqual([]);
+    expect(peersOf('notifications', 'egress')).toEqual(['auth']);
     // The gateway reaches Postgres but not Kafka; auth both.
     const ports = (component: string) =>
       ((policies.find((p) => p.metadata.name === `tracking-${component}`)?.spec?.egress ?? []) as Json[])
@@ -164,7 +168,7 @@ describe('the chart is hardened by default, in every environment', () => {
   test('migrations run before install and upgrade as each database’s migration role', async () => {
     const jobs = (await render('values.yaml')).filter((manifest) => manifest.kind === 'Job');
     expect(jobs.map((job) => job.metadata.name).sort()).toEqual(
-      ['ai-inference', 'audit', 'auth', 'backup', 'billing', 'gateway', 'tracking'].map(
+      ['ai-inference', 'audit', 'auth', 'backup', 'billing', 'gateway', 'notifications', 'tracking'].map(
         (name) => `tracking-${name}-migrate`,
       ),
     );
