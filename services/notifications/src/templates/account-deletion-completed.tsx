@@ -1,3 +1,4 @@
+// @jsxRuntime automatic
 import { formatInstant } from './format';
 import { Layout, Paragraph, PRODUCT } from './layout';
 import type { MailTemplate } from './template';

@@ -1,3 +1,6 @@
+// @jsxRuntime automatic
+// (each template says so itself: tsx, in the image and the local stack, compiles with the
+// tsconfig of the working directory, not this workspace's `jsx: react-jsx`)
 import { Body, Button, Container, Head, Heading, Hr, Html, Preview, Text } from '@react-email/components';
 import type { ReactNode } from 'react';
 

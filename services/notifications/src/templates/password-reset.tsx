@@ -1,3 +1,4 @@
+// @jsxRuntime automatic
 import { formatInstant } from './format';
 import { Action, Layout, Paragraph, PRODUCT } from './layout';
 import type { MailTemplate } from './template';

@@ -1,3 +1,4 @@
+// @jsxRuntime automatic
 import { planLabel } from './format';
 import { Action, Layout, Paragraph } from './layout';
 import type { MailTemplate } from './template';

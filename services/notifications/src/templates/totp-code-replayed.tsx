@@ -1,3 +1,4 @@
+// @jsxRuntime automatic
 import { SecurityNotice } from './security-notice';
 import type { MailTemplate } from './template';
 
