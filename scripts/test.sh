@@ -58,6 +58,8 @@ ensure_geoip_writer
 ensure_nginx
 # The billing tests run Stripe's API mock.
 ensure_stripe_mock
+# The API fuzz test (tests/e2e/schemathesis.test.ts) runs schemathesis, pinned, from its own venv.
+bash scripts/schemathesis.sh install
 # The local edge in front of the web app: rendered by the chart (helm) and run by nginx.
 ensure_helm
 bash scripts/infra.sh up

@@ -223,4 +223,10 @@ describe('the chart ships the observability files as Kubernetes objects', () => 
       /additional properties/,
     );
   });
+
+  test("the gateway's RATE_LIMITS_LIFTED (for a fuzz run on a test stack) cannot be deployed", async () => {
+    await expect(render('components.gateway.env.RATE_LIMITS_LIFTED=true')).rejects.toThrow(
+      /RATE_LIMITS_LIFTED/,
+    );
+  });
 });

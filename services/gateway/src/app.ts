@@ -68,10 +68,10 @@ export function createApp(deps: GatewayDeps): express.Express {
 
   app.use(express.json({ limit: '32kb' }));
 
+  app.use(methodNotAllowed(apiRoutes));
   // Every API route, each mounted at its full public path, exactly as the OpenAPI document lists it.
   app.use(apiRouter(apiRoutes, deps));
 
-  app.use(methodNotAllowed(apiRoutes));
   app.use((_req: Request, res: Response) => sendProblem(res, 'not_found', 'no such route'));
   app.use(problemHandler(deps.log, deps.metrics));
   return app;

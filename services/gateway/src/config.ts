@@ -94,6 +94,12 @@ export const configSchema = baseConfig
     /** Requests per minute per signed-in account (and per session credential). */
     RATE_LIMIT_ACCOUNT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     /**
+     * Spend no rate-limit budget at all: only for a fuzz run against a test stack (the schemathesis
+     * test, docs/security.md), whose thousands of requests would otherwise mostly be answered 429.
+     * The chart's values schema refuses it, so no deployment can set it.
+     */
+    RATE_LIMITS_LIFTED: z.stringbool().default(false),
+    /**
      * The Ed25519 private key (PEM, PKCS#8) that signs the principal forwarded to services
      * (docs/principal.md). Mounted from a Secret; the services hold only its public key.
      */

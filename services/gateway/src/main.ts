@@ -42,15 +42,23 @@ async function main() {
   const [signingKey = ''] = readPemFiles([config.PRINCIPAL_SIGNING_KEY_FILE]);
   const principals = await createPrincipalSigner(signingKey);
   const pool = createPool(config.DATABASE_URL, { max: 5, name: 'gateway-rate-limits' });
-  const rateLimits = createRateLimits(
-    pool,
-    {
-      ipPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
-      authPerMinute: config.RATE_LIMIT_AUTH_PER_MINUTE,
-      accountPerMinute: config.RATE_LIMIT_ACCOUNT_PER_MINUTE,
-    },
-    { log, registry: metrics.registry },
-  );
+  const rateLimits = config.RATE_LIMITS_LIFTED
+    ? undefined
+    : createRateLimits(
+        pool,
+        {
+          ipPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
+          authPerMinute: config.RATE_LIMIT_AUTH_PER_MINUTE,
+          accountPerMinute: config.RATE_LIMIT_ACCOUNT_PER_MINUTE,
+        },
+        { log, registry: metrics.registry },
+      );
+  if (!rateLimits) {
+    log.warn(
+      { event: 'rate_limits.lifted' },
+      'RATE_LIMITS_LIFTED: no rate limit applies; this is for a fuzz run on a test stack only',
+    );
+  }
 
   const countryOf = await openCountryDatabase(config.GEOIP_DB_FILE, log, metrics.registry);
   // Alerted on before it lapses (SecurityTxtExpiringSoon): RFC 9116 makes a stale file invalid.

@@ -240,17 +240,24 @@ describe('the REST API and its OpenAPI document', () => {
 
   test('a method the API does not define at an existing path is a 405 problem whose Allow header names those it does (RFC 9110)', async () => {
     const base = await serve(createApp(await deps()));
-    // Every operation whose template matches the URL ('/me/meals/estimate' is also a {mealId}).
+    // The resource at a URL is the matching template with the fewest parameters: '/me/meals/estimate'
+    // is not a meal whose id is 'estimate'.
     const operations = documentedOperations(document).map((operation) => {
       const [method = '', template = ''] = operation.split(' ');
-      const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
-      return { method, url: template.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000'), pattern };
+      return {
+        method,
+        url: template.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000'),
+        pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+        parameters: (template.match(/\{/g) ?? []).length,
+      };
     });
     const methodsAt = new Map<string, Set<string>>();
     for (const { url } of operations) {
+      const matching = operations.filter(({ pattern }) => pattern.test(url));
+      const fewest = Math.min(...matching.map(({ parameters }) => parameters));
       methodsAt.set(
         url,
-        new Set(operations.filter(({ pattern }) => pattern.test(url)).map(({ method }) => method)),
+        new Set(matching.filter(({ parameters }) => parameters === fewest).map(({ method }) => method)),
       );
     }
     for (const [url, methods] of methodsAt) {
@@ -279,6 +286,18 @@ describe('the REST API and its OpenAPI document', () => {
     // A path the API does not have at all is still a 404.
     const unknown = await fetch(`${base}/api/v1/auth/nope`, { method: 'DELETE', headers: viaIngress() });
     expect(unknown.status).toBe(404);
+    // OPTIONS names the same methods, with no body; a literal path is not also a {parameter}.
+    const options = await fetch(`${base}/api/v1/me/meals/estimate`, {
+      method: 'OPTIONS',
+      headers: viaIngress(),
+    });
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'POST']);
+    const put = await fetch(`${base}/api/v1/me/meals/estimate`, {
+      method: 'PUT',
+      headers: { ...viaIngress(), 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect([put.status, put.headers.get('allow')]).toEqual([405, 'POST']);
   });
 
   test('a bad path parameter and a bad body are named together in one 400', async () => {

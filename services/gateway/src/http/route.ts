@@ -409,31 +409,46 @@ export function apiRouter(routes: readonly ApiRoute[], deps: GatewayDeps): Route
 }
 
 /**
- * After the router: a request whose path is one of the API's but whose method none of its
+ * Before the router: a request whose path is one of the API's but whose method none of its
  * routes takes gets 405 with the `Allow` header RFC 9110 §15.5.6 asks for (GET brings HEAD),
- * before any session or budget is looked at. A path the API does not have falls through to 404.
- * OPTIONS never gets here: Express answers it with the same Allow list.
+ * before any session or budget is looked at; OPTIONS gets 204 with the same `Allow`. A path the
+ * API does not have falls through to 404. Where a literal path and a template both match
+ * ('/me/meals/estimate' and '/me/meals/{mealId}'), the one with fewer parameters is the
+ * resource: a PUT there is a 405, not an update of a meal whose id is 'estimate'.
  */
 export function methodNotAllowed(routes: readonly ApiRoute[]): RequestHandler {
-  const templates = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  const templates = new Map<string, { pattern: RegExp; parameters: number; methods: Set<string> }>();
   for (const route of routes) {
     const key = route.path.replace(PATH_PARAMETER, '{}');
-    const entry = templates.get(key) ?? { pattern: pathPattern(route.path), methods: new Set<string>() };
+    const entry = templates.get(key) ?? {
+      pattern: pathPattern(route.path),
+      parameters: pathParameters(route.path).length,
+      methods: new Set<string>(),
+    };
     entry.methods.add(route.method.toUpperCase());
     if (route.method === 'get') entry.methods.add('HEAD');
     templates.set(key, entry);
   }
   return (req, res, next) => {
-    const allowed = new Set<string>();
-    for (const { pattern, methods } of templates.values()) {
-      if (pattern.test(req.path)) for (const method of methods) allowed.add(method);
+    const matching = [...templates.values()].filter(({ pattern }) => pattern.test(req.path));
+    if (matching.length === 0) {
+      next();
+      return;
     }
-    if (allowed.size === 0 || allowed.has(req.method)) {
+    const fewest = Math.min(...matching.map(({ parameters }) => parameters));
+    const allowed = new Set(
+      matching.filter(({ parameters }) => parameters === fewest).flatMap(({ methods }) => [...methods]),
+    );
+    if (allowed.has(req.method)) {
       next();
       return;
     }
     const allow = [...allowed].sort().join(', ');
     res.set('allow', allow);
+    if (req.method === 'OPTIONS') {
+      res.set('cache-control', 'no-store').status(204).end();
+      return;
+    }
     sendProblem(res, 'method_not_allowed', `${req.method} is not defined here; allowed: ${allow}`);
   };
 }

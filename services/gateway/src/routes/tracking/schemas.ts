@@ -10,21 +10,30 @@ import { z } from 'zod';
 
 /**
  * The tracking routes' request and response shapes, which are also what the OpenAPI document
- * says about them. On the way in they check shape and size only: the tracking service checks
- * meaning (ranges, Mondays, time zones).
+ * says about them. On the way in they check shape and size, and state the numeric ranges the
+ * tracking service enforces (so that a client can read them, and no number too large for the
+ * gRPC message gets as far as encoding it: a schemathesis run found a 500 that way). The
+ * tracking service checks meaning (ranges too, Mondays, time zones, nothing before 2000).
  */
 
 // Shapes on the way in.
 const timestamp = z.iso.datetime({ offset: true });
+/** Versions travel as int32 in the gRPC messages: a larger number cannot be encoded (it was a 500). */
+const INT32_MAX = 2_147_483_647;
 export const version = z
   .int()
   .min(1)
+  .max(INT32_MAX)
   .meta({ description: 'The version you last read; a stale one is a 409.' });
 export const mealTypes = z.enum(MEAL_TYPES.names);
 export const mealInput = z.object({
   eatenAt: timestamp,
   mealType: mealTypes,
-  description: z.string().max(2000).meta({ description: 'What was eaten, in the client’s words.' }),
+  description: z
+    .string()
+    .max(2000)
+    .regex(/\S/, { message: 'describe the meal' })
+    .meta({ description: 'What was eaten, in the client’s words; not blank.' }),
   photoRef: z
     .string()
     .max(200)
@@ -33,19 +42,23 @@ export const mealInput = z.object({
 });
 export const metricInput = z.object({
   recordedAt: timestamp,
-  weightKg: z.number().optional(),
-  sleepHours: z.number().optional(),
-  steps: z.int().optional(),
-  waterMl: z.int().optional(),
-  mood: z.int().optional().meta({ description: '1 (low) to 5 (high).' }),
+  weightKg: z.number().gt(0).lt(700).optional(),
+  sleepHours: z.number().min(0).max(24).optional(),
+  steps: z.int().min(0).max(200_000).optional(),
+  waterMl: z.int().min(0).max(20_000).optional(),
+  mood: z.int().min(1).max(5).optional().meta({ description: '1 (low) to 5 (high).' }),
   notes: z.string().max(2000).default(''),
 });
 export const goalsInput = z.object({
-  version: z.int().min(0).meta({ description: 'The goals’ version you last read; 0 if none were set.' }),
-  calories: z.int(),
-  proteinG: z.number(),
-  carbsG: z.number(),
-  fatG: z.number(),
+  version: z
+    .int()
+    .min(0)
+    .max(INT32_MAX)
+    .meta({ description: 'The goals’ version you last read; 0 if none were set.' }),
+  calories: z.int().min(0).max(20_000),
+  proteinG: z.number().min(0).max(2_000),
+  carbsG: z.number().min(0).max(2_000),
+  fatG: z.number().min(0).max(2_000),
 });
 export const pageQuery = z.strictObject({
   from: timestamp.optional(),
@@ -53,7 +66,7 @@ export const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional().meta({ description: 'The nextCursor of the previous page.' }),
 });
-export const versionQuery = z.strictObject({ version: z.coerce.number().int().min(1) });
+export const versionQuery = z.strictObject({ version: z.coerce.number().int().min(1).max(INT32_MAX) });
 const timeZone = z
   .string()
   .max(64)

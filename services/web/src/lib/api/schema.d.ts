@@ -2574,7 +2574,7 @@ export interface operations {
                     eatenAt: string;
                     /** @enum {string} */
                     mealType: "breakfast" | "lunch" | "dinner" | "snack" | "drink" | "other";
-                    /** @description What was eaten, in the client’s words. */
+                    /** @description What was eaten, in the client’s words; not blank. */
                     description: string;
                     /**
                      * @description A reference to a stored photo, for later.
@@ -2687,7 +2687,7 @@ export interface operations {
                     eatenAt: string;
                     /** @enum {string} */
                     mealType: "breakfast" | "lunch" | "dinner" | "snack" | "drink" | "other";
-                    /** @description What was eaten, in the client’s words. */
+                    /** @description What was eaten, in the client’s words; not blank. */
                     description: string;
                     /**
                      * @description A reference to a stored photo, for later.
