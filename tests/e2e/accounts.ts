@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { randomName, waitFor } from '@tracking/testing';
-import { INGRESS_HEADERS, jsonLines, type Platform } from '@tracking/testing/platform';
+import { mailLink, randomName } from '@tracking/testing';
+import { INGRESS_HEADERS, type Platform } from '@tracking/testing/platform';
 import { generate } from 'otplib';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -108,7 +108,7 @@ export function accounts(platform: () => Platform) {
           PATH: process.env.PATH ?? '',
           DATABASE_URL: platform().authDb.appUrl,
           KAFKA_BROKERS: '127.0.0.1:1',
-          MAIL_DROP_FILE: platform().mailFile,
+          PUBLIC_BASE_URL: platform().publicBaseUrl,
           ENCRYPTION_KEYS: `bootstrap-1:${Buffer.alloc(32, 1).toString('base64')}`,
           ENCRYPTION_ACTIVE_KEY_ID: 'bootstrap-1',
         },
@@ -153,16 +153,14 @@ export function accounts(platform: () => Platform) {
     return { token, userId };
   }
 
-  /** Follows the verification link auth mailed to `email` (the local mail drop). */
+  /**
+   * Follows the verification link in the mail `email` received: through the notifications
+   * service and the SMTP server, read from its inbox as the person would.
+   */
   async function verifyEmail(email: string): Promise<void> {
-    const mail = await waitFor(
-      async () =>
-        (await jsonLines(platform().mailFile)).find(
-          (line) => line.to === email && /verify-email#token=/.test(String(line.text)),
-        ),
-      { what: `the verification mail to ${email}` },
-    );
-    const token = /verify-email#token=([A-Za-z0-9_-]+)/.exec(String(mail.text))?.[1] ?? '';
+    const mail = await platform().mail.waitForMessage(email, /^Confirm your email address/);
+    const link = mailLink(mail, '/verify-email');
+    const token = new URLSearchParams(link.hash.slice(1)).get('token') ?? '';
     await expectStatus(api('POST', '/auth/verify-email', { body: { token } }), 200);
   }
 

@@ -11,7 +11,7 @@ import {
 } from '@tracking/kit';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
-import { infraEnv, randomName, waitFor } from '@tracking/testing';
+import { infraEnv, mailLink, randomName, waitFor } from '@tracking/testing';
 import {
   INGRESS_HEADERS,
   jsonLines,
@@ -235,8 +235,14 @@ describe('signing in through the platform', () => {
       outcome: 'denied',
       actorService: 'auth',
     });
-    const mails = await jsonLines(platform.mailFile);
-    expect(mails.filter((mail) => mail.to === email && mail.kind === 'mfa_code_replayed')).toHaveLength(1);
+    // The owner is told, by mail: one warning, whose link leads to their security settings.
+    const warnings = await platform.mail.waitForMessages(email, {
+      subject: /reused one of your sign-in codes/,
+    });
+    expect(warnings).toHaveLength(1);
+    for (const warning of warnings) {
+      expect(mailLink(warning, '/account/security').origin).toBe(platform.publicBaseUrl);
+    }
     const logged = await jsonLines(platform.logFile('auth'));
     expect(
       logged.some(

@@ -187,11 +187,11 @@ export interface MailServer {
   smtpPort: number;
   inbox: MailInbox;
   /** Stops it (SIGTERM); mail received so far is kept in its directory. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
   /** Starts it again on the same ports, with the mail it had. */
-  start(): Promise<void>;
+  start: () => Promise<void>;
   /** Stops it and removes its mail. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /**
@@ -267,9 +267,9 @@ export interface SmtpStandIn {
   /** Every message it accepted: the envelope's recipients. */
   accepted: { to: string[] }[];
   /** Stops listening: a sender's connection is refused, as when a mail server is down. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
   /** Listens again on the same port. */
-  start(): Promise<void>;
+  start: () => Promise<void>;
 }
 
 /**

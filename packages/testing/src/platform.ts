@@ -20,6 +20,15 @@ import {
   type StripeMock,
   type TestDatabase,
 } from './index';
+import {
+  sharedMailInbox,
+  sharedSmtpServer,
+  startMailServer,
+  startSmtpStandIn,
+  type MailInbox,
+  type MailServer,
+  type SmtpStandIn,
+} from './mail';
 import { REPO_ROOT as ROOT } from './repo';
 
 /** Re-exported for the test files that import it from here. */
@@ -101,7 +110,19 @@ export interface Platform {
   opsUrls: Record<string, string>;
   topicPrefix: string;
   logFile(service: string): string;
-  /** The auth service's local mail drop (JSON lines). */
+  /**
+   * Where the mail the platform sent arrives: a MailDev's REST API (the shared one of
+   * scripts/mail.sh, or the platform's own with `mail.own`), read by recipient.
+   */
+  mail: MailInbox;
+  /**
+   * The SMTP server the notifications service sends to. `stop()` and `start()` take it away and
+   * bring it back (with `mail.own` or `mail.refuse`; the shared server is not the test's to stop).
+   */
+  smtp: { host: string; port: number; stop: () => Promise<void>; start: () => Promise<void> };
+  /** The origin of every link the platform mails (each service's PUBLIC_BASE_URL). */
+  publicBaseUrl: string;
+  /** Nothing writes it since auth mails through notifications; kept until the web journeys read `mail`. */
   mailFile: string;
   /** The billing service, when started (`billing: true`), with Stripe's API mock behind it. */
   billing?: {
@@ -130,25 +151,50 @@ export async function startPlatform(
     ai?: boolean;
     /** true: also the billing service, with stripe-mock as its Stripe (docs/billing.md). */
     billing?: boolean;
+    /** false: no notifications service (nothing is mailed). */
+    notifications?: boolean;
+    /** E.g. a shorter SMTP_RETRY_GIVE_UP_MS, or a lower RECIPIENT_LIMIT. */
+    notificationsEnv?: Record<string, string>;
+    /**
+     * Where mail goes. By default the shared MailDev (scripts/mail.sh), read by recipient.
+     * `own`: a MailDev of the platform's own, which the test may stop and start (`smtp`).
+     * `refuse`: an SMTP stand-in in front of it that refuses the recipients it answers for (a 5xx
+     * or 4xx at RCPT TO) and relays the rest (packages/testing/src/mail.ts).
+     */
+    mail?: {
+      own?: boolean;
+      refuse?: (recipient: string) => { code: number; message: string } | undefined;
+    };
+    /** The web app's origin in every mailed link; https://app.tracking.test by default. */
+    publicBaseUrl?: string;
   } = {},
 ) {
   const { brokers } = infraEnv();
   const dir = path.join(tmpdir(), randomName('platform-'));
   const logFile = (service: string) => path.join(dir, `${service}.log`);
   const mailFile = path.join(dir, 'mail', 'auth.jsonl');
+  const publicBaseUrl = options.publicBaseUrl ?? 'https://app.tracking.test';
+  const withNotifications = options.notifications !== false;
   const processes: ManagedProcess[] = [];
   let stripeMock: StripeMock | undefined;
-  const [authDb, auditDb, trackingDb, gatewayDb, aiDb, billingDb] = await Promise.all([
+  let mailServer: MailServer | undefined;
+  let standIn: SmtpStandIn | undefined;
+  const [authDb, auditDb, trackingDb, gatewayDb, aiDb, billingDb, notificationsDb] = await Promise.all([
     createTestDatabase(path.join(ROOT, 'services', 'auth', 'migrations')),
     createTestDatabase(path.join(ROOT, 'services', 'audit', 'migrations')),
     createTestDatabase(path.join(ROOT, 'services', 'tracking', 'migrations')),
     createTestDatabase(path.join(ROOT, 'services', 'gateway', 'migrations')),
     createTestDatabase(path.join(ROOT, 'services', 'ai-inference', 'migrations')),
     options.billing ? createTestDatabase(path.join(ROOT, 'services', 'billing', 'migrations')) : undefined,
+    withNotifications
+      ? createTestDatabase(path.join(ROOT, 'services', 'notifications', 'migrations'))
+      : undefined,
   ]);
   const stop = async () => {
     const codes = await Promise.all(processes.map((process) => process.stop()));
     await stripeMock?.stop();
+    await standIn?.stop();
+    await mailServer?.close();
     await Promise.all([
       authDb.drop(),
       auditDb.drop(),
@@ -156,6 +202,7 @@ export async function startPlatform(
       gatewayDb.drop(),
       aiDb.drop(),
       billingDb?.drop(),
+      notificationsDb?.drop(),
     ]);
     await rm(dir, { recursive: true, force: true });
     return codes;
@@ -165,6 +212,29 @@ export async function startPlatform(
     const geoipDb = path.join(dir, 'geoip.mmdb');
     await writeGeoIpDatabase(geoipDb);
     const principalKeys = await writePrincipalKeys(dir);
+    // auth's GetContact credential, which the notifications service presents (docs/notifications.md).
+    const contactTokenFile = path.join(dir, 'contact-token');
+    await writeFile(contactTokenFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    // The SMTP server the notifications service talks to, and the inbox the test reads.
+    if (options.mail?.own) mailServer = await startMailServer();
+    const relay = mailServer ? { host: mailServer.smtpHost, port: mailServer.smtpPort } : sharedSmtpServer();
+    const inbox = mailServer?.inbox ?? sharedMailInbox();
+    if (options.mail?.refuse)
+      standIn = await startSmtpStandIn({ relayTo: relay, answer: options.mail.refuse });
+    const notStoppable = () =>
+      Promise.reject(
+        new Error("the shared SMTP server is not the test's to stop: start the platform with mail.own"),
+      );
+    const smtp = standIn
+      ? { host: standIn.host, port: standIn.port, stop: standIn.stop, start: standIn.start }
+      : mailServer
+        ? {
+            host: mailServer.smtpHost,
+            port: mailServer.smtpPort,
+            stop: mailServer.stop,
+            start: mailServer.start,
+          }
+        : { ...relay, stop: notStoppable, start: notStoppable };
     const [
       authGrpc,
       authOps,
@@ -179,7 +249,9 @@ export async function startPlatform(
       billingGrpc,
       billingOps,
       billingWebhooks,
+      notificationsOps,
     ] = await Promise.all([
+      freePort(),
       freePort(),
       freePort(),
       freePort(),
@@ -221,7 +293,8 @@ export async function startPlatform(
       start('auth', authOps, {
         GRPC_PORT: String(authGrpc),
         DATABASE_URL: authDb.appUrl,
-        MAIL_DROP_FILE: mailFile,
+        PUBLIC_BASE_URL: publicBaseUrl,
+        CONTACT_LOOKUP_TOKEN_FILE: contactTokenFile,
         ...key('auth-1'),
         ...options.authEnv,
       }),
@@ -235,6 +308,7 @@ export async function startPlatform(
         GRPC_PORT: String(trackingGrpc),
         DATABASE_URL: trackingDb.appUrl,
         PRINCIPAL_PUBLIC_KEY_FILES: principalKeys.publicKeyFile,
+        PUBLIC_BASE_URL: publicBaseUrl,
       }),
       options.ai === false
         ? undefined
@@ -263,7 +337,29 @@ export async function startPlatform(
         STRIPE_API_URL: stripeMock.url,
         STRIPE_PRICE_PRO: 'price_PlatformPro',
         STRIPE_PRICE_TEAM: 'price_PlatformTeam',
-        BILLING_PUBLIC_URL: 'https://app.tracking.test',
+        BILLING_PUBLIC_URL: publicBaseUrl,
+      });
+    }
+    if (notificationsDb) {
+      await start('notifications', notificationsOps, {
+        DATABASE_URL: notificationsDb.appUrl,
+        AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
+        AUTH_CONTACT_TOKEN_FILE: contactTokenFile,
+        SMTP_HOST: smtp.host,
+        SMTP_PORT: String(smtp.port),
+        // MailDev on loopback speaks plaintext; a cluster never does (docs/notifications.md).
+        SMTP_SECURE: 'none',
+        SMTP_ALLOW_PLAINTEXT: 'true',
+        SMTP_TIMEOUT_MS: '5000',
+        MAIL_FROM: 'Tracking (test) <no-reply@tracking.test>',
+        PUBLIC_BASE_URL: publicBaseUrl,
+        // An SMTP outage in a test lasts seconds: retry quickly, give up after two minutes.
+        SMTP_RETRY_FIRST_DELAY_MS: '250',
+        SMTP_RETRY_MAX_DELAY_MS: '2000',
+        SMTP_RETRY_GIVE_UP_MS: '120000',
+        // Far above what a test sends to one address, unless it tests the limit.
+        RECIPIENT_LIMIT: '1000',
+        ...options.notificationsEnv,
       });
     }
     await start('gateway', gatewayOps, {
@@ -301,6 +397,7 @@ export async function startPlatform(
         gateway: gatewayDb,
         'ai-inference': aiDb,
         ...(billingDb ? { billing: billingDb } : {}),
+        ...(notificationsDb ? { notifications: notificationsDb } : {}),
       },
       opsUrls: Object.fromEntries(
         Object.entries({
@@ -310,9 +407,11 @@ export async function startPlatform(
           gateway: gatewayOps,
           'ai-inference': aiOps,
           billing: billingOps,
+          notifications: notificationsOps,
         })
           .filter(([name]) => name !== 'ai-inference' || options.ai !== false)
           .filter(([name]) => name !== 'billing' || billingDb !== undefined)
+          .filter(([name]) => name !== 'notifications' || notificationsDb !== undefined)
           .map(([name, port]) => [name, `http://127.0.0.1:${String(port)}`]),
       ),
       ...(billingDb && stripeMock
@@ -327,6 +426,9 @@ export async function startPlatform(
         : {}),
       topicPrefix,
       logFile,
+      mail: inbox,
+      smtp,
+      publicBaseUrl,
       mailFile,
       stop,
     } satisfies Platform;
