@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The full test suite, as the README and CI run it: the static gates first (generated code, the
 # OpenAPI document and the dashboards are current; the alert rules' unit tests, the Alertmanager
-# config and the chart; types, lint, formatting, import cycles), then the web app's browser journeys in
+# config and the chart; types, lint, formatting, import cycles; the SBOM, licences and install
+# scripts of the dependencies), then the web app's browser journeys in
 # Chromium (Playwright), then every jest test against the real PostgreSQL and Kafka, which this
 # script starts if they are not running. Extra arguments go to jest, and then only jest runs.
 # jest's summary is the last line: a failed browser run is reported before jest starts, and
@@ -49,6 +50,8 @@ npx --no-install eslint --max-warnings=0 .
 npx --no-install prettier --check --log-level=warn .
 log "checking that no module imports itself through others, type imports included"
 npx --no-install tsx scripts/import-cycles.ts
+log "the dependencies: a CycloneDX SBOM (kept as .local/artifacts/sbom.json), licences, install scripts"
+bash scripts/supply-chain.sh
 
 # The mTLS tests make their certificates with openssl.
 command -v openssl >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl; } >&2
