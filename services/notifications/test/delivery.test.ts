@@ -195,3 +195,39 @@ describe('the notifications service delivers each request once, or says why not'
     expect(await fx.inbox.messagesTo(to)).toHaveLength(0);
   });
 });
+
+describe('retries are bounded', () => {
+  let fx: NotificationsFixture;
+
+  beforeAll(async () => {
+    fx = await notificationsFixture({ retryGiveUpMs: 1_500 });
+  });
+  afterAll(async () => {
+    await fx.close();
+  });
+
+  test('a server that keeps answering 421 past the give-up time gets the request dead-lettered, not dropped', async () => {
+    const to = fx.address();
+    fx.replies.set(
+      to,
+      Array.from({ length: 50 }, () => ({ code: 421, message: '4.7.0 Try again later' })),
+    );
+    const event = fx.request(
+      notificationRequest(
+        'password_reset',
+        { email: to },
+        { resetUrl: `${APP}/reset-password#token=${randomUUID()}`, expiresAt: inAnHour() },
+      ),
+    );
+    await fx.publish(event, to);
+
+    const letter = await waitFor(() => fx.deadLetters.find((found) => found.eventId === event.id), {
+      what: 'the dead letter',
+    });
+    expect(letter.error).toMatch(
+      /^PoisonMessageError: retries_exhausted: smtp failed \d+ times, last: 421 4\.7\.0$/,
+    );
+    expect(await fx.outcomes(event.id)).toBeUndefined();
+    expect(await fx.inbox.messagesTo(to)).toHaveLength(0);
+  });
+});

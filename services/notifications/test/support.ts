@@ -69,7 +69,7 @@ export interface NotificationsFixture {
  * shared MailDev where the test reads what was delivered. Only auth is a stand-in (a map).
  */
 export async function notificationsFixture(
-  options: { recipientLimit?: number } = {},
+  options: { recipientLimit?: number; retryGiveUpMs?: number } = {},
 ): Promise<NotificationsFixture> {
   const db = await createTestDatabase(path.join(__dirname, '..', 'migrations'));
   const prefix = await createTestTopics();
@@ -95,7 +95,7 @@ export async function notificationsFixture(
     RECIPIENT_LIMIT: String(options.recipientLimit ?? 3),
     SMTP_RETRY_FIRST_DELAY_MS: '100',
     SMTP_RETRY_MAX_DELAY_MS: '500',
-    SMTP_RETRY_GIVE_UP_MS: '60000',
+    SMTP_RETRY_GIVE_UP_MS: String(options.retryGiveUpMs ?? 60_000),
   });
   const accounts = new Map<string, string>();
   const contacts: ContactDirectory = {
