@@ -10,10 +10,7 @@ import {
 import type { Deps } from './deps';
 import { BUYERS, type PaidPlan } from './plans';
 import { callStripe } from './stripe';
-import { audit, readSubscription } from './subscriptions';
-
-/** Statuses in which a user still has (or is paying for) a paid plan: a second checkout would double-bill. */
-const LIVE = new Set(['trialing', 'active', 'past_due', 'unpaid', 'incomplete', 'paused']);
+import { audit, LIVE_STATUSES, readSubscription } from './subscriptions';
 
 function actorOf(principal: Principal): Actor {
   return { service: 'billing', userId: principal.userId, role: principal.role };
@@ -65,34 +62,77 @@ export async function startCheckout(
     throw new PermissionDeniedError(`the ${plan} plan is for trainers`);
   }
   const current = await readSubscription(deps.pool, principal.userId);
-  if (current && current.subscribed_plan !== 'free' && LIVE.has(current.status)) {
+  if (current && current.subscribed_plan !== 'free' && LIVE_STATUSES.has(current.status)) {
     throw new FailedPreconditionError(
       'you already have a subscription: change or cancel it in the billing portal',
     );
   }
   const customer = await customerOf(deps, principal.userId);
-  // Set on the session and the subscription, so the webhooks that follow carry the
-  // checkout's correlation id and the plan asked for (docs/billing.md).
-  const metadata = { user_id: principal.userId, plan, correlation_id: currentCorrelationId() ?? '' };
-  const session = await callStripe(deps.log, 'checkout session create', () =>
-    deps.stripe.checkout.sessions.create({
-      mode: 'subscription',
-      customer,
-      client_reference_id: principal.userId,
-      line_items: [{ price: deps.prices.priceOf(plan), quantity: 1 }],
-      success_url: `${deps.returnUrl}?checkout=success`,
-      cancel_url: `${deps.returnUrl}?checkout=cancelled`,
-      metadata,
-      subscription_data: { metadata },
-    }),
-  );
-  if (!session.url) throw new Error('Stripe returned a checkout session without a url');
-  await recordAudit(deps, 'billing.checkout.started', principal);
-  deps.log.info(
-    { event: 'billing.checkout.started', plan, checkoutSessionId: session.id },
-    'checkout started',
-  );
-  return { url: session.url, expiresAt: new Date(session.expires_at * 1000) };
+  return pgTransactionRunner(deps.pool)(async (_sql, client) => {
+    // One open Checkout session per user (#20): each could become a subscription. The row lock
+    // makes a concurrent start wait for this one and then find its session.
+    await client.query(
+      'INSERT INTO checkout_session (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING',
+      [principal.userId],
+    );
+    const { rows } = await client.query<{ stripe_session_id: string | null; plan: string | null }>(
+      'SELECT stripe_session_id, plan FROM checkout_session WHERE user_id = $1 FOR UPDATE',
+      [principal.userId],
+    );
+    const previousId = rows[0]?.stripe_session_id ?? null;
+    if (previousId !== null) {
+      const previous = await callStripe(deps.log, 'checkout session retrieve', () =>
+        deps.stripe.checkout.sessions.retrieve(previousId),
+      );
+      if (previous.status === 'complete') {
+        throw new FailedPreconditionError('your last checkout is complete: your plan changes in a moment');
+      }
+      if (previous.status === 'open' && rows[0]?.plan === plan && previous.url) {
+        await audit(client, 'billing.checkout.resumed', principal.userId, { actor: actorOf(principal) });
+        deps.log.info(
+          { event: 'billing.checkout.resumed', plan, checkoutSessionId: previousId },
+          'checkout resumed',
+        );
+        return { url: previous.url, expiresAt: new Date(previous.expires_at * 1000) };
+      }
+      if (previous.status === 'open') {
+        // Another plan: the earlier page must not stay payable beside the new one.
+        await callStripe(deps.log, 'checkout session expire', () =>
+          deps.stripe.checkout.sessions.expire(previousId),
+        );
+        deps.log.info(
+          { event: 'billing.checkout.expired', checkoutSessionId: previousId },
+          'earlier checkout expired for a new plan',
+        );
+      }
+    }
+    // Set on the session and the subscription, so the webhooks that follow carry the
+    // checkout's correlation id and the plan asked for (docs/billing.md).
+    const metadata = { user_id: principal.userId, plan, correlation_id: currentCorrelationId() ?? '' };
+    const session = await callStripe(deps.log, 'checkout session create', () =>
+      deps.stripe.checkout.sessions.create({
+        mode: 'subscription',
+        customer,
+        client_reference_id: principal.userId,
+        line_items: [{ price: deps.prices.priceOf(plan), quantity: 1 }],
+        success_url: `${deps.returnUrl}?checkout=success`,
+        cancel_url: `${deps.returnUrl}?checkout=cancelled`,
+        metadata,
+        subscription_data: { metadata },
+      }),
+    );
+    if (!session.url) throw new Error('Stripe returned a checkout session without a url');
+    await client.query(
+      'UPDATE checkout_session SET stripe_session_id = $2, plan = $3, updated_at = now() WHERE user_id = $1',
+      [principal.userId, session.id, plan],
+    );
+    await audit(client, 'billing.checkout.started', principal.userId, { actor: actorOf(principal) });
+    deps.log.info(
+      { event: 'billing.checkout.started', plan, checkoutSessionId: session.id },
+      'checkout started',
+    );
+    return { url: session.url, expiresAt: new Date(session.expires_at * 1000) };
+  });
 }
 
 /** A Stripe Customer Portal page, where a subscriber changes, cancels or pays. */

@@ -49,7 +49,14 @@ export function billingMetrics(metrics: Metrics, pool: pg.Pool) {
   });
   dunningDowngrades.inc(0);
 
-  return { ...metrics, webhooks, dunningDowngrades };
+  const notCurrent = new Counter({
+    name: 'billing_subscription_not_current_total',
+    help: "Subscription events about a subscription that is not the user's live one: ignored for the plan, audited. Above 0, a user may be paying twice.",
+    registers: [metrics.registry],
+  });
+  notCurrent.inc(0);
+
+  return { ...metrics, webhooks, dunningDowngrades, notCurrent };
 }
 
 export type BillingMetrics = ReturnType<typeof billingMetrics>;

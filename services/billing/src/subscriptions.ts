@@ -48,6 +48,19 @@ const LIFECYCLE: Record<Status, number> = {
 
 const IN_ARREARS: ReadonlySet<Status> = new Set(['past_due', 'unpaid']);
 
+/**
+ * Statuses in which a user still has (or is paying for) a subscription: a second checkout would
+ * double-bill, and events of any other subscription must not replace it.
+ */
+export const LIVE_STATUSES: ReadonlySet<string> = new Set([
+  'trialing',
+  'active',
+  'past_due',
+  'unpaid',
+  'incomplete',
+  'paused',
+]);
+
 export interface SubscriptionRow {
   user_id: string;
   stripe_subscription_id: string | null;
@@ -294,7 +307,8 @@ export interface PlanChange {
   reason: PlanChangeReason;
 }
 
-export type ApplyOutcome = { applied: false } | { applied: true; planChange: PlanChange | undefined };
+export type ApplyOutcome =
+  { applied: false; notCurrent?: boolean } | { applied: true; planChange: PlanChange | undefined };
 
 /**
  * Applies what a subscription event (or a completed checkout) says, unless the row already
@@ -310,8 +324,15 @@ export async function applySubscriptionState(
   now = new Date(),
 ): Promise<ApplyOutcome> {
   const before = await lockRow(tx, userId);
-  if (!isNewer(before, asOf, state.status)) return { applied: false };
   const same = before.stripe_subscription_id === state.subscriptionId;
+  if (!same && before.stripe_subscription_id !== null && LIVE_STATUSES.has(before.status)) {
+    // A second subscription (two checkouts paid, #20) or a late event of a replaced one: it
+    // does not change the plan; the audit entry and billing_subscription_not_current_total
+    // tell an operator to look (and refund) at Stripe.
+    await audit(tx, 'billing.subscription.not_current', userId, { outcome: 'failure' });
+    return { applied: false, notCurrent: true };
+  }
+  if (!isNewer(before, asOf, state.status)) return { applied: false };
   const after: SubscriptionRow = {
     ...before,
     stripe_subscription_id: state.subscriptionId,

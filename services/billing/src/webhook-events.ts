@@ -47,6 +47,13 @@ export async function applyStripeEvent(
     return applied;
   });
   if (result === 'duplicate') return 'duplicate';
+  if (!result.applied && result.notCurrent) {
+    deps.metrics.notCurrent.inc();
+    deps.log.warn(
+      { event: 'billing.subscription.not_current', stripeEventId: event.id, type: event.type },
+      "an event of a subscription that is not the user's live one: the plan stays",
+    );
+  }
   const change = result.applied ? result.planChange : undefined;
   if (change !== undefined) {
     if (change.reason === 'payment_failed') deps.metrics.dunningDowngrades.inc();

@@ -51,6 +51,13 @@ const VALID: Record<
     },
   }),
   webhook_event: () => ({ row: { event_id: 'evt_ValidEvent', type: 'invoice.paid', outcome: 'processed' } }),
+  checkout_session: (userId) => ({
+    setup: [
+      'INSERT INTO customer (user_id, stripe_customer_id) VALUES ($1, $2)',
+      [userId, 'cus_ValidCustomer'],
+    ],
+    row: { user_id: userId, stripe_session_id: 'cs_test_ValidSession', plan: 'pro' },
+  }),
 };
 
 let db: TestDatabase;

@@ -171,6 +171,102 @@ describe('checkout and the webhooks that follow it', () => {
   });
 });
 
+async function auditActions(userId: string) {
+  const { rows } = await billing.owner.query<{ action: string }>(
+    `SELECT payload->'data'->>'action' AS action FROM outbox
+      WHERE topic = 'audit.events.v1' AND message_key = $1 ORDER BY id`,
+    [userId],
+  );
+  return rows.map((row) => row.action);
+}
+
+describe('one open checkout and one live subscription per user (#20)', () => {
+  test('a second checkout before paying resumes the open one, also when both start at once', async () => {
+    const userId = randomUUID();
+    const start = async (plan: 'pro' | 'team') =>
+      callUnary(
+        billing.client.createCheckoutSession.bind(billing.client),
+        { plan },
+        await billing.principal(userId, 'trainer'),
+      );
+    const first = await start('pro');
+    const [second, third] = await Promise.all([start('pro'), start('pro')]);
+    expect([second.url, third.url]).toEqual([first.url, first.url]);
+    expect(await auditActions(userId)).toEqual([
+      'billing.checkout.started',
+      'billing.checkout.resumed',
+      'billing.checkout.resumed',
+    ]);
+    // Another plan: the open page is expired at Stripe before the new one is made.
+    await start('team');
+    expect((await auditActions(userId)).at(-1)).toBe('billing.checkout.started');
+    const expired = (await billing.logLines()).filter(
+      (line) => line.event === 'billing.checkout.expired' && typeof line.checkoutSessionId === 'string',
+    );
+    expect(expired.length).toBeGreaterThanOrEqual(1);
+  });
+
+  test('events of a second subscription do not change the plan, and are audited and counted', async () => {
+    const { userId, customer } = await customerFor('trainer');
+    const current = stripeId('sub');
+    const created = now() - 10;
+    await billing.deliver(
+      stripeEvent(
+        'customer.subscription.created',
+        await subscriptionObject(billing.stripe, {
+          id: current,
+          customer,
+          price: PRICE_PRO,
+          status: 'active',
+          created,
+        }),
+        created,
+      ),
+    );
+    const before = await metric('billing_subscription_not_current_total', '');
+    const other = await subscriptionObject(billing.stripe, {
+      id: stripeId('sub'),
+      customer,
+      price: PRICE_TEAM,
+      status: 'active',
+      created: created + 5,
+    });
+    const delivery = await billing.deliver(stripeEvent('customer.subscription.created', other, created + 5));
+    expect(delivery).toEqual({ status: 200, body: { received: true, outcome: 'ignored' } });
+    expect(await stateOf(userId)).toMatchObject({
+      plan: 'pro',
+      status: 'active',
+      stripe_subscription_id: current,
+    });
+    expect(await planEvents(userId)).toEqual([expect.objectContaining({ oldPlan: 'free', newPlan: 'pro' })]);
+    expect(await auditActions(userId)).toContain('billing.subscription.not_current');
+    expect(await metric('billing_subscription_not_current_total', '')).toBe(before + 1);
+    // Once the live one has ended, a new subscription is the user's again.
+    await billing.deliver(
+      stripeEvent(
+        'customer.subscription.deleted',
+        await subscriptionObject(billing.stripe, {
+          id: current,
+          customer,
+          price: PRICE_PRO,
+          status: 'canceled',
+          created: created + 20,
+        }),
+        created + 20,
+      ),
+    );
+    const next = await subscriptionObject(billing.stripe, {
+      id: stripeId('sub'),
+      customer,
+      price: PRICE_TEAM,
+      status: 'active',
+      created: created + 30,
+    });
+    await billing.deliver(stripeEvent('customer.subscription.created', next, created + 30));
+    expect(await stateOf(userId)).toMatchObject({ plan: 'team', stripe_subscription_id: next.id });
+  });
+});
+
 describe('deliveries that are not verifiably from Stripe change nothing', () => {
   let userId: string;
   let event: object;
