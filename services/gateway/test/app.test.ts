@@ -82,6 +82,24 @@ describe('the gateway at its edge', () => {
     expect(await oversized.json()).toMatchObject({ detail: 'request body too large' });
   });
 
+  test('a body that is not valid UTF-8 is refused with a 400 problem, not read with replacement characters', async () => {
+    const base = await start(['127.0.0.1']);
+    const response = await fetch(`${base}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...viaIngress() },
+      body: Buffer.concat([
+        Buffer.from('{"email":"a@example.test","password":"long enough pass","displayName":"'),
+        Buffer.from([0xc3, 0x28, 0xff]),
+        Buffer.from('"}'),
+      ]),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      code: 'invalid_argument',
+      detail: 'request body is not valid UTF-8',
+    });
+  });
+
   test('when auth is unreachable the caller gets a 503 problem that reveals nothing internal', async () => {
     const base = await start(['127.0.0.1']);
     const response = await post(

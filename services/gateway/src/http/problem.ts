@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 import {
   createSecurityEvents,
   currentCorrelationId,
@@ -124,16 +126,31 @@ export function problemHandler(log: Logger, metrics: Pick<Metrics, 'registry'>):
       return;
     }
     // Express's body parser marks malformed or oversized bodies with a 4xx status.
-    const status = (error as { status?: number }).status;
+    const { status, type } = error as { status?: number; type?: string };
     if (status === 400 || status === 413 || status === 415) {
       sendProblem(
         res,
         'invalid_argument',
-        status === 413 ? 'request body too large' : 'request body is not valid JSON',
+        status === 413
+          ? 'request body too large'
+          : type === INVALID_UTF8
+            ? 'request body is not valid UTF-8'
+            : 'request body is not valid JSON',
       );
       return;
     }
     log.error({ err: error }, 'unhandled error');
     sendProblem(res, 'internal');
   };
+}
+
+const INVALID_UTF8 = 'entity.encoding.invalid';
+
+/**
+ * The JSON body parser's `verify`: bytes that are not UTF-8 are refused (400). The parser would
+ * otherwise decode them to U+FFFD and go on, so what we stored would not be what was sent.
+ */
+export function refuseInvalidUtf8(_req: unknown, _res: unknown, body: Buffer): void {
+  if (!isUtf8(body))
+    throw Object.assign(new Error('request body is not valid UTF-8'), { status: 400, type: INVALID_UTF8 });
 }
