@@ -57,8 +57,9 @@ const project = (displayName, rootDir, testMatch) => ({
 module.exports = {
   projects: [
     ...workspaces.map((dir) => project(dir, path.join(__dirname, dir), ['<rootDir>/test/**/*.test.ts'])),
-    // The system-tests workspace holds two suites: whole flows on the real services, and the chart.
-    ...['e2e', 'chart'].map((suite) =>
+    // The system-tests workspace holds three suites: whole flows on the real services, the chart,
+    // and privacy (the data inventory against every service's live schema, the privacy documents).
+    ...['e2e', 'chart', 'privacy'].map((suite) =>
       project(`tests/${suite}`, path.join(__dirname, 'tests'), [`<rootDir>/${suite}/**/*.test.ts`]),
     ),
     // The generators of committed files (the Grafana dashboards), tested beside them.
