@@ -155,7 +155,7 @@ export function AuditLog() {
 
   return (
     <div className="stack">
-      <form className="form admin-filters" onSubmit={(event) => void submit(event)} noValidate role="search">
+      <form className="admin-filters" onSubmit={(event) => void submit(event)} noValidate role="search">
         {TEXT_FILTERS.map(([name, label]) => (
           <TextField
             key={name}

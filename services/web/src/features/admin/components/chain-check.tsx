@@ -18,7 +18,7 @@ export function ChainCheck() {
           {verify.isPending ? 'Checking the chain…' : 'Verify the chain'}
         </Button>
       </div>
-      <div aria-live="polite">
+      <div aria-live="polite" className="chain-verdict">
         {verdict?.intact ? (
           <Notice tone="success">
             The chain is intact: {verdict.entriesChecked} entries checked, through sequence{' '}

@@ -108,7 +108,7 @@ export function SupportAccess({ userId }: { userId: string }) {
   const [params] = useSearchParams();
   const clientId = params.get('client') ?? undefined;
   return (
-    <>
+    <div className="stack admin-support">
       <Card title="Open support access">
         <p className="muted">
           For one client, for at most 60 minutes, for you alone. Opening it and every read under it are
@@ -121,6 +121,6 @@ export function SupportAccess({ userId }: { userId: string }) {
           <SupportReads key={clientId} userId={userId} clientId={clientId} />
         </Card>
       ) : null}
-    </>
+    </div>
   );
 }

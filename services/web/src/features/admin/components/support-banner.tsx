@@ -21,7 +21,7 @@ export function SupportBanner({ userId }: { userId: string }) {
   const grants = useSupportGrants(userId).filter((grant) => Date.parse(grant.expiresAt) > now);
   if (grants.length === 0) return null;
   return (
-    <section className="support-banner" aria-label="Support access">
+    <section className="support-banner" aria-label="Active support access">
       {grants.map((grant) => (
         <p key={grant.grantId}>
           <strong>Support access open</strong> to client <code className="mono">{grant.clientId}</code> until{' '}
