@@ -69,6 +69,7 @@ describe('every template renders a complete message', () => {
 
       expect(mail.subject.length).toBeGreaterThan(5);
       expect(mail.html).toMatch(/^<!DOCTYPE html/);
+      expect(mail.html).toMatch(/<html [^>]*lang="en-NZ"/);
       expect(mail.text.length).toBeGreaterThan(80);
 
       // Every link in the HTML is one of the parameters' URLs, and each of those is both linked and written out in the text part.
@@ -97,6 +98,7 @@ describe('every template renders a complete message', () => {
       ),
     );
     expect(mail.text).toContain('until Tuesday, 8 December 2026 at 1:04 am UTC.');
+    expect(mail.html).toMatch(/<html [^>]*lang="en-AU"/);
   });
 
   test('a display name cannot inject markup into the HTML part', async () => {

@@ -6,6 +6,7 @@ export const accountDeletionCompleted: MailTemplate<'account_deletion_completed'
   subject: () => `Your ${PRODUCT} account was deleted`,
   Body: ({ params, locale }) => (
     <Layout
+      locale={locale}
       preview="Your account and its data are gone."
       heading="Your account was deleted"
       why={`You are getting this because this address belonged to a ${PRODUCT} account.`}

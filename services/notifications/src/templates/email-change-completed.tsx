@@ -7,6 +7,7 @@ export const emailChangeCompleted: MailTemplate<'email_change_completed'> = {
   subject: () => 'Your account email address was changed',
   Body: ({ params, locale }) => (
     <Layout
+      locale={locale}
       preview="Your account now uses a different email address."
       heading="Your email address was changed"
     >

@@ -7,6 +7,7 @@ export const emailChangeConfirm: MailTemplate<'email_change_confirm'> = {
   subject: () => `Confirm your new email address for ${PRODUCT}`,
   Body: ({ params, locale }) => (
     <Layout
+      locale={locale}
       preview="Confirm this address to make it your account's address."
       heading="Confirm your new email address"
       why={`You are getting this because someone asked to use this address for a ${PRODUCT} account.`}

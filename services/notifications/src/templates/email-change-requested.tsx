@@ -7,6 +7,7 @@ export const emailChangeRequested: MailTemplate<'email_change_requested'> = {
   subject: () => 'Your account email address is being changed',
   Body: ({ params, locale }) => (
     <Layout
+      locale={locale}
       preview="A change of your account's email address was requested."
       heading="Your email address is being changed"
     >

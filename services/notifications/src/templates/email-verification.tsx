@@ -7,6 +7,7 @@ export const emailVerification: MailTemplate<'email_verification'> = {
   subject: () => `Confirm your email address for ${PRODUCT}`,
   Body: ({ params, locale }) => (
     <Layout
+      locale={locale}
       preview="Confirm this address to finish setting up your account."
       heading="Confirm your email address"
     >

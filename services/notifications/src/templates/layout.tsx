@@ -4,6 +4,8 @@
 import { Body, Button, Container, Head, Heading, Hr, Html, Preview, Text } from '@react-email/components';
 import type { ReactNode } from 'react';
 
+import type { Locale } from './template';
+
 export const PRODUCT = 'Tracking';
 
 // Plain and readable in every client: system fonts, one column, dark text on white, a
@@ -26,9 +28,16 @@ const button = {
 const footer = { fontSize: '13px', lineHeight: '20px', color: '#4a4a4a', margin: '0' };
 
 /** Every message: a heading, the body, and a footer saying why the reader got it. */
-export function Layout(props: { preview: string; heading: string; children: ReactNode; why?: string }) {
+export function Layout(props: {
+  locale: Locale;
+  preview: string;
+  heading: string;
+  children: ReactNode;
+  why?: string;
+}) {
   return (
-    <Html lang="en">
+    // The reader's locale, so a screen reader reads dates and words the way they expect.
+    <Html lang={props.locale}>
       <Head />
       <Preview>{props.preview}</Preview>
       <Body style={page}>

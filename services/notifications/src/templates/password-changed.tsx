@@ -6,7 +6,11 @@ import type { MailTemplate } from './template';
 export const passwordChanged: MailTemplate<'password_changed'> = {
   subject: () => 'Your password was changed',
   Body: ({ params, locale }) => (
-    <Layout preview="The password of your account was changed." heading="Your password was changed">
+    <Layout
+      locale={locale}
+      preview="The password of your account was changed."
+      heading="Your password was changed"
+    >
       <Paragraph>
         The password of your account was changed on {formatInstant(params.changedAt, locale)}.
       </Paragraph>

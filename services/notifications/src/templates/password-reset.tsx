@@ -6,7 +6,7 @@ import type { MailTemplate } from './template';
 export const passwordReset: MailTemplate<'password_reset'> = {
   subject: () => `Reset your ${PRODUCT} password`,
   Body: ({ params, locale }) => (
-    <Layout preview="Someone asked to reset your password." heading="Reset your password">
+    <Layout locale={locale} preview="Someone asked to reset your password." heading="Reset your password">
       <Paragraph>
         Someone asked to reset the password of your account. If it was you, choose a new one:
       </Paragraph>

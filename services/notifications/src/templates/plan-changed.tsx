@@ -12,8 +12,9 @@ const PLAN_CHANGE_TEXT = {
 
 export const planChanged: MailTemplate<'plan_changed'> = {
   subject: (params) => `Your plan is now ${planLabel(params.newPlan)}`,
-  Body: ({ params }) => (
+  Body: ({ params, locale }) => (
     <Layout
+      locale={locale}
       preview={`Your plan is now ${planLabel(params.newPlan)}.`}
       heading={`Your plan is now ${planLabel(params.newPlan)}`}
     >

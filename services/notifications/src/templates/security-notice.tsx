@@ -12,7 +12,7 @@ export function SecurityNotice(props: {
   locale: Locale;
 }) {
   return (
-    <Layout preview={props.what} heading={props.heading}>
+    <Layout locale={props.locale} preview={props.what} heading={props.heading}>
       <Paragraph>
         {props.what} This happened on {formatInstant(props.at, props.locale)}.
       </Paragraph>

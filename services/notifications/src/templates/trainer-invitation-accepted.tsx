@@ -4,8 +4,9 @@ import type { MailTemplate } from './template';
 
 export const trainerInvitationAccepted: MailTemplate<'trainer_invitation_accepted'> = {
   subject: (params) => `${params.clientName} accepted your invitation`,
-  Body: ({ params }) => (
+  Body: ({ params, locale }) => (
     <Layout
+      locale={locale}
       preview={`${params.clientName} is now your client.`}
       heading={`${params.clientName} accepted your invitation`}
     >

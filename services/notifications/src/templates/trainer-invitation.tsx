@@ -7,6 +7,7 @@ export const trainerInvitation: MailTemplate<'trainer_invitation'> = {
   subject: (params) => `${params.trainerName} invited you to ${PRODUCT}`,
   Body: ({ params, locale }) => (
     <Layout
+      locale={locale}
       preview={`${params.trainerName} would like to coach you.`}
       heading={`${params.trainerName} invited you to ${PRODUCT}`}
       why={`You are getting this because a trainer on ${PRODUCT} entered this address.`}
