@@ -20,6 +20,7 @@ import {
   verifySecondFactor,
 } from './mfa';
 import { setNewDeviceAlerts } from './devices';
+import { setSaleSharingOptOut } from './privacy-choices';
 import { reportEmailChange, requestEmailChange, requestPasswordReset } from './recovery';
 import {
   decide,
@@ -153,13 +154,18 @@ export function authService(deps: Deps): AuthServiceServer {
         sessionMfa: MFA_STATES.valueOf(caller.mfa),
         recoveryCodesLeft,
         newDeviceAlerts: user.newDeviceAlerts,
+        saleSharingOptOut: user.saleSharingOptOutAt !== null,
       };
     }),
     setPreferences: rpc('SetPreferences', async (request, call) => {
       // Reading (nothing set) needs only account.read, like GetMe.
-      const reading = request.newDeviceAlerts === undefined;
+      const reading = request.newDeviceAlerts === undefined && request.saleSharingOptOut === undefined;
       const caller = await authorize(deps, call, reading ? 'account.read' : 'account.manage');
-      return { newDeviceAlerts: await setNewDeviceAlerts(deps, caller.userId, request.newDeviceAlerts) };
+      const via = request.globalPrivacyControl ? 'gpc' : 'account';
+      return {
+        saleSharingOptOut: await setSaleSharingOptOut(deps, caller.userId, request.saleSharingOptOut, via),
+        newDeviceAlerts: await setNewDeviceAlerts(deps, caller.userId, request.newDeviceAlerts),
+      };
     }),
     listSessions: rpc('ListSessions', async (_request, call) => {
       const caller = await authorize(deps, call, 'account.read');

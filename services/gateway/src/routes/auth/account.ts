@@ -1,15 +1,27 @@
 import { callUnary } from '@tracking/kit';
+import type { Request } from 'express';
 import { z } from 'zod';
 
 import { defineRoute, empty, json } from '../../http/route';
 import { iso, mfaOf, roleOf } from './mappers';
 import { accepted, count, mfa, recoveryCodes, requests, role, timestamp } from './schemas';
 
-const preferences = z.object({
-  newDeviceAlerts: z.boolean().meta({
-    description: 'Mail me when my account is signed in to from a new browser or network (on by default).',
-  }),
+const newDeviceAlerts = z.boolean().meta({
+  description: 'Mail me when my account is signed in to from a new browser or network (on by default).',
 });
+const saleSharingOptOut = z.boolean().meta({
+  description:
+    'An opt-out of sale or sharing (CCPA) is recorded for the account. Nothing is sold or shared either way; a request with `Sec-GPC: 1` (Global Privacy Control) records it.',
+});
+const preferences = z.object({ newDeviceAlerts, saleSharingOptOut });
+const preferencesChange = z.object({ newDeviceAlerts, saleSharingOptOut: saleSharingOptOut.optional() });
+
+/**
+ * A signed-in request from a browser sending Global Privacy Control (`Sec-GPC: 1`) opts the
+ * account out of sale or sharing (#22); auth records it once, marked as the browser's signal.
+ */
+const globalPrivacyControl = (req: Request) => req.get('sec-gpc')?.trim() === '1';
+const GPC_OPT_OUT = { saleSharingOptOut: true, globalPrivacyControl: true };
 
 /** The signed-in user's own account: profile, preferences, sessions, password, email and MFA. */
 export const accountRoutes = [
@@ -32,39 +44,49 @@ export const accountRoutes = [
           mfaRequired: z.boolean().meta({ description: 'The role demands MFA.' }),
           sessionMfa: mfa,
           recoveryCodesLeft: count,
-          newDeviceAlerts: preferences.shape.newDeviceAlerts,
+          newDeviceAlerts,
+          saleSharingOptOut,
         }),
         'The account.',
       ),
     },
-  }).handle(async ({ session, deps: { auth } }) => {
+  }).handle(async ({ req, session, deps: { auth } }) => {
     const me = await callUnary(auth.getMe.bind(auth), {}, session);
+    if (globalPrivacyControl(req) && !me.saleSharingOptOut) {
+      me.saleSharingOptOut = (
+        await callUnary(auth.setPreferences.bind(auth), GPC_OPT_OUT, session)
+      ).saleSharingOptOut;
+    }
     return { status: 200, body: { ...me, role: roleOf(me.role), sessionMfa: mfaOf(me.sessionMfa) } };
   }),
   defineRoute({
     method: 'get',
     path: '/api/v1/me/preferences',
     operationId: 'getPreferences',
-    summary: 'The calling user’s notification preferences',
+    summary: 'The calling user’s notification and privacy preferences',
     tags: ['account'],
     access: 'session',
     responses: { 200: json(preferences, 'The preferences.') },
-  }).handle(async ({ session, deps: { auth } }) => ({
+  }).handle(async ({ req, session, deps: { auth } }) => ({
     status: 200,
-    body: await callUnary(auth.setPreferences.bind(auth), {}, session),
+    body: await callUnary(
+      auth.setPreferences.bind(auth),
+      globalPrivacyControl(req) ? GPC_OPT_OUT : { globalPrivacyControl: false },
+      session,
+    ),
   })),
   defineRoute({
     method: 'put',
     path: '/api/v1/me/preferences',
     operationId: 'setPreferences',
-    summary: 'Set the calling user’s notification preferences',
+    summary: 'Set the calling user’s notification and privacy preferences',
     tags: ['account'],
     access: 'session',
-    body: preferences,
+    body: preferencesChange,
     responses: { 200: json(preferences, 'The preferences, as now stored.') },
   }).handle(async ({ body, session, deps: { auth } }) => ({
     status: 200,
-    body: await callUnary(auth.setPreferences.bind(auth), body, session),
+    body: await callUnary(auth.setPreferences.bind(auth), { ...body, globalPrivacyControl: false }, session),
   })),
   defineRoute({
     method: 'get',

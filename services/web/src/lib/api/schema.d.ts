@@ -702,9 +702,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The calling user’s notification preferences */
+        /** The calling user’s notification and privacy preferences */
         get: operations["getPreferences"];
-        /** Set the calling user’s notification preferences */
+        /** Set the calling user’s notification and privacy preferences */
         put: operations["setPreferences"];
         post?: never;
         delete?: never;
@@ -2376,6 +2376,8 @@ export interface operations {
                         recoveryCodesLeft: number;
                         /** @description Mail me when my account is signed in to from a new browser or network (on by default). */
                         newDeviceAlerts: boolean;
+                        /** @description An opt-out of sale or sharing (CCPA) is recorded for the account. Nothing is sold or shared either way; a request with `Sec-GPC: 1` (Global Privacy Control) records it. */
+                        saleSharingOptOut: boolean;
                     };
                 };
             };
@@ -3171,6 +3173,8 @@ export interface operations {
                     "application/json": {
                         /** @description Mail me when my account is signed in to from a new browser or network (on by default). */
                         newDeviceAlerts: boolean;
+                        /** @description An opt-out of sale or sharing (CCPA) is recorded for the account. Nothing is sold or shared either way; a request with `Sec-GPC: 1` (Global Privacy Control) records it. */
+                        saleSharingOptOut: boolean;
                     };
                 };
             };
@@ -3193,6 +3197,8 @@ export interface operations {
                 "application/json": {
                     /** @description Mail me when my account is signed in to from a new browser or network (on by default). */
                     newDeviceAlerts: boolean;
+                    /** @description An opt-out of sale or sharing (CCPA) is recorded for the account. Nothing is sold or shared either way; a request with `Sec-GPC: 1` (Global Privacy Control) records it. */
+                    saleSharingOptOut?: boolean;
                 };
             };
         };
@@ -3207,6 +3213,8 @@ export interface operations {
                     "application/json": {
                         /** @description Mail me when my account is signed in to from a new browser or network (on by default). */
                         newDeviceAlerts: boolean;
+                        /** @description An opt-out of sale or sharing (CCPA) is recorded for the account. Nothing is sold or shared either way; a request with `Sec-GPC: 1` (Global Privacy Control) records it. */
+                        saleSharingOptOut: boolean;
                     };
                 };
             };

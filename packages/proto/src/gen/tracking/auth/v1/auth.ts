@@ -235,6 +235,8 @@ export interface GetMeResponse {
   recoveryCodesLeft: number;
   /** Mail me when my account is signed in to from a new browser or network (on by default). */
   newDeviceAlerts: boolean;
+  /** An opt-out of sale or sharing (CCPA) is recorded for the account (docs/privacy.md). */
+  saleSharingOptOut: boolean;
 }
 
 export interface SessionInfo {
@@ -319,11 +321,23 @@ export interface ReportEmailChangeResponse {
 
 export interface SetPreferencesRequest {
   /** Unset leaves the setting as it is. */
-  newDeviceAlerts?: boolean | undefined;
+  newDeviceAlerts?:
+    | boolean
+    | undefined;
+  /** Opt out of sale or sharing (CCPA); unset leaves it as it is. */
+  saleSharingOptOut?:
+    | boolean
+    | undefined;
+  /**
+   * The opt-out came from the browser's Global Privacy Control signal (Sec-GPC: 1), not from
+   * the person's own setting: recorded as such.
+   */
+  globalPrivacyControl: boolean;
 }
 
 export interface SetPreferencesResponse {
   newDeviceAlerts: boolean;
+  saleSharingOptOut: boolean;
 }
 
 export interface BeginTotpEnrolmentRequest {
@@ -1562,6 +1576,7 @@ function createBaseGetMeResponse(): GetMeResponse {
     sessionMfa: 0,
     recoveryCodesLeft: 0,
     newDeviceAlerts: false,
+    saleSharingOptOut: false,
   };
 }
 
@@ -1596,6 +1611,9 @@ export const GetMeResponse: MessageFns<GetMeResponse> = {
     }
     if (message.newDeviceAlerts !== false) {
       writer.uint32(80).bool(message.newDeviceAlerts);
+    }
+    if (message.saleSharingOptOut !== false) {
+      writer.uint32(88).bool(message.saleSharingOptOut);
     }
     return writer;
   },
@@ -1693,6 +1711,14 @@ export const GetMeResponse: MessageFns<GetMeResponse> = {
             message.newDeviceAlerts = reader.bool();
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.saleSharingOptOut = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1749,6 +1775,11 @@ export const GetMeResponse: MessageFns<GetMeResponse> = {
         : isSet(object.new_device_alerts)
         ? globalThis.Boolean(object.new_device_alerts)
         : false,
+      saleSharingOptOut: isSet(object.saleSharingOptOut)
+        ? globalThis.Boolean(object.saleSharingOptOut)
+        : isSet(object.sale_sharing_opt_out)
+        ? globalThis.Boolean(object.sale_sharing_opt_out)
+        : false,
     };
   },
 
@@ -1783,6 +1814,9 @@ export const GetMeResponse: MessageFns<GetMeResponse> = {
     }
     if (message.newDeviceAlerts !== false) {
       obj.newDeviceAlerts = message.newDeviceAlerts;
+    }
+    if (message.saleSharingOptOut !== false) {
+      obj.saleSharingOptOut = message.saleSharingOptOut;
     }
     return obj;
   },
@@ -2912,13 +2946,19 @@ export const ReportEmailChangeResponse: MessageFns<ReportEmailChangeResponse> = 
 };
 
 function createBaseSetPreferencesRequest(): SetPreferencesRequest {
-  return { newDeviceAlerts: undefined };
+  return { newDeviceAlerts: undefined, saleSharingOptOut: undefined, globalPrivacyControl: false };
 }
 
 export const SetPreferencesRequest: MessageFns<SetPreferencesRequest> = {
   encode(message: SetPreferencesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.newDeviceAlerts !== undefined) {
       writer.uint32(8).bool(message.newDeviceAlerts);
+    }
+    if (message.saleSharingOptOut !== undefined) {
+      writer.uint32(16).bool(message.saleSharingOptOut);
+    }
+    if (message.globalPrivacyControl !== false) {
+      writer.uint32(24).bool(message.globalPrivacyControl);
     }
     return writer;
   },
@@ -2944,6 +2984,22 @@ export const SetPreferencesRequest: MessageFns<SetPreferencesRequest> = {
             message.newDeviceAlerts = reader.bool();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.saleSharingOptOut = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.globalPrivacyControl = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2963,6 +3019,16 @@ export const SetPreferencesRequest: MessageFns<SetPreferencesRequest> = {
         : isSet(object.new_device_alerts)
         ? globalThis.Boolean(object.new_device_alerts)
         : undefined,
+      saleSharingOptOut: isSet(object.saleSharingOptOut)
+        ? globalThis.Boolean(object.saleSharingOptOut)
+        : isSet(object.sale_sharing_opt_out)
+        ? globalThis.Boolean(object.sale_sharing_opt_out)
+        : undefined,
+      globalPrivacyControl: isSet(object.globalPrivacyControl)
+        ? globalThis.Boolean(object.globalPrivacyControl)
+        : isSet(object.global_privacy_control)
+        ? globalThis.Boolean(object.global_privacy_control)
+        : false,
     };
   },
 
@@ -2971,18 +3037,27 @@ export const SetPreferencesRequest: MessageFns<SetPreferencesRequest> = {
     if (message.newDeviceAlerts !== undefined) {
       obj.newDeviceAlerts = message.newDeviceAlerts;
     }
+    if (message.saleSharingOptOut !== undefined) {
+      obj.saleSharingOptOut = message.saleSharingOptOut;
+    }
+    if (message.globalPrivacyControl !== false) {
+      obj.globalPrivacyControl = message.globalPrivacyControl;
+    }
     return obj;
   },
 };
 
 function createBaseSetPreferencesResponse(): SetPreferencesResponse {
-  return { newDeviceAlerts: false };
+  return { newDeviceAlerts: false, saleSharingOptOut: false };
 }
 
 export const SetPreferencesResponse: MessageFns<SetPreferencesResponse> = {
   encode(message: SetPreferencesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.newDeviceAlerts !== false) {
       writer.uint32(8).bool(message.newDeviceAlerts);
+    }
+    if (message.saleSharingOptOut !== false) {
+      writer.uint32(16).bool(message.saleSharingOptOut);
     }
     return writer;
   },
@@ -3008,6 +3083,14 @@ export const SetPreferencesResponse: MessageFns<SetPreferencesResponse> = {
             message.newDeviceAlerts = reader.bool();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.saleSharingOptOut = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3027,6 +3110,11 @@ export const SetPreferencesResponse: MessageFns<SetPreferencesResponse> = {
         : isSet(object.new_device_alerts)
         ? globalThis.Boolean(object.new_device_alerts)
         : false,
+      saleSharingOptOut: isSet(object.saleSharingOptOut)
+        ? globalThis.Boolean(object.saleSharingOptOut)
+        : isSet(object.sale_sharing_opt_out)
+        ? globalThis.Boolean(object.sale_sharing_opt_out)
+        : false,
     };
   },
 
@@ -3034,6 +3122,9 @@ export const SetPreferencesResponse: MessageFns<SetPreferencesResponse> = {
     const obj: any = {};
     if (message.newDeviceAlerts !== false) {
       obj.newDeviceAlerts = message.newDeviceAlerts;
+    }
+    if (message.saleSharingOptOut !== false) {
+      obj.saleSharingOptOut = message.saleSharingOptOut;
     }
     return obj;
   },
