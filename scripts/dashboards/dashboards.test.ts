@@ -1,6 +1,6 @@
 import { HANDLED_EVENTS } from '@tracking/billing/stripe';
 import { STATUSES } from '@tracking/billing/subscriptions';
-import { PLAN_NAMES, SECURITY_EVENTS } from '@tracking/contracts';
+import { NOTIFICATION_TEMPLATE_NAMES, PLAN_NAMES, SECURITY_EVENTS } from '@tracking/contracts';
 
 import { DASHBOARD_DIR, dashboardExpressions, dashboards, staleDashboards } from './index';
 import type { QueryPanel } from './model';
@@ -101,6 +101,17 @@ const COUNTERS_AND_GAUGES: Record<string, Labels> = {
   backup_restore_drill_duration_seconds: { db: DATABASES },
   backup_last_drill_timestamp_seconds: { db: DATABASES },
   backup_runs_total: { db: DATABASES, kind: ['backup', 'drill'], outcome: ['success', 'failure'] },
+  // notifications (services/notifications/src/metrics.ts): every label from a fixed set.
+  notifications_sent_total: {
+    template: NOTIFICATION_TEMPLATE_NAMES,
+    outcome: ['sent', 'suppressed', 'throttled', 'bounced', 'unknown_recipient'],
+  },
+  notifications_dlq_total: {
+    reason: ['invalid_request', 'link_outside_app', 'smtp_rejected', 'retries_exhausted'],
+  },
+  notifications_retries_total: { reason: ['smtp', 'contact_lookup'] },
+  notifications_suppressed_total: {},
+  notifications_suppression_list_size: {},
 };
 const HISTOGRAMS: Record<string, Labels> = {
   http_server_request_duration_seconds: { method: null, route: null },
@@ -116,7 +127,7 @@ for (const [name, labels] of Object.entries(HISTOGRAMS)) {
   METRICS[`${name}_sum`] = labels;
   METRICS[`${name}_count`] = labels;
 }
-const JOBS = ['gateway', 'auth', 'tracking', 'audit', 'ai-inference', 'billing', 'backup'];
+const JOBS = ['gateway', 'auth', 'tracking', 'audit', 'ai-inference', 'billing', 'backup', 'notifications'];
 
 const PROMQL_WORDS = new Set([
   'by',

@@ -24,6 +24,7 @@ import { backupsDashboard } from './backups';
 import { billingDashboard } from './billing';
 import { kafkaDashboard } from './kafka';
 import { type Dashboard } from './model';
+import { notificationsDashboard } from './notifications';
 import { securityDashboard } from './security';
 import { redDashboard, SERVICES } from './services';
 
@@ -42,6 +43,7 @@ export function dashboards(): Dashboard[] {
     aiDashboard(),
     backupsDashboard(),
     billingDashboard(),
+    notificationsDashboard(),
   ];
 }
 
