@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { bootstrapAdmin } from './support/admin';
 import type { StackDescription } from './support/stack';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -40,7 +41,11 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   // check sees 127.0.0.1: its database places loopback in NZ, as the edge's does.
   const geoipDir = await mkdtemp(path.join(tmpdir(), 'web-e2e-'));
   const geoip = await writeLoopbackGeoIpDatabase(path.join(geoipDir, 'geoip.mmdb'));
-  const platform = await startPlatform({ billing: true, gatewayEnv: { GEOIP_DB_FILE: geoip } });
+  // The admin API admits loopback too: through the edge, that is where the browser is.
+  const platform = await startPlatform({
+    billing: true,
+    gatewayEnv: { GEOIP_DB_FILE: geoip, ADMIN_ALLOWED_CIDRS: '127.0.0.1/32,::1/128' },
+  });
   const billing = platform.billing;
   if (!billing) throw new Error('the platform started without billing');
   const edge = await startEdge({
@@ -52,8 +57,19 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
     throw error;
   });
 
+  // The deployment's first admin, as bootstrap-admin makes it: the journeys that need an admin
+  // (a trainer is an account an admin promoted) sign in as this one.
+  const admin = await bootstrapAdmin(edge.url, platform.authDb.appUrl, platform.mailFile).catch(
+    async (error: unknown) => {
+      await edge.stop();
+      await platform.stop();
+      throw error;
+    },
+  );
+
   const description: StackDescription = {
     baseUrl: edge.url,
+    admin,
     mailFile: platform.mailFile,
     billing: {
       stripeApiUrl: billing.stripeMockUrl,

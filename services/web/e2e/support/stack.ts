@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** Where the stack under test is: its public URL, its mail drop, billing's Stripe side. */
+/** Where the stack under test is: its public URL, its mail drop, its admin, billing's Stripe side. */
 export interface StackDescription {
   baseUrl: string;
   mailFile: string;
+  /**
+   * The admin the journeys' own stack was bootstrapped with (e2e/support/admin.ts); absent for
+   * `npm run up`'s, whose demo admin enrols a second factor no test knows.
+   */
+  admin?: { email: string; password: string; totpSecret: string; lastStep: number };
   billing: {
     stripeApiUrl: string;
     databaseUrl: string;
