@@ -39,6 +39,20 @@ export const routes: RouteObject[] = [
       { path: 'history', ...lazy(() => import('./routes/app/history')) },
       { path: 'body', ...lazy(() => import('./routes/app/body')) },
       { path: 'trainers', ...lazy(() => import('./routes/app/trainers')) },
+      // The trainer console: clients at a glance, then one client's pages in a frame that shows
+      // nothing unless that client is linked to this trainer.
+      { path: 'clients', ...lazy(() => import('./routes/app/clients/index')) },
+      {
+        path: 'clients/:clientId',
+        ...lazy(() => import('./routes/app/clients/client')),
+        children: [
+          { index: true, ...lazy(() => import('./routes/app/clients/meals')) },
+          { path: 'body', ...lazy(() => import('./routes/app/clients/body')) },
+          { path: 'goals', ...lazy(() => import('./routes/app/clients/goals')) },
+          { path: 'comments', ...lazy(() => import('./routes/app/clients/comments')) },
+          { path: 'reviews', ...lazy(() => import('./routes/app/clients/reviews')) },
+        ],
+      },
       { path: 'account/units', ...lazy(() => import('./routes/app/account/units')) },
       { path: 'account', ...lazy(() => import('./routes/app/account/profile')) },
       { path: 'account/security', ...lazy(() => import('./routes/app/account/security')) },

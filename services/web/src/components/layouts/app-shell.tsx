@@ -18,6 +18,7 @@ const NAV: readonly NavItem[] = [
   { to: '/history', label: 'History', roles: ['client'] },
   { to: '/body', label: 'Body', roles: ['client'] },
   { to: '/trainers', label: 'Trainers', roles: ['client'] },
+  { to: '/clients', label: 'Clients', roles: ['trainer'] },
   { to: '/admin', label: 'Admin', roles: ['admin'] },
   { to: '/account', label: 'Account', roles: ['client', 'trainer', 'admin'] },
 ];

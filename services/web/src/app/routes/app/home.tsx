@@ -2,8 +2,10 @@ import { Navigate } from 'react-router';
 
 import { useSession } from '../../../features/auth/api/get-session';
 
-/** The start page: a client's day, or the account for trainers and admins until their consoles exist. */
+const START: Record<string, string> = { client: '/today', trainer: '/clients' };
+
+/** The start page: a client's day, a trainer's clients, or the account for admins. */
 export function Component() {
   const session = useSession();
-  return <Navigate to={session.data?.role === 'client' ? '/today' : '/account'} replace />;
+  return <Navigate to={START[session.data?.role ?? ''] ?? '/account'} replace />;
 }

@@ -1,4 +1,5 @@
 import { zodResolver } from '@hookform/resolvers/zod';
+import type { UseMutationResult } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { ApiError } from '../../../lib/api-client';
 import { applyServerErrors } from '../../../lib/form';
 import { energyValue, KJ_PER_KCAL } from '../../preferences/format';
 import { usePreferences } from '../../preferences/preferences';
-import { useSetGoals, type Goals } from '../api/set-goals';
+import { useSetGoals, type Goals, type SetGoalsInput } from '../api/set-goals';
 
 const amount = (max: number, unit: string) =>
   z
@@ -31,9 +32,22 @@ type GoalsForm = z.infer<typeof goalsFormSchema>;
 const number = (value: string) => Number(value.replace(',', '.'));
 
 /** Daily goals, set by the client (or their trainer); energy in the unit they read. */
-export function GoalsForm({ goals, onDone }: { goals: Goals; onDone: () => void }) {
+export function GoalsForm({
+  goals,
+  onDone,
+  save: saveOther,
+  otherParty = 'your trainer',
+}: {
+  goals: Goals;
+  onDone: () => void;
+  /** How to save: my own goals by default; the trainer console saves a client's. */
+  save?: UseMutationResult<Goals, Error, SetGoalsInput>;
+  /** Who else may have changed them meanwhile, in the conflict message. */
+  otherParty?: string;
+}) {
   const prefs = usePreferences();
-  const save = useSetGoals();
+  const saveMine = useSetGoals();
+  const save = saveOther ?? saveMine;
   const [stale, setStale] = useState(false);
   const form = useForm<GoalsForm>({
     resolver: zodResolver(goalsFormSchema),
@@ -86,7 +100,7 @@ export function GoalsForm({ goals, onDone }: { goals: Goals; onDone: () => void 
       </div>
       {stale ? (
         <div className="alert alert-warning" role="alert">
-          Your goals were changed somewhere else (perhaps by your trainer) since you opened them. Close this
+          These goals were changed somewhere else (perhaps by {otherParty}) since you opened them. Close this
           form and open it again to see them, then change them if you still want to.
         </div>
       ) : save.isError ? (

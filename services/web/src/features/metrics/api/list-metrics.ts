@@ -34,3 +34,11 @@ export const metricsQueryOptions = (days: RangeDays) =>
   queryOptions({ queryKey: metricKeys.range(days), queryFn: () => listMetricsSince({ days }) });
 
 export const useMetrics = (days: RangeDays) => useQuery(metricsQueryOptions(days));
+
+/** Whose entries a chart draws: the query key of a period, and how to read its entries, oldest first. */
+export interface MetricSource {
+  key: (days: RangeDays) => readonly unknown[];
+  load: (days: RangeDays) => Promise<Metric[]>;
+}
+
+export const MY_METRICS: MetricSource = { key: metricKeys.range, load: (days) => listMetricsSince({ days }) };

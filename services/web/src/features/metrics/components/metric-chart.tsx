@@ -1,3 +1,4 @@
+import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 
@@ -5,7 +6,7 @@ import { ProblemAlert } from '../../../components/ui/problem-alert';
 import { EmptyState, Loading } from '../../../components/ui/status';
 import { formatDateTime, formatNumber, formatShortDay } from '../../preferences/format';
 import { usePreferences } from '../../preferences/preferences';
-import { RANGES, useMetrics, type RangeDays } from '../api/list-metrics';
+import { MY_METRICS, RANGES, type MetricSource, type RangeDays } from '../api/list-metrics';
 import { METRIC_KINDS, type MetricKind } from '../api/metric-input';
 
 const CHART_HEIGHT = 260;
@@ -15,12 +16,19 @@ const CHART_HEIGHT = 260;
  * marker on every entry (so colour is never the only cue), drawn in the theme's colours by
  * metrics.css, and the same numbers as a table for screen readers and anyone who prefers one.
  */
-export function MetricChart() {
+export function MetricChart({
+  entries = MY_METRICS,
+  emptyHint = 'Log an entry above and it appears here.',
+}: {
+  /** Whose entries: mine by default; the trainer console passes a client's. */
+  entries?: MetricSource;
+  emptyHint?: string;
+} = {}) {
   const prefs = usePreferences();
   const id = useId();
   const [days, setDays] = useState<RangeDays>(30);
   const [kind, setKind] = useState<MetricKind>('weightKg');
-  const metrics = useMetrics(days);
+  const metrics = useQuery({ queryKey: entries.key(days), queryFn: () => entries.load(days) });
   const spec = METRIC_KINDS[kind];
 
   const points = (metrics.data ?? [])
@@ -71,11 +79,11 @@ export function MetricChart() {
 
       <div className="metric-chart" style={{ minHeight: CHART_HEIGHT }}>
         {metrics.isPending ? (
-          <Loading label="Loading your entries…" minHeight={`${String(CHART_HEIGHT)}px`} />
+          <Loading label="Loading entries…" minHeight={`${String(CHART_HEIGHT)}px`} />
         ) : metrics.isError ? (
-          <ProblemAlert error={metrics.error} title="We could not load your entries" />
+          <ProblemAlert error={metrics.error} title="We could not load the entries" />
         ) : points.length === 0 ? (
-          <EmptyState title={summary}>Log an entry above and it appears here.</EmptyState>
+          <EmptyState title={summary}>{emptyHint}</EmptyState>
         ) : (
           <figure className="chart-figure" aria-label={summary}>
             <div aria-hidden="true">
