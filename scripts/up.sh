@@ -185,7 +185,6 @@ warns about the certificate until you trust the local CA, $EDGE_CA; docs/edge.md
   Alertmanager        http://127.0.0.1:$ALERTMANAGER_PORT   notifications in .local/logs/alerts.jsonl
   Demo accounts       admin@ / trainer@ / client@demo.tracking.test
   Demo password       in .local/secrets/demo-password
-  Mail                .local/mail/auth.jsonl (verification and reset links)
   Logs                .local/logs/<service>.log, the edge's requests in .local/logs/edge.out
 Stop it with: npm run down
 SUMMARY
