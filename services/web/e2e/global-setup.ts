@@ -59,18 +59,16 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
 
   // The deployment's first admin, as bootstrap-admin makes it: the journeys that need an admin
   // (a trainer is an account an admin promoted) sign in as this one.
-  const admin = await bootstrapAdmin(edge.url, platform.authDb.appUrl, platform.mailFile).catch(
-    async (error: unknown) => {
-      await edge.stop();
-      await platform.stop();
-      throw error;
-    },
-  );
+  const admin = await bootstrapAdmin(edge.url, platform.authDb.appUrl).catch(async (error: unknown) => {
+    await edge.stop();
+    await platform.stop();
+    throw error;
+  });
 
   const description: StackDescription = {
     baseUrl: edge.url,
     admin,
-    mailFile: platform.mailFile,
+    mailInboxUrl: platform.mail.url,
     billing: {
       stripeApiUrl: billing.stripeMockUrl,
       databaseUrl: billing.db.migratorUrl,

@@ -29,11 +29,7 @@ async function freshCode(secret: string, after: number): Promise<{ code: string;
  * password link it prints, then TOTP, which admins must have). Only for a stack the journeys
  * started themselves: `npm run up`'s has its demo admin, whose second factor a test cannot know.
  */
-export async function bootstrapAdmin(
-  baseUrl: string,
-  authDatabaseUrl: string,
-  mailFile: string,
-): Promise<Admin> {
+export async function bootstrapAdmin(baseUrl: string, authDatabaseUrl: string): Promise<Admin> {
   const email = `web-admin-${String(Date.now())}@example.test`;
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -53,7 +49,6 @@ export async function bootstrapAdmin(
         DATABASE_URL: authDatabaseUrl,
         // The command writes no events a journey waits for; a closed port keeps it off Kafka.
         KAFKA_BROKERS: '127.0.0.1:1',
-        MAIL_DROP_FILE: mailFile,
         ENCRYPTION_KEYS: `bootstrap-1:${Buffer.alloc(32, 1).toString('base64')}`,
         ENCRYPTION_ACTIVE_KEY_ID: 'bootstrap-1',
       },

@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** Where the stack under test is: its public URL, its mail drop, its admin, billing's Stripe side. */
+/** Where the stack under test is: its public URL, its mail inbox, its admin, billing's Stripe side. */
 export interface StackDescription {
   baseUrl: string;
-  mailFile: string;
+  /** The MailDev every mail of the stack arrives in (its REST API: e2e/support/mail.ts). */
+  mailInboxUrl: string;
   /**
    * The admin the journeys' own stack was bootstrapped with (e2e/support/admin.ts); absent for
    * `npm run up`'s, whose demo admin enrols a second factor no test knows.
@@ -34,13 +35,20 @@ function envFile(dir: string, service: string): Record<string, string> {
   );
 }
 
+/** One setting of `npm run up`'s infrastructure (.local/infra.env), if it is there. */
+function infraSetting(dir: string, key: string): string | undefined {
+  const file = path.join(dir, 'infra.env');
+  if (!existsSync(file)) return undefined;
+  return new RegExp(`^${key}=(.*)$`, 'm').exec(readFileSync(file, 'utf8'))?.[1];
+}
+
 /** `npm run up`'s stack, from its settings under .local/ (or STACK_DIR). */
 function localStack(baseUrl: string): StackDescription {
   const dir = process.env.STACK_DIR ?? path.join(ROOT, '.local');
   const billing = () => envFile(dir, 'billing');
   return {
     baseUrl,
-    mailFile: path.join(dir, 'mail', 'auth.jsonl'),
+    mailInboxUrl: infraSetting(dir, 'MAIL_INBOX_URL') ?? 'http://127.0.0.1:19080',
     get billing() {
       const env = billing();
       return {
