@@ -11,7 +11,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 
 import type { GatewayDeps } from './deps';
 import { edgeDefences, trustProxies } from './edge/defences';
-import { problemHandler, refuseInvalidUtf8, sendProblem } from './http/problem';
+import { checkJsonBody } from './http/body';
+import { problemHandler, sendProblem } from './http/problem';
 import { apiRouter, methodNotAllowed } from './http/route';
 import { apiRoutes } from './routes';
 
@@ -66,7 +67,7 @@ export function createApp(deps: GatewayDeps): express.Express {
   // After the context, so a refusal carries a correlation id and is logged and counted like any response.
   app.use(edgeDefences(deps.edge, { log: deps.log, registry: deps.metrics.registry }));
 
-  app.use(express.json({ limit: '32kb', verify: refuseInvalidUtf8 }));
+  app.use(express.json({ limit: '32kb', verify: checkJsonBody }));
 
   app.use(methodNotAllowed(apiRoutes));
   // Every API route, each mounted at its full public path, exactly as the OpenAPI document lists it.

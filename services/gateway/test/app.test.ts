@@ -82,6 +82,27 @@ describe('the gateway at its edge', () => {
     expect(await oversized.json()).toMatchObject({ detail: 'request body too large' });
   });
 
+  test('JSON nested deeper than 32 levels is refused with a 400 problem before any route sees it, even in a field the route ignores', async () => {
+    const base = await start(['127.0.0.1']);
+    const deep = await fetch(`${base}/api/v1/me/sessions/revoke-all`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer x', ...viaIngress() },
+      body: `{"keepCurrent":true,"ignored":${'['.repeat(33)}${']'.repeat(33)}}`,
+    });
+    expect(deep.status).toBe(400);
+    expect(await deep.json()).toMatchObject({
+      code: 'invalid_argument',
+      detail: 'request body is nested too deeply',
+    });
+    // 32 levels, brackets inside strings not counted: read as usual (then refused for the session, 401).
+    const fine = await fetch(`${base}/api/v1/me/sessions/revoke-all`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...viaIngress() },
+      body: `{"keepCurrent":true,"x":${'['.repeat(31)}"[[[[\\\\"${']'.repeat(31)}}`,
+    });
+    expect(fine.status).toBe(401);
+  });
+
   test('a body that is not valid UTF-8 is refused with a 400 problem, not read with replacement characters', async () => {
     const base = await start(['127.0.0.1']);
     const response = await fetch(`${base}/api/v1/auth/register`, {

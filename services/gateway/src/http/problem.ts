@@ -1,5 +1,3 @@
-import { isUtf8 } from 'node:buffer';
-
 import {
   createSecurityEvents,
   currentCorrelationId,
@@ -12,6 +10,8 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
 
 import type { Logger } from '@tracking/kit';
+
+import { BODY_REFUSALS } from './body';
 
 /**
  * Errors leave the gateway as RFC 9457 problem details with a stable `code` and the
@@ -133,8 +133,8 @@ export function problemHandler(log: Logger, metrics: Pick<Metrics, 'registry'>):
         'invalid_argument',
         status === 413
           ? 'request body too large'
-          : type === INVALID_UTF8
-            ? 'request body is not valid UTF-8'
+          : type !== undefined && type in BODY_REFUSALS
+            ? BODY_REFUSALS[type as keyof typeof BODY_REFUSALS]
             : 'request body is not valid JSON',
       );
       return;
@@ -142,15 +142,4 @@ export function problemHandler(log: Logger, metrics: Pick<Metrics, 'registry'>):
     log.error({ err: error }, 'unhandled error');
     sendProblem(res, 'internal');
   };
-}
-
-const INVALID_UTF8 = 'entity.encoding.invalid';
-
-/**
- * The JSON body parser's `verify`: bytes that are not UTF-8 are refused (400). The parser would
- * otherwise decode them to U+FFFD and go on, so what we stored would not be what was sent.
- */
-export function refuseInvalidUtf8(_req: unknown, _res: unknown, body: Buffer): void {
-  if (!isUtf8(body))
-    throw Object.assign(new Error('request body is not valid UTF-8'), { status: 400, type: INVALID_UTF8 });
 }
