@@ -179,7 +179,6 @@ async function main() {
       env.ENCRYPTION_KEYS = `local-1:${secret(`${service.name}-kek`, () => randomBytes(32).toString('base64'))}`;
       env.ENCRYPTION_ACTIVE_KEY_ID = 'local-1';
     }
-    if (service.mailDrop) env.MAIL_DROP_FILE = path.join(LOCAL, 'mail', `${service.name}.jsonl`);
     if (service.smtp) Object.assign(env, smtpSettings());
     if (service.contactLookup) {
       secret('contact-token', () => randomBytes(32).toString('base64url'));

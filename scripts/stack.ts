@@ -38,8 +38,6 @@ const localSchema = z.object({
         .optional(),
       /** Needs a key-encryption key (ENCRYPTION_KEYS) for secrets it stores encrypted. */
       encryptionKeys: z.boolean().default(false),
-      /** The service mails through the local file mailer: .local/mail/<service>.jsonl */
-      mailDrop: z.boolean().default(false),
       /**
        * The service sends mail: to the local SMTP server (MailDev, scripts/mail.sh), whose address
        * is in .local/mail.env, in plaintext on loopback (SMTP_ALLOW_PLAINTEXT, never in a cluster).

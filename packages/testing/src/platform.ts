@@ -122,8 +122,6 @@ export interface Platform {
   smtp: { host: string; port: number; stop: () => Promise<void>; start: () => Promise<void> };
   /** The origin of every link the platform mails (each service's PUBLIC_BASE_URL). */
   publicBaseUrl: string;
-  /** Nothing writes it since auth mails through notifications; kept until the web journeys read `mail`. */
-  mailFile: string;
   /** The billing service, when started (`billing: true`), with Stripe's API mock behind it. */
   billing?: {
     webhookUrl: string;
@@ -172,7 +170,6 @@ export async function startPlatform(
   const { brokers } = infraEnv();
   const dir = path.join(tmpdir(), randomName('platform-'));
   const logFile = (service: string) => path.join(dir, `${service}.log`);
-  const mailFile = path.join(dir, 'mail', 'auth.jsonl');
   const publicBaseUrl = options.publicBaseUrl ?? 'https://app.tracking.test';
   const withNotifications = options.notifications !== false;
   const processes: ManagedProcess[] = [];
@@ -429,7 +426,6 @@ export async function startPlatform(
       mail: inbox,
       smtp,
       publicBaseUrl,
-      mailFile,
       stop,
     } satisfies Platform;
   } catch (error) {
