@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,8 +10,12 @@ import {
   createClient,
   createKafka,
   createLogger,
+  createPrincipalSigner,
   dropDatabase,
+  principalMetadata,
   provisionDatabase,
+  type PrincipalRole,
+  type PrincipalSigner,
 } from '@tracking/kit';
 import { BackupServiceClient } from '@tracking/proto/tracking/backup/v1/backup';
 import {
@@ -426,6 +430,24 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
     return client;
   }
 
+  // The gateway's key pair, as the system tests make one: the API runs only for a signed admin.
+  const keys = generateKeyPairSync('ed25519');
+  let signer: PrincipalSigner | undefined;
+  /** A principal as the gateway signs it, for the backup service. */
+  async function as(role: PrincipalRole) {
+    signer ??= await createPrincipalSigner(
+      keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    );
+    const principal = {
+      userId: randomUUID(),
+      role,
+      sessionId: randomUUID(),
+      verifiedEmail: null,
+      plan: 'free' as const,
+    };
+    return principalMetadata(await signer.sign(principal, 'backup'));
+  }
+
   /** The service's metrics, as Prometheus would scrape them. */
   async function metrics(): Promise<string> {
     return (await fetch(`${ops}/metrics`)).text();
@@ -480,6 +502,8 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
       readyUrl: `http://127.0.0.1:${auditOps}/readyz`,
     });
     ops = `http://127.0.0.1:${backupOps}`;
+    const publicKeyFile = path.join(tmpdir(), `${randomName('backup-principal-')}.pem`);
+    await writeFile(publicKeyFile, keys.publicKey.export({ type: 'spki', format: 'pem' }));
     service = await startProcess({
       name: 'backup',
       entry: path.join(ROOT, 'services', 'backup', 'src', 'main.ts'),
@@ -489,6 +513,7 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
         GRPC_PORT: String(backupGrpc),
         OPS_PORT: String(backupOps),
         BACKUP_AUDIT_DATABASE: auditDb.database,
+        PRINCIPAL_PUBLIC_KEY_FILES: publicKeyFile,
       },
       readyUrl: `${ops}/readyz`,
     });
@@ -516,18 +541,53 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
     }
   });
 
+  test('runs, lists and drills only for an admin the gateway vouched for (#20)', async () => {
+    const none: string[] = [];
+    await expect(callUnary(api().runBackup.bind(api()), { databases: none })).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    await expect(callUnary(api().runDrill.bind(api()), { databases: none })).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    await expect(
+      callUnary(api().runBackup.bind(api()), { databases: none }, await as('client')),
+    ).rejects.toMatchObject({ code: 'permission_denied' });
+    await expect(
+      callUnary(api().runDrill.bind(api()), { databases: none }, await as('trainer')),
+    ).rejects.toMatchObject({ code: 'permission_denied' });
+    await expect(callUnary(api().listBackups.bind(api()), { database: '' })).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    // Nothing ran.
+    expect(
+      sample(
+        await metrics(),
+        'backup_runs_total',
+        `db="${trackingDb.database}",kind="backup",outcome="success"`,
+      ),
+    ).toBe(0);
+  });
+
   test("the drill restores each database's newest backup, verifies it, exports RTO and RPO, and audit sees it all", async () => {
-    const backups = await callUnary(api().runBackup.bind(api()), { databases: [trackingDb.database] });
+    const backups = await callUnary(
+      api().runBackup.bind(api()),
+      { databases: [trackingDb.database] },
+      await as('admin'),
+    );
     expect(backups.results).toMatchObject([{ database: trackingDb.database, ok: true, error: '' }]);
     // The audit log now holds an entry for that backup: the next backup of the audit database
     // carries a chain with something in it, which the drill then verifies.
     await waitFor(async () => (await auditedActions()).includes('backup.completed'), {
       what: 'the audit entry of the backup',
     });
-    const auditBackup = await callUnary(api().runBackup.bind(api()), { databases: [auditDb.database] });
+    const auditBackup = await callUnary(
+      api().runBackup.bind(api()),
+      { databases: [auditDb.database] },
+      await as('admin'),
+    );
     expect(auditBackup.results[0]?.ok).toBe(true);
 
-    const drill = await callUnary(api().runDrill.bind(api()), { databases: [] });
+    const drill = await callUnary(api().runDrill.bind(api()), { databases: [] }, await as('admin'));
     expect(drill.results.map((result) => [result.database, result.ok, result.error])).toEqual(
       [auditDb.database, trackingDb.database].sort().map((db) => [db, true, '']),
     );
@@ -570,8 +630,9 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
   });
 
   test('a drill of a damaged backup fails, and the metrics say so', async () => {
-    const [newest] = (await callUnary(api().listBackups.bind(api()), { database: trackingDb.database }))
-      .backups;
+    const [newest] = (
+      await callUnary(api().listBackups.bind(api()), { database: trackingDb.database }, await as('admin'))
+    ).backups;
     if (!newest) throw new Error('no backup to damage');
     const file = rawObjectFile(newest.objectKey);
     const original = await readFile(file);
@@ -579,7 +640,11 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
     damaged[damaged.length - 20] = (damaged[damaged.length - 20] ?? 0) ^ 0xff;
     await writeFile(file, damaged);
     try {
-      const drill = await callUnary(api().runDrill.bind(api()), { databases: [trackingDb.database] });
+      const drill = await callUnary(
+        api().runDrill.bind(api()),
+        { databases: [trackingDb.database] },
+        await as('admin'),
+      );
       expect(drill.results).toMatchObject([
         {
           database: trackingDb.database,

@@ -4,6 +4,7 @@ import {
   grpcTlsConfig,
   kafkaConfig,
   loadConfig,
+  pemFileList,
   port,
   postgresUrl,
 } from '@tracking/kit';
@@ -87,6 +88,11 @@ export const configSchema = baseConfig
      * is replaced by `--target` (docs/backup.md, "Restoring").
      */
     BACKUP_RESTORE_URL: optionalText.pipe(postgresUrl.optional()),
+    /**
+     * The gateway's public key(s): the gRPC API runs backups and drills only for a signed admin
+     * principal (docs/principal.md). The service will not start without; the CLI does not use it.
+     */
+    PRINCIPAL_PUBLIC_KEY_FILES: optionalText.pipe(pemFileList.optional()),
     /** How often the long-running service re-reads manifests and drill records for its metrics. */
     BACKUP_METRICS_REFRESH_MS: z.coerce.number().int().min(1_000).default(60_000),
     /** How long the CLI waits for its events to reach Kafka before leaving them to the service's relay. */

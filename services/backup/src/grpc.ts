@@ -1,4 +1,11 @@
-import { unary, ValidationError, type Logger, type Metrics } from '@tracking/kit';
+import {
+  PermissionDeniedError,
+  unary,
+  ValidationError,
+  type Logger,
+  type Metrics,
+  type PrincipalVerifier,
+} from '@tracking/kit';
 import type {
   Backup,
   BackupServiceServer,
@@ -40,14 +47,33 @@ function databaseNames(names: readonly string[]): string[] {
 }
 
 /**
+ * Who may run, list and drill backups over gRPC: an admin, as the gateway's signed principal
+ * (audience `backup`) says. A NetworkPolicy alone protected it before (#20); any pod that got
+ * through could start runs or read where the backups are.
+ */
+async function requireOperator(
+  principals: PrincipalVerifier,
+  metadata: Parameters<PrincipalVerifier['verify']>[0],
+): Promise<void> {
+  const caller = await principals.verify(metadata);
+  if (caller.role !== 'admin') throw new PermissionDeniedError('backups and drills are for admins');
+}
+
+/**
  * The on-demand API: the same runs as the CLI. Per-database failures are results, not call
  * errors; afterwards the metrics are re-read so /metrics shows the run at once.
  */
 export function backupService(
-  deps: Deps & { metrics: Metrics; log: Logger; afterRun: () => Promise<void> },
+  deps: Deps & {
+    metrics: Metrics;
+    log: Logger;
+    principals: PrincipalVerifier;
+    afterRun: () => Promise<void>;
+  },
 ): BackupServiceServer {
   return {
-    runBackup: unary<RunBackupRequest, RunBackupResponse>('RunBackup', deps, async (request) => {
+    runBackup: unary<RunBackupRequest, RunBackupResponse>('RunBackup', deps, async (request, call) => {
+      await requireOperator(deps.principals, call.metadata);
       const outcomes = await runBackups(deps, databaseNames(request.databases));
       await deps.afterRun();
       return {
@@ -58,18 +84,24 @@ export function backupService(
         ),
       };
     }),
-    listBackups: unary<ListBackupsRequest, ListBackupsResponse>('ListBackups', deps, async (request) => {
-      const databases = configuredDatabases(
-        deps.sources,
-        request.database ? databaseNames([request.database]) : [],
-      );
-      const manifests = (
-        await Promise.all(databases.map((database) => listManifests(deps, database)))
-      ).flat();
-      manifests.sort((a, b) => b.finishedAt.localeCompare(a.finishedAt));
-      return { backups: manifests.map(toBackup) };
-    }),
-    runDrill: unary<RunDrillRequest, RunDrillResponse>('RunDrill', deps, async (request) => {
+    listBackups: unary<ListBackupsRequest, ListBackupsResponse>(
+      'ListBackups',
+      deps,
+      async (request, call) => {
+        await requireOperator(deps.principals, call.metadata);
+        const databases = configuredDatabases(
+          deps.sources,
+          request.database ? databaseNames([request.database]) : [],
+        );
+        const manifests = (
+          await Promise.all(databases.map((database) => listManifests(deps, database)))
+        ).flat();
+        manifests.sort((a, b) => b.finishedAt.localeCompare(a.finishedAt));
+        return { backups: manifests.map(toBackup) };
+      },
+    ),
+    runDrill: unary<RunDrillRequest, RunDrillResponse>('RunDrill', deps, async (request, call) => {
+      await requireOperator(deps.principals, call.metadata);
       const outcomes = await runDrills(deps, databaseNames(request.databases));
       await deps.afterRun();
       return {

@@ -4,10 +4,12 @@ import {
   createKafka,
   createLogger,
   createMetrics,
+  createPrincipalVerifier,
   createProducer,
   kafkaReadiness,
   onShutdown,
   OutboxRelay,
+  readPemFiles,
   startGrpcServer,
   startOpsServer,
   stopGrpcServer,
@@ -29,6 +31,12 @@ import { createDeps } from './deps';
  */
 async function main() {
   const config = readConfig();
+  if (!config.PRINCIPAL_PUBLIC_KEY_FILES) {
+    throw new Error(
+      'PRINCIPAL_PUBLIC_KEY_FILES is required: the gRPC API checks every caller (docs/backup.md)',
+    );
+  }
+  const principals = await createPrincipalVerifier(readPemFiles(config.PRINCIPAL_PUBLIC_KEY_FILES), 'backup');
   const log = createLogger({ service: 'backup', level: config.LOG_LEVEL, file: config.LOG_FILE });
   const metrics = createMetrics();
   const deps = createDeps(config, log);
@@ -63,7 +71,7 @@ async function main() {
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls: tlsFiles(config),
-    services: [[BackupServiceService, backupService({ ...deps, metrics, afterRun: refresh })]],
+    services: [[BackupServiceService, backupService({ ...deps, metrics, principals, afterRun: refresh })]],
   });
   const kafkaCheck = await kafkaReadiness(kafka);
   const ops = await startOpsServer({
