@@ -43,7 +43,10 @@ export async function createDeps(config: Config, log: Logger, metrics: Metrics):
     stripe: createStripe(config, secrets),
     webhookSecret: secrets.webhookSecret,
     prices: priceBook(config),
-    policy: { graceDays: config.BILLING_GRACE_DAYS },
+    policy: {
+      graceDays: config.BILLING_GRACE_DAYS,
+      billingUrl: new URL('/billing', config.BILLING_PUBLIC_URL).toString(),
+    },
     principals: await createPrincipalVerifier(readPemFiles(config.PRINCIPAL_PUBLIC_KEY_FILES), 'billing'),
     returnUrl: new URL('/billing', config.BILLING_PUBLIC_URL).toString(),
     log,

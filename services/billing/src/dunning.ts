@@ -6,11 +6,11 @@ import { sweepGracePeriods } from './subscriptions';
  * every DUNNING_SWEEP_MS; a failed sweep is logged and the next one tries again.
  */
 export async function runDunningSweep(
-  deps: Pick<Deps, 'pool' | 'log' | 'metrics'>,
+  deps: Pick<Deps, 'pool' | 'log' | 'metrics' | 'policy'>,
   now: Date,
 ): Promise<void> {
   try {
-    const downgraded = await sweepGracePeriods(deps.pool, now);
+    const downgraded = await sweepGracePeriods(deps.pool, now, deps.policy);
     for (const { userId } of downgraded) {
       deps.metrics.dunningDowngrades.inc();
       deps.log.info(

@@ -1,4 +1,11 @@
-import { TOPICS, type AuditEvent, type PlanChanged } from '@tracking/contracts';
+import {
+  NOTIFICATION_REQUESTED,
+  notificationRequest,
+  TOPICS,
+  type AuditEvent,
+  type NotificationRequested,
+  type PlanChanged,
+} from '@tracking/contracts';
 import {
   currentContext,
   enqueue,
@@ -90,6 +97,8 @@ export interface SubscriptionState {
 
 export interface BillingPolicy {
   graceDays: number;
+  /** The web app's billing page, linked from every billing mail. */
+  billingUrl: string;
 }
 
 /**
@@ -280,9 +289,21 @@ async function settle(
   before: SubscriptionRow,
   after: SubscriptionRow,
   now: Date,
+  billingUrl: string,
 ): Promise<PlanChange | undefined> {
   after.plan = effectivePlan(after, now);
   await save(tx, after);
+  if (after.grace_ends_at !== null && before.grace_ends_at === null && after.plan !== 'free') {
+    // A payment failed: the owner keeps the plan until the grace period ends, and is told when.
+    await notify(
+      tx,
+      notificationRequest(
+        'payment_failed',
+        { userId: after.user_id },
+        { plan: after.plan, graceUntil: after.grace_ends_at.toISOString(), billingUrl },
+      ),
+    );
+  }
   if (after.plan === before.plan) return undefined;
   const change: PlanChanged = {
     userId: after.user_id,
@@ -299,7 +320,35 @@ async function settle(
     },
   ]);
   await audit(tx, 'billing.plan.changed', after.user_id);
-  return { plan: after.plan, reason: change.reason ?? 'changed' };
+  const reason = change.reason ?? 'changed';
+  await notify(
+    tx,
+    reason === 'payment_failed'
+      ? // The grace period ran out: the downgrade the payment_failed mail warned of.
+        notificationRequest(
+          'plan_downgraded',
+          { userId: after.user_id },
+          { oldPlan: before.plan, billingUrl },
+        )
+      : notificationRequest(
+          'plan_changed',
+          { userId: after.user_id },
+          { oldPlan: before.plan, newPlan: after.plan, reason, billingUrl },
+        ),
+  );
+  return { plan: after.plan, reason };
+}
+
+/** Asks the notifications service to mail the subscriber, in the billing change's transaction. */
+async function notify(tx: pg.PoolClient, request: NotificationRequested): Promise<void> {
+  const key = 'userId' in request.recipient ? request.recipient.userId : undefined;
+  await enqueue(pgExecutor(tx), [
+    {
+      topic: TOPICS.notificationsRequested,
+      key,
+      envelope: newEvent({ type: NOTIFICATION_REQUESTED, actor: BILLING_ACTOR, data: request }),
+    },
+  ]);
 }
 
 export interface PlanChange {
@@ -352,7 +401,7 @@ export async function applySubscriptionState(
   if (before.status !== after.status || !same) {
     await audit(tx, `billing.subscription.${after.status}`, userId);
   }
-  return { applied: true, planChange: await settle(tx, before, after, now) };
+  return { applied: true, planChange: await settle(tx, before, after, now, policy.billingUrl) };
 }
 
 function startGrace(row: SubscriptionRow, failedAt: Date, policy: BillingPolicy): void {
@@ -398,7 +447,7 @@ export async function applyInvoice(
   await audit(tx, outcome === 'failed' ? 'billing.payment.failed' : 'billing.payment.succeeded', userId, {
     outcome: outcome === 'failed' ? 'failure' : 'success',
   });
-  return { applied: true, planChange: await settle(tx, before, after, now) };
+  return { applied: true, planChange: await settle(tx, before, after, now, policy.billingUrl) };
 }
 
 /**
@@ -408,6 +457,7 @@ export async function applyInvoice(
 export async function sweepGracePeriods(
   pool: pg.Pool,
   now: Date,
+  policy: Pick<BillingPolicy, 'billingUrl'>,
   limit = 100,
 ): Promise<{ userId: string; plan: Plan }[]> {
   return pgTransactionRunner(pool)(async (_sql, client) => {
@@ -419,7 +469,7 @@ export async function sweepGracePeriods(
     );
     const downgraded: { userId: string; plan: Plan }[] = [];
     for (const before of rows) {
-      const change = await settle(client, before, { ...before }, now);
+      const change = await settle(client, before, { ...before }, now, policy.billingUrl);
       if (change !== undefined) downgraded.push({ userId: before.user_id, plan: change.plan });
     }
     return downgraded;

@@ -68,6 +68,16 @@ async function planEvents(userId: string) {
   return rows.map((row) => row.payload.data);
 }
 
+/** The mail billing asked for about a user (notification.requested in its outbox), oldest first. */
+async function mailsTo(userId: string) {
+  const { rows } = await billing.owner.query<{ data: { template: string; params: Record<string, unknown> } }>(
+    `SELECT payload->'data' AS data FROM outbox WHERE topic = 'notifications.requested.v1' AND message_key = $1
+      ORDER BY id`,
+    [userId],
+  );
+  return rows.map((row): Record<string, unknown> => ({ template: row.data.template, ...row.data.params }));
+}
+
 async function webhookRows() {
   const { rows } = await billing.owner.query<{ count: number }>(
     'SELECT count(*)::int AS count FROM webhook_event',
@@ -519,6 +529,15 @@ describe('dunning', () => {
     expect(page.subscription?.notice).toMatch(
       /payment failed.*Update your payment method.*by \d{4}-\d\d-\d\d/,
     );
+    // The owner is mailed once, with the date the plan lasts until.
+    expect((await mailsTo(userId)).filter((mail) => mail.template !== 'plan_changed')).toEqual([
+      {
+        template: 'payment_failed',
+        plan: 'pro',
+        graceUntil: state?.grace_ends_at?.toISOString(),
+        billingUrl: 'https://app.tracking.test/billing',
+      },
+    ]);
   });
 
   test('after the grace period access drops to free, announced with the reason; a late payment restores it', async () => {
@@ -559,6 +578,13 @@ describe('dunning', () => {
     await billing.deliver(stripeEvent('invoice.paid', paid, now()));
     expect(await stateOf(userId)).toMatchObject({ plan: 'pro', status: 'active', grace_ends_at: null });
     expect((await planEvents(userId)).at(-1)).toMatchObject({ newPlan: 'pro', reason: 'payment_recovered' });
+    // Mailed: subscribed, the downgrade (the failure arrived after its grace period had already run
+    // out, so there was no "pay by" date to give) and the recovery.
+    expect((await mailsTo(userId)).map((mail) => [mail.template, mail.reason ?? ''])).toEqual([
+      ['plan_changed', 'subscribed'],
+      ['plan_downgraded', ''],
+      ['plan_changed', 'payment_recovered'],
+    ]);
   });
 });
 
