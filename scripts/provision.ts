@@ -149,6 +149,11 @@ async function backupSettings(
   };
 }
 
+/** `value` as one shell word: as it is when it is plain, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[\w.,:/@%+=-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 /** The local SMTP server's address, from .local/mail.env (scripts/mail.sh writes it). */
 function smtpSettings(): Record<string, string> {
   const file = path.join(LOCAL, 'mail.env');
@@ -216,7 +221,9 @@ async function main() {
       );
       env.DATABASE_URL = db.appUrl;
     }
-    const lines = Object.entries(env).map(([key, value]) => `${key}=${value}`);
+    // scripts/up.sh sources these files: a value with spaces or shell characters (MAIL_FROM's
+    // `Name <address>`) is single-quoted.
+    const lines = Object.entries(env).map(([key, value]) => `${key}=${shellWord(value)}`);
     writeFileSync(path.join(LOCAL, 'env', `${service.name}.env`), `${lines.join('\n')}\n`, { mode: 0o600 });
   }
 

@@ -47,9 +47,10 @@ start_service() {
     log "$name already running (pid $(cat "$pidfile"))"
   else
     local variable port
+    # The ports it listens on (templates/_component.tpl's), not the ones it connects to (SMTP_PORT).
     while IFS='=' read -r variable port; do
       ensure_port_free "$name (${variable})" "$port"
-    done < <(grep -E '^[A-Z_]+_PORT=[0-9]+$' "$LOCAL/env/$name.env")
+    done < <(grep -E '^(OPS|GRPC|HTTP|WEBHOOK)_PORT=[0-9]+$' "$LOCAL/env/$name.env")
     log "starting $name"
     (
       set -a
@@ -159,8 +160,19 @@ demo_password_file="$LOCAL/secrets/demo-password"
   set +a
   DEMO_PASSWORD="$(cat "$demo_password_file")" node --import tsx "$ROOT/services/auth/src/seed.ts"
 )
+# The demo trainer invites the demo client (tracking's own code acting as the trainer, who must
+# enrol TOTP before the API lets them invite); nothing once there is a link or an open invitation.
+(
+  set -a
+  # shellcheck disable=SC1091
+  source "$LOCAL/env/tracking.env"
+  set +a
+  GATEWAY_URL="http://127.0.0.1:$(stack_port gateway-http)" DEMO_PASSWORD="$(cat "$demo_password_file")" \
+    node --import tsx "$ROOT/services/tracking/src/seed-demo-link.ts"
+)
 # A week of meals and two weeks of weight for the demo client, through the API, so the web
-# app's screens have something to show; it adds nothing once the client has logs.
+# app's screens have something to show, and the trainer's invitation accepted; it adds nothing
+# once the client has logs and a trainer.
 GATEWAY_URL="http://127.0.0.1:$(stack_port gateway-http)" DEMO_PASSWORD="$(cat "$demo_password_file")" \
   node --import tsx "$ROOT/scripts/seed-demo-logs.ts"
 
