@@ -95,6 +95,8 @@ const topic = z
     purpose: prose,
     legalBasis,
     retentionMs: z.number().int().min(-1),
+    /** Events are data in transit: the databases they are applied to are what an export reads. */
+    export: z.literal(false),
     erasure,
     keepReason: prose.optional(),
   })
@@ -106,6 +108,7 @@ const store = z
     purpose: prose,
     legalBasis,
     retention: prose,
+    export: z.boolean(),
     erasure,
     keepReason: prose.optional(),
     note: prose.optional(),
