@@ -1,6 +1,7 @@
-// Gives the demo client a week of meals, a fortnight of weight and some sleep and steps, and
-// daily goals, so the web app's screens are not empty after `npm run up` (scripts/up.sh runs
-// this after the demo accounts exist). It goes through the public API as the client, so every
+// Gives the demo client a week of meals, a fortnight of weight and some sleep and steps, daily
+// goals and the demo trainer as their trainer, so the web app's screens (the client's and the
+// trainer console) are not empty after `npm run up` (scripts/up.sh runs this after the demo
+// accounts and the trainer's invitation exist). It goes through the public API as the client, so every
 // rule, audit entry and AI estimate is the real thing. Run again, it adds nothing: meals carry
 // Idempotency-Keys and each part is skipped once the client has any of it.
 //
@@ -178,6 +179,18 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`[seed-logs] logged two weeks of weight for ${EMAIL}\n`);
   } else process.stdout.write(`[seed-logs] ${EMAIL} has metrics already\n`);
+
+  // The demo trainer's invitation (services/tracking/src/seed-demo-link.ts, run just before):
+  // accepted as the client, so the trainer console opens on a client with this week of logs.
+  const links = await expectOk(call('GET', '/me/trainer-links'), 'list trainer links');
+  const items = links.body.items as { linkId: string; status: string }[];
+  const invitation = items.find((link) => link.status === 'pending');
+  if (items.some((link) => link.status === 'active'))
+    process.stdout.write(`[seed-logs] ${EMAIL} has a trainer already\n`);
+  else if (invitation) {
+    await expectOk(call('POST', `/me/trainer-links/${invitation.linkId}/accept`), 'accept the invitation');
+    process.stdout.write(`[seed-logs] ${EMAIL} accepted the demo trainer's invitation\n`);
+  }
 
   const goals = await expectOk(call('GET', '/me/goals'), 'read goals');
   if (goals.body.version === 0) {

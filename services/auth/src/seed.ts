@@ -1,5 +1,6 @@
 // Creates the demo accounts (one admin, one trainer, one client) through the same domain code
-// as registration, so their events and audit entries flow like any other. Idempotent: an
+// as registration, so their events and audit entries flow like any other, and marks their
+// addresses verified (nobody can read their mail). Idempotent: an
 // account that exists is left alone. The password comes from the environment, never the code.
 // Demo only: a real deployment makes its first admin with bootstrap-admin.ts.
 import { ConflictError, createLogger, createMetrics, loadConfig, runWithContext } from '@tracking/kit';
@@ -32,6 +33,12 @@ async function main() {
           if (!(error instanceof ConflictError)) throw error;
           process.stdout.write(`[seed] ${account.role} ${account.email} exists\n`);
         }
+        // The demo addresses (a reserved .test domain) never receive the verification mail, and a
+        // client must have a verified address to accept the demo trainer's invitation.
+        await deps.prisma.user.updateMany({
+          where: { email: account.email, emailVerifiedAt: null },
+          data: { emailVerifiedAt: new Date() },
+        });
       });
     }
   } finally {
