@@ -570,6 +570,28 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
     expect((await send({ path: '/.well-known/security.txt', from: '203.0.113.78' })).status).toBe(200);
   });
 
+  test('an IPv6 client has one allowance per /64, however its addresses are written (#20)', async () => {
+    // 15 addresses of 2001:db8:1:5::/64 (NZ in the test GeoIP database), some of whose text
+    // forms compress zeros inside the first four groups; and of 2001:db8:1::/64 (2001:db8:1:0::).
+    const sameNetwork = (i: number) =>
+      i % 2 === 0 ? `2001:db8:1:5::${(i + 1).toString(16)}` : `2001:db8:1:5:${i}:0:0:1`;
+    const burst = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => send({ path: '/.well-known/security.txt', from: sameNetwork(i) })),
+    );
+    expect(burst.filter((reply) => reply.status === 429).length).toBeGreaterThanOrEqual(5);
+    const zeros = await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        send({
+          path: '/.well-known/security.txt',
+          from: i % 2 === 0 ? `2001:db8:1::${i + 1}` : `2001:db8:1:0:${i}::1`,
+        }),
+      ),
+    );
+    expect(zeros.filter((reply) => reply.status === 429).length).toBeGreaterThanOrEqual(5);
+    // Another /64 has its own allowance.
+    expect((await send({ path: '/.well-known/security.txt', from: '2001:db8:1:6::1' })).status).toBe(200);
+  });
+
   /** A Stripe event as Stripe sends it: compact JSON, with non-ASCII text, over the API's body limit. */
   const stripeEvent = (id: string) =>
     Buffer.from(

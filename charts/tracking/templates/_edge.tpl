@@ -194,10 +194,30 @@ http {
     "~^(GET|HEAD) ([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$" 1;
   }
 
-  limit_req_zone $binary_remote_addr zone=edge_per_ip:10m rate={{ $e.rateLimit.rate }};
+  # The per-address allowance counts an IPv6 client per /64, like the gateway's and auth's limits
+  # (#20): one host has a whole /64 to rotate through. $remote_addr is nginx's canonical text
+  # (lowercase, '::' for the first longest run of zeros); the regexes below spell out the /64's
+  # four groups, expanding a '::' that falls inside them, so every address of one /64 gets one key.
+  map $remote_addr $edge_client_key {
+    default $remote_addr;
+    # IPv4, and IPv4 inside IPv6 (::ffff:192.0.2.1): the whole address.
+    "~\." $remote_addr;
+    "~^(?<p>[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}):" "$p";
+    "~^(?<p>[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4})::" "$p:0";
+    "~^(?<p>[0-9a-f]{1,4}:[0-9a-f]{1,4})::(?<t>[0-9a-f]{1,4}):[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}$" "$p:0:$t";
+    "~^(?<p>[0-9a-f]{1,4}:[0-9a-f]{1,4})::" "$p:0:0";
+    "~^(?<p>[0-9a-f]{1,4})::(?<t>[0-9a-f]{1,4}:[0-9a-f]{1,4}):[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}$" "$p:0:$t";
+    "~^(?<p>[0-9a-f]{1,4})::(?<t>[0-9a-f]{1,4}):[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}$" "$p:0:0:$t";
+    "~^(?<p>[0-9a-f]{1,4})::" "$p:0:0:0";
+    "~^::(?<t>[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}):[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}$" "0:$t";
+    "~^::(?<t>[0-9a-f]{1,4}:[0-9a-f]{1,4}):[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}$" "0:0:$t";
+    "~^::(?<t>[0-9a-f]{1,4}):[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}$" "0:0:0:$t";
+    "~^::" "0:0:0:0";
+  }
+  limit_req_zone $edge_client_key zone=edge_per_ip:10m rate={{ $e.rateLimit.rate }};
   {{- if $webhook }}
   # Stripe's webhooks have their own allowance per sending address (edge.stripeWebhook.rateLimit).
-  limit_req_zone $binary_remote_addr zone=edge_stripe_webhook:1m rate={{ $w.rateLimit.rate }};
+  limit_req_zone $edge_client_key zone=edge_stripe_webhook:1m rate={{ $w.rateLimit.rate }};
   {{- end }}
   limit_req_status 429;
   limit_req_log_level warn;
