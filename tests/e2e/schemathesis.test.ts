@@ -95,8 +95,10 @@ describe('the REST API under schemathesis', () => {
       'coverage,fuzzing,stateful',
       '--max-examples',
       MAX_EXAMPLES,
+      // One worker: schemathesis's threads race in CPython 3.11's ast module ("AST constructor
+      // recursion depth mismatch", CPython gh-106905) and the run dies with a Runtime Error.
       '--workers',
-      '2',
+      '1',
       '--seed',
       '20',
       '--no-color',
@@ -105,16 +107,19 @@ describe('the REST API under schemathesis', () => {
       ...Object.entries(headers).flatMap(([name, value]) => ['--header', `${name}: ${value}`]),
       ...select,
     ];
-    let output: string;
-    let exitCode = 0;
-    try {
-      ({ stdout: output } = await run(cli, args, { maxBuffer: 64 * 1024 * 1024, timeout: 600_000 }));
-    } catch (error) {
-      const failed = error as { stdout?: string; stderr?: string; code?: number };
-      output = `${failed.stdout ?? ''}${failed.stderr ?? ''}`;
-      exitCode = typeof failed.code === 'number' ? failed.code : 1;
+    let summary = await runCli(args);
+    // A fault inside schemathesis itself is reported as a Runtime Error with no failure: that run
+    // says nothing about the API, so it is run once more. A failure is never retried.
+    if (
+      summary.exitCode !== 0 &&
+      Object.keys(summary.failures).length === 0 &&
+      /Runtime Error/.test(summary.output)
+    ) {
+      process.stdout.write(
+        `[schemathesis] ${label}: schemathesis itself failed (Runtime Error); running it again\n`,
+      );
+      summary = await runCli(args);
     }
-    const summary = parseSummary(output, exitCode);
     const count = (pattern: RegExp) =>
       Object.entries(summary.failures)
         .filter(([name]) => pattern.test(name))
@@ -125,6 +130,19 @@ describe('the REST API under schemathesis', () => {
         `${String(count(/^ST103 /))} undocumented status codes, ${String(count(/./))} failures in all\n`,
     );
     return summary;
+  }
+
+  async function runCli(args: string[]): Promise<Summary> {
+    try {
+      const { stdout } = await run(cli, args, { maxBuffer: 64 * 1024 * 1024, timeout: 600_000 });
+      return parseSummary(stdout, 0);
+    } catch (error) {
+      const failed = error as { stdout?: string; stderr?: string; code?: number };
+      return parseSummary(
+        `${failed.stdout ?? ''}${failed.stderr ?? ''}`,
+        typeof failed.code === 'number' ? failed.code : 1,
+      );
+    }
   }
 
   const expectClean = (summary: Summary) => {
