@@ -1,4 +1,3 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
 import { z } from 'zod';
 
 import { api, unwrap } from '../../../lib/api-client';
@@ -29,11 +28,6 @@ export async function listMetricsSince(input: { days: RangeDays }): Promise<Metr
   } while (cursor && metrics.length < 2_000);
   return metrics.reverse();
 }
-
-export const metricsQueryOptions = (days: RangeDays) =>
-  queryOptions({ queryKey: metricKeys.range(days), queryFn: () => listMetricsSince({ days }) });
-
-export const useMetrics = (days: RangeDays) => useQuery(metricsQueryOptions(days));
 
 /** Whose entries a chart draws: the query key of a period, and how to read its entries, oldest first. */
 export interface MetricSource {
