@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -55,9 +57,12 @@ describe('the REST API under schemathesis', () => {
   };
   const { register, login, trainer, firstAdmin } = accounts(setup);
   let cli = '';
+  // schemathesis's working directory: it keeps a cache of crashes there, which is not the repository's.
+  let workDir = '';
 
   beforeAll(async () => {
     cli = (await run('bash', [path.join(ROOT, 'scripts', 'schemathesis.sh'), 'path'])).stdout.trim();
+    workDir = await mkdtemp(path.join(tmpdir(), 'schemathesis-'));
     await run(cli, ['--version']).catch((error: unknown) => {
       throw new Error(
         `schemathesis is not installed (npm test runs scripts/schemathesis.sh install): ${String(error)}`,
@@ -73,6 +78,7 @@ describe('the REST API under schemathesis', () => {
   }, 300_000);
 
   afterAll(async () => {
+    if (workDir) await rm(workDir, { recursive: true, force: true });
     const codes = (await platform?.stop()) ?? [];
     expect(codes).toEqual(codes.map(() => 0));
   });
@@ -102,6 +108,9 @@ describe('the REST API under schemathesis', () => {
       '--seed',
       '20',
       '--no-color',
+      // No example database (.schemathesis/ in the working directory): each run starts from the seed.
+      '--generation-database',
+      'none',
       '--request-timeout',
       '30',
       ...Object.entries(headers).flatMap(([name, value]) => ['--header', `${name}: ${value}`]),
@@ -134,7 +143,11 @@ describe('the REST API under schemathesis', () => {
 
   async function runCli(args: string[]): Promise<Summary> {
     try {
-      const { stdout } = await run(cli, args, { maxBuffer: 64 * 1024 * 1024, timeout: 600_000 });
+      const { stdout } = await run(cli, args, {
+        cwd: workDir,
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 600_000,
+      });
       return parseSummary(stdout, 0);
     } catch (error) {
       const failed = error as { stdout?: string; stderr?: string; code?: number };
