@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 import { asActor, type PrismaClient } from './db';
 import { record } from './changes';
-import type { DailyActivity } from './generated/prisma/client';
+import type { DailyActivity, SupportAccess } from './generated/prisma/client';
 import { parseInput } from './input';
 
 function requireAdmin(principal: Principal): void {
@@ -64,4 +64,23 @@ export async function openSupportAccess(
     });
     return { grantId: grant.id, expiresAt: grant.expiresAt };
   });
+}
+
+/**
+ * The calling admin's grants still open, soonest to end first, so the console can show its
+ * banner from the server and not from what one browser remembers. Only the admin's own: a grant
+ * is for the admin who opened it, and row-level security (support_own) shows no other admin's.
+ */
+export async function listSupportGrants(
+  prisma: PrismaClient,
+  principal: Principal,
+  now = new Date(),
+): Promise<SupportAccess[]> {
+  requireAdmin(principal);
+  return asActor(prisma, principal, (tx) =>
+    tx.supportAccess.findMany({
+      where: { adminId: principal.userId, expiresAt: { gt: now } },
+      orderBy: { expiresAt: 'asc' },
+    }),
+  );
 }

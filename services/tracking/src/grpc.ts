@@ -19,7 +19,7 @@ import type {
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { z } from 'zod';
 
-import { operationalStats, openSupportAccess } from './admin';
+import { listSupportGrants, operationalStats, openSupportAccess } from './admin';
 import {
   addComment,
   dailySummary,
@@ -292,5 +292,14 @@ export function trackingService(deps: Deps): TrackingServiceServer {
     openSupportAccess: rpc('OpenSupportAccess', async (request, principal) =>
       openSupportAccess(prisma, principal, request),
     ),
+    listSupportGrants: rpc('ListSupportGrants', async (_request, principal) => ({
+      grants: (await listSupportGrants(prisma, principal)).map((grant) => ({
+        grantId: grant.id,
+        clientId: grant.clientId,
+        reason: grant.reason,
+        createdAt: grant.createdAt,
+        expiresAt: grant.expiresAt,
+      })),
+    })),
   };
 }

@@ -7,7 +7,7 @@ import {
 } from '@tracking/contracts';
 import { newEvent } from '@tracking/kit';
 
-import { operationalStats, openSupportAccess } from '../src/admin';
+import { listSupportGrants, operationalStats, openSupportAccess } from '../src/admin';
 import { dailySummary, getGoals, listComments, listReviews, requestReview, setGoals } from '../src/coaching';
 import { asActor, type PrismaClient } from '../src/db';
 import { applyAiResult } from '../src/ai-results';
@@ -706,6 +706,47 @@ describe('admins', () => {
     await expect(
       openSupportAccess(prisma, admin, { clientId: client.userId, reason: 'x', minutes: 600 }),
     ).rejects.toMatchObject({ code: 'invalid_argument' });
+  });
+
+  test('an admin lists their own open grants, soonest to end first; never another admin’s, never an expired one (#23)', async () => {
+    const admin = person('admin', 'admin');
+    const other = person('admin', 'other-admin');
+    const first = person('client', 'first');
+    const second = person('client', 'second');
+    const long = await openSupportAccess(prisma, admin, {
+      clientId: first.userId,
+      reason: 'ticket 44: the long look',
+      minutes: 30,
+    });
+    const short = await openSupportAccess(prisma, admin, {
+      clientId: second.userId,
+      reason: 'ticket 45: a quick look',
+      minutes: 2,
+    });
+    await openSupportAccess(prisma, other, {
+      clientId: first.userId,
+      reason: 'ticket 46: another admin',
+      minutes: 10,
+    });
+    expect(await listSupportGrants(prisma, admin)).toEqual([
+      expect.objectContaining({
+        id: short.grantId,
+        adminId: admin.userId,
+        clientId: second.userId,
+        reason: 'ticket 45: a quick look',
+        expiresAt: short.expiresAt,
+      }),
+      expect.objectContaining({ id: long.grantId, clientId: first.userId, expiresAt: long.expiresAt }),
+    ]);
+    // Three minutes on, the two-minute grant is over and no longer listed.
+    const later = new Date(Date.now() + 3 * 60_000);
+    expect((await listSupportGrants(prisma, admin, later)).map((grant) => grant.id)).toEqual([long.grantId]);
+    expect((await listSupportGrants(prisma, other)).map((grant) => grant.clientId)).toEqual([first.userId]);
+    expect(await listSupportGrants(prisma, person('admin', 'none'))).toEqual([]);
+    await expect(listSupportGrants(prisma, first)).rejects.toMatchObject({ code: 'permission_denied' });
+    await expect(listSupportGrants(prisma, person('trainer', 'coach'))).rejects.toMatchObject({
+      code: 'permission_denied',
+    });
   });
 
   test('every break-glass read of goals, daily summaries, comments and reviews is its own audit entry (#20)', async () => {

@@ -65,6 +65,46 @@ export const trackingAdminRoutes = [
   }),
   defineRoute({
     method: 'get',
+    path: '/api/v1/admin/support-access',
+    operationId: 'listSupportGrants',
+    summary: 'Break-glass: the calling admin’s support grants still open',
+    description:
+      'Only the grants this admin opened, never another admin’s, soonest to end first; an expired grant is not listed.',
+    tags: ['admin'],
+    access: 'session',
+    responses: {
+      200: json(
+        z.object({
+          items: z.array(
+            z.object({
+              grantId: z.uuid(),
+              clientId: z.uuid(),
+              reason: z.string(),
+              createdAt: z.iso.datetime(),
+              expiresAt: z.iso.datetime(),
+            }),
+          ),
+        }),
+        'The open grants, soonest to end first.',
+      ),
+    },
+  }).handle(async ({ session, deps }) => {
+    const result = await ask(deps, session, 'tracking.support', (t) => t.listSupportGrants.bind(t), {});
+    return {
+      status: 200,
+      body: {
+        items: result.grants.map((grant) => ({
+          grantId: grant.grantId,
+          clientId: grant.clientId,
+          reason: grant.reason,
+          createdAt: iso(grant.createdAt),
+          expiresAt: iso(grant.expiresAt),
+        })),
+      },
+    };
+  }),
+  defineRoute({
+    method: 'get',
     path: '/api/v1/admin/clients/{clientId}/meals',
     operationId: 'listClientMealsForSupport',
     summary: 'Break-glass: a client’s meals, under open support access',

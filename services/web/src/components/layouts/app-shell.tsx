@@ -53,7 +53,7 @@ export function AppShell({ session, children }: { session: Session; children: Re
           Sign out
         </Button>
       </header>
-      {session.role === 'admin' ? <SupportBanner userId={session.userId} /> : null}
+      {session.role === 'admin' ? <SupportBanner /> : null}
       <main id="main" className="shell-main">
         {children}
       </main>

@@ -1,8 +1,8 @@
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { z } from 'zod';
 
 import { api, unwrap } from '../../../lib/api-client';
-import { supportGrants } from '../support-grants';
+import { adminKeys } from './keys';
 
 /** The gateway's and tracking's rules for a break-glass grant. */
 export const openSupportAccessInputSchema = z.object({
@@ -32,8 +32,11 @@ export const openSupportAccess = async ({ clientId, reason, minutes }: OpenSuppo
   return { ...grant, clientId, reason };
 };
 
-export const useOpenSupportAccess = (userId: string) =>
-  useMutation({
+export const useOpenSupportAccess = () => {
+  const queryClient = useQueryClient();
+  return useMutation({
     mutationFn: openSupportAccess,
-    onSuccess: (grant) => supportGrants.add(userId, grant),
+    // The banner and the support screen read the open grants from tracking.
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: adminKeys.supportGrants }),
   });
+};

@@ -1,4 +1,5 @@
 import { zodResolver } from '@hookform/resolvers/zod';
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useForm } from 'react-hook-form';
 import { useSearchParams } from 'react-router';
@@ -16,14 +17,15 @@ import {
   type OpenSupportAccessForm,
   type OpenSupportAccessInput,
 } from '../api/open-support-access';
+import { useSupportGrants } from '../api/list-support-grants';
 import { useSupportMeals } from '../api/list-support-meals';
-import { supportGrants, useSupportGrants } from '../support-grants';
+import { adminKeys } from '../api/keys';
 import { AdminProblem } from './admin-problem';
 import { useNow } from './use-now';
 
-function GrantForm({ userId }: { userId: string }) {
+function GrantForm() {
   const [, setParams] = useSearchParams();
-  const open = useOpenSupportAccess(userId);
+  const open = useOpenSupportAccess();
   const form = useForm<OpenSupportAccessForm, unknown, OpenSupportAccessInput>({
     resolver: zodResolver(openSupportAccessInputSchema),
     defaultValues: { clientId: '', reason: '', minutes: '15' },
@@ -60,16 +62,22 @@ function GrantForm({ userId }: { userId: string }) {
 }
 
 /** The client's meals through the grant; a 404 means the grant has ended, and says so. */
-function SupportReads({ userId, clientId }: { userId: string; clientId: string }) {
+function SupportReads({ clientId }: { clientId: string }) {
   const now = useNow();
-  const grant = useSupportGrants(userId).find((g) => g.clientId === clientId);
-  const expired = !grant || Date.parse(grant.expiresAt) <= now;
+  const queryClient = useQueryClient();
+  const grants = useSupportGrants();
+  const grant = grants.data?.find((g) => g.clientId === clientId && Date.parse(g.expiresAt) > now);
+  const expired = !grant;
   const meals = useSupportMeals(expired ? undefined : clientId);
   const ended = meals.error instanceof ApiError && meals.error.status === 404;
 
+  // Tracking says the grant is over before this browser's clock did: read the list again.
   useEffect(() => {
-    if (ended) supportGrants.end(userId, clientId);
-  }, [ended, userId, clientId]);
+    if (ended) void queryClient.invalidateQueries({ queryKey: adminKeys.supportGrants });
+  }, [ended, queryClient]);
+
+  if (grants.isPending) return <Loading minHeight="8rem" label="Reading your open support grants…" />;
+  if (grants.isError) return <AdminProblem error={grants.error} />;
 
   if (expired || ended)
     return (
@@ -104,7 +112,7 @@ function SupportReads({ userId, clientId }: { userId: string; clientId: string }
 }
 
 /** Break-glass: open time-boxed, audited read access to one client, and read under it. */
-export function SupportAccess({ userId }: { userId: string }) {
+export function SupportAccess() {
   const [params] = useSearchParams();
   const clientId = params.get('client') ?? undefined;
   return (
@@ -114,11 +122,11 @@ export function SupportAccess({ userId }: { userId: string }) {
           For one client, for at most 60 minutes, for you alone. Opening it and every read under it are
           recorded in the audit log with your reason.
         </p>
-        <GrantForm userId={userId} />
+        <GrantForm />
       </Card>
       {clientId ? (
         <Card title="The client's meals">
-          <SupportReads key={clientId} userId={userId} clientId={clientId} />
+          <SupportReads key={clientId} clientId={clientId} />
         </Card>
       ) : null}
     </div>

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import './admin.css';
 
 import { formatDateTime } from '../../../lib/dates';
-import { useSupportGrants } from '../support-grants';
+import { useSupportGrants } from '../api/list-support-grants';
 import { useNow } from './use-now';
 
 function left(ms: number): string {
@@ -14,11 +14,13 @@ function left(ms: number): string {
 
 /**
  * On every page while an admin's break-glass grant lasts: which client, until when, and how
- * long is left. It disappears at the expiry; tracking refuses reads from then on anyway.
+ * long is left, as tracking lists the admin's open grants. It disappears at the expiry; tracking
+ * refuses reads from then on anyway. An admin the API refuses (no MFA yet) sees no banner here;
+ * the page they are on explains the refusal.
  */
-export function SupportBanner({ userId }: { userId: string }) {
+export function SupportBanner() {
   const now = useNow();
-  const grants = useSupportGrants(userId).filter((grant) => Date.parse(grant.expiresAt) > now);
+  const grants = (useSupportGrants().data ?? []).filter((grant) => Date.parse(grant.expiresAt) > now);
   if (grants.length === 0) return null;
   return (
     <section className="support-banner" aria-label="Active support access">

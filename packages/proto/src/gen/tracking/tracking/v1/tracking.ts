@@ -701,6 +701,22 @@ export interface OpenSupportAccessResponse {
   expiresAt: Date | undefined;
 }
 
+export interface ListSupportGrantsRequest {
+}
+
+export interface SupportGrant {
+  grantId: string;
+  clientId: string;
+  /** The reason the admin wrote when opening it. */
+  reason: string;
+  createdAt: Date | undefined;
+  expiresAt: Date | undefined;
+}
+
+export interface ListSupportGrantsResponse {
+  grants: SupportGrant[];
+}
+
 function createBaseEstimate(): Estimate {
   return {
     calories: 0,
@@ -6576,6 +6592,246 @@ export const OpenSupportAccessResponse: MessageFns<OpenSupportAccessResponse> = 
   },
 };
 
+function createBaseListSupportGrantsRequest(): ListSupportGrantsRequest {
+  return {};
+}
+
+export const ListSupportGrantsRequest: MessageFns<ListSupportGrantsRequest> = {
+  encode(_: ListSupportGrantsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSupportGrantsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListSupportGrantsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListSupportGrantsRequest {
+    return {};
+  },
+
+  toJSON(_: ListSupportGrantsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseSupportGrant(): SupportGrant {
+  return { grantId: "", clientId: "", reason: "", createdAt: undefined, expiresAt: undefined };
+}
+
+export const SupportGrant: MessageFns<SupportGrant> = {
+  encode(message: SupportGrant, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.grantId !== "") {
+      writer.uint32(10).string(message.grantId);
+    }
+    if (message.clientId !== "") {
+      writer.uint32(18).string(message.clientId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(34).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SupportGrant {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSupportGrant();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.grantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SupportGrant {
+    return {
+      grantId: isSet(object.grantId)
+        ? globalThis.String(object.grantId)
+        : isSet(object.grant_id)
+        ? globalThis.String(object.grant_id)
+        : "",
+      clientId: isSet(object.clientId)
+        ? globalThis.String(object.clientId)
+        : isSet(object.client_id)
+        ? globalThis.String(object.client_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SupportGrant): unknown {
+    const obj: any = {};
+    if (message.grantId !== "") {
+      obj.grantId = message.grantId;
+    }
+    if (message.clientId !== "") {
+      obj.clientId = message.clientId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+};
+
+function createBaseListSupportGrantsResponse(): ListSupportGrantsResponse {
+  return { grants: [] };
+}
+
+export const ListSupportGrantsResponse: MessageFns<ListSupportGrantsResponse> = {
+  encode(message: ListSupportGrantsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.grants) {
+      SupportGrant.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSupportGrantsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListSupportGrantsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.grants.push(SupportGrant.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListSupportGrantsResponse {
+    return {
+      grants: globalThis.Array.isArray(object?.grants) ? object.grants.map((e: any) => SupportGrant.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListSupportGrantsResponse): unknown {
+    const obj: any = {};
+    if (message.grants?.length) {
+      obj.grants = message.grants.map((e) => SupportGrant.toJSON(e));
+    }
+    return obj;
+  },
+};
+
 /**
  * Meals, body and habit metrics, goals, trainer–client links, comments and weekly reviews.
  * Owned by the tracking service.
@@ -6836,6 +7092,21 @@ export const TrackingServiceService = {
       Buffer.from(OpenSupportAccessResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): OpenSupportAccessResponse => OpenSupportAccessResponse.decode(value),
   },
+  /**
+   * The calling admin's own break-glass grants that have not expired, soonest to end first.
+   * Never another admin's: each grant is for the admin who opened it alone.
+   */
+  listSupportGrants: {
+    path: "/tracking.tracking.v1.TrackingService/ListSupportGrants" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListSupportGrantsRequest): Buffer =>
+      Buffer.from(ListSupportGrantsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListSupportGrantsRequest => ListSupportGrantsRequest.decode(value),
+    responseSerialize: (value: ListSupportGrantsResponse): Buffer =>
+      Buffer.from(ListSupportGrantsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListSupportGrantsResponse => ListSupportGrantsResponse.decode(value),
+  },
 } as const;
 
 export interface TrackingServiceServer extends UntypedServiceImplementation {
@@ -6881,6 +7152,11 @@ export interface TrackingServiceServer extends UntypedServiceImplementation {
   getOperationalStats: handleUnaryCall<GetOperationalStatsRequest, GetOperationalStatsResponse>;
   /** Break-glass: an admin opens time-limited, audited read access to one client's logs. */
   openSupportAccess: handleUnaryCall<OpenSupportAccessRequest, OpenSupportAccessResponse>;
+  /**
+   * The calling admin's own break-glass grants that have not expired, soonest to end first.
+   * Never another admin's: each grant is for the admin who opened it alone.
+   */
+  listSupportGrants: handleUnaryCall<ListSupportGrantsRequest, ListSupportGrantsResponse>;
 }
 
 export interface TrackingServiceClient extends Client {
@@ -7261,6 +7537,25 @@ export interface TrackingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: OpenSupportAccessResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The calling admin's own break-glass grants that have not expired, soonest to end first.
+   * Never another admin's: each grant is for the admin who opened it alone.
+   */
+  listSupportGrants(
+    request: ListSupportGrantsRequest,
+    callback: (error: ServiceError | null, response: ListSupportGrantsResponse) => void,
+  ): ClientUnaryCall;
+  listSupportGrants(
+    request: ListSupportGrantsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListSupportGrantsResponse) => void,
+  ): ClientUnaryCall;
+  listSupportGrants(
+    request: ListSupportGrantsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListSupportGrantsResponse) => void,
   ): ClientUnaryCall;
 }
 
