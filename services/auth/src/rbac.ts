@@ -35,6 +35,8 @@ export const PERMISSIONS = {
   'audit.read': ['admin'],
   /** Choose a paid plan, open the billing portal and read one's own subscription (billing service). */
   'billing.manage': ['client', 'trainer'],
+  /** Read any user's plan and subscription, for support; each read is audited (billing service). */
+  'billing.read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -1,4 +1,4 @@
-import { parseOrInvalid, unary } from '@tracking/kit';
+import { parseOrInvalid, PermissionDeniedError, unary } from '@tracking/kit';
 import type {
   BillingServiceServer,
   CreateCheckoutSessionRequest,
@@ -7,14 +7,24 @@ import type {
   CreatePortalSessionResponse,
   GetSubscriptionRequest,
   GetSubscriptionResponse,
+  GetUserSubscriptionRequest,
+  GetUserSubscriptionResponse,
+  Subscription,
 } from '@tracking/proto/tracking/billing/v1/billing';
 import { z } from 'zod';
 
 import { openPortal, startCheckout } from './checkout';
 import type { Deps } from './deps';
-import { subscriptionOf } from './subscriptions';
+import { subscriptionOf, viewSubscriptionAsAdmin, type SubscriptionView } from './subscriptions';
 
 const checkoutRequestSchema = z.object({ plan: z.enum(['pro', 'team']) });
+const userRequestSchema = z.object({ userId: z.uuid() });
+
+const subscriptionOut = (subscription: SubscriptionView): Subscription => ({
+  ...subscription,
+  currentPeriodEnd: subscription.currentPeriodEnd?.toISOString() ?? '',
+  graceEndsAt: subscription.graceEndsAt?.toISOString() ?? '',
+});
 
 /** The gRPC transport: each call's principal is verified, its request parsed, and one domain call made. */
 export function billingService(deps: Deps): BillingServiceServer {
@@ -42,13 +52,22 @@ export function billingService(deps: Deps): BillingServiceServer {
       deps,
       async (_request, call) => {
         const principal = await deps.principals.verify(call.metadata);
-        const subscription = await subscriptionOf(deps.pool, principal.userId, new Date());
         return {
-          subscription: {
-            ...subscription,
-            currentPeriodEnd: subscription.currentPeriodEnd?.toISOString() ?? '',
-            graceEndsAt: subscription.graceEndsAt?.toISOString() ?? '',
-          },
+          subscription: subscriptionOut(await subscriptionOf(deps.pool, principal.userId, new Date())),
+        };
+      },
+    ),
+    getUserSubscription: unary<GetUserSubscriptionRequest, GetUserSubscriptionResponse>(
+      'GetUserSubscription',
+      deps,
+      async (request, call) => {
+        const principal = await deps.principals.verify(call.metadata);
+        if (principal.role !== 'admin') throw new PermissionDeniedError('for admins only');
+        const { userId } = parseOrInvalid(userRequestSchema, request);
+        return {
+          subscription: subscriptionOut(
+            await viewSubscriptionAsAdmin(deps.pool, principal, userId, new Date()),
+          ),
         };
       },
     ),

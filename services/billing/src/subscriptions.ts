@@ -13,6 +13,7 @@ import {
   pgExecutor,
   pgTransactionRunner,
   type Actor,
+  type Principal,
 } from '@tracking/kit';
 import type pg from 'pg';
 
@@ -177,7 +178,11 @@ export interface SubscriptionView {
   limits: ReturnType<typeof limitsOf>;
 }
 
-export async function subscriptionOf(db: pg.Pool, userId: string, now: Date): Promise<SubscriptionView> {
+export async function subscriptionOf(
+  db: pg.Pool | pg.PoolClient,
+  userId: string,
+  now: Date,
+): Promise<SubscriptionView> {
   const row = await readSubscription(db, userId);
   if (!row) {
     return {
@@ -203,6 +208,25 @@ export async function subscriptionOf(db: pg.Pool, userId: string, now: Date): Pr
     notice: noticeFor(row, now),
     limits: limitsOf(plan),
   };
+}
+
+/**
+ * Another user's subscription as an admin sees it (the caller has checked the role), with an
+ * audit entry naming the admin in the same transaction: no admin reads a plan unrecorded.
+ */
+export async function viewSubscriptionAsAdmin(
+  pool: pg.Pool,
+  admin: Principal,
+  userId: string,
+  now: Date,
+): Promise<SubscriptionView> {
+  return pgTransactionRunner(pool)(async (_sql, client) => {
+    const view = await subscriptionOf(client, userId, now);
+    await audit(client, 'billing.subscription.viewed', userId, {
+      actor: { service: 'billing', userId: admin.userId, role: admin.role },
+    });
+    return view;
+  });
 }
 
 /** The user's subscription row, created (status none) if missing, locked for this transaction. */

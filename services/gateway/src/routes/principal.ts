@@ -8,7 +8,12 @@ import type { SessionMetadata } from '../http/route';
 
 /** The permissions (docs/rbac.md) that the gateway asks auth about before calling tracking. */
 export type TrackingPermission =
-  'tracking.own' | 'tracking.assigned_clients' | 'tracking.stats' | 'tracking.support' | 'billing.manage';
+  | 'tracking.own'
+  | 'tracking.assigned_clients'
+  | 'tracking.stats'
+  | 'tracking.support'
+  | 'billing.manage'
+  | 'billing.read';
 
 /**
  * Asks auth whether the session holds `permission` (which also checks MFA), then signs what auth

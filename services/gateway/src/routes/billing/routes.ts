@@ -1,6 +1,7 @@
 import { callUnary } from '@tracking/kit';
 
 import { defineRoute, json } from '../../http/route';
+import { userParams } from '../auth/schemas';
 import { principalFor } from '../principal';
 import { subscriptionOut } from './mappers';
 import { checkoutRequest, hostedPage, subscriptionSchema } from './schemas';
@@ -69,6 +70,27 @@ export const billingRoutes = [
     const metadata = await principalFor(deps, session, 'billing.manage', 'billing');
     const page = await callUnary(deps.billing.createPortalSession.bind(deps.billing), {}, metadata);
     return { status: 201, body: { url: canonicalUrl(page.url) } };
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/admin/users/{userId}/subscription',
+    operationId: 'getUserSubscription',
+    summary: 'A user’s plan and subscription, for support',
+    description:
+      'As billing last heard from Stripe; the free plan (status none) for a user billing never heard of. ' +
+      'Each read is audited (billing.subscription.viewed) with the admin as actor.',
+    tags: ['admin'],
+    access: 'session',
+    params: userParams,
+    responses: { 200: json(subscriptionSchema, 'The plan in force, and the subscription behind it.') },
+  }).handle(async ({ params, session, deps }) => {
+    const metadata = await principalFor(deps, session, 'billing.read', 'billing');
+    const response = await callUnary(
+      deps.billing.getUserSubscription.bind(deps.billing),
+      { userId: params.userId },
+      metadata,
+    );
+    return { status: 200, body: subscriptionOut(response) };
   }),
 ];
 

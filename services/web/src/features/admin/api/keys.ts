@@ -4,6 +4,7 @@ export const adminKeys = {
   users: (query: string) => ['admin', 'users', query] as const,
   audit: (filters: object, cursor: string | undefined) => ['admin', 'audit', filters, cursor ?? ''] as const,
   securityEvents: ['admin', 'security-events'] as const,
+  subscription: (userId: string) => ['admin', 'users', userId, 'subscription'] as const,
   supportGrants: ['admin', 'support-grants'] as const,
   supportMeals: (clientId: string) => ['admin', 'support', clientId, 'meals'] as const,
   activity: ['admin', 'activity'] as const,

@@ -9,6 +9,7 @@ import { useRevokeUserSessions } from '../api/revoke-user-sessions';
 import { ROLE_NAMES, useSetUserRole } from '../api/set-user-role';
 import { useSetUserDisabled } from '../api/set-user-disabled';
 import { AdminProblem } from './admin-problem';
+import { UserSubscription } from './user-subscription';
 
 type Role = (typeof ROLE_NAMES)[number];
 
@@ -105,6 +106,7 @@ export function UserCard({ user }: { user: UserSummary }) {
         <dt>Joined</dt>
         <dd>{formatDate(user.createdAt)}</dd>
       </dl>
+      <UserSubscription userId={user.userId} />
 
       <div className="row admin-actions">
         <div className="field">

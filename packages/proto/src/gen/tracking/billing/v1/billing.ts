@@ -50,6 +50,14 @@ export interface GetSubscriptionResponse {
   subscription: Subscription | undefined;
 }
 
+export interface GetUserSubscriptionRequest {
+  userId: string;
+}
+
+export interface GetUserSubscriptionResponse {
+  subscription: Subscription | undefined;
+}
+
 export interface PlanLimits {
   /** How many clients a trainer on this plan may look after. */
   clientsPerTrainer: number;
@@ -423,6 +431,128 @@ export const GetSubscriptionResponse: MessageFns<GetSubscriptionResponse> = {
   },
 };
 
+function createBaseGetUserSubscriptionRequest(): GetUserSubscriptionRequest {
+  return { userId: "" };
+}
+
+export const GetUserSubscriptionRequest: MessageFns<GetUserSubscriptionRequest> = {
+  encode(message: GetUserSubscriptionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUserSubscriptionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUserSubscriptionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetUserSubscriptionRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetUserSubscriptionRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    return obj;
+  },
+};
+
+function createBaseGetUserSubscriptionResponse(): GetUserSubscriptionResponse {
+  return { subscription: undefined };
+}
+
+export const GetUserSubscriptionResponse: MessageFns<GetUserSubscriptionResponse> = {
+  encode(message: GetUserSubscriptionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subscription !== undefined) {
+      Subscription.encode(message.subscription, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUserSubscriptionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUserSubscriptionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subscription = Subscription.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetUserSubscriptionResponse {
+    return { subscription: isSet(object.subscription) ? Subscription.fromJSON(object.subscription) : undefined };
+  },
+
+  toJSON(message: GetUserSubscriptionResponse): unknown {
+    const obj: any = {};
+    if (message.subscription !== undefined) {
+      obj.subscription = Subscription.toJSON(message.subscription);
+    }
+    return obj;
+  },
+};
+
 function createBasePlanLimits(): PlanLimits {
   return { clientsPerTrainer: 0, aiReviewsPerWeek: 0, aiEstimatesPerDay: 0 };
 }
@@ -769,6 +899,22 @@ export const BillingServiceService = {
       Buffer.from(GetSubscriptionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetSubscriptionResponse => GetSubscriptionResponse.decode(value),
   },
+  /**
+   * Any user's subscription, for an admin principal only (PERMISSION_DENIED otherwise), so the
+   * admin console can see the plan of the person a support ticket names. Each read is audited
+   * (billing.subscription.viewed, the admin as actor, the user as subject).
+   */
+  getUserSubscription: {
+    path: "/tracking.billing.v1.BillingService/GetUserSubscription" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetUserSubscriptionRequest): Buffer =>
+      Buffer.from(GetUserSubscriptionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetUserSubscriptionRequest => GetUserSubscriptionRequest.decode(value),
+    responseSerialize: (value: GetUserSubscriptionResponse): Buffer =>
+      Buffer.from(GetUserSubscriptionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetUserSubscriptionResponse => GetUserSubscriptionResponse.decode(value),
+  },
 } as const;
 
 export interface BillingServiceServer extends UntypedServiceImplementation {
@@ -785,6 +931,12 @@ export interface BillingServiceServer extends UntypedServiceImplementation {
   createPortalSession: handleUnaryCall<CreatePortalSessionRequest, CreatePortalSessionResponse>;
   /** The caller's subscription as billing last heard of it; the free plan when there is none. */
   getSubscription: handleUnaryCall<GetSubscriptionRequest, GetSubscriptionResponse>;
+  /**
+   * Any user's subscription, for an admin principal only (PERMISSION_DENIED otherwise), so the
+   * admin console can see the plan of the person a support ticket names. Each read is audited
+   * (billing.subscription.viewed, the admin as actor, the user as subject).
+   */
+  getUserSubscription: handleUnaryCall<GetUserSubscriptionRequest, GetUserSubscriptionResponse>;
 }
 
 export interface BillingServiceClient extends Client {
@@ -842,6 +994,26 @@ export interface BillingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetSubscriptionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Any user's subscription, for an admin principal only (PERMISSION_DENIED otherwise), so the
+   * admin console can see the plan of the person a support ticket names. Each read is audited
+   * (billing.subscription.viewed, the admin as actor, the user as subject).
+   */
+  getUserSubscription(
+    request: GetUserSubscriptionRequest,
+    callback: (error: ServiceError | null, response: GetUserSubscriptionResponse) => void,
+  ): ClientUnaryCall;
+  getUserSubscription(
+    request: GetUserSubscriptionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetUserSubscriptionResponse) => void,
+  ): ClientUnaryCall;
+  getUserSubscription(
+    request: GetUserSubscriptionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetUserSubscriptionResponse) => void,
   ): ClientUnaryCall;
 }
 
