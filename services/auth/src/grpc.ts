@@ -244,8 +244,8 @@ export function authService(deps: Deps): AuthServiceServer {
       return { revoked: await revokeUserSessions(deps, caller, uuid('userId', request.userId)) };
     }),
     findUsers: rpc('FindUsers', async (request, call) => {
-      await authorize(deps, call, 'users.manage');
-      const users = await findUsers(deps, request.query, request.limit);
+      const caller = await authorize(deps, call, 'users.manage');
+      const users = await findUsers(deps, caller, request.query, request.limit);
       return {
         users: users.map((user) => ({
           userId: user.id,
