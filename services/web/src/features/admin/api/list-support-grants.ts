@@ -16,5 +16,6 @@ export const useSupportGrants = () =>
     queryKey: adminKeys.supportGrants,
     queryFn: listSupportGrants,
     // A grant opened in another tab or browser shows within a minute; one opened here at once.
-    refetchInterval: 60_000,
+    // Not while the API refuses (an admin yet to pass MFA): the page they are on says why.
+    refetchInterval: (query) => (query.state.status === 'error' ? false : 60_000),
   });
