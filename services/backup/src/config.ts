@@ -95,6 +95,16 @@ export const configSchema = baseConfig
     PRINCIPAL_PUBLIC_KEY_FILES: optionalText.pipe(pemFileList.optional()),
     /** How often the long-running service re-reads manifests and drill records for its metrics. */
     BACKUP_METRICS_REFRESH_MS: z.coerce.number().int().min(1_000).default(60_000),
+    /**
+     * The recovery objectives each drill is judged against (the admin console shows a miss). The
+     * RPO target is BackupRpoHigh's threshold, two days: two daily backups missed. The RTO target
+     * is an hour for one database restored and verified.
+     */
+    BACKUP_RPO_TARGET_SECONDS: z.coerce
+      .number()
+      .positive()
+      .default(48 * 3600),
+    BACKUP_RTO_TARGET_SECONDS: z.coerce.number().positive().default(3600),
     /** How long the CLI waits for its events to reach Kafka before leaving them to the service's relay. */
     BACKUP_EVENTS_FLUSH_MS: z.coerce.number().int().min(0).default(30_000),
   })

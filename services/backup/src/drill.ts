@@ -6,7 +6,15 @@ import { verifyAuditChain } from './audit-chain';
 import { configuredDatabases, describe, newestManifest, restoreBackup, withRunLock } from './backups';
 import type { Deps } from './deps';
 import { recordRun } from './runs';
-import { layout, newId, type DrillCheck, type DrillRecord, type Manifest } from './manifest';
+import {
+  drillRecordSchema,
+  idOfKey,
+  layout,
+  newId,
+  type DrillCheck,
+  type DrillRecord,
+  type Manifest,
+} from './manifest';
 import { connect, inspect, withDatabase } from './postgres';
 
 export type DrillOutcome = DrillRecord & { events: string[] };
@@ -149,6 +157,26 @@ async function drill(deps: Deps, database: string, drillId: string, startedAt: D
       });
     await admin.end().catch(() => undefined);
   }
+}
+
+/**
+ * The newest `limit` drill records of the databases, newest first. Ids start with the drill's
+ * start time, so the keys sort by it; only the records shown are read.
+ */
+export async function listDrills(
+  deps: Pick<Deps, 'store'>,
+  databases: readonly string[],
+  limit: number,
+): Promise<DrillRecord[]> {
+  const keys = (
+    await Promise.all(databases.map((database) => deps.store.list(deps.store.key(layout.drills(database)))))
+  )
+    .flat()
+    .filter((key) => key.endsWith('.json'))
+    .sort((a, b) => idOfKey(b).localeCompare(idOfKey(a)))
+    .slice(0, limit);
+  const records = await Promise.all(keys.map((key) => deps.store.getJson(key, drillRecordSchema)));
+  return records.filter((record): record is DrillRecord => record !== undefined);
 }
 
 /** Scratch databases a crashed drill of this database left behind (the run lock says none is in use). */

@@ -8,9 +8,12 @@ import {
 } from '@tracking/kit';
 import type {
   Backup,
+  Drill,
   BackupServiceServer,
   ListBackupsRequest,
   ListBackupsResponse,
+  ListDrillsRequest,
+  ListDrillsResponse,
   RunBackupRequest,
   RunBackupResponse,
   RunDrillRequest,
@@ -19,8 +22,8 @@ import type {
 
 import { configuredDatabases, listManifests, runBackups } from './backups';
 import type { Deps } from './deps';
-import { runDrills } from './drill';
-import { DATABASE_NAME, type Manifest } from './manifest';
+import { listDrills, runDrills } from './drill';
+import { DATABASE_NAME, type DrillRecord, type Manifest } from './manifest';
 
 export function toBackup(manifest: Manifest): Backup {
   return {
@@ -34,6 +37,20 @@ export function toBackup(manifest: Manifest): Backup {
     keyId: manifest.encryption.keyId,
     schemaVersion: manifest.schemaVersion.service ?? '',
     objectKey: manifest.object.key,
+  };
+}
+
+export function toDrill(record: DrillRecord): Drill {
+  return {
+    drillId: record.drillId,
+    database: record.database,
+    backupId: record.backupId ?? '',
+    startedAt: new Date(record.startedAt),
+    finishedAt: new Date(record.finishedAt),
+    ok: record.ok,
+    error: record.error ?? '',
+    rtoSeconds: record.rtoSeconds,
+    rpoSeconds: record.rpoSeconds ?? undefined,
   };
 }
 
@@ -100,6 +117,22 @@ export function backupService(
         return { backups: manifests.map(toBackup) };
       },
     ),
+    listDrills: unary<ListDrillsRequest, ListDrillsResponse>('ListDrills', deps, async (request, call) => {
+      await requireOperator(deps.principals, call.metadata);
+      if (request.limit < 0 || request.limit > 500) {
+        throw new ValidationError('limit must be 0 to 500', { limit: 'out of range' });
+      }
+      const databases = configuredDatabases(
+        deps.sources,
+        request.database ? databaseNames([request.database]) : [],
+      );
+      const drills = await listDrills(deps, databases, request.limit || 50);
+      return {
+        drills: drills.map(toDrill),
+        rtoTargetSeconds: deps.config.BACKUP_RTO_TARGET_SECONDS,
+        rpoTargetSeconds: deps.config.BACKUP_RPO_TARGET_SECONDS,
+      };
+    }),
     runDrill: unary<RunDrillRequest, RunDrillResponse>('RunDrill', deps, async (request, call) => {
       await requireOperator(deps.principals, call.metadata);
       const outcomes = await runDrills(deps, databaseNames(request.databases));

@@ -99,6 +99,37 @@ export interface DrillResult {
   error: string;
 }
 
+export interface ListDrillsRequest {
+  /** One database; empty means every configured database. */
+  database: string;
+  /** At most this many drills (newest first); 0 means 50. */
+  limit: number;
+}
+
+export interface ListDrillsResponse {
+  drills: Drill[];
+  /** The recovery time objective: a drill that took longer missed it. */
+  rtoTargetSeconds: number;
+  /** The recovery point objective: a drill that restored an older backup missed it. */
+  rpoTargetSeconds: number;
+}
+
+/** What a drill's record says about it. */
+export interface Drill {
+  drillId: string;
+  database: string;
+  /** The backup restored ("" when there was none to restore). */
+  backupId: string;
+  startedAt: Date | undefined;
+  finishedAt: Date | undefined;
+  ok: boolean;
+  /** A one-line reason, when not ok. */
+  error: string;
+  rtoSeconds: number;
+  /** Absent when there was no backup to restore. */
+  rpoSeconds?: number | undefined;
+}
+
 function createBaseRunBackupRequest(): RunBackupRequest {
   return { databases: [] };
 }
@@ -976,6 +1007,393 @@ export const DrillResult: MessageFns<DrillResult> = {
   },
 };
 
+function createBaseListDrillsRequest(): ListDrillsRequest {
+  return { database: "", limit: 0 };
+}
+
+export const ListDrillsRequest: MessageFns<ListDrillsRequest> = {
+  encode(message: ListDrillsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.database !== "") {
+      writer.uint32(10).string(message.database);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDrillsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDrillsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.database = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDrillsRequest {
+    return {
+      database: isSet(object.database) ? globalThis.String(object.database) : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListDrillsRequest): unknown {
+    const obj: any = {};
+    if (message.database !== "") {
+      obj.database = message.database;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+};
+
+function createBaseListDrillsResponse(): ListDrillsResponse {
+  return { drills: [], rtoTargetSeconds: 0, rpoTargetSeconds: 0 };
+}
+
+export const ListDrillsResponse: MessageFns<ListDrillsResponse> = {
+  encode(message: ListDrillsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.drills) {
+      Drill.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.rtoTargetSeconds !== 0) {
+      writer.uint32(17).double(message.rtoTargetSeconds);
+    }
+    if (message.rpoTargetSeconds !== 0) {
+      writer.uint32(25).double(message.rpoTargetSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDrillsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDrillsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.drills.push(Drill.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.rtoTargetSeconds = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.rpoTargetSeconds = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDrillsResponse {
+    return {
+      drills: globalThis.Array.isArray(object?.drills) ? object.drills.map((e: any) => Drill.fromJSON(e)) : [],
+      rtoTargetSeconds: isSet(object.rtoTargetSeconds)
+        ? globalThis.Number(object.rtoTargetSeconds)
+        : isSet(object.rto_target_seconds)
+        ? globalThis.Number(object.rto_target_seconds)
+        : 0,
+      rpoTargetSeconds: isSet(object.rpoTargetSeconds)
+        ? globalThis.Number(object.rpoTargetSeconds)
+        : isSet(object.rpo_target_seconds)
+        ? globalThis.Number(object.rpo_target_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: ListDrillsResponse): unknown {
+    const obj: any = {};
+    if (message.drills?.length) {
+      obj.drills = message.drills.map((e) => Drill.toJSON(e));
+    }
+    if (message.rtoTargetSeconds !== 0) {
+      obj.rtoTargetSeconds = floatToJson(message.rtoTargetSeconds);
+    }
+    if (message.rpoTargetSeconds !== 0) {
+      obj.rpoTargetSeconds = floatToJson(message.rpoTargetSeconds);
+    }
+    return obj;
+  },
+};
+
+function createBaseDrill(): Drill {
+  return {
+    drillId: "",
+    database: "",
+    backupId: "",
+    startedAt: undefined,
+    finishedAt: undefined,
+    ok: false,
+    error: "",
+    rtoSeconds: 0,
+    rpoSeconds: undefined,
+  };
+}
+
+export const Drill: MessageFns<Drill> = {
+  encode(message: Drill, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.drillId !== "") {
+      writer.uint32(10).string(message.drillId);
+    }
+    if (message.database !== "") {
+      writer.uint32(18).string(message.database);
+    }
+    if (message.backupId !== "") {
+      writer.uint32(26).string(message.backupId);
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(34).fork()).join();
+    }
+    if (message.finishedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.finishedAt), writer.uint32(42).fork()).join();
+    }
+    if (message.ok !== false) {
+      writer.uint32(48).bool(message.ok);
+    }
+    if (message.error !== "") {
+      writer.uint32(58).string(message.error);
+    }
+    if (message.rtoSeconds !== 0) {
+      writer.uint32(65).double(message.rtoSeconds);
+    }
+    if (message.rpoSeconds !== undefined) {
+      writer.uint32(73).double(message.rpoSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Drill {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDrill();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.drillId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.database = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.backupId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.finishedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.ok = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.rtoSeconds = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.rpoSeconds = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Drill {
+    return {
+      drillId: isSet(object.drillId)
+        ? globalThis.String(object.drillId)
+        : isSet(object.drill_id)
+        ? globalThis.String(object.drill_id)
+        : "",
+      database: isSet(object.database) ? globalThis.String(object.database) : "",
+      backupId: isSet(object.backupId)
+        ? globalThis.String(object.backupId)
+        : isSet(object.backup_id)
+        ? globalThis.String(object.backup_id)
+        : "",
+      startedAt: isSet(object.startedAt)
+        ? fromJsonTimestamp(object.startedAt)
+        : isSet(object.started_at)
+        ? fromJsonTimestamp(object.started_at)
+        : undefined,
+      finishedAt: isSet(object.finishedAt)
+        ? fromJsonTimestamp(object.finishedAt)
+        : isSet(object.finished_at)
+        ? fromJsonTimestamp(object.finished_at)
+        : undefined,
+      ok: isSet(object.ok) ? globalThis.Boolean(object.ok) : false,
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+      rtoSeconds: isSet(object.rtoSeconds)
+        ? globalThis.Number(object.rtoSeconds)
+        : isSet(object.rto_seconds)
+        ? globalThis.Number(object.rto_seconds)
+        : 0,
+      rpoSeconds: isSet(object.rpoSeconds)
+        ? globalThis.Number(object.rpoSeconds)
+        : isSet(object.rpo_seconds)
+        ? globalThis.Number(object.rpo_seconds)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Drill): unknown {
+    const obj: any = {};
+    if (message.drillId !== "") {
+      obj.drillId = message.drillId;
+    }
+    if (message.database !== "") {
+      obj.database = message.database;
+    }
+    if (message.backupId !== "") {
+      obj.backupId = message.backupId;
+    }
+    if (message.startedAt !== undefined) {
+      obj.startedAt = message.startedAt.toISOString();
+    }
+    if (message.finishedAt !== undefined) {
+      obj.finishedAt = message.finishedAt.toISOString();
+    }
+    if (message.ok !== false) {
+      obj.ok = message.ok;
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    if (message.rtoSeconds !== 0) {
+      obj.rtoSeconds = floatToJson(message.rtoSeconds);
+    }
+    if (message.rpoSeconds !== undefined) {
+      obj.rpoSeconds = floatToJson(message.rpoSeconds);
+    }
+    return obj;
+  },
+};
+
 /**
  * Encrypted backups of every service database, and the restore drills that prove them
  * (docs/backup.md). Owned by the backup service; the same operations run from its CLI, which
@@ -1021,6 +1439,19 @@ export const BackupServiceService = {
     responseSerialize: (value: RunDrillResponse): Buffer => Buffer.from(RunDrillResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RunDrillResponse => RunDrillResponse.decode(value),
   },
+  /**
+   * The restore drills whose records are in the bucket, newest first, with the RTO and RPO
+   * targets they are measured against (the admin console's Operations screen).
+   */
+  listDrills: {
+    path: "/tracking.backup.v1.BackupService/ListDrills" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDrillsRequest): Buffer => Buffer.from(ListDrillsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDrillsRequest => ListDrillsRequest.decode(value),
+    responseSerialize: (value: ListDrillsResponse): Buffer => Buffer.from(ListDrillsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDrillsResponse => ListDrillsResponse.decode(value),
+  },
 } as const;
 
 export interface BackupServiceServer extends UntypedServiceImplementation {
@@ -1033,6 +1464,11 @@ export interface BackupServiceServer extends UntypedServiceImplementation {
    * database, checks it, drops it, and reports the RTO and RPO.
    */
   runDrill: handleUnaryCall<RunDrillRequest, RunDrillResponse>;
+  /**
+   * The restore drills whose records are in the bucket, newest first, with the RTO and RPO
+   * targets they are measured against (the admin console's Operations screen).
+   */
+  listDrills: handleUnaryCall<ListDrillsRequest, ListDrillsResponse>;
 }
 
 export interface BackupServiceClient extends Client {
@@ -1086,6 +1522,25 @@ export interface BackupServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RunDrillResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The restore drills whose records are in the bucket, newest first, with the RTO and RPO
+   * targets they are measured against (the admin console's Operations screen).
+   */
+  listDrills(
+    request: ListDrillsRequest,
+    callback: (error: ServiceError | null, response: ListDrillsResponse) => void,
+  ): ClientUnaryCall;
+  listDrills(
+    request: ListDrillsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDrillsResponse) => void,
+  ): ClientUnaryCall;
+  listDrills(
+    request: ListDrillsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDrillsResponse) => void,
   ): ClientUnaryCall;
 }
 
