@@ -72,6 +72,10 @@ test('an admin is stopped until two-step sign-in is on, then changes a role (end
   const correlationId = (await card.getByRole('status').locator('code').innerText()).trim();
   expect(correlationId).not.toBe('');
 
+  // Their plan, read from billing only when asked (each read is audited): they never paid.
+  await card.getByRole('button', { name: 'Show subscription' }).click();
+  await expect(card.getByRole('region', { name: 'Subscription' })).toContainText('no subscription');
+
   // Their next action finds the session gone.
   await theirPage.getByRole('link', { name: 'History' }).click();
   await expect(theirPage).toHaveURL(/\/sign-in\?next=%2Fhistory&expired=1$/);
@@ -115,6 +119,13 @@ test('an admin is stopped until two-step sign-in is on, then changes a role (end
   await expect(banner).toContainText(`Support access open to client ${clientId} until`);
   await expect(page.getByText('This client has logged no meals')).toBeVisible();
   await checkScreen(page, 'admin-support');
+  // The grant is tracking's, not this browser's: the API lists it, and a reload still shows it.
+  const listed = await page.request.get('/api/v1/admin/support-access');
+  expect(await listed.json()).toMatchObject({
+    items: [{ clientId, reason: expect.stringContaining('4711') }],
+  });
+  await page.reload();
+  await expect(banner).toContainText(clientId);
   for (const section of ['Operations', 'Account']) {
     await page.getByRole('link', { name: section, exact: true }).first().click();
     await expect(banner).toContainText(clientId);
@@ -149,4 +160,5 @@ test('an admin is stopped until two-step sign-in is on, then changes a role (end
   });
   await expect(banner).toHaveCount(0);
   expect((await page.request.get(`/api/v1/admin/clients/${clientId}/meals`)).status()).toBe(404);
+  expect(await (await page.request.get('/api/v1/admin/support-access')).json()).toEqual({ items: [] });
 });
