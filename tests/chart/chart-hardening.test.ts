@@ -141,14 +141,22 @@ describe('the chart is hardened by default, in every environment', () => {
     expect(peersOf('tracking', 'ingress')).toEqual(['gateway']);
     expect(peersOf('ai-inference', 'ingress')).toEqual(['gateway']);
     expect(peersOf('audit', 'ingress')).toEqual(['gateway']);
-    // billing: gRPC from the gateway, Stripe's webhooks from the edge; backup: from nobody.
+    // billing: gRPC from the gateway, Stripe's webhooks from the edge; backup: from the gateway
+    // (the admin console's runs and drills, #23).
     expect(peersOf('billing', 'ingress')).toEqual(['edge', 'gateway']);
-    expect(peersOf('backup', 'ingress')).toEqual([]);
+    expect(peersOf('backup', 'ingress')).toEqual(['gateway']);
     // The web app's files: for the edge only.
     expect(peersOf('web', 'ingress')).toEqual(['edge']);
     // Nothing calls the notifications service: it reads its work from Kafka.
     expect(peersOf('notifications', 'ingress')).toEqual([]);
-    expect(peersOf('gateway', 'egress')).toEqual(['ai-inference', 'audit', 'auth', 'billing', 'tracking']);
+    expect(peersOf('gateway', 'egress')).toEqual([
+      'ai-inference',
+      'audit',
+      'auth',
+      'backup',
+      'billing',
+      'tracking',
+    ]);
     expect(peersOf('audit', 'egress')).toEqual(['auth']);
     expect(peersOf('tracking', 'egress')).toEqual([]);
     expect(peersOf('billing', 'egress')).toEqual([]);
@@ -283,7 +291,7 @@ describe('billing and backup', () => {
     },
   );
 
-  test('backup reaches the object store, every database and Kafka, and nothing calls it', async () => {
+  test('backup reaches the object store, every database and Kafka; only the gateway calls it', async () => {
     const manifests = await render('values.yaml');
     for (const name of ['tracking-backup', 'tracking-backup-cronjob']) {
       const { ingress, egress } = policy(manifests, name);
@@ -296,12 +304,26 @@ describe('billing and backup', () => {
         to: [{ ipBlock: { cidr: '0.0.0.0/0', except: privateRanges } }],
         ports: [{ port: 443, protocol: 'TCP' }],
       });
-      // The Deployment: only the monitoring scrape on the ops port. The CronJobs' pods: nothing.
+      // The Deployment: gRPC from the gateway, and the monitoring scrape on the ops port. The
+      // CronJobs' pods: nothing.
       expect({ name, ingress }).toEqual({
         name,
         ingress:
           name === 'tracking-backup'
             ? [
+                {
+                  from: [
+                    {
+                      podSelector: {
+                        matchLabels: {
+                          'app.kubernetes.io/component': 'gateway',
+                          'app.kubernetes.io/instance': 'tracking',
+                        },
+                      },
+                    },
+                  ],
+                  ports: [{ port: 15061, protocol: 'TCP' }],
+                },
                 {
                   from: [
                     { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },

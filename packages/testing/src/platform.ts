@@ -366,6 +366,9 @@ export async function startPlatform(
       TRACKING_GRPC_ADDR: `127.0.0.1:${trackingGrpc}`,
       AI_GRPC_ADDR: `127.0.0.1:${aiGrpc}`,
       BILLING_GRPC_ADDR: `127.0.0.1:${billingGrpc}`,
+      // The platform runs no backup service (tests/e2e/backup.test.ts starts its own): nothing
+      // listens here, so GET /admin/backups answers 503 unless a test points it at one.
+      BACKUP_GRPC_ADDR: '127.0.0.1:1',
       DATABASE_URL: gatewayDb.appUrl,
       PRINCIPAL_SIGNING_KEY_FILE: principalKeys.privateKeyFile,
       TRUSTED_PROXIES: '127.0.0.1',

@@ -37,6 +37,8 @@ export const PERMISSIONS = {
   'billing.manage': ['client', 'trainer'],
   /** Read any user's plan and subscription, for support; each read is audited (billing service). */
   'billing.read': ['admin'],
+  /** See the backup runs and restore drills, with their RTO and RPO (backup service). */
+  'backup.read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -2,6 +2,7 @@ import type { Logger, Metrics, PrincipalSigner } from '@tracking/kit';
 import type { AiInferenceServiceClient } from '@tracking/proto/tracking/ai/v1/ai';
 import type { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
+import type { BackupServiceClient } from '@tracking/proto/tracking/backup/v1/backup';
 import type { BillingServiceClient } from '@tracking/proto/tracking/billing/v1/billing';
 import type { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/tracking';
 
@@ -16,6 +17,8 @@ export interface GatewayDeps {
   tracking: TrackingServiceClient;
   ai: AiInferenceServiceClient;
   billing: BillingServiceClient;
+  /** Only for the admin console's backup runs and drills (GET /admin/backups). */
+  backup: BackupServiceClient;
   /** The shared rate-limit budgets (edge/rate-limit.ts); absent only in tests of the gateway alone. */
   rateLimits?: RateLimits;
   /** Signs the principal the gateway forwards to services (docs/principal.md). */

@@ -14,6 +14,7 @@ import {
   tlsFiles,
 } from '@tracking/kit';
 import { AiInferenceServiceClient } from '@tracking/proto/tracking/ai/v1/ai';
+import { BackupServiceClient } from '@tracking/proto/tracking/backup/v1/backup';
 import { BillingServiceClient } from '@tracking/proto/tracking/billing/v1/billing';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/tracking';
@@ -39,6 +40,7 @@ async function main() {
     deadlineMs: config.AI_DEADLINE_MS,
   });
   const billing = createClient(BillingServiceClient, config.BILLING_GRPC_ADDR, clientOptions);
+  const backup = createClient(BackupServiceClient, config.BACKUP_GRPC_ADDR, clientOptions);
   const [signingKey = ''] = readPemFiles([config.PRINCIPAL_SIGNING_KEY_FILE]);
   const principals = await createPrincipalSigner(signingKey);
   const pool = createPool(config.DATABASE_URL, { max: 5, name: 'gateway-rate-limits' });
@@ -81,6 +83,7 @@ async function main() {
     tracking,
     ai,
     billing,
+    backup,
     principals,
     rateLimits,
     log,
@@ -131,6 +134,7 @@ async function main() {
         tracking.close();
         ai.close();
         billing.close();
+        backup.close();
       },
     ],
     ['postgres', () => pool.end()],

@@ -4,6 +4,7 @@ import { openApiDocument, type OpenApiDocument } from '../http/openapi';
 import { defineRoute, json, type ApiRoute } from '../http/route';
 import { aiRoutes } from './ai/routes';
 import { auditRoutes } from './audit/routes';
+import { backupRoutes } from './backup/routes';
 import { accountRoutes } from './auth/account';
 import { userAdminRoutes } from './auth/admin';
 import { signInRoutes } from './auth/sign-in';
@@ -32,6 +33,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   ...trackingAdminRoutes,
   ...aiRoutes,
   ...billingRoutes,
+  ...backupRoutes,
   defineRoute({
     method: 'get',
     path: '/api/openapi.json',

@@ -13,7 +13,8 @@ export type TrackingPermission =
   | 'tracking.stats'
   | 'tracking.support'
   | 'billing.manage'
-  | 'billing.read';
+  | 'billing.read'
+  | 'backup.read';
 
 /**
  * Asks auth whether the session holds `permission` (which also checks MFA), then signs what auth
@@ -24,7 +25,7 @@ export async function principalFor(
   deps: { auth: AuthServiceClient; principals: PrincipalSigner; rateLimits?: RateLimits | undefined },
   session: SessionMetadata,
   permission: TrackingPermission,
-  audience: 'tracking' | 'ai-inference' | 'billing',
+  audience: 'tracking' | 'ai-inference' | 'billing' | 'backup',
 ): Promise<Metadata> {
   const caller = await callUnary(deps.auth.authorize.bind(deps.auth), { permission }, session);
   // Per account, whichever of its sessions and addresses the requests come from.

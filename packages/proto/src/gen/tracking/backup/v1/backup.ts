@@ -1397,8 +1397,9 @@ export const Drill: MessageFns<Drill> = {
 /**
  * Encrypted backups of every service database, and the restore drills that prove them
  * (docs/backup.md). Owned by the backup service; the same operations run from its CLI, which
- * the scheduled jobs use. An operator's API: it is not routed by the gateway, and in production
- * it is reachable only inside the cluster (network policy), with mutual TLS.
+ * the scheduled jobs use. An operator's API: the gateway calls only ListBackups and ListDrills
+ * (GET /api/v1/admin/backups, for the admin console); in production only the gateway may reach
+ * it (network policy), with mutual TLS.
  *
  * A run reports each database's result separately: one database failing does not fail the
  * call, so read `ok` and `error` of every result. A database that is not configured, or one
