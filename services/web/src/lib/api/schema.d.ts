@@ -84,6 +84,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Backup runs and restore drills, with their RTO and RPO against the targets
+         * @description The newest backups and restore drills of every database, as the backup service finds them in its bucket, and the recovery objectives each drill is judged against. Empty lists when nothing has run yet.
+         */
+        get: operations["getBackupOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/clients/{clientId}/meals": {
         parameters: {
             query?: never;
@@ -1202,6 +1222,28 @@ export interface components {
             /** @description The entry's link in the hash chain (hex). */
             hash: string;
         };
+        BackupOverview: {
+            targets: {
+                rtoSeconds: number;
+                rpoSeconds: number;
+            };
+            /** @description The newest 50 backups, newest first. */
+            backups: components["schemas"]["BackupRun"][];
+            /** @description The newest 50 restore drills, newest first. */
+            drills: components["schemas"]["RestoreDrill"][];
+        };
+        BackupRun: {
+            backupId: string;
+            database: string;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string;
+            /** @description The encrypted object as stored. */
+            bytes: number;
+            /** @description The service's last applied migration. */
+            schemaVersion: string | null;
+        };
         BillingPortalPage: {
             /**
              * Format: uri
@@ -1364,6 +1406,28 @@ export interface components {
             };
             /** @description The id of this request in our logs and traces; also the X-Correlation-Id header. */
             correlationId: string;
+        };
+        RestoreDrill: {
+            drillId: string;
+            database: string;
+            /** @description The backup restored; null when there was none. */
+            backupId: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string;
+            /** @description Restored and every check passed. */
+            ok: boolean;
+            /** @description Why it failed, in one line; null when ok. */
+            error: string | null;
+            /** @description Wall time to a restored and verified database. */
+            rtoSeconds: number;
+            /** @description The restored backup's age; null without one. */
+            rpoSeconds: number | null;
+            /** @description rtoSeconds is within the RTO target. */
+            rtoMet: boolean;
+            /** @description rpoSeconds is within the RPO target; false without a backup. */
+            rpoMet: boolean;
         };
         /** @description A weekly lifestyle review; content is empty until it is ready. */
         Review: {
@@ -1709,6 +1773,32 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getBackupOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Backups and drills, newest first. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupOverview"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];

@@ -1,5 +1,6 @@
 import { Card, Page } from '../../../components/ui/page';
 import { AdminNav } from '../../../features/admin/components/admin-nav';
+import { BackupRuns } from '../../../features/admin/components/backup-runs';
 import { SecurityEvents } from '../../../features/admin/components/security-events';
 
 export function Component() {
@@ -8,6 +9,9 @@ export function Component() {
       <AdminNav />
       <Card title="Security events, last 24 hours">
         <SecurityEvents />
+      </Card>
+      <Card title="Backups and restore drills">
+        <BackupRuns />
       </Card>
     </Page>
   );

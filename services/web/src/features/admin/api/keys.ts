@@ -8,4 +8,5 @@ export const adminKeys = {
   supportGrants: ['admin', 'support-grants'] as const,
   supportMeals: (clientId: string) => ['admin', 'support', clientId, 'meals'] as const,
   activity: ['admin', 'activity'] as const,
+  backups: ['admin', 'backups'] as const,
 };
