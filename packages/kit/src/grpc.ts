@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 
 import { trace } from '@opentelemetry/api';
 import {
@@ -35,6 +36,8 @@ import {
 import { DomainError, errorCodeOfGrpc, grpcStatusOf, isErrorCode, type ErrorCode } from './errors';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
+import { CLIENT_CONTEXT_HEADER, type ClientContextVerifier, type PrincipalSigner } from './principal';
+import type { SecurityEvents } from './security';
 import { correlationIdFromBaggage } from './trace';
 
 /** Certificate files for mutual TLS; absent means plaintext (loopback only, local scripts). */
@@ -223,22 +226,84 @@ function toGrpcError(error: unknown): { code: GrpcStatus; message: string; error
   return { code: GrpcStatus.INTERNAL, message: 'internal error', errorCode: 'internal' };
 }
 
+/** Where a server takes its callers' client address and user agent from (docs/principal.md). */
+export interface ClientContextOptions {
+  verifier: ClientContextVerifier;
+  /** Records `authn.rejected` for an assertion that is present but not valid. */
+  security: SecurityEvents;
+}
+
 export interface GrpcServerOptions {
   host: string;
   port: number;
   tls: TlsFiles;
   services: [ServiceDefinition, UntypedServiceImplementation][];
+  /**
+   * Believe the client's address and user agent only from the gateway's signed assertion;
+   * without a valid one a call's address is its transport peer's. Unset: the bare
+   * `x-client-ip` / `x-client-user-agent` headers are taken as sent.
+   */
+  clientContext?: ClientContextOptions;
 }
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<{ server: Server; port: number }> {
   const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
-  for (const [definition, implementation] of options.services) server.addService(definition, implementation);
+  for (const [definition, implementation] of options.services) {
+    const { clientContext } = options;
+    server.addService(
+      definition,
+      clientContext ? believingOnlyTheGateway(implementation, clientContext) : implementation,
+    );
+  }
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${options.host}:${options.port}`, serverCredentials(options.tls), (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );
   return { server, port };
+}
+
+type AnyHandler = (call: { metadata: Metadata; getPeer(): string }, ...rest: unknown[]) => void;
+
+/**
+ * Each handler of `implementation`, called once the call's client headers are the ones the
+ * gateway vouched for: whatever the caller sent as `x-client-ip` / `x-client-user-agent` is
+ * dropped, and replaced by the assertion's facts, or by the peer's address without one. So
+ * `unary`/`serverStream` (and anything reading the metadata) see only a believed address.
+ * Only unary and server-streaming methods are wrapped this way (the kit offers no others).
+ */
+function believingOnlyTheGateway(
+  implementation: UntypedServiceImplementation,
+  options: ClientContextOptions,
+): UntypedServiceImplementation {
+  const wrap =
+    (handler: AnyHandler): AnyHandler =>
+    (call, ...rest) => {
+      void options.verifier.verify(call.metadata).then((check) => {
+        const { metadata } = call;
+        metadata.remove(CLIENT_IP_HEADER);
+        metadata.remove(USER_AGENT_HEADER);
+        metadata.remove(CLIENT_CONTEXT_HEADER);
+        if (check.outcome === 'invalid') {
+          options.security.record('authn.rejected', { reason: 'client_context_invalid' });
+        }
+        const client = check.outcome === 'vouched' ? check.client : { clientIp: peerAddress(call.getPeer()) };
+        if (client.clientIp) metadata.set(CLIENT_IP_HEADER, client.clientIp);
+        if (client.userAgent) metadata.set(USER_AGENT_HEADER, client.userAgent);
+        handler(call, ...rest);
+      });
+    };
+  return Object.fromEntries(
+    Object.entries(implementation).map(([name, handler]) => [name, wrap(handler as AnyHandler)]),
+  );
+}
+
+/** The address in grpc-js' peer string (`1.2.3.4:5678`, `::1:5678`), IPv4-mapped IPv6 unwrapped. */
+export function peerAddress(peer: string): string | undefined {
+  const address = peer.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  const unmapped = address.toLowerCase().startsWith('::ffff:') ? address.slice(7) : address;
+  if (isIP(unmapped) !== 0) return unmapped;
+  return isIP(address) !== 0 ? address : undefined;
 }
 
 /** Stops accepting calls and waits for in-flight ones, up to `timeoutMs`, then forces. */
@@ -255,19 +320,47 @@ export function stopGrpcServer(server: Server, timeoutMs: number): Promise<void>
   });
 }
 
-/** Client interceptor: every call carries the correlation id and has a deadline. */
-export function contextInterceptor(defaultDeadlineMs: number): Interceptor {
+/** The gateway's side of ClientContextOptions: it signs what it saw for the called service. */
+export interface ClientContextSigning {
+  signer: PrincipalSigner;
+  /** The called service, the assertion's audience. */
+  audience: string;
+}
+
+/**
+ * Client interceptor: every call carries the correlation id and has a deadline. With
+ * `clientContext` (the gateway), the client's address and user agent also travel signed.
+ */
+export function contextInterceptor(
+  defaultDeadlineMs: number,
+  clientContext?: ClientContextSigning,
+): Interceptor {
   return (options, nextCall) => {
     options.deadline ??= Date.now() + defaultDeadlineMs;
     return new InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
         const context = currentContext();
-        if (context) {
-          metadata.set(CORRELATION_HEADER, context.correlationId);
-          if (context.clientIp) metadata.set(CLIENT_IP_HEADER, context.clientIp);
-          if (context.userAgent) metadata.set(USER_AGENT_HEADER, context.userAgent);
+        if (!context) {
+          next(metadata, listener);
+          return;
         }
-        next(metadata, listener);
+        metadata.set(CORRELATION_HEADER, context.correlationId);
+        if (context.clientIp) metadata.set(CLIENT_IP_HEADER, context.clientIp);
+        if (context.userAgent) metadata.set(USER_AGENT_HEADER, context.userAgent);
+        if (!clientContext) {
+          next(metadata, listener);
+          return;
+        }
+        // Signed here, in the caller's context, so it is bound to the call's correlation id;
+        // should signing ever fail, the call goes without it and the service uses the peer's address.
+        const facts = { clientIp: context.clientIp, userAgent: context.userAgent };
+        void clientContext.signer
+          .signClientContext(facts, clientContext.audience)
+          .then(
+            (assertion) => metadata.set(CLIENT_CONTEXT_HEADER, assertion),
+            () => undefined,
+          )
+          .then(() => next(metadata, listener));
       },
     });
   };
@@ -276,10 +369,10 @@ export function contextInterceptor(defaultDeadlineMs: number): Interceptor {
 export function createClient<C extends Client>(
   ClientClass: new (address: string, credentials: ChannelCredentials, options: object) => C,
   address: string,
-  options: { tls: TlsFiles; deadlineMs?: number },
+  options: { tls: TlsFiles; deadlineMs?: number; clientContext?: ClientContextSigning },
 ): C {
   return new ClientClass(address, channelCredentials(options.tls), {
-    interceptors: [contextInterceptor(options.deadlineMs ?? 5_000)],
+    interceptors: [contextInterceptor(options.deadlineMs ?? 5_000, options.clientContext)],
   });
 }
 

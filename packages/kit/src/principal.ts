@@ -5,7 +5,7 @@ import { PLAN_NAMES, ROLES, type Plan, type RoleName } from '@tracking/contracts
 import { importPKCS8, importSPKI, jwtVerify, SignJWT, errors as joseErrors, type CryptoKey } from 'jose';
 import { z } from 'zod';
 
-import { currentCorrelationId } from './context';
+import { CORRELATION_HEADER, currentCorrelationId } from './context';
 import { UnauthenticatedError } from './errors';
 
 /**
@@ -51,7 +51,28 @@ const claimsSchema = z.object({
 export interface PrincipalSigner {
   /** An assertion for one service (its audience), bound to the current correlation id. */
   sign(principal: Principal, audience: string): Promise<string>;
+  /** The client's address and user agent for one service, bound to the current correlation id. */
+  signClientContext(client: ClientFacts, audience: string): Promise<string>;
 }
+
+/**
+ * The end user's address and user agent as the gateway saw them, signed with the principal key
+ * (typ `tracking-client-context+jwt`) so a service that verifies it believes them only from the
+ * gateway; a bare `x-client-ip` header can come from any peer (docs/principal.md).
+ */
+export const CLIENT_CONTEXT_HEADER = 'x-client-context';
+const CLIENT_CONTEXT_TYPE = 'tracking-client-context+jwt';
+
+export interface ClientFacts {
+  clientIp?: string | undefined;
+  userAgent?: string | undefined;
+}
+
+const clientContextSchema = z.object({
+  cid: z.string().min(1),
+  ip: z.string().max(64).optional(),
+  ua: z.string().max(512).optional(),
+});
 
 export async function createPrincipalSigner(privateKeyPem: string): Promise<PrincipalSigner> {
   const key = await importPKCS8(privateKeyPem, ALGORITHM);
@@ -68,6 +89,14 @@ export async function createPrincipalSigner(privateKeyPem: string): Promise<Prin
         .setIssuer(ISSUER)
         .setAudience(audience)
         .setSubject(principal.userId)
+        .setIssuedAt()
+        .setExpirationTime(`${String(PRINCIPAL_TTL_SECONDS)}s`)
+        .sign(key),
+    signClientContext: (client, audience) =>
+      new SignJWT({ cid: currentCorrelationId(), ip: client.clientIp, ua: client.userAgent })
+        .setProtectedHeader({ alg: ALGORITHM, typ: CLIENT_CONTEXT_TYPE })
+        .setIssuer(ISSUER)
+        .setAudience(audience)
         .setIssuedAt()
         .setExpirationTime(`${String(PRINCIPAL_TTL_SECONDS)}s`)
         .sign(key),
@@ -118,6 +147,52 @@ export async function createPrincipalVerifier(
         }
       }
       throw new UnauthenticatedError('the principal assertion is not valid');
+    },
+  };
+}
+
+/** What a call's client-context assertion said: the facts, or why there are none. */
+export type ClientContextCheck =
+  { outcome: 'vouched'; client: ClientFacts } | { outcome: 'missing' } | { outcome: 'invalid' };
+
+export interface ClientContextVerifier {
+  verify(metadata: Metadata): Promise<ClientContextCheck>;
+}
+
+/**
+ * Checks the gateway's client-context assertion: signed by one of the keys, for this service,
+ * fresh, and bound to the call's correlation id, so it cannot be lifted onto another request.
+ */
+export async function createClientContextVerifier(
+  publicKeyPems: string[],
+  audience: string,
+): Promise<ClientContextVerifier> {
+  if (publicKeyPems.length === 0) throw new Error('at least one principal public key is required');
+  const keys: CryptoKey[] = await Promise.all(publicKeyPems.map((pem) => importSPKI(pem, ALGORITHM)));
+  return {
+    async verify(metadata) {
+      const token = metadata.get(CLIENT_CONTEXT_HEADER)[0];
+      if (typeof token !== 'string' || token === '') return { outcome: 'missing' };
+      for (const key of keys) {
+        try {
+          const { payload } = await jwtVerify(token, key, {
+            algorithms: [ALGORITHM],
+            typ: CLIENT_CONTEXT_TYPE,
+            issuer: ISSUER,
+            audience,
+            requiredClaims: ['exp', 'iat', 'cid'],
+            maxTokenAge: `${String(PRINCIPAL_TTL_SECONDS)}s`,
+            clockTolerance: 5,
+          });
+          const claims = clientContextSchema.parse(payload);
+          if (claims.cid !== metadata.get(CORRELATION_HEADER)[0]) return { outcome: 'invalid' };
+          return { outcome: 'vouched', client: { clientIp: claims.ip, userAgent: claims.ua } };
+        } catch (error) {
+          if (error instanceof joseErrors.JWSSignatureVerificationFailed) continue;
+          return { outcome: 'invalid' };
+        }
+      }
+      return { outcome: 'invalid' };
     },
   };
 }

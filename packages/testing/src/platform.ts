@@ -292,6 +292,7 @@ export async function startPlatform(
         DATABASE_URL: authDb.appUrl,
         PUBLIC_BASE_URL: publicBaseUrl,
         CONTACT_LOOKUP_TOKEN_FILE: contactTokenFile,
+        PRINCIPAL_PUBLIC_KEY_FILES: principalKeys.publicKeyFile,
         ...key('auth-1'),
         ...options.authEnv,
       }),

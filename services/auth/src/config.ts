@@ -4,6 +4,7 @@ import {
   kafkaConfig,
   keyringEnvSchema,
   loadConfig,
+  pemFileList,
   port,
   postgresUrl,
 } from '@tracking/kit';
@@ -46,6 +47,12 @@ export const configSchema = baseConfig
      * (docs/notifications.md). Unset: GetContact refuses every caller.
      */
     CONTACT_LOOKUP_TOKEN_FILE: z.string().min(1).optional(),
+    /**
+     * The gateway's public keys: the client address and user agent behind a call (login
+     * throttle, sessions, devices) are believed only when the gateway signed them (docs/principal.md).
+     * Required by the service (main.ts); the seed and bootstrap CLIs serve no calls.
+     */
+    PRINCIPAL_PUBLIC_KEY_FILES: pemFileList.optional(),
   })
   // ENCRYPTION_KEYS / ENCRYPTION_ACTIVE_KEY_ID: wrap the TOTP secrets.
   .and(keyringEnvSchema)

@@ -7,7 +7,9 @@ import {
   createMetrics,
   createPool,
   createProducer,
+  createClientContextVerifier,
   onShutdown,
+  readPemFiles,
   OutboxRelay,
   startGrpcServer,
   startOpsServer,
@@ -29,6 +31,10 @@ import { failingLoginIdentities } from './throttle';
 
 async function main() {
   const config = readConfig();
+  if (!config.PRINCIPAL_PUBLIC_KEY_FILES) {
+    throw new Error('PRINCIPAL_PUBLIC_KEY_FILES is required: it says which client addresses to believe');
+  }
+  const publicKeys = readPemFiles(config.PRINCIPAL_PUBLIC_KEY_FILES);
   const log = createLogger({ service: 'auth', level: config.LOG_LEVEL, file: config.LOG_FILE });
   const metrics = createAuthMetrics(createMetrics());
   const deps = createDeps(config, log, metrics);
@@ -65,6 +71,10 @@ async function main() {
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls,
+    clientContext: {
+      verifier: await createClientContextVerifier(publicKeys, 'auth'),
+      security: deps.security,
+    },
     services: [
       [AuthServiceService, authService(deps)],
       [ContactServiceService, contactService(deps, readContactLookupToken(config.CONTACT_LOOKUP_TOKEN_FILE))],

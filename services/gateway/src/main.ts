@@ -31,18 +31,25 @@ async function main() {
   const log = createLogger({ service: 'gateway', level: config.LOG_LEVEL, file: config.LOG_FILE });
   const metrics = createMetrics();
   const tls = tlsFiles(config);
-  const clientOptions = { tls, deadlineMs: config.GRPC_DEADLINE_MS };
-  const auth = createClient(AuthServiceClient, config.AUTH_GRPC_ADDR, clientOptions);
-  const audit = createClient(AuditServiceClient, config.AUDIT_GRPC_ADDR, clientOptions);
-  const tracking = createClient(TrackingServiceClient, config.TRACKING_GRPC_ADDR, clientOptions);
-  const ai = createClient(AiInferenceServiceClient, config.AI_GRPC_ADDR, {
-    tls,
-    deadlineMs: config.AI_DEADLINE_MS,
-  });
-  const billing = createClient(BillingServiceClient, config.BILLING_GRPC_ADDR, clientOptions);
-  const backup = createClient(BackupServiceClient, config.BACKUP_GRPC_ADDR, clientOptions);
   const [signingKey = ''] = readPemFiles([config.PRINCIPAL_SIGNING_KEY_FILE]);
   const principals = await createPrincipalSigner(signingKey);
+  // Every call carries the client's address and user agent signed for the callee, which
+  // believes them only so (docs/principal.md).
+  const clientOptions = (audience: string, deadlineMs = config.GRPC_DEADLINE_MS) => ({
+    tls,
+    deadlineMs,
+    clientContext: { signer: principals, audience },
+  });
+  const auth = createClient(AuthServiceClient, config.AUTH_GRPC_ADDR, clientOptions('auth'));
+  const audit = createClient(AuditServiceClient, config.AUDIT_GRPC_ADDR, clientOptions('audit'));
+  const tracking = createClient(TrackingServiceClient, config.TRACKING_GRPC_ADDR, clientOptions('tracking'));
+  const ai = createClient(
+    AiInferenceServiceClient,
+    config.AI_GRPC_ADDR,
+    clientOptions('ai-inference', config.AI_DEADLINE_MS),
+  );
+  const billing = createClient(BillingServiceClient, config.BILLING_GRPC_ADDR, clientOptions('billing'));
+  const backup = createClient(BackupServiceClient, config.BACKUP_GRPC_ADDR, clientOptions('backup'));
   const pool = createPool(config.DATABASE_URL, { max: 5, name: 'gateway-rate-limits' });
   const rateLimits = config.RATE_LIMITS_LIFTED
     ? undefined
