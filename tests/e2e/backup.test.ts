@@ -558,6 +558,9 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
     await expect(callUnary(api().listBackups.bind(api()), { database: '' })).rejects.toMatchObject({
       code: 'unauthenticated',
     });
+    await expect(
+      callUnary(api().listDrills.bind(api()), { database: '', limit: 0 }, await as('client')),
+    ).rejects.toMatchObject({ code: 'permission_denied' });
     // Nothing ran.
     expect(
       sample(
@@ -594,6 +597,22 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
     for (const result of drill.results) {
       expect(result.rtoSeconds).toBeGreaterThan(0);
       expect(result.rpoSeconds).toBeGreaterThanOrEqual(0);
+    }
+    // ListDrills (the admin console's Operations screen) finds both records in the bucket, as
+    // the drill reported them, with the default targets.
+    const listed = await callUnary(
+      api().listDrills.bind(api()),
+      { database: '', limit: 0 },
+      await as('admin'),
+    );
+    expect(listed).toMatchObject({ rtoTargetSeconds: 3600, rpoTargetSeconds: 172_800 });
+    expect(
+      listed.drills.map((listedDrill) => [listedDrill.database, listedDrill.drillId, listedDrill.ok]).sort(),
+    ).toEqual(drill.results.map((result) => [result.database, result.drillId, true]).sort());
+    for (const listedDrill of listed.drills) {
+      const reported = drill.results.find((result) => result.drillId === listedDrill.drillId);
+      expect(listedDrill.rtoSeconds).toBe(reported?.rtoSeconds);
+      expect(listedDrill.rpoSeconds).toBe(reported?.rpoSeconds);
     }
     const text = await metrics();
     for (const db of [auditDb.database, trackingDb.database]) {
