@@ -67,9 +67,12 @@ function localStack(baseUrl: string): StackDescription {
  * The stack the journeys drive: the one e2e/global-setup.ts started (STACK_JSON), or an existing
  * one at WEB_BASE_URL (e.g. `WEB_BASE_URL=https://localhost:8443` for `npm run up`'s).
  */
-export const stack: StackDescription & { screenshots: string } = {
-  ...(process.env.STACK_JSON
+export const stack: StackDescription & { screenshots: string } = Object.assign(
+  process.env.STACK_JSON
     ? (JSON.parse(process.env.STACK_JSON) as StackDescription)
-    : localStack(process.env.WEB_BASE_URL ?? 'https://localhost:8443')),
-  screenshots: path.join(ROOT, 'services', 'web', 'test-results', 'screenshots'),
-};
+    : localStack(process.env.WEB_BASE_URL ?? 'https://localhost:8443'),
+  // Assigned onto the description, not spread: a spread would read `npm run up`'s billing
+  // settings at import, and Playwright imports the specs to list them before the global setup
+  // has started the journeys' own stack (a fresh clone has no .local/env/billing.env).
+  { screenshots: path.join(ROOT, 'services', 'web', 'test-results', 'screenshots') },
+);
