@@ -1,46 +1,14 @@
 import { callUnary } from '@tracking/kit';
-import type { Backup, Drill } from '@tracking/proto/tracking/backup/v1/backup';
-import type { z } from 'zod';
 
 import { defineRoute, json } from '../../http/route';
 import { principalFor } from '../principal';
-import type { backupRunSchema, restoreDrillSchema } from './schemas';
+import { backupOut, drillOut } from './mappers';
 import { backupOverviewSchema } from './schemas';
 
 /** As many runs and drills as the Operations screen shows. */
 const SHOWN = 50;
 
-const iso = (date: Date | undefined) => (date ?? new Date(0)).toISOString();
-
-function backupOut(backup: Backup): z.infer<typeof backupRunSchema> {
-  return {
-    backupId: backup.backupId,
-    database: backup.database,
-    startedAt: iso(backup.startedAt),
-    finishedAt: iso(backup.finishedAt),
-    bytes: Number(backup.ciphertextBytes),
-    schemaVersion: backup.schemaVersion || null,
-  };
-}
-
-function drillOut(drill: Drill, targets: { rtoSeconds: number; rpoSeconds: number }) {
-  const rpoSeconds = drill.rpoSeconds ?? null;
-  return {
-    drillId: drill.drillId,
-    database: drill.database,
-    backupId: drill.backupId || null,
-    startedAt: iso(drill.startedAt),
-    finishedAt: iso(drill.finishedAt),
-    ok: drill.ok,
-    error: drill.error || null,
-    rtoSeconds: drill.rtoSeconds,
-    rpoSeconds,
-    rtoMet: drill.rtoSeconds <= targets.rtoSeconds,
-    rpoMet: rpoSeconds !== null && rpoSeconds <= targets.rpoSeconds,
-  } satisfies z.infer<typeof restoreDrillSchema>;
-}
-
-/** The admin console's Operations screen: backup runs and restore drills (#23). */
+/** The admin console's Operations screen: backup runs and restore drills (#23). Read only. */
 export const backupRoutes = [
   defineRoute({
     method: 'get',
