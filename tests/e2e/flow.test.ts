@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 
 import { SpanKind } from '@opentelemetry/api';
-import { OtlpReceiver, randomName, waitFor, type ReceivedSpan } from '@tracking/testing';
+import { TOPICS } from '@tracking/contracts';
+import { createKafka, createLogger } from '@tracking/kit';
+import { infraEnv, OtlpReceiver, randomName, waitFor, type ReceivedSpan } from '@tracking/testing';
 import {
   INGRESS_HEADERS,
   jsonLines as logLines,
@@ -10,9 +12,38 @@ import {
   TEST_CLIENT_IP,
   type Platform,
 } from '@tracking/testing/platform';
-import pg from 'pg';
 
 import { accounts } from './accounts';
+
+/** The string headers of every record on `topic` that carries `correlationId`, read from the start. */
+async function recordHeaders(topic: string, correlationId: string): Promise<Record<string, string>[]> {
+  const kafka = createKafka({
+    clientId: 'flow-test',
+    brokers: infraEnv().brokers,
+    log: createLogger({ service: 'test', level: 'warn' }),
+  });
+  const consumer = kafka.consumer({ groupId: `flow-test-${randomName()}` });
+  const found: Record<string, string>[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: ({ message }) => {
+        const headers = Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([key, value]) => [key, String(value)]),
+        );
+        if (headers['x-correlation-id'] === correlationId) found.push(headers);
+        return Promise.resolve();
+      },
+    });
+    await waitFor(() => (found.length > 0 ? found : undefined), {
+      what: `a record with ${correlationId} on ${topic}`,
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return found;
+}
 
 describe('a registration through the running platform', () => {
   const otlp = new OtlpReceiver();
@@ -165,20 +196,13 @@ describe('a registration through the running platform', () => {
     expect(spans.filter((span) => span.attributes['correlation.id'] !== correlationId)).toEqual([]);
 
     // The id also travels as W3C baggage, beside traceparent, in the Kafka record's headers.
-    const client = new pg.Client({ connectionString: platform?.authDb.migratorUrl });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ headers: Record<string, string> }>(
-        `SELECT headers FROM outbox WHERE headers->>'x-correlation-id' = $1`,
-        [correlationId],
-      );
-      expect(rows.length).toBeGreaterThan(0);
-      for (const { headers } of rows) {
-        expect(headers.traceparent).toContain(traceId);
-        expect(decodeURIComponent(headers.baggage ?? '')).toContain(`correlation.id=${correlationId}`);
-      }
-    } finally {
-      await client.end();
+    // Read from the topic itself: auth deletes an outbox row as soon as Kafka has it (its rows
+    // carry single-use links), so the record on the broker is the only copy.
+    const headers = await recordHeaders(`${platform?.topicPrefix ?? ''}${TOPICS.auditEvents}`, correlationId);
+    expect(headers.length).toBeGreaterThan(0);
+    for (const header of headers) {
+      expect(header.traceparent).toContain(traceId);
+      expect(decodeURIComponent(header.baggage ?? '')).toContain(`correlation.id=${correlationId}`);
     }
   });
 
