@@ -12,7 +12,13 @@ import {
   waitFor,
   type ManagedProcess,
 } from '@tracking/testing';
-import { freePort, jsonLines, startPlatform, type Platform } from '@tracking/testing/platform';
+import {
+  freePort,
+  jsonLines,
+  startPlatform,
+  writePrincipalKeys,
+  type Platform,
+} from '@tracking/testing/platform';
 import pg from 'pg';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -171,6 +177,10 @@ describe('observability: real Prometheus and Alertmanager on the running platfor
         GRPC_PORT: String(await freePort()),
         OPS_PORT: String(backupOps),
         BACKUP_AUDIT_DATABASE: platform.databases.audit?.database ?? 'audit',
+        // The service refuses to start without the keys its callers' principals are checked
+        // against; this test only scrapes its metrics, so a key of its own will do.
+        PRINCIPAL_PUBLIC_KEY_FILES: (await writePrincipalKeys(path.join(backupHarness.dir, 'principal')))
+          .publicKeyFile,
       },
       readyUrl: `http://127.0.0.1:${String(backupOps)}/readyz`,
     });
