@@ -158,7 +158,8 @@ demo_password_file="$LOCAL/secrets/demo-password"
   # shellcheck disable=SC1091
   source "$LOCAL/env/auth.env"
   set +a
-  DEMO_PASSWORD="$(cat "$demo_password_file")" node --import tsx "$ROOT/services/auth/src/seed.ts"
+  DEMO_PASSWORD="$(cat "$demo_password_file")" DEMO_IDS_FILE="$LOCAL/demo-ids.json" \
+    node --import tsx "$ROOT/services/auth/src/seed.ts"
 )
 # The demo trainer invites the demo client (tracking's own code acting as the trainer, who must
 # enrol TOTP before the API lets them invite); nothing once there is a link or an open invitation.
@@ -167,8 +168,7 @@ demo_password_file="$LOCAL/secrets/demo-password"
   # shellcheck disable=SC1091
   source "$LOCAL/env/tracking.env"
   set +a
-  GATEWAY_URL="http://127.0.0.1:$(stack_port gateway-http)" DEMO_PASSWORD="$(cat "$demo_password_file")" \
-    node --import tsx "$ROOT/services/tracking/src/seed-demo-link.ts"
+  DEMO_IDS_FILE="$LOCAL/demo-ids.json" node --import tsx "$ROOT/services/tracking/src/seed-demo-link.ts"
 )
 # A week of meals and two weeks of weight for the demo client, through the API, so the web
 # app's screens have something to show, and the trainer's invitation accepted; it adds nothing

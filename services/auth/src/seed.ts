@@ -3,6 +3,12 @@
 // addresses verified (nobody can read their mail). Idempotent: an
 // account that exists is left alone. The password comes from the environment, never the code.
 // Demo only: a real deployment makes its first admin with bootstrap-admin.ts.
+//
+// With DEMO_IDS_FILE set it also writes the accounts' ids there ({ email: id }, mode 0600), so
+// the other demo seeds can act for an account without signing in as it (the demo trainer and
+// admin enrol TOTP on first sign-in, after which a password alone no longer opens a session).
+import { writeFile } from 'node:fs/promises';
+
 import { ConflictError, createLogger, createMetrics, loadConfig, runWithContext } from '@tracking/kit';
 import { z } from 'zod';
 
@@ -18,7 +24,9 @@ export const DEMO_ACCOUNTS: { email: string; displayName: string; role: Role }[]
   { email: 'client@demo.tracking.test', displayName: 'Demo Client', role: 'client' },
 ];
 
-const { DEMO_PASSWORD } = loadConfig(z.object({ DEMO_PASSWORD: z.string().min(12) }));
+const { DEMO_PASSWORD, DEMO_IDS_FILE } = loadConfig(
+  z.object({ DEMO_PASSWORD: z.string().min(12), DEMO_IDS_FILE: z.string().min(1).optional() }),
+);
 
 async function main() {
   const log = createLogger({ service: 'auth-seed', level: 'warn' });
@@ -40,6 +48,14 @@ async function main() {
           data: { emailVerifiedAt: new Date() },
         });
       });
+    }
+    if (DEMO_IDS_FILE) {
+      const users = await deps.prisma.user.findMany({
+        where: { email: { in: DEMO_ACCOUNTS.map((account) => account.email) } },
+        select: { id: true, email: true },
+      });
+      const ids = Object.fromEntries(users.map((user) => [user.email, user.id]));
+      await writeFile(DEMO_IDS_FILE, `${JSON.stringify(ids, null, 2)}\n`, { mode: 0o600 });
     }
   } finally {
     await deps.prisma.$disconnect();

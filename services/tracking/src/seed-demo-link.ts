@@ -6,8 +6,9 @@
 // led through that enrolment themselves. Idempotent: nothing is done while the trainer has an
 // open invitation to, or a link with, that address. Demo only.
 //
-//   GATEWAY_URL=http://127.0.0.1:8080 DEMO_PASSWORD=... (tracking's settings) tsx seed-demo-link.ts
+//   DEMO_IDS_FILE=.local/demo-ids.json (tracking's settings) tsx seed-demo-link.ts
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 
 import { loadConfig, runWithContext, type Principal } from '@tracking/kit';
 import { z } from 'zod';
@@ -19,34 +20,17 @@ import { inviteClient, listLinks } from './links';
 const TRAINER = 'trainer@demo.tracking.test';
 const CLIENT = 'client@demo.tracking.test';
 
-const { GATEWAY_URL, DEMO_PASSWORD } = loadConfig(
-  z.object({ GATEWAY_URL: z.url(), DEMO_PASSWORD: z.string().min(12) }),
-);
+const { DEMO_IDS_FILE } = loadConfig(z.object({ DEMO_IDS_FILE: z.string().min(1) }));
 
-/** The demo trainer's id, from their own account: reading it is open before MFA enrolment. */
+/**
+ * The demo trainer's id, from the file auth's demo seed wrote: not from signing in as them,
+ * which stops working once the person trying the demo has enrolled the trainer's TOTP.
+ */
 async function trainerId(): Promise<string> {
-  const call = async (path: string, options: { body?: unknown; token?: string } = {}) => {
-    const response = await fetch(`${GATEWAY_URL}/api/v1${path}`, {
-      method: options.body === undefined && !path.startsWith('/auth/') ? 'GET' : 'POST',
-      headers: {
-        // Straight to the gateway, as the edge would forward it.
-        'x-forwarded-proto': 'https',
-        'content-type': 'application/json',
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      },
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    });
-    if (!response.ok) throw new Error(`${path}: HTTP ${String(response.status)}`);
-    return response;
-  };
-  const login = await call('/auth/login', {
-    body: { email: TRAINER, password: DEMO_PASSWORD, session: 'bearer' },
-  });
-  const token = z.object({ token: z.string() }).parse(await login.json()).token;
-  const me = z.object({ userId: z.uuid() }).parse(await (await call('/me', { token })).json());
-  // This session served its one purpose.
-  await call('/auth/logout', { token }).catch(() => undefined);
-  return me.userId;
+  const ids = z.record(z.string(), z.uuid()).parse(JSON.parse(await readFile(DEMO_IDS_FILE, 'utf8')));
+  const id = ids[TRAINER];
+  if (!id) throw new Error(`${DEMO_IDS_FILE} names no ${TRAINER}`);
+  return id;
 }
 
 async function main(): Promise<void> {
@@ -65,7 +49,9 @@ async function main(): Promise<void> {
         (link) => link.invitedEmail === CLIENT && (link.status === 'pending' || link.status === 'active'),
       );
       if (open) {
-        process.stdout.write(`[seed-link] ${TRAINER} has a ${open.status} link with ${CLIENT}\n`);
+        process.stdout.write(
+          `[seed-link] ${TRAINER} has ${open.status === 'active' ? 'an active' : 'a pending'} link with ${CLIENT}\n`,
+        );
         return;
       }
       await inviteClient(prisma, trainer, { email: CLIENT }, config.INVITATION_TTL_DAYS, {
