@@ -167,7 +167,13 @@ describe('the REST API under schemathesis', () => {
     expect(summary.cases).toBeGreaterThan(0);
   };
 
-  const exceptSessionEnding = SESSION_ENDING.flatMap((id) => ['--exclude-operation-id', id]);
+  // The fuzzing stack runs no backup service, so the backup overview can only answer its
+  // documented 503 here; services/gateway/test/admin-backups.test.ts and tests/e2e/backup.test.ts
+  // test it where one runs.
+  const exceptSessionEnding = [...SESSION_ENDING, 'getBackupOverview'].flatMap((id) => [
+    '--exclude-operation-id',
+    id,
+  ]);
 
   test('signed in as a client: no server error, no response outside its schema, no undocumented status', async () => {
     const { email } = await register();
