@@ -6,4 +6,5 @@ export * from './events';
 export * from './names';
 export * from './notifications';
 export * from './plans';
+export * from './privacy';
 export * from './security-events';

@@ -439,6 +439,23 @@ export interface FindUsersResponse {
   users: UserSummary[];
 }
 
+export interface ConfirmIdentityRequest {
+  /** Secret. */
+  currentPassword: string;
+  /** Secret. Required when the user has enrolled TOTP; a recovery code is not accepted here. */
+  code: string;
+  /**
+   * What the confirmation is for, for the audit entry: "data_export", "data_export_download",
+   * "account_deletion".
+   */
+  purpose: string;
+}
+
+export interface ConfirmIdentityResponse {
+  /** Whether a TOTP code was checked (the user has enrolled). */
+  mfaChecked: boolean;
+}
+
 function createBaseRegisterRequest(): RegisterRequest {
   return { email: "", password: "", displayName: "" };
 }
@@ -4437,6 +4454,164 @@ export const FindUsersResponse: MessageFns<FindUsersResponse> = {
   },
 };
 
+function createBaseConfirmIdentityRequest(): ConfirmIdentityRequest {
+  return { currentPassword: "", code: "", purpose: "" };
+}
+
+export const ConfirmIdentityRequest: MessageFns<ConfirmIdentityRequest> = {
+  encode(message: ConfirmIdentityRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.currentPassword !== "") {
+      writer.uint32(10).string(message.currentPassword);
+    }
+    if (message.code !== "") {
+      writer.uint32(18).string(message.code);
+    }
+    if (message.purpose !== "") {
+      writer.uint32(26).string(message.purpose);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfirmIdentityRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfirmIdentityRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.currentPassword = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.purpose = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfirmIdentityRequest {
+    return {
+      currentPassword: isSet(object.currentPassword)
+        ? globalThis.String(object.currentPassword)
+        : isSet(object.current_password)
+        ? globalThis.String(object.current_password)
+        : "",
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      purpose: isSet(object.purpose) ? globalThis.String(object.purpose) : "",
+    };
+  },
+
+  toJSON(message: ConfirmIdentityRequest): unknown {
+    const obj: any = {};
+    if (message.currentPassword !== "") {
+      obj.currentPassword = message.currentPassword;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.purpose !== "") {
+      obj.purpose = message.purpose;
+    }
+    return obj;
+  },
+};
+
+function createBaseConfirmIdentityResponse(): ConfirmIdentityResponse {
+  return { mfaChecked: false };
+}
+
+export const ConfirmIdentityResponse: MessageFns<ConfirmIdentityResponse> = {
+  encode(message: ConfirmIdentityResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mfaChecked !== false) {
+      writer.uint32(8).bool(message.mfaChecked);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfirmIdentityResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfirmIdentityResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.mfaChecked = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfirmIdentityResponse {
+    return {
+      mfaChecked: isSet(object.mfaChecked)
+        ? globalThis.Boolean(object.mfaChecked)
+        : isSet(object.mfa_checked)
+        ? globalThis.Boolean(object.mfa_checked)
+        : false,
+    };
+  },
+
+  toJSON(message: ConfirmIdentityResponse): unknown {
+    const obj: any = {};
+    if (message.mfaChecked !== false) {
+      obj.mfaChecked = message.mfaChecked;
+    }
+    return obj;
+  },
+};
+
 /**
  * Accounts, sessions, TOTP MFA and roles. Owned by the auth service.
  *
@@ -4731,6 +4906,23 @@ export const AuthServiceService = {
     responseSerialize: (value: FindUsersResponse): Buffer => Buffer.from(FindUsersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): FindUsersResponse => FindUsersResponse.decode(value),
   },
+  /**
+   * Re-entered credentials before a privacy request (export download, account deletion): the
+   * calling user's current password, and a current TOTP code when they have enrolled. Counts
+   * against the same failure throttle as sign-in; a wrong password or code is UNAUTHENTICATED
+   * and audited. Changes nothing on success.
+   */
+  confirmIdentity: {
+    path: "/tracking.auth.v1.AuthService/ConfirmIdentity" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ConfirmIdentityRequest): Buffer =>
+      Buffer.from(ConfirmIdentityRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ConfirmIdentityRequest => ConfirmIdentityRequest.decode(value),
+    responseSerialize: (value: ConfirmIdentityResponse): Buffer =>
+      Buffer.from(ConfirmIdentityResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConfirmIdentityResponse => ConfirmIdentityResponse.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -4801,6 +4993,13 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    * so the admin console can find the person a support ticket names.
    */
   findUsers: handleUnaryCall<FindUsersRequest, FindUsersResponse>;
+  /**
+   * Re-entered credentials before a privacy request (export download, account deletion): the
+   * calling user's current password, and a current TOTP code when they have enrolled. Counts
+   * against the same failure throttle as sign-in; a wrong password or code is UNAUTHENTICATED
+   * and audited. Changes nothing on success.
+   */
+  confirmIdentity: handleUnaryCall<ConfirmIdentityRequest, ConfirmIdentityResponse>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -5206,6 +5405,27 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: FindUsersResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Re-entered credentials before a privacy request (export download, account deletion): the
+   * calling user's current password, and a current TOTP code when they have enrolled. Counts
+   * against the same failure throttle as sign-in; a wrong password or code is UNAUTHENTICATED
+   * and audited. Changes nothing on success.
+   */
+  confirmIdentity(
+    request: ConfirmIdentityRequest,
+    callback: (error: ServiceError | null, response: ConfirmIdentityResponse) => void,
+  ): ClientUnaryCall;
+  confirmIdentity(
+    request: ConfirmIdentityRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConfirmIdentityResponse) => void,
+  ): ClientUnaryCall;
+  confirmIdentity(
+    request: ConfirmIdentityRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConfirmIdentityResponse) => void,
   ): ClientUnaryCall;
 }
 
