@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
 import { createLogger, createPool } from '@tracking/kit';
@@ -5,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@tracking/testing';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
 
-import { AUTH_BUDGET_OPERATIONS, createRateLimits } from '../src/edge/rate-limit';
+import { accountKey, AUTH_BUDGET_OPERATIONS, createRateLimits, credentialKey } from '../src/edge/rate-limit';
 import { apiRoutes } from '../src/routes';
 
 /**
@@ -75,6 +76,31 @@ describe('rate limits shared by every gateway replica', () => {
     });
     // The next /64 is another visitor.
     await limits.consume('auth', '2001:db8:1:3::1', '/api/v1/auth/login');
+  });
+
+  test('the account budget is kept under a digest: no row names the user id or the session token (#22)', async () => {
+    const { limits } = replica();
+    const userId = randomUUID();
+    const token = 'a-session-token-that-must-never-be-stored';
+    for (let i = 0; i < 4; i += 1) await limits.consume('account', accountKey(userId), 'tracking.own');
+    await expect(limits.consume('account', accountKey(userId), 'tracking.own')).rejects.toMatchObject({
+      code: 'resource_exhausted',
+    });
+    await limits.consume('account', credentialKey(token), '/api/v1/me');
+    // Another account has its own budget.
+    await limits.consume('account', accountKey(randomUUID()), 'tracking.own');
+
+    const owner = createPool(db.migratorUrl, { max: 1 });
+    pools.push(owner);
+    const { rows } = await owner.query<{ key: string }>('SELECT key FROM rate_limit ORDER BY key');
+    expect(rows.map((row) => row.key)).toEqual(
+      expect.arrayContaining([`account:${accountKey(userId)}`, `account:${credentialKey(token)}`]),
+    );
+    for (const { key } of rows) {
+      expect(key).not.toContain(userId);
+      expect(key).not.toContain(userId.replace(/-/g, ''));
+      expect(key).not.toContain(token);
+    }
   });
 });
 

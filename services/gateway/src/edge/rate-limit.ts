@@ -23,9 +23,9 @@ import type { Budget, RateLimits } from '../deps';
  *            (IPv6 per /64):
  *            much stricter, against credential stuffing and mail bombing; auth's own per-account
  *            lock-out sits behind it
- *   account  requests of one signed-in caller, per user id once auth has vouched for it, else
- *            per session credential: one account cannot take the service from others by
- *            spreading over many addresses
+ *   account  requests of one signed-in caller, per digest of the user id once auth has vouched
+ *            for it, else per digest of the session credential: one account cannot take the
+ *            service from others by spreading over many addresses
  *
  * If PostgreSQL cannot answer, each replica falls back to an in-memory limiter of the same
  * budget (the insurance limiter), so an outage neither opens the gates nor closes them.
@@ -105,5 +105,22 @@ export const AUTH_BUDGET_OPERATIONS: ReadonlySet<string> = new Set([
 
 /** A session credential's key for the account budget, before auth has named the user: never the token itself. */
 export function credentialKey(token: string): string {
-  return `session:${createHash('sha256').update(token).digest('base64url').slice(0, 32)}`;
+  return `session:${digest('session', token)}`;
+}
+
+/**
+ * A signed-in account's key for the account budget: a digest of the user id, never the id, so
+ * the `rate_limit` table holds nothing a search for a person's id finds (an erasure leaves no
+ * trace of them here; the row ages out within the hour anyway, docs/data-inventory.yaml).
+ */
+export function accountKey(userId: string): string {
+  return `user:${digest('user', userId)}`;
+}
+
+function digest(kind: 'session' | 'user', value: string): string {
+  return createHash('sha256')
+    .update(`gateway.rate_limit.${kind}:`)
+    .update(value)
+    .digest('base64url')
+    .slice(0, 32);
 }

@@ -4,6 +4,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 
 import type { RateLimits } from '../deps';
+import { accountKey } from '../edge/rate-limit';
 import type { SessionMetadata } from '../http/route';
 
 /** The permissions (docs/rbac.md) that the gateway asks auth about before calling tracking. */
@@ -29,7 +30,7 @@ export async function principalFor(
 ): Promise<Metadata> {
   const caller = await callUnary(deps.auth.authorize.bind(deps.auth), { permission }, session);
   // Per account, whichever of its sessions and addresses the requests come from.
-  await deps.rateLimits?.consume('account', `user:${caller.userId}`, permission);
+  await deps.rateLimits?.consume('account', accountKey(caller.userId), permission);
   const assertion = await deps.principals.sign(
     {
       userId: caller.userId,
