@@ -21,6 +21,7 @@ import {
 } from './mfa';
 import { setNewDeviceAlerts } from './devices';
 import { setSaleSharingOptOut } from './privacy-choices';
+import { confirmIdentity } from './privacy/confirm-identity';
 import { reportEmailChange, requestEmailChange, requestPasswordReset } from './recovery';
 import {
   decide,
@@ -242,6 +243,10 @@ export function authService(deps: Deps): AuthServiceServer {
     revokeUserSessions: rpc('RevokeUserSessions', async (request, call) => {
       const caller = await authorize(deps, call, 'users.manage');
       return { revoked: await revokeUserSessions(deps, caller, uuid('userId', request.userId)) };
+    }),
+    confirmIdentity: rpc('ConfirmIdentity', async (request, call) => {
+      const caller = await authorize(deps, call, 'account.manage');
+      return confirmIdentity(deps, caller, request);
     }),
     findUsers: rpc('FindUsers', async (request, call) => {
       const caller = await authorize(deps, call, 'users.manage');

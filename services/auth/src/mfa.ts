@@ -328,7 +328,7 @@ export async function regenerateRecoveryCodes(
  * conditional update, so of two concurrent uses of one code only one passes. A replay is
  * refused, logged as a security event, recorded in the audit log and mailed to the owner.
  */
-async function consumeTotp(deps: Deps, caller: ValidSession, code: string): Promise<void> {
+export async function consumeTotp(deps: Deps, caller: ValidSession, code: string): Promise<void> {
   const credential = await deps.prisma.totpCredential.findUnique({ where: { userId: caller.userId } });
   if (!credential?.confirmedAt) throw new FailedPreconditionError('MFA is not enabled');
   const attempt = await beginAttempt(deps, [mfaKey(caller.userId)]);
