@@ -8,7 +8,16 @@ import { recordSignIn } from './devices';
 import { verifyPassword } from './passwords';
 import { isRole, mfaStateOf, type MfaState, type Role } from './rbac';
 import { createSession, type IssuedSession, type ValidSession } from './sessions';
-import { attemptFailed, attemptSucceeded, beginAttempt, ipKey, loginKey, type ThrottleKey } from './throttle';
+import {
+  attemptFailed,
+  attemptSucceeded,
+  beginAttempt,
+  ipKey,
+  loginKey,
+  recordLockouts,
+  recordLockoutsAlone,
+  type ThrottleKey,
+} from './throttle';
 import { emailDigest } from './tokens';
 
 export const emailSchema = z
@@ -72,6 +81,7 @@ export async function login(deps: Deps, input: { email: string; password: string
         data: { reason: 'bad_credentials', paused },
         occurredAt: now,
       });
+      await recordLockouts(tx, attempt, subject, now);
     });
     deps.security.record('auth.login.failed', { userId: user?.id ?? null, paused }, 'login refused');
     throw new UnauthenticatedError(BAD_CREDENTIALS);
@@ -111,6 +121,7 @@ export async function reauthenticate(deps: Deps, caller: ValidSession, password:
   });
   if (!(await verifyPassword(user?.passwordHash ?? null, password))) {
     attemptFailed(deps, attempt);
+    await recordLockoutsAlone(deps, attempt, { type: 'user', id: caller.userId });
     deps.metrics.loginFailures.inc({ reason: 'bad_credentials' });
     deps.security.record(
       'auth.login.failed',

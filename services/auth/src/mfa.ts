@@ -15,7 +15,15 @@ import type { Deps, Tx } from './deps';
 import { emit } from './changes';
 import { notify, securityNotice, securityUrl } from './notify';
 import { revokeSessions, upgradeSession, type IssuedSession, type ValidSession } from './sessions';
-import { attemptFailed, attemptSucceeded, beginAttempt, mfaKey } from './throttle';
+import {
+  attemptFailed,
+  attemptSucceeded,
+  beginAttempt,
+  mfaKey,
+  recordLockouts,
+  recordLockoutsAlone,
+  type Attempt,
+} from './throttle';
 import { reauthenticate } from './login';
 
 /** RFC 6238 defaults (30 s steps, 6 digits, SHA-1), which every authenticator app supports. */
@@ -135,6 +143,7 @@ export async function confirmTotpEnrolment(
   const check = await checkTotp(secret, code, credential.lastUsedStep, deps.clock());
   if (!check.ok) {
     attemptFailed(deps, attempt);
+    await recordLockoutsAlone(deps, attempt, { type: 'user', id: caller.userId });
     deps.metrics.mfaFailures.inc({ reason: check.reason });
     deps.security.record(
       'auth.mfa.failed',
@@ -199,6 +208,7 @@ export async function verifySecondFactor(
   const used = await useRecoveryCode(deps, caller.userId, input.recoveryCode, now);
   if (!used) {
     attemptFailed(deps, attempt);
+    await recordLockoutsAlone(deps, attempt, { type: 'user', id: caller.userId });
     deps.metrics.mfaFailures.inc({ reason: 'invalid' });
     deps.security.record(
       'auth.mfa.failed',
@@ -248,7 +258,7 @@ function recoveryCodesLeft(deps: Deps, userId: string): Promise<number> {
   return deps.prisma.recoveryCode.count({ where: { userId, usedAt: null } });
 }
 
-async function replayRejected(deps: Deps, caller: ValidSession, now: Date): Promise<void> {
+async function replayRejected(deps: Deps, caller: ValidSession, attempt: Attempt, now: Date): Promise<void> {
   deps.security.record(
     'auth.mfa.replay_rejected',
     { userId: caller.userId, sessionId: caller.sessionId },
@@ -264,6 +274,7 @@ async function replayRejected(deps: Deps, caller: ValidSession, now: Date): Prom
       data: { sessionId: caller.sessionId },
       occurredAt: now,
     });
+    await recordLockouts(tx, attempt, { type: 'user', id: caller.userId }, now);
     await securityNotice(deps, tx, 'totp_code_replayed', caller.userId, now);
   });
 }
@@ -358,8 +369,9 @@ export async function consumeTotp(deps: Deps, caller: ValidSession, code: string
       'TOTP code refused',
     );
   if (reason === 'replay') {
-    await replayRejected(deps, caller, deps.clock());
+    await replayRejected(deps, caller, attempt, deps.clock());
     throw new UnauthenticatedError('this code has already been used: wait for the next one');
   }
+  await recordLockoutsAlone(deps, attempt, { type: 'user', id: caller.userId });
   throw new UnauthenticatedError('the code is not valid');
 }

@@ -1,6 +1,8 @@
+import { TOPICS } from '@tracking/contracts';
 import { clientAddressKey, RateLimitedError } from '@tracking/kit';
 
-import type { Deps } from './deps';
+import { emit } from './changes';
+import type { Deps, Tx } from './deps';
 
 export type ThrottleScope = 'login' | 'mfa' | 'ip';
 
@@ -21,11 +23,17 @@ export const ipKey = (ip: string): ThrottleKey => ({ scope: 'ip', key: `ip:${cli
 /** A hard lock lasts until a password reset clears it; stored as a far-future time. */
 const HARD_LOCK_MS = 100 * 365 * 24 * 3600 * 1000;
 
+/** A pause one attempt started: its scope and length, or null for a lock only a password reset lifts. */
+export interface Pause {
+  scope: ThrottleScope;
+  seconds: number | null;
+}
+
 /** An attempt that has been counted and may go on to check a password or code. */
 export interface Attempt {
   keys: ThrottleKey[];
-  /** Scopes whose pause this attempt started (it is reported only if the attempt fails). */
-  pausing: ThrottleScope[];
+  /** The pauses this attempt started (they are reported only if the attempt fails). */
+  pausing: Pause[];
 }
 
 /**
@@ -40,7 +48,7 @@ export interface Attempt {
 export async function beginAttempt(deps: Deps, keys: ThrottleKey[]): Promise<Attempt> {
   const now = deps.clock();
   const sorted = [...keys].sort((a, b) => a.key.localeCompare(b.key));
-  let pausing: ThrottleScope[];
+  let pausing: Pause[];
   try {
     pausing = await deps.prisma.$transaction(async (tx) => {
       const counted: { entry: ThrottleKey; attempts: number }[] = [];
@@ -58,7 +66,7 @@ export async function beginAttempt(deps: Deps, keys: ThrottleKey[]): Promise<Att
         if (!row) throw new Paused();
         counted.push({ entry, attempts: row.failures });
       }
-      const started: ThrottleScope[] = [];
+      const started: Pause[] = [];
       for (const { entry, attempts } of counted) {
         const rule = deps.policy.throttle[entry.scope];
         if (attempts < rule.freeFailures) continue;
@@ -70,7 +78,7 @@ export async function beginAttempt(deps: Deps, keys: ThrottleKey[]): Promise<Att
           where: { key: entry.key },
           data: { lockedUntil: new Date(now.getTime() + pauseMs) },
         });
-        started.push(entry.scope);
+        started.push({ scope: entry.scope, seconds: hard ? null : Math.round(pauseMs / 1000) });
       }
       return started;
     });
@@ -108,15 +116,56 @@ async function refuse(deps: Deps, keys: ThrottleKey[], now: Date): Promise<never
   );
 }
 
-/** The attempt failed: its count stands, and any pause it started is reported. */
+/** The attempt failed: its count stands, and any pause it started is reported; returns their scopes. */
 export function attemptFailed(deps: Deps, attempt: Attempt): ThrottleScope[] {
-  for (const scope of attempt.pausing) {
+  for (const { scope, seconds } of attempt.pausing) {
     deps.metrics.lockouts.inc({ scope });
     // The key itself stays out of the line: an email digest or an address is enough to pivot on
     // through the correlation id, and the login line beside it names the user.
-    deps.security.record('auth.lockout', { scope }, `a ${scope} throttle paused further attempts`);
+    deps.security.record(
+      'auth.lockout',
+      { scope, pauseSeconds: seconds },
+      `a ${scope} throttle paused further attempts`,
+    );
   }
-  return attempt.pausing;
+  return attempt.pausing.map((pause) => pause.scope);
+}
+
+/**
+ * A failed attempt that paused an account (its sign-in or its second factor) leaves an audit
+ * entry of its own, auth.account.locked, with the pause's length, in the caller's transaction:
+ * the one that records the failure when there is one. An address's pause is not an account's
+ * lock: it shows as the address on these entries and in auth_lockouts_total{scope="ip"}.
+ */
+export async function recordLockouts(
+  tx: Tx,
+  attempt: Attempt,
+  subject: { type: 'user' | 'email'; id: string },
+  occurredAt: Date,
+): Promise<void> {
+  for (const pause of attempt.pausing) {
+    if (pause.scope === 'ip') continue;
+    await emit(tx, {
+      topic: pause.scope === 'mfa' ? TOPICS.authMfa : TOPICS.authSession,
+      type: 'auth.account.locked',
+      actor: { userId: null, role: null },
+      subject,
+      outcome: 'success',
+      data: { scope: pause.scope, pauseSeconds: pause.seconds, untilPasswordReset: pause.seconds === null },
+      occurredAt,
+    });
+  }
+}
+
+/** recordLockouts in a transaction of its own, for failures that write nothing else. */
+export async function recordLockoutsAlone(
+  deps: Pick<Deps, 'prisma' | 'clock'>,
+  attempt: Attempt,
+  subject: { type: 'user' | 'email'; id: string },
+): Promise<void> {
+  if (!attempt.pausing.some((pause) => pause.scope !== 'ip')) return;
+  const now = deps.clock();
+  await deps.prisma.$transaction((tx) => recordLockouts(tx, attempt, subject, now));
 }
 
 /**

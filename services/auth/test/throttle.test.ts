@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { login } from '../src/login';
 import { processRecoveryRequests, requestPasswordReset } from '../src/recovery';
 import { resetPassword } from '../src/users';
-import { fromAddress, newUser, notifications, tokenMailed, useAuthFixture } from './support';
+import { eventsOf, fromAddress, newUser, notifications, tokenMailed, useAuthFixture } from './support';
 
 describe('brute-force protection and account enumeration', () => {
   const setup = useAuthFixture();
@@ -49,6 +49,56 @@ describe('brute-force protection and account enumeration', () => {
     expect((await outcome(attempt(user.email, user.password, ip))).code).toBe('resource_exhausted');
     f.clock.advance(30_000);
     expect((await outcome(attempt(user.email, user.password, ip))).code).toBe('ok');
+  });
+
+  test('the failure that pauses an account leaves an auth.account.locked audit entry with the pause, beside that failure', async () => {
+    const f = setup();
+    const user = await newUser(f);
+    const ip = nextAddress();
+    const audited = async () => {
+      const { rows } = await f.owner.query<{
+        correlation: string;
+        data: { action: string; subject: unknown; outcome: string; sourceIp: string | null };
+      }>(
+        `SELECT payload->>'correlationId' AS correlation, payload->'data' AS data FROM outbox
+          WHERE topic = 'audit.events.v1' AND message_key = $1 ORDER BY id`,
+        [user.id],
+      );
+      return rows;
+    };
+    for (let i = 1; i <= 4; i += 1) await outcome(attempt(user.email, 'wrong password number x', ip));
+    expect(await eventsOf(f, 'auth.account.locked', user.id)).toEqual([]);
+    await outcome(attempt(user.email, 'wrong password number x', ip));
+    expect(await eventsOf(f, 'auth.account.locked', user.id)).toEqual([
+      expect.objectContaining({
+        topic: 'auth.session.v1',
+        payload: expect.objectContaining({
+          data: {
+            subject: { type: 'user', id: user.id },
+            scope: 'login',
+            pauseSeconds: 30,
+            untilPasswordReset: false,
+          },
+        }) as unknown,
+      }),
+    ]);
+    const entries = await audited();
+    expect(entries.map((entry) => entry.data.action)).toEqual([
+      'auth.user.registered',
+      ...Array<string>(5).fill('auth.login.failed'),
+      'auth.account.locked',
+    ]);
+    const [failure, locked] = entries.slice(-2);
+    // Written by the fifth failure's transaction: one request, one correlation id.
+    expect(locked?.correlation).toBe(failure?.correlation);
+    expect(locked?.data).toMatchObject({
+      subject: { type: 'user', id: user.id },
+      outcome: 'success',
+      sourceIp: ip,
+    });
+    // The refusals during the pause lock nothing further.
+    await outcome(attempt(user.email, 'wrong password number x', ip));
+    expect(await eventsOf(f, 'auth.account.locked', user.id)).toHaveLength(1);
   });
 
   test('a scripted 100-attempt run against one account is throttled long before it finishes, and pauses grow', async () => {
