@@ -19,6 +19,7 @@ export const SECURITY_EVENTS = [
   'auth.account.enabled',
   'audit.chain.broken',
   'billing.webhook.rejected',
+  'kafka.refused',
 ] as const;
 export type SecurityEventName = (typeof SECURITY_EVENTS)[number];
 

@@ -72,6 +72,15 @@ export const baseConfig = z.object({
 
 export const kafkaConfig = z.object({
   KAFKA_BROKERS: brokerList,
+  /** The service's own Kafka user (a SCRAM user locally, its KafkaUser in the chart); kafka.ts kafkaConnection. */
+  KAFKA_SASL_USERNAME: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/)
+    .optional(),
+  /** A file holding only that user's password (Strimzi's Secret key `password`). */
+  KAFKA_SASL_PASSWORD_FILE: z.string().optional(),
+  /** The CA that signed the brokers' certificates (Strimzi's `<cluster>-cluster-ca-cert` `ca.crt`). */
+  KAFKA_CA_FILE: z.string().optional(),
   /** Prepended to every topic name; lets tests run beside a developer's stack on one broker. */
   KAFKA_TOPIC_PREFIX: z
     .string()

@@ -9,6 +9,7 @@ export * from './errors';
 export * from './events';
 export * from './grpc';
 export * from './kafka';
+export * from './kafka-acl';
 export * from './log';
 export * from './metrics';
 export * from './ops';

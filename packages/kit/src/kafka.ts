@@ -20,10 +20,12 @@ import {
   newCorrelationId,
   runWithContext,
 } from './context';
+import { ConfigError } from './config';
 import type { TransactionRunner } from './db';
 import { envelopeSchema, type EventEnvelope } from './events';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
+import { createSecurityEvents } from './security';
 import { extractTraceContext, tracer } from './trace';
 
 export type { Kafka, Producer, Consumer } from 'kafkajs';
@@ -37,11 +39,62 @@ const kafkaLevels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.DEBUG]: 'debug',
 };
 
-export function createKafka(options: { clientId: string; brokers: string[]; log: Logger }): Kafka {
+/**
+ * How a client proves who it is: SASL/SCRAM-SHA-512 inside TLS that verifies the broker against
+ * `ca`. Without it the connection is plaintext and unauthenticated, which only a development
+ * broker accepts (kafkaConnection refuses it in production).
+ */
+export interface KafkaSecurity {
+  username: string;
+  password: string;
+  /** PEM of the CA that signed the broker's certificate. */
+  ca: string;
+}
+
+export interface KafkaOptions {
+  clientId: string;
+  brokers: string[];
+  security?: KafkaSecurity;
+  log: Logger;
+  /** Where a refused login or a refused request is counted as the security event `kafka.refused`. */
+  metrics?: Pick<Metrics, 'registry'>;
+}
+
+/**
+ * kafkajs logs every refused login and every error response; the refusals among them are
+ * security events (docs/security-events.md): someone is using a wrong password, or a service is
+ * trying a topic the manifest does not give it.
+ */
+const REFUSALS: { reason: 'authentication' | 'authorization'; pattern: RegExp }[] = [
+  {
+    reason: 'authentication',
+    pattern: /SASL .*authentication failed|Authentication failed|SASL_AUTHENTICATION/i,
+  },
+  { reason: 'authorization', pattern: /authorization failed|not authorized|_AUTHORIZATION_FAILED/i },
+];
+
+export function kafkaRefusal(text: string): 'authentication' | 'authorization' | undefined {
+  return REFUSALS.find(({ pattern }) => pattern.test(text))?.reason;
+}
+
+export function createKafka(options: KafkaOptions): Kafka {
   const log = options.log.child({ component: 'kafkajs' });
+  const security = options.metrics
+    ? createSecurityEvents({ log, metrics: options.metrics }, ['kafka.refused'])
+    : undefined;
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ...(options.security
+      ? {
+          ssl: { ca: [options.security.ca], rejectUnauthorized: true },
+          sasl: {
+            mechanism: 'scram-sha-512' as const,
+            username: options.security.username,
+            password: options.security.password,
+          },
+        }
+      : {}),
     logLevel: KafkaLogLevel.WARN,
     // Ride out a broker restart or a coordinator that is still loading (~1 min in all).
     retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 10_000 },
@@ -49,9 +102,65 @@ export function createKafka(options: { clientId: string; brokers: string[]; log:
       () =>
       ({ namespace, level, log: entry }) => {
         const { message, ...fields } = entry;
+        const refusal =
+          level <= KafkaLogLevel.WARN ? kafkaRefusal(`${message} ${String(fields.error ?? '')}`) : undefined;
+        if (refusal) {
+          const record = {
+            reason: refusal,
+            principal: options.security?.username ?? 'anonymous',
+            broker: typeof fields.broker === 'string' ? fields.broker : undefined,
+            detail: typeof fields.error === 'string' ? fields.error : message,
+          };
+          if (security) security.record('kafka.refused', record, 'the Kafka broker refused this client');
+          else
+            log.warn(
+              { event: 'kafka.refused', security: true, ...record },
+              'the Kafka broker refused this client',
+            );
+          return;
+        }
         log[kafkaLevels[level] ?? 'info']({ namespace, ...fields }, message);
       },
   });
+}
+
+/**
+ * The brokers and credentials of a service's config. Either all of KAFKA_SASL_USERNAME,
+ * KAFKA_SASL_PASSWORD_FILE and KAFKA_CA_FILE are set, or none; and with NODE_ENV=production
+ * plaintext is refused, so a forgotten Secret mount stops the pod instead of talking to Kafka
+ * without a login.
+ */
+export function kafkaConnection(config: {
+  NODE_ENV?: string;
+  KAFKA_BROKERS: string[];
+  KAFKA_SASL_USERNAME?: string;
+  KAFKA_SASL_PASSWORD_FILE?: string;
+  KAFKA_CA_FILE?: string;
+}): { brokers: string[]; security?: KafkaSecurity } {
+  const parts = [config.KAFKA_SASL_USERNAME, config.KAFKA_SASL_PASSWORD_FILE, config.KAFKA_CA_FILE];
+  if (parts.every((part) => !part)) {
+    if (config.NODE_ENV === 'production') {
+      throw new ConfigError([
+        'KAFKA_SASL_USERNAME: plaintext Kafka is refused in production; set KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD_FILE and KAFKA_CA_FILE',
+      ]);
+    }
+    return { brokers: config.KAFKA_BROKERS };
+  }
+  if (!parts.every(Boolean)) {
+    throw new ConfigError([
+      'KAFKA_SASL_USERNAME: set all of KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD_FILE and KAFKA_CA_FILE, or none',
+    ]);
+  }
+  const password = readFileSync(config.KAFKA_SASL_PASSWORD_FILE ?? '', 'utf8').trim();
+  if (!password) throw new ConfigError(['KAFKA_SASL_PASSWORD_FILE: the file is empty']);
+  return {
+    brokers: config.KAFKA_BROKERS,
+    security: {
+      username: config.KAFKA_SASL_USERNAME ?? '',
+      password,
+      ca: readFileSync(config.KAFKA_CA_FILE ?? '', 'utf8'),
+    },
+  };
 }
 
 /** A producer for at-least-once publishing: idempotent, acks from all in-sync replicas. */
@@ -79,6 +188,9 @@ export async function kafkaReadiness(
 // ---------------------------------------------------------------------------------------------
 // Topics manifest
 
+/** A service's Kafka principal: its name, which is also the prefix of its consumer groups. */
+const servicePrincipal = z.string().regex(/^[a-z][a-z0-9-]*$/);
+
 export const topicsManifestSchema = z.object({
   $comment: z.string().optional(),
   topics: z
@@ -89,6 +201,10 @@ export const topicsManifestSchema = z.object({
         retentionMs: z.number().int().min(-1),
         cleanupPolicy: z.enum(['delete', 'compact']).default('delete'),
         description: z.string(),
+        /** The services that may write the topic: the broker refuses every other principal. */
+        producers: z.array(servicePrincipal).min(1),
+        /** The services whose consumer groups may read it; operators read as the admin principal. */
+        readers: z.array(servicePrincipal).default([]),
       }),
     )
     .min(1),
@@ -104,7 +220,11 @@ export function readTopicsManifest(file: string): TopicsManifest {
  * returns the names it created. Existing topics are left as they are: changing partitions or
  * retention of a live topic is an operator's decision.
  */
-export async function ensureTopics(kafka: Kafka, manifest: TopicsManifest, prefix = ''): Promise<string[]> {
+export async function ensureTopics(
+  kafka: Kafka,
+  manifest: { topics: Omit<TopicsManifest['topics'][number], 'producers' | 'readers'>[] },
+  prefix = '',
+): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
