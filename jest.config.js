@@ -3,7 +3,16 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 // ESM-only packages that jest (CommonJS here) must transform; Node 24 itself can require() them.
-const esmOnly = ['postgrator', 'canonicalize', 'otplib', '@otplib', '@scure', '@noble', 'jose'];
+const esmOnly = [
+  'postgrator',
+  'canonicalize',
+  'otplib',
+  '@otplib',
+  '@scure',
+  '@noble',
+  'jose',
+  'age-encryption',
+];
 // CommonJS packages that load a module with import(), which jest's CommonJS runtime refuses
 // without --experimental-vm-modules: transformed, the import() becomes a require().
 const dynamicImport = ['@react-email'];
