@@ -25,3 +25,20 @@ export type SecurityEventName = (typeof SECURITY_EVENTS)[number];
 
 /** Logged at error rather than warn: each means evidence may already have been tampered with. */
 export const SEVERE_SECURITY_EVENTS: readonly SecurityEventName[] = ['audit.chain.broken'];
+
+/**
+ * The audit actions that are security events, for the admin Operations screen's last 24 hours
+ * (docs/web.md). Each is also an audit entry's action, so it is never renamed.
+ * - `auth.account.locked`: a failed attempt paused an account (sign-in or second factor).
+ * - `billing.webhook.rejected`: a delivery to the Stripe webhook path was not verifiably from
+ *   Stripe; the subject is `stripe_webhook` with the reason as its id.
+ * - `billing.webhook.rejections_unrecorded`: one entry per minute in which billing's limit left
+ *   rejections out of the log; the subject id is how many.
+ */
+export const SECURITY_AUDIT_ACTIONS = {
+  loginFailed: 'auth.login.failed',
+  accountLocked: 'auth.account.locked',
+  mfaReplayRejected: 'auth.mfa.replay_rejected',
+  webhookRejected: 'billing.webhook.rejected',
+  webhookRejectionsUnrecorded: 'billing.webhook.rejections_unrecorded',
+} as const;

@@ -336,6 +336,8 @@ export async function startPlatform(
         STRIPE_PRICE_PRO: 'price_PlatformPro',
         STRIPE_PRICE_TEAM: 'price_PlatformTeam',
         BILLING_PUBLIC_URL: publicBaseUrl,
+        // The edge and the tests post to the webhook path from loopback.
+        TRUSTED_PROXIES: '127.0.0.1',
       });
     }
     if (notificationsDb) {
@@ -370,6 +372,8 @@ export async function startPlatform(
       // The platform runs no backup service (tests/e2e/backup.test.ts starts its own): nothing
       // listens here, so GET /admin/backups answers 503 unless a test points it at one.
       BACKUP_GRPC_ADDR: '127.0.0.1:1',
+      // Until the platform starts the privacy service, its routes answer 503 here.
+      PRIVACY_GRPC_ADDR: '127.0.0.1:1',
       DATABASE_URL: gatewayDb.appUrl,
       PRINCIPAL_SIGNING_KEY_FILE: principalKeys.privateKeyFile,
       TRUSTED_PROXIES: '127.0.0.1',

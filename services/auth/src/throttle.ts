@@ -1,4 +1,4 @@
-import { TOPICS } from '@tracking/contracts';
+import { SECURITY_AUDIT_ACTIONS, TOPICS } from '@tracking/contracts';
 import { clientAddressKey, RateLimitedError } from '@tracking/kit';
 
 import { emit } from './changes';
@@ -147,7 +147,7 @@ export async function recordLockouts(
     if (pause.scope === 'ip') continue;
     await emit(tx, {
       topic: pause.scope === 'mfa' ? TOPICS.authMfa : TOPICS.authSession,
-      type: 'auth.account.locked',
+      type: SECURITY_AUDIT_ACTIONS.accountLocked,
       actor: { userId: null, role: null },
       subject,
       outcome: 'success',

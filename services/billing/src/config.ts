@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 
 import {
   baseConfig,
@@ -28,6 +29,24 @@ const optionalText = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 
+/** IPs or CIDRs, comma-separated. */
+const addressList = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .refine((value) => isIP(value.split('/')[0] ?? '') !== 0, { message: 'must be an IP or CIDR' }),
+    ),
+  );
+
 const priceId = z
   .string()
   .regex(/^price_[A-Za-z0-9]{1,250}$/, { message: 'must be a Stripe price id (price_...)' });
@@ -39,6 +58,14 @@ export const configSchema = baseConfig
     GRPC_PORT: port(15059),
     /** The one public path, POST /webhooks/stripe, which the edge routes here directly. */
     WEBHOOK_PORT: port(8089),
+    /**
+     * The edge's addresses (IPs or CIDRs): only from them does the webhook path believe
+     * X-Forwarded-For (the source address in the audit log) and X-Correlation-Id. Empty: the
+     * peer's own address and a new correlation id.
+     */
+    TRUSTED_PROXIES: addressList,
+    /** Refused webhook deliveries recorded in the audit log per minute; the rest are counted and summarised. */
+    WEBHOOK_REJECTIONS_AUDITED_PER_MINUTE: z.coerce.number().int().min(0).max(10_000).default(30),
     /** Runtime role (<db>_app): customers, subscriptions, processed webhook ids and the outbox. */
     DATABASE_URL: postgresUrl,
     /** The gateway's public keys: every gRPC call needs its signed principal (docs/principal.md). */

@@ -14,6 +14,7 @@ import type Stripe from 'stripe';
 import { readStripeSecrets, type Config } from './config';
 import { billingMetrics, type BillingMetrics } from './metrics';
 import { priceBook, type PriceBook } from './plans';
+import { rejectionAudit, type RejectionAudit } from './rejections';
 import { createStripe } from './stripe';
 import type { BillingPolicy } from './subscriptions';
 
@@ -32,12 +33,17 @@ export interface Deps {
   log: Logger;
   metrics: BillingMetrics;
   security: SecurityEvents;
+  /** Refused webhook deliveries into the audit log, rate-limited. */
+  rejections: RejectionAudit;
+  /** The edge's addresses: the webhook path believes their X-Forwarded-For and X-Correlation-Id. */
+  trustedProxies: string[];
 }
 
 /** The production wiring of Deps from configuration: the Stripe secrets are read and checked here. */
 export async function createDeps(config: Config, log: Logger, metrics: Metrics): Promise<Deps> {
   const secrets = readStripeSecrets(config);
   const pool = createPool(config.DATABASE_URL, { max: 10, name: 'billing' });
+  const billing = billingMetrics(metrics, pool);
   return {
     pool,
     stripe: createStripe(config, secrets),
@@ -50,7 +56,14 @@ export async function createDeps(config: Config, log: Logger, metrics: Metrics):
     principals: await createPrincipalVerifier(readPemFiles(config.PRINCIPAL_PUBLIC_KEY_FILES), 'billing'),
     returnUrl: new URL('/billing', config.BILLING_PUBLIC_URL).toString(),
     log,
-    metrics: billingMetrics(metrics, pool),
+    metrics: billing,
     security: createSecurityEvents({ log, metrics }, ['billing.webhook.rejected']),
+    rejections: rejectionAudit({
+      pool,
+      log,
+      unrecorded: billing.rejectionsUnrecorded,
+      perMinute: config.WEBHOOK_REJECTIONS_AUDITED_PER_MINUTE,
+    }),
+    trustedProxies: config.TRUSTED_PROXIES,
   };
 }

@@ -3,6 +3,7 @@ import { telemetry } from './instrumentation';
 import {
   closeServer,
   createKafka,
+  kafkaConnection,
   createLogger,
   createMetrics,
   createProducer,
@@ -31,7 +32,7 @@ async function main() {
   const deps = await createDeps(config, log, metrics);
   const { pool } = deps;
 
-  const kafka = createKafka({ clientId: 'billing', brokers: config.KAFKA_BROKERS, log });
+  const kafka = createKafka({ clientId: 'billing', ...kafkaConnection(config), log, metrics });
   const producer = createProducer(kafka);
   await producer.connect();
   const relay = new OutboxRelay({ pool, producer, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
@@ -64,6 +65,7 @@ async function main() {
   onShutdown(log, config.SHUTDOWN_TIMEOUT_MS, [
     ['readiness', () => ops.setDraining()],
     ['webhooks', () => closeServer(webhooks)],
+    ['webhook rejections summary', () => deps.rejections.flush()],
     ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
     ['dunning sweep', () => clearInterval(sweep)],
     ['outbox relay', () => relay.stop()],

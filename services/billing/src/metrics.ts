@@ -56,7 +56,14 @@ export function billingMetrics(metrics: Metrics, pool: pg.Pool) {
   });
   notCurrent.inc(0);
 
-  return { ...metrics, webhooks, dunningDowngrades, notCurrent };
+  const rejectionsUnrecorded = new Counter({
+    name: 'billing_webhook_rejections_unrecorded_total',
+    help: 'Refused webhook deliveries left out of the audit log by its per-minute limit (each minute that left some out has one summary entry).',
+    registers: [metrics.registry],
+  });
+  rejectionsUnrecorded.inc(0);
+
+  return { ...metrics, webhooks, dunningDowngrades, notCurrent, rejectionsUnrecorded };
 }
 
 export type BillingMetrics = ReturnType<typeof billingMetrics>;

@@ -1,6 +1,13 @@
 import type { Server } from 'node:http';
 
-import { isCorrelationId, listen, newCorrelationId, runWithContext } from '@tracking/kit';
+import {
+  CORRELATION_HEADER,
+  isCorrelationId,
+  listen,
+  newCorrelationId,
+  runWithContext,
+  type RequestContext,
+} from '@tracking/kit';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type Stripe from 'stripe';
 
@@ -24,7 +31,16 @@ const CHECKOUT_STORY_SECONDS = 86_400;
 
 type WebhookDeps = Pick<
   Deps,
-  'stripe' | 'webhookSecret' | 'pool' | 'prices' | 'policy' | 'log' | 'metrics' | 'security'
+  | 'stripe'
+  | 'webhookSecret'
+  | 'pool'
+  | 'prices'
+  | 'policy'
+  | 'log'
+  | 'metrics'
+  | 'security'
+  | 'rejections'
+  | 'trustedProxies'
 >;
 
 /**
@@ -43,18 +59,38 @@ function rejectionReason(error: unknown): string {
 export function webhookApp(deps: WebhookDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // req.ip follows X-Forwarded-For only through the edge's addresses.
+  app.set('trust proxy', deps.trustedProxies.length ? deps.trustedProxies : false);
+  const fromTrustedProxy = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
+  /**
+   * A refused delivery's context: the edge's correlation id (the one its answer carries) and the
+   * client's address as the edge saw it, or a new id and the peer's address without a trusted edge.
+   */
+  const rejectionContext = (req: Request) => {
+    const inbound = req.get(CORRELATION_HEADER);
+    const trusted = fromTrustedProxy(req.socket.remoteAddress ?? '', 0);
+    const context: RequestContext = {
+      correlationId: trusted && isCorrelationId(inbound) ? inbound : newCorrelationId(),
+      clientIp: req.ip,
+      userAgent: req.get('user-agent'),
+    };
+    return context;
+  };
   app.post(WEBHOOK_PATH, express.raw({ type: () => true, limit: BODY_LIMIT }), (req, res) => {
-    void receive(deps, req, res);
+    void receive(deps, req, res, rejectionContext(req));
   });
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found' });
   });
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = (error as { status?: unknown }).status;
     const code = typeof status === 'number' && status >= 400 && status < 500 ? status : 400;
     deps.metrics.webhooks.inc({ type: 'unverified', outcome: 'rejected' });
-    deps.security.record('billing.webhook.rejected', { reason: 'unreadable_body', status: code });
-    res.status(code).json({ error: 'unreadable_body' });
+    void runWithContext(rejectionContext(req), async () => {
+      deps.security.record('billing.webhook.rejected', { reason: 'unreadable_body', status: code });
+      await deps.rejections.record('unreadable_body');
+      res.status(code).json({ error: 'unreadable_body' });
+    });
   });
   return app;
 }
@@ -63,7 +99,12 @@ export function startWebhookServer(deps: WebhookDeps, host: string, port: number
   return listen(webhookApp(deps), host, port);
 }
 
-async function receive(deps: WebhookDeps, req: Request, res: Response): Promise<void> {
+async function receive(
+  deps: WebhookDeps,
+  req: Request,
+  res: Response,
+  rejection: RequestContext,
+): Promise<void> {
   const signature = req.get('stripe-signature');
   let event: Stripe.Event;
   try {
@@ -75,12 +116,13 @@ async function receive(deps: WebhookDeps, req: Request, res: Response): Promise<
   } catch (error) {
     const reason = rejectionReason(error);
     deps.metrics.webhooks.inc({ type: 'unverified', outcome: 'rejected' });
-    runWithContext({ correlationId: newCorrelationId() }, () => {
+    await runWithContext(rejection, async () => {
       deps.security.record(
         'billing.webhook.rejected',
         { reason },
         'Stripe webhook refused: not verifiably from Stripe',
       );
+      await deps.rejections.record(reason);
     });
     res.status(400).json({ error: 'invalid_signature', reason });
     return;

@@ -18,7 +18,8 @@ import {
 let billing: BillingFixture;
 
 beforeAll(async () => {
-  billing = await startBilling();
+  // Its test plays the edge from loopback, as the local stack's edge does.
+  billing = await startBilling({ TRUSTED_PROXIES: '127.0.0.1,::1' });
 }, 90_000);
 
 afterAll(async () => {
@@ -340,6 +341,38 @@ describe('deliveries that are not verifiably from Stripe change nothing', () => 
     );
     expect(lines.every((line) => line.security === true && line.level === 'warn')).toBe(true);
     expect(JSON.stringify(lines)).not.toMatch(/sub_|cus_|whsec_|v1=/);
+  });
+
+  test('each refusal is an audit entry: anonymous, with the reason, the address and the correlation id the edge gave it', async () => {
+    const correlationId = `edge-${randomUUID()}`;
+    const response = await fetch(billing.webhookUrl, {
+      method: 'POST',
+      headers: {
+        'stripe-signature': `t=${String(now())},v1=${'0'.repeat(64)}`,
+        'x-forwarded-for': '203.0.113.77',
+        'x-correlation-id': correlationId,
+        'user-agent': 'forger/1.0',
+      },
+      body: JSON.stringify(event),
+    });
+    expect(response.status).toBe(400);
+    const { rows } = await billing.owner.query<{ payload: Record<string, unknown> }>(
+      `SELECT payload FROM outbox WHERE topic = 'audit.events.v1' AND payload->>'correlationId' = $1`,
+      [correlationId],
+    );
+    expect(rows.map((row) => row.payload)).toEqual([
+      expect.objectContaining({
+        type: 'audit.recorded',
+        actor: { service: 'billing', userId: null, role: null },
+        data: {
+          action: 'billing.webhook.rejected',
+          subject: { type: 'stripe_webhook', id: 'signature_mismatch' },
+          outcome: 'denied',
+          sourceIp: '203.0.113.77',
+          userAgent: 'forger/1.0',
+        },
+      }),
+    ]);
   });
 
   test('only the webhook path is served', async () => {
