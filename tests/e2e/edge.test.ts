@@ -42,6 +42,7 @@ describe("the running gateway's edge", () => {
     AI_GRPC_ADDR: '127.0.0.1:1',
     BILLING_GRPC_ADDR: '127.0.0.1:1',
     BACKUP_GRPC_ADDR: '127.0.0.1:1',
+    PRIVACY_GRPC_ADDR: '127.0.0.1:1',
     PRINCIPAL_SIGNING_KEY_FILE: principalKey,
     DATABASE_URL: gatewayDb?.appUrl ?? '',
     OTEL_SDK_DISABLED: 'true',

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { loadInventory } from './inventory';
 import { REPO_ROOT } from './live-schema';
 
-// docs/privacy.md promises only what the platform does (#22): while the gateway has no export or
-// account-deletion route, the document says so in as many words, and when one arrives this
-// fails until the document is rewritten to describe it.
+// docs/privacy.md promises only what the platform does (#22): every privacy route the API has is
+// named in the document, which no longer says that exports or deletion are missing, and the
+// web app's privacy page sends people to the page where they use them.
 const privacy = readFileSync(path.join(REPO_ROOT, 'docs', 'privacy.md'), 'utf8');
 const webPage = readFileSync(
   path.join(REPO_ROOT, 'services', 'web', 'src', 'app', 'routes', 'privacy.tsx'),
@@ -19,18 +19,22 @@ const paths = Object.keys(
     }
   ).paths,
 );
+const privacyPaths = paths.filter((p) => /data-export|account-deletion|privacy-requests/.test(p));
 
 describe('docs/privacy.md and the privacy page', () => {
-  test('say export is not self-service for as long as the API has no export', () => {
-    const exportRoute = paths.some((p) => /data-export/.test(p));
-    expect(privacy.includes('There is no export yet')).toBe(!exportRoute);
-    expect(webPage.includes('no self-service export yet')).toBe(!exportRoute);
+  test('name every export and deletion route of the API, and no longer say they are missing', () => {
+    expect(privacyPaths).toEqual(
+      expect.arrayContaining(['/api/v1/me/data-exports', '/api/v1/me/account-deletion']),
+    );
+    const unnamed = privacyPaths.filter((p) => !privacy.includes(p));
+    expect(unnamed).toEqual([]);
+    expect(privacy).not.toMatch(/There is no export yet|an account cannot be deleted yet/);
+    expect(webPage).not.toMatch(/no self-service export yet|cannot yet delete your account yourself/);
   });
 
-  test('say an account cannot be deleted for as long as the API cannot delete one', () => {
-    const deletionRoute = paths.some((p) => /account-deletion/.test(p));
-    expect(privacy.includes('an account cannot be deleted yet')).toBe(!deletionRoute);
-    expect(webPage.includes('cannot yet delete your account yourself')).toBe(!deletionRoute);
+  test('send people to the page where they export and delete, and state the 7-day cooling-off', () => {
+    expect(webPage).toContain('to="/account/privacy"');
+    for (const text of [privacy, webPage]) expect(text).toMatch(/7 days|7-day/);
   });
 
   test('state that nothing is sold or shared, and that Global Privacy Control is honoured', () => {

@@ -84,6 +84,7 @@ export const configSchema = baseConfig
     AI_GRPC_ADDR: grpcAddress,
     BILLING_GRPC_ADDR: grpcAddress,
     BACKUP_GRPC_ADDR: grpcAddress,
+    PRIVACY_GRPC_ADDR: grpcAddress,
     /** Deadline of a synchronous meal estimate: a provider call with its retries and fallback. */
     AI_DEADLINE_MS: z.coerce.number().int().positive().default(60_000),
     /** The gateway's own database: only the shared rate-limit counters (runtime role <db>_app). */

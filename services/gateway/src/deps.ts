@@ -4,6 +4,7 @@ import type { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit
 import type { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 import type { BackupServiceClient } from '@tracking/proto/tracking/backup/v1/backup';
 import type { BillingServiceClient } from '@tracking/proto/tracking/billing/v1/billing';
+import type { PrivacyServiceClient } from '@tracking/proto/tracking/privacy/v1/privacy';
 import type { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/tracking';
 
 /**
@@ -19,6 +20,8 @@ export interface GatewayDeps {
   billing: BillingServiceClient;
   /** Only for the admin console's backup runs and drills (GET /admin/backups). */
   backup: BackupServiceClient;
+  /** Data exports and account deletions (docs/privacy.md). */
+  privacy: PrivacyServiceClient;
   /** The shared rate-limit budgets (edge/rate-limit.ts); absent only in tests of the gateway alone. */
   rateLimits?: RateLimits;
   /** Signs the principal the gateway forwards to services (docs/principal.md). */

@@ -16,6 +16,7 @@ import {
 import { AiInferenceServiceClient } from '@tracking/proto/tracking/ai/v1/ai';
 import { BackupServiceClient } from '@tracking/proto/tracking/backup/v1/backup';
 import { BillingServiceClient } from '@tracking/proto/tracking/billing/v1/billing';
+import { PrivacyServiceClient } from '@tracking/proto/tracking/privacy/v1/privacy';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { TrackingServiceClient } from '@tracking/proto/tracking/tracking/v1/tracking';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
@@ -50,6 +51,7 @@ async function main() {
   );
   const billing = createClient(BillingServiceClient, config.BILLING_GRPC_ADDR, clientOptions('billing'));
   const backup = createClient(BackupServiceClient, config.BACKUP_GRPC_ADDR, clientOptions('backup'));
+  const privacy = createClient(PrivacyServiceClient, config.PRIVACY_GRPC_ADDR, clientOptions('privacy'));
   const pool = createPool(config.DATABASE_URL, { max: 5, name: 'gateway-rate-limits' });
   const rateLimits = config.RATE_LIMITS_LIFTED
     ? undefined
@@ -91,6 +93,7 @@ async function main() {
     ai,
     billing,
     backup,
+    privacy,
     principals,
     rateLimits,
     log,
@@ -142,6 +145,7 @@ async function main() {
         ai.close();
         billing.close();
         backup.close();
+        privacy.close();
       },
     ],
     ['postgres', () => pool.end()],

@@ -101,6 +101,10 @@ export const AUTH_BUDGET_OPERATIONS: ReadonlySet<string> = new Set([
   'requestPasswordReset',
   'resetPassword',
   'reportEmailChange',
+  // A re-entered password is a credential check like a sign-in (routes/privacy/ask.ts).
+  'requestDataExport',
+  'downloadDataExport',
+  'requestAccountDeletion',
 ]);
 
 /** A session credential's key for the account budget, before auth has named the user: never the token itself. */

@@ -29,6 +29,7 @@ const TAGS: Record<string, string> = {
   coaching: "A trainer's clients: only those linked to the trainer exist here; any other id is a 404.",
   billing:
     "The signed-in person's plan: card details are only ever entered on Stripe's own pages (docs/billing.md).",
+  privacy: 'My data export and account deletion, each asking for the password again (docs/privacy.md).',
   meta: 'About the API itself.',
 };
 

@@ -9,6 +9,8 @@ import { accountRoutes } from './auth/account';
 import { userAdminRoutes } from './auth/admin';
 import { signInRoutes } from './auth/sign-in';
 import { billingRoutes } from './billing/routes';
+import { privacyAdminRoutes } from './privacy/admin';
+import { myPrivacyRoutes } from './privacy/routes';
 import { trackingAdminRoutes } from './tracking/admin';
 import { coachingRoutes } from './tracking/coaching';
 import { linkRoutes } from './tracking/links';
@@ -34,6 +36,8 @@ export const apiRoutes: readonly ApiRoute[] = [
   ...aiRoutes,
   ...billingRoutes,
   ...backupRoutes,
+  ...myPrivacyRoutes,
+  ...privacyAdminRoutes,
   defineRoute({
     method: 'get',
     path: '/api/openapi.json',

@@ -7,7 +7,7 @@ import type { RateLimits } from '../deps';
 import { accountKey } from '../edge/rate-limit';
 import type { SessionMetadata } from '../http/route';
 
-/** The permissions (docs/rbac.md) that the gateway asks auth about before calling tracking. */
+/** The permissions (docs/rbac.md) that the gateway asks auth about before calling a service with a principal. */
 export type TrackingPermission =
   | 'tracking.own'
   | 'tracking.assigned_clients'
@@ -15,7 +15,9 @@ export type TrackingPermission =
   | 'tracking.support'
   | 'billing.manage'
   | 'billing.read'
-  | 'backup.read';
+  | 'backup.read'
+  | 'account.manage'
+  | 'users.manage';
 
 /**
  * Asks auth whether the session holds `permission` (which also checks MFA), then signs what auth
@@ -26,7 +28,7 @@ export async function principalFor(
   deps: { auth: AuthServiceClient; principals: PrincipalSigner; rateLimits?: RateLimits | undefined },
   session: SessionMetadata,
   permission: TrackingPermission,
-  audience: 'tracking' | 'ai-inference' | 'billing' | 'backup',
+  audience: 'tracking' | 'ai-inference' | 'billing' | 'backup' | 'privacy',
 ): Promise<Metadata> {
   const caller = await callUnary(deps.auth.authorize.bind(deps.auth), { permission }, session);
   // Per account, whichever of its sessions and addresses the requests come from.

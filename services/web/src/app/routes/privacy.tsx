@@ -62,10 +62,12 @@ export function Component() {
       </Card>
       <Card title="Your rights">
         <p>
-          You can see and correct what you log in the app at any time. There is no self-service export yet,
-          and you cannot yet delete your account yourself: contact us from your account's email address and an
-          administrator will send you your data, or disable your account at once and delete it as soon as
-          deletion across the whole service is ready. We answer every request within 20 working days.
+          You can see and correct what you log in the app at any time. Under{' '}
+          <Link to="/account/privacy">Account → Privacy</Link> you can download a copy of all your data (one
+          ZIP file, with a README that explains every file in it) and delete your account. Both ask for your
+          password again. A deletion waits 7 days, during which you can cancel it; then your account and
+          everything you logged are erased from every part of the service. We answer every request within 20
+          working days.
         </p>
       </Card>
       <Card title="Your account">
