@@ -107,18 +107,41 @@ describe('signing in through the platform', () => {
     expect(allowed).toMatchObject({ status: 200, body: { revoked: 1 } });
   });
 
-  test('the 6th wrong password within a short window gets 429 with Retry-After', async () => {
-    const { email } = await register();
+  test('the 6th wrong password within a short window gets 429 with Retry-After, and the lock-out reaches the audit log', async () => {
+    const { audit } = setup();
+    const { email, userId } = await register();
+    let fifth = '';
     for (let i = 0; i < 5; i += 1) {
-      expect(
-        (await api('POST', '/auth/login', { body: { email, password: 'not the password' } })).status,
-      ).toBe(401);
+      const refused = await api('POST', '/auth/login', { body: { email, password: 'not the password' } });
+      expect(refused.status).toBe(401);
+      fifth = refused.headers.get('x-correlation-id') ?? '';
     }
     const sixth = await api('POST', '/auth/login', { body: { email, password: 'not the password' } });
     expect(sixth.status).toBe(429);
     expect(Number(sixth.headers.get('retry-after'))).toBeGreaterThanOrEqual(29);
     expect(sixth.body).toMatchObject({ code: 'resource_exhausted' });
     expect(sixth.body.errors).toBeUndefined();
+    // The fifth refusal paused the account: its request left the failure and the lock-out.
+    const entries = await waitFor(
+      async () => {
+        const page = await callUnary(
+          audit.listEntries.bind(audit),
+          listQuery({ correlationId: fifth }),
+          await adminMetadata(),
+        );
+        return page.entries.some((entry) => entry.action === 'auth.account.locked')
+          ? page.entries
+          : undefined;
+      },
+      { what: 'the lock-out in the audit log' },
+    );
+    expect(entries.map((entry) => entry.action).sort()).toEqual(['auth.account.locked', 'auth.login.failed']);
+    expect(entries.find((entry) => entry.action === 'auth.account.locked')).toMatchObject({
+      subjectType: 'user',
+      subjectId: userId,
+      actorService: 'auth',
+      outcome: 'success',
+    });
   });
 
   test('an unknown email and a wrong password get the same status and body', async () => {

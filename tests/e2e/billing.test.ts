@@ -165,11 +165,34 @@ test('a forged webhook changes nothing, end to end', async () => {
     }),
     Math.floor(Date.now() / 1000),
   );
+  const sent = new Date(Date.now() - 1000).toISOString();
   const response = await deliver(stripe, billing.webhookUrl, forged, { secret: `whsec_${'0'.repeat(48)}` });
   expect(response.status).toBe(400);
   const after = await expectStatus(api('GET', '/me/subscription', { token }), 200);
   expect(after.body).toMatchObject({ plan: 'free' });
   await expectStatus(api('GET', '/me/meals', { token }), 200);
+  // The refusal reaches the audit log, anonymous, with its reason and the address it came from.
+  const admin = await firstAdmin();
+  const entries = await waitFor(
+    async () => {
+      const page = await api(
+        'GET',
+        `/admin/audit/entries?action=billing.webhook.rejected&from=${encodeURIComponent(sent)}`,
+        { token: admin.token },
+      );
+      const found = (page.body.entries ?? []) as Record<string, unknown>[];
+      return found.length > 0 ? found : undefined;
+    },
+    { what: 'the webhook rejection in the audit log' },
+  );
+  expect(entries).toEqual([
+    expect.objectContaining({
+      actor: { service: 'billing', userId: null, role: null },
+      subject: { type: 'stripe_webhook', id: 'signature_mismatch' },
+      outcome: 'denied',
+      sourceIp: '127.0.0.1',
+    }),
+  ]);
 });
 
 test('billing routes need a session, and admins have no plan to buy', async () => {
