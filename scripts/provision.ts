@@ -136,6 +136,9 @@ async function backupSettings(
     S3_BUCKET: s3.get('S3_BUCKET') ?? '',
     S3_FORCE_PATH_STYLE: 'true',
     S3_CREDENTIALS_DIR: s3.get('S3_CREDENTIALS_DIR') ?? '',
+    // The erasure ledger the privacy service writes: locally the same store, under ledger/.
+    ERASURE_LEDGER_S3_BUCKET: s3.get('S3_BUCKET') ?? '',
+    ERASURE_LEDGER_S3_PREFIX: 'ledger/',
     BACKUP_KEK_DIR: path.join(LOCAL, 'secrets', 'backup-kek'),
     BACKUP_KEK_ACTIVE_ID: 'local-1',
     BACKUP_SOURCES_FILE: sourcesFile,

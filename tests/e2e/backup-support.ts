@@ -4,7 +4,12 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { provisionBackupRoles } from '@tracking/backup/roles';
 import { createTestDatabase, infraEnv, randomName, type TestDatabase } from '@tracking/testing';
 import pg from 'pg';
@@ -106,6 +111,9 @@ export async function createBackupHarness(): Promise<BackupHarness> {
     S3_PREFIX: prefix,
     S3_FORCE_PATH_STYLE: 'true',
     S3_CREDENTIALS_DIR: s3.S3_CREDENTIALS_DIR,
+    // The erasure ledger every restore and drill re-applies: locally the same store, a prefix of its own.
+    ERASURE_LEDGER_S3_BUCKET: s3.S3_BUCKET,
+    ERASURE_LEDGER_S3_PREFIX: `${prefix}ledger/`,
     BACKUP_KEK_DIR: kekDir,
     BACKUP_KEK_ACTIVE_ID: keyId,
     BACKUP_SOURCES_FILE: sourcesFile,
@@ -162,13 +170,10 @@ export async function createBackupHarness(): Promise<BackupHarness> {
   };
 }
 
-/**
- * Deletes every version of every object under `prefix` (the bucket keeps versions, and a plain
- * delete only hides the current one), so test runs do not pile up in .local/s3.
- */
-async function purgePrefix(prefix: string): Promise<void> {
+/** The local store, as the tests write to it: the privacy service's part (the ledger) in tests of backup. */
+async function s3Client(): Promise<S3Client> {
   const s3 = s3Env();
-  const client = new S3Client({
+  return new S3Client({
     endpoint: s3.S3_ENDPOINT,
     region: 'us-east-1',
     forcePathStyle: true,
@@ -177,6 +182,32 @@ async function purgePrefix(prefix: string): Promise<void> {
       secretAccessKey: (await readFile(path.join(s3.S3_CREDENTIALS_DIR, 'secret-access-key'), 'utf8')).trim(),
     },
   });
+}
+
+/** Writes one object into the local bucket, as the privacy service writes an erasure ledger entry. */
+export async function putObject(key: string, body: string): Promise<void> {
+  const client = await s3Client();
+  try {
+    await client.send(
+      new PutObjectCommand({
+        Bucket: s3Env().S3_BUCKET,
+        Key: key,
+        Body: body,
+        ContentType: 'application/json',
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Deletes every version of every object under `prefix` (the bucket keeps versions, and a plain
+ * delete only hides the current one), so test runs do not pile up in .local/s3.
+ */
+async function purgePrefix(prefix: string): Promise<void> {
+  const s3 = s3Env();
+  const client = await s3Client();
   try {
     for (;;) {
       const page = await client.send(new ListObjectVersionsCommand({ Bucket: s3.S3_BUCKET, Prefix: prefix }));

@@ -34,6 +34,7 @@ import {
 } from './backups';
 import { readConfig, type Config } from './config';
 import { createDeps, type Deps } from './deps';
+import { reapplyLedger } from './erasure-ledger';
 import { runDrills } from './drill';
 import { DATABASE_NAME, ID_PATTERN } from './manifest';
 import { withDatabase } from './postgres';
@@ -220,16 +221,34 @@ async function run(args: Args, config: Config, log: Logger): Promise<boolean> {
           );
         }
         const manifest = await findManifest(deps, database, args.backup);
-        await restoreBackup(deps, manifest, {
-          url: withDatabase(config.BACKUP_RESTORE_URL, args.target),
-          role: args.role,
-        });
-        print(`restore ${database}: backup ${manifest.backupId} verified and restored into ${args.target}`, {
-          database,
-          backupId: manifest.backupId,
-          target: args.target,
-          ok: true,
-        });
+        // Read first: without the whole erasure ledger nothing is restored.
+        await deps.ledger.read();
+        const target = withDatabase(config.BACKUP_RESTORE_URL, args.target);
+        await restoreBackup(deps, manifest, { url: target, role: args.role });
+        let reapplied;
+        try {
+          // Read again: an erasure may have started while the backup streamed in.
+          reapplied = await reapplyLedger(target, await deps.ledger.read());
+        } catch (error) {
+          throw new Error(
+            `${describe(error)}; database ${args.target} was restored but may hold erased people: drop it, do not use it`,
+            { cause: error },
+          );
+        }
+        print(
+          `restore ${database}: backup ${manifest.backupId} verified and restored into ${args.target}; ${
+            reapplied.defined
+              ? `${reapplied.entries} erasures re-applied from the ledger`
+              : 'no privacy_erase_subject there, no erasures to re-apply'
+          }`,
+          {
+            database,
+            backupId: manifest.backupId,
+            target: args.target,
+            erasuresReapplied: reapplied.entries,
+            ok: true,
+          },
+        );
         return true;
       }
       case 'verify': {

@@ -79,6 +79,25 @@ export const configSchema = baseConfig
       }),
     /** The database whose audit chain head every manifest records, and whose drill verifies the chain. */
     BACKUP_AUDIT_DATABASE: z.string().default('audit'),
+    /**
+     * The erasure ledger every restore and drill re-applies (docs/privacy.md): its own bucket and
+     * prefix, and read-only credentials of its own; endpoint, region and path style default to the
+     * backup bucket's. Optional for backups; a restore or drill without it fails.
+     */
+    ERASURE_LEDGER_S3_BUCKET: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be an S3 bucket name' })
+        .optional(),
+    ),
+    ERASURE_LEDGER_S3_PREFIX: z
+      .string()
+      .regex(/^([A-Za-z0-9._-]+\/)*$/, { message: 'must be empty or end with /' })
+      .default(''),
+    ERASURE_LEDGER_S3_ENDPOINT: optionalText.pipe(z.url().optional()),
+    ERASURE_LEDGER_S3_REGION: optionalText,
+    ERASURE_LEDGER_S3_FORCE_PATH_STYLE: booleanText.optional(),
+    ERASURE_LEDGER_S3_CREDENTIALS_DIR: optionalText,
     /** Where pg_dump and pg_restore are; unset: PATH. */
     PG_BIN_DIR: optionalText,
     /** Passed on to pg_dump and pg_restore, which get nothing else of this process's environment. */

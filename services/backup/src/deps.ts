@@ -2,6 +2,7 @@ import { createPool, type Keyring, type Logger } from '@tracking/kit';
 import type pg from 'pg';
 
 import type { Config } from './config';
+import { createErasureLedger, type ErasureLedger } from './erasure-ledger';
 import { readKeyring } from './keys';
 import { pgTools, readSources, type PgTools, type Sources } from './postgres';
 import { createStore, type Store } from './store';
@@ -15,6 +16,8 @@ export interface Deps {
   /** The backup service's own database: run records, the outbox, and the run locks. */
   pool: pg.Pool;
   tools: PgTools;
+  /** The erasure ledger every restore re-applies (read-only, its own bucket). */
+  ledger: ErasureLedger;
   log: Logger;
 }
 
@@ -24,6 +27,7 @@ export function createDeps(config: Config, log: Logger): Deps & { close(): Promi
   const sources = readSources(config.BACKUP_SOURCES_FILE);
   const store = createStore(config);
   const pool = createPool(config.DATABASE_URL, { max: 4, name: 'backup' });
+  const ledger = createErasureLedger(config);
   return {
     config,
     keyring,
@@ -31,9 +35,11 @@ export function createDeps(config: Config, log: Logger): Deps & { close(): Promi
     store,
     pool,
     tools: pgTools({ binDir: config.PG_BIN_DIR, path: config.PATH }),
+    ledger,
     log,
     async close() {
       store.close();
+      ledger.close();
       await pool.end();
     },
   };

@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 
 import pg from 'pg';
 
+import { ERASE_SUBJECT_FUNCTION } from '@tracking/contracts';
+
 import { verifyAuditChain } from './audit-chain';
 import { configuredDatabases, describe, newestManifest, restoreBackup, withRunLock } from './backups';
 import type { Deps } from './deps';
+import { reapplyLedger } from './erasure-ledger';
 import { recordRun } from './runs';
 import {
   drillRecordSchema,
@@ -115,6 +118,14 @@ async function drill(deps: Deps, database: string, drillId: string, startedAt: D
       [],
     );
   }
+  // Read before anything is restored: without the whole ledger there is no drill to run.
+  try {
+    await deps.ledger.read();
+  } catch (error) {
+    return failed(drillId, database, startedAt, manifest.backupId, rpoSeconds, describe(error), [
+      { name: 'erasure ledger', ok: false, detail: describe(error) },
+    ]);
+  }
   const admin = await connect(drillUrl, 'backup-drill');
   const scratch = `drill_${database}_${randomBytes(4).toString('hex')}`;
   try {
@@ -131,7 +142,9 @@ async function drill(deps: Deps, database: string, drillId: string, startedAt: D
     }
     const checks = [
       { name: 'restore', ok: true, detail: `restored into a scratch database` },
-      ...(await verifyRestored(target, manifest, database === deps.config.BACKUP_AUDIT_DATABASE)),
+      ...(await verifyRestored(target, manifest, database === deps.config.BACKUP_AUDIT_DATABASE, () =>
+        ledgerCheck(deps, target),
+      )),
     ];
     const finishedAt = new Date();
     const problems = checks.filter((check) => !check.ok);
@@ -190,17 +203,50 @@ async function dropLeftovers(admin: pg.Client, database: string): Promise<void> 
     await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
 }
 
-/** The verification queries, as the drill role (which bypasses row-level security to count). */
+/**
+ * The erasure ledger re-applied to the restored copy, as a real restore does: the same read, the
+ * same function calls. Its outcome is a check of the drill; a ledger that cannot be read or
+ * applied fails it.
+ */
+async function ledgerCheck(deps: Deps, url: string): Promise<DrillCheck> {
+  try {
+    const result = await reapplyLedger(url, await deps.ledger.read());
+    return {
+      name: 'erasure ledger',
+      ok: true,
+      detail: result.defined
+        ? `${result.entries} erasures re-applied`
+        : `no ${ERASE_SUBJECT_FUNCTION}: the database holds no one by user id`,
+      erasuresReapplied: result.entries,
+    };
+  } catch (error) {
+    return { name: 'erasure ledger', ok: false, detail: describe(error) };
+  }
+}
+
+/**
+ * The verification queries, as the drill role (which bypasses row-level security to count). The
+ * row counts are compared with the manifest as restored, before the ledger is re-applied (erased
+ * people's rows are not in the manifest's counts); the rest, the audit chain included, after it,
+ * so the drill shows that re-applied erasures leave the chain verifiable.
+ */
 async function verifyRestored(
   url: string,
   manifest: Manifest,
   auditDatabase: boolean,
+  applyLedger: () => Promise<DrillCheck>,
 ): Promise<DrillCheck[]> {
   const client = await connect(url, 'backup-drill-verify');
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const asRestored = await inspect(client, { auditChain: false });
+    await client.query('COMMIT');
+    const checks: DrillCheck[] = [
+      rowCountCheck(manifest.rowCounts, asRestored.rowCounts),
+      await applyLedger(),
+    ];
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const restored = await inspect(client, { auditChain: auditDatabase });
-    const checks: DrillCheck[] = [rowCountCheck(manifest.rowCounts, restored.rowCounts)];
     const same = (a: string | null, b: string | null) => a === b;
     checks.push({
       name: 'schema version',

@@ -79,7 +79,13 @@ export const manifestSchema = z.object({
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 
-export const drillCheckSchema = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
+export const drillCheckSchema = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  detail: z.string(),
+  /** The erasure ledger check only: how many ledger entries the drill re-applied. */
+  erasuresReapplied: z.number().int().min(0).optional(),
+});
 export type DrillCheck = z.infer<typeof drillCheckSchema>;
 
 export const drillRecordSchema = z.object({

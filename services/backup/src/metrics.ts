@@ -27,6 +27,7 @@ export function createBackupMetrics(registry: MetricsRegistry, databases: readon
       drillOk: number;
       drillSeconds: number;
       lastDrill: number;
+      erasuresReapplied: number;
     }
   >();
   for (const database of databases) {
@@ -37,6 +38,7 @@ export function createBackupMetrics(registry: MetricsRegistry, databases: readon
       drillOk: 0,
       drillSeconds: 0,
       lastDrill: 0,
+      erasuresReapplied: 0,
     });
   }
   let runs: { database: string; kind: string; outcome: string; runs: number }[] = [];
@@ -86,6 +88,11 @@ export function createBackupMetrics(registry: MetricsRegistry, databases: readon
     'When the last restore drill of the database finished (Unix seconds); 0 when none has.',
     (value) => value.lastDrill,
   );
+  gauge(
+    'backup_restore_drill_erasures_reapplied',
+    'Erasure ledger entries the last drill re-applied to the restored copy (every entry, whether or not the backup held the person).',
+    (value) => value.erasuresReapplied,
+  );
   new Counter({
     name: 'backup_runs_total',
     help: 'Backups and restore drills run, by database, kind (backup, drill) and outcome (success, failure), by any process.',
@@ -120,6 +127,8 @@ export function createBackupMetrics(registry: MetricsRegistry, databases: readon
           value.drillOk = drill?.ok ? 1 : 0;
           value.drillSeconds = drill?.rtoSeconds ?? 0;
           value.lastDrill = drill ? Date.parse(drill.finishedAt) / 1000 : 0;
+          value.erasuresReapplied =
+            drill?.checks.find((check) => check.name === 'erasure ledger')?.erasuresReapplied ?? 0;
           // A drill that failed on the newest backup says it is not restorable: the RPO then
           // runs from the backup before it.
           value.restorableFinish =
