@@ -53,7 +53,12 @@ import { ObjectStoreError, type ObjectStore } from './store';
  *   erasure that finds nothing left erases nothing and says so.
  */
 
-/** A file of a participant's export part, before encryption. */
+/**
+ * A file of a participant's export part, before encryption. The export's README is written from
+ * docs/data-inventory.yaml by these names: `<service>.json` holds the service's tables as
+ * `{ "<table>": [rows keyed by column] }`, and `<table>.csv` one table with its columns as the
+ * header, each table and column named as the inventory names them.
+ */
 export interface ExportFile {
   /** `meals.csv`, `tracking.json`: lower case, .json or .csv (exportPartFileSchema). */
   name: string;
