@@ -237,3 +237,102 @@ describe('a restore never brings an erased person back (the erasure ledger, #22)
     expect(lastLine(drill.stderr)).toContain('ERASURE_LEDGER_S3_BUCKET is not set');
   });
 });
+
+describe("with tracking's own migrations: its privacy_erase_subject re-applied by a restore and a drill", () => {
+  let harness: BackupHarness;
+  let tracking: TestDatabase;
+  let into: TestDatabase | undefined;
+  let tmp: string;
+  const erased = randomUUID();
+  const kept = randomUUID();
+
+  /** Meals as the API leaves them: one live, one soft-deleted (its text still at rest), for each client. */
+  async function meals(client: string, text: string): Promise<void> {
+    await withAdmin(tracking.database, (admin) =>
+      admin.query(
+        `INSERT INTO meal (id, client_id, eaten_at, meal_type, description, deleted_at)
+         VALUES ($1, $3, now() - interval '1 day', 'lunch', $4 || ' live', NULL),
+                ($2, $3, now() - interval '2 days', 'snack', $4 || ' deleted', now() - interval '1 day')`,
+        [randomUUID(), randomUUID(), client, text],
+      ),
+    );
+  }
+
+  async function mealTexts(database: string): Promise<string[]> {
+    return withAdmin(database, async (admin) => {
+      const { rows } = await admin.query<{ description: string }>(
+        'SELECT description FROM meal ORDER BY description',
+      );
+      return rows.map((row) => row.description);
+    });
+  }
+
+  beforeAll(async () => {
+    harness = await createBackupHarness();
+    tmp = path.join(harness.dir, 'tmp');
+    await mkdir(tmp, { recursive: true });
+    tracking = await createTestDatabase(
+      path.join(__dirname, '..', '..', 'services', 'tracking', 'migrations'),
+    );
+    await meals(erased, MEAL_CANARY);
+    await meals(kept, 'toast');
+    await harness.setSources([tracking.database]);
+    const backup = await runCli(['backup'], { ...harness.env, TMPDIR: tmp });
+    expect(backup.code).toBe(0);
+    const entry: ErasureLedgerEntry = {
+      subjectId: erased,
+      requestId: randomUUID(),
+      erasingSince: new Date().toISOString(),
+    };
+    await putObject(
+      `${harness.env.ERASURE_LEDGER_S3_PREFIX}${ERASURE_LEDGER_PREFIX}${erased}.json`,
+      JSON.stringify(entry),
+    );
+    await withAdmin(tracking.database, (admin) =>
+      admin.query('SELECT privacy_erase_subject($1::uuid)', [erased]),
+    );
+  });
+
+  afterAll(async () => {
+    await into?.drop();
+    await tracking.drop();
+    await harness.cleanup();
+  });
+
+  test('a restore brings back the other client and none of the erased client’s meals, soft-deleted text included', async () => {
+    const { adminUrl } = infraEnv();
+    const database = randomName('test_');
+    const db = await provisionDatabase({
+      adminUrl,
+      database,
+      migratorPassword: randomBytes(18).toString('hex'),
+      appPassword: randomBytes(18).toString('hex'),
+    });
+    into = { ...db, drop: () => dropDatabase(adminUrl, database) };
+    const manifest = JSON.parse(
+      (await runCli(['list', '--db', tracking.database, '--json'], harness.env)).stdout
+        .trim()
+        .split('\n')[0] ?? '{}',
+    ) as { backupId: string };
+    const result = await runCli(
+      ['restore', '--db', tracking.database, '--backup', manifest.backupId, '--target', database],
+      { ...harness.env, BACKUP_RESTORE_URL: db.migratorUrl, TMPDIR: tmp },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('1 erasures re-applied from the ledger');
+    expect(await mealTexts(database)).toEqual(['toast deleted', 'toast live']);
+  });
+
+  test('a drill of the tracking backup re-applies the ledger and passes its checks', async () => {
+    const drill = await runCli(['drill', '--json'], { ...harness.env, TMPDIR: tmp });
+    expect(drill.stderr).toBe('');
+    const record = JSON.parse(drill.stdout.trim()) as {
+      ok: boolean;
+      checks: { name: string; detail: string }[];
+    };
+    expect(record.ok).toBe(true);
+    expect(record.checks.find((check) => check.name === 'erasure ledger')?.detail).toBe(
+      '1 erasures re-applied',
+    );
+  });
+});
