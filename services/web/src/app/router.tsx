@@ -57,6 +57,8 @@ export const routes: RouteObject[] = [
       { path: 'account', ...lazy(() => import('./routes/app/account/profile')) },
       { path: 'account/security', ...lazy(() => import('./routes/app/account/security')) },
       { path: 'account/sessions', ...lazy(() => import('./routes/app/account/sessions')) },
+      // Export my data, delete my account; the privacy mails link here (#22).
+      { path: 'account/privacy', ...lazy(() => import('./routes/app/account/privacy')) },
       // Stripe Checkout and the Portal send people back here (services/billing: returnUrl).
       { path: 'billing', ...lazy(() => import('./routes/app/billing')) },
       {
@@ -68,6 +70,7 @@ export const routes: RouteObject[] = [
           { path: 'audit', ...lazy(() => import('./routes/admin/audit')) },
           { path: 'support', ...lazy(() => import('./routes/admin/support')) },
           { path: 'operations', ...lazy(() => import('./routes/admin/operations')) },
+          { path: 'privacy', ...lazy(() => import('./routes/admin/privacy')) },
         ],
       },
     ],

@@ -20,6 +20,15 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Calls where a 401 means "wrong credentials", not "your session ended". */
 const SIGN_IN_CALLS = ['/api/v1/auth/login', '/api/v1/auth/mfa/verify', '/api/v1/auth/session'];
 
+/**
+ * Calls that check a re-entered password (an export, its download, an account deletion): their 401
+ * says the password or code was wrong, and the form says so; it must not sign the person out.
+ */
+const CREDENTIAL_CHECKS = [
+  /^\/api\/v1\/me\/data-exports(\/[^/]+\/download)?$/,
+  /^\/api\/v1\/me\/account-deletion$/,
+];
+
 type Listener = () => void;
 const expiryListeners = new Set<Listener>();
 
@@ -58,7 +67,9 @@ const session: Middleware = {
       if (response.ok && request.method === 'POST') signedOut = false;
       return response;
     }
-    if (response.status === 401 && !signedOut) {
+    const credentialCheck =
+      request.method === 'POST' && CREDENTIAL_CHECKS.some((pattern) => pattern.test(path));
+    if (response.status === 401 && !signedOut && !credentialCheck) {
       csrfStore.clear();
       for (const listener of expiryListeners) listener();
     }

@@ -6,6 +6,7 @@ const ITEMS = [
   { to: '/account/sessions', label: 'Sessions' },
   { to: '/account/units', label: 'Units and time' },
   { to: '/billing', label: 'Plan and billing' },
+  { to: '/account/privacy', label: 'Privacy' },
 ] as const;
 
 /** The account's pages, under the main navigation's "Account". */

@@ -144,6 +144,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/privacy-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Data exports and account erasures, newest first
+         * @description Filtered by kind, state and subject, a page at a time; with how many requests are still open and how old the oldest of them is, against the one-month deadline (dueAt).
+         */
+        get: operations["listPrivacyRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/support-access": {
         parameters: {
             query?: never;
@@ -201,6 +221,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/users/{userId}/account-deletion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Schedule the deletion of a user’s account who asked for it
+         * @description For a verified request that came by mail; the reason is audited. The same 7-day cooling-off period applies, and the user can cancel it from their account. 202 schedules it; when one is already scheduled or running, that one comes back with 200.
+         */
+        post: operations["requestUserAccountDeletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/users/{userId}/audit-erasure": {
         parameters: {
             query?: never;
@@ -215,6 +255,26 @@ export interface paths {
          * @description Destroys the person's key (crypto-shredding): their entries stay and still verify, but their IP and user agent read as null from then on. Repeating it is harmless. Nobody can erase their own data.
          */
         post: operations["eraseAuditSubject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{userId}/data-exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a data export for a user who asked for it
+         * @description For a request that came by mail and was verified. The user gets the mail that the export is ready and downloads it with their own password; the admin never sees the file. 202 starts it; while one is open, that one comes back with 200.
+         */
+        post: operations["requestUserDataExport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -486,6 +546,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/account-deletion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My account deletion, if I asked for one */
+        get: operations["getAccountDeletion"];
+        put?: never;
+        /**
+         * Delete my account, after 7 days
+         * @description Needs the password, and a TOTP code when the account has one. Schedules the erasure of everything held about me once a 7-day cooling-off period has passed; until then it can be cancelled (DELETE). A mail confirms it. 202 schedules it; when one is already scheduled or running, that one comes back with 200.
+         */
+        post: operations["requestAccountDeletion"];
+        /**
+         * Keep my account: cancel its scheduled deletion
+         * @description Only during the cooling-off period: once the erasure has begun it cannot be stopped (412). With no deletion scheduled, 404.
+         */
+        delete: operations["cancelAccountDeletion"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/comments": {
         parameters: {
             query?: never;
@@ -497,6 +582,66 @@ export interface paths {
         get: operations["listMyComments"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/data-exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a copy of all my data
+         * @description Needs the password, and a TOTP code when the account has one. Every service that holds data about me writes its part; once all are in, one ZIP with a README is ready to download for 7 days and a mail says so. 202 starts a new export; while one is still open the same request comes back with 200 instead: never two at once.
+         */
+        post: operations["requestDataExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/data-exports/{requestId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where my export stands
+         * @description Another person’s export is a 404, as is an id that never existed.
+         */
+        get: operations["getDataExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/data-exports/{requestId}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Download my export
+         * @description A POST, because it needs the password (and a TOTP code when the account has one) in the body: the ZIP is everything we hold about the person, and a session alone is not enough to take it. The answer is the file itself, as an attachment; the browser saves it. Another person’s export, an expired one and an unknown id are all 404; one still being assembled is 412.
+         */
+        post: operations["downloadDataExport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1270,6 +1415,15 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        /** @description The account’s password, re-entered, and a TOTP code when the account has one (a recovery code is not accepted here). */
+        ConfirmIdentity: {
+            currentPassword: string;
+            /**
+             * @description A current TOTP code; required when the account has enrolled one.
+             * @default
+             */
+            code: string;
+        };
         DailySummary: {
             /** Format: uuid */
             clientId: string;
@@ -1385,6 +1539,101 @@ export interface components {
          * @enum {string}
          */
         MfaState: "not_enrolled" | "pending" | "verified" | "enrolment_required";
+        MyAccountDeletion: {
+            /** @description The scheduled or running deletion, else the last one; null if never asked. */
+            request: components["schemas"]["MyPrivacyRequest"] | null;
+        };
+        /** @description A data export or account deletion of my own. */
+        MyPrivacyRequest: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "export" | "erasure";
+            /**
+             * @description export: pending → collecting → assembling → ready → expired (or failed); erasure: scheduled (cooling off) → erasing → completed (or cancelled, failed).
+             * @enum {string}
+             */
+            state: "pending" | "collecting" | "assembling" | "ready" | "expired" | "scheduled" | "cancelled" | "erasing" | "completed" | "failed";
+            /** Format: date-time */
+            requestedAt: string;
+            /** @description Erasure: when the cooling-off period ends and the erasure runs. */
+            scheduledFor: string | null;
+            finishedAt: string | null;
+            /** @description Export: when the download stops working and the file is deleted. */
+            expiresAt: string | null;
+            /**
+             * Format: date-time
+             * @description The legal deadline: one month from requestedAt.
+             */
+            dueAt: string;
+            /** @description Export: the ZIP’s size, once ready. */
+            sizeBytes: number | null;
+            /** @description Why it failed, in one line; null unless failed. */
+            failure: string | null;
+            steps: components["schemas"]["PrivacyStep"][];
+            /** @description Started by an admin on the person’s verified request. */
+            byAdmin: boolean;
+        };
+        /** @description A data export or account erasure, for admins. */
+        PrivacyRequest: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "export" | "erasure";
+            /**
+             * @description export: pending → collecting → assembling → ready → expired (or failed); erasure: scheduled (cooling off) → erasing → completed (or cancelled, failed).
+             * @enum {string}
+             */
+            state: "pending" | "collecting" | "assembling" | "ready" | "expired" | "scheduled" | "cancelled" | "erasing" | "completed" | "failed";
+            /** Format: date-time */
+            requestedAt: string;
+            /** @description Erasure: when the cooling-off period ends and the erasure runs. */
+            scheduledFor: string | null;
+            finishedAt: string | null;
+            /** @description Export: when the download stops working and the file is deleted. */
+            expiresAt: string | null;
+            /**
+             * Format: date-time
+             * @description The legal deadline: one month from requestedAt.
+             */
+            dueAt: string;
+            /** @description Export: the ZIP’s size, once ready. */
+            sizeBytes: number | null;
+            /** @description Why it failed, in one line; null unless failed. */
+            failure: string | null;
+            steps: components["schemas"]["PrivacyStep"][];
+            /** Format: uuid */
+            subjectId: string;
+            /**
+             * Format: uuid
+             * @description The subject, or the admin who started it.
+             */
+            requestedBy: string;
+        };
+        PrivacyRequestPage: {
+            /** @description Newest first. */
+            requests: components["schemas"]["PrivacyRequest"][];
+            /** @description Null on the last page. */
+            nextCursor: string | null;
+            /** @description Requests not finished yet, whatever the filters. */
+            openCount: number;
+            /** @description The oldest open request’s age; 0 when none. */
+            oldestOpenAgeSeconds: number;
+        };
+        /** @description One service’s part in a request. */
+        PrivacyStep: {
+            /** @enum {string} */
+            service: "auth" | "tracking" | "ai-inference" | "billing" | "audit";
+            /** @enum {string} */
+            state: "pending" | "completed" | "failed";
+            finishedAt: string | null;
+            /** @description What was exported or erased, by table or kind: counts, never values. */
+            counts: {
+                [key: string]: number;
+            };
+            /** @description Why the step failed, in one line. */
+            failure: string | null;
+        };
         /** @description An RFC 9457 problem details document (media type application/problem+json). */
         Problem: {
             /** @description A URI naming the kind of problem; one per `code`, stable across releases. */
@@ -1887,6 +2136,41 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listPrivacyRequests: {
+        parameters: {
+            query?: {
+                kind?: "export" | "erasure";
+                state?: "pending" | "collecting" | "assembling" | "ready" | "expired" | "scheduled" | "cancelled" | "erasing" | "completed" | "failed";
+                /** @description Only this user’s requests. */
+                subject?: string;
+                limit?: number;
+                /** @description The nextCursor of the previous page; repeat the same filters with it. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of requests. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequestPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listSupportGrants: {
         parameters: {
             query?: never;
@@ -1996,6 +2280,53 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    requestUserAccountDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why, for the audit log: e.g. "verified request by mail, ticket 1234". */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A deletion was already scheduled or running: this is that one. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequest"];
+                };
+            };
+            /** @description The deletion is scheduled. */
+            202: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     eraseAuditSubject: {
         parameters: {
             query?: never;
@@ -2024,6 +2355,46 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    requestUserDataExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An export was already open: this is that one. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequest"];
+                };
+            };
+            /** @description The export has started. */
+            202: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -2585,6 +2956,102 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    getAccountDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The current or last deletion request, or null. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyAccountDeletion"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    requestAccountDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmIdentity"];
+            };
+        };
+        responses: {
+            /** @description A deletion was already scheduled or running: this is that one. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyPrivacyRequest"];
+                };
+            };
+            /** @description The deletion is scheduled; scheduledFor says when it runs. */
+            202: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyPrivacyRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelAccountDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deletion is cancelled. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyPrivacyRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listMyComments: {
         parameters: {
             query?: {
@@ -2614,6 +3081,116 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    requestDataExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmIdentity"];
+            };
+        };
+        responses: {
+            /** @description An export was already open: this is that one. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyPrivacyRequest"];
+                };
+            };
+            /** @description The export has started. */
+            202: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyPrivacyRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDataExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyPrivacyRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    downloadDataExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmIdentity"];
+            };
+        };
+        responses: {
+            /** @description The export, as an attachment. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    /** @description attachment; filename="<name>.zip" */
+                    "Content-Disposition"?: string;
+                    /** @description The size of the ZIP in bytes. */
+                    "Content-Length"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

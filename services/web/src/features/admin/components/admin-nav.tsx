@@ -5,6 +5,7 @@ const ITEMS = [
   { to: '/admin/audit', label: 'Audit log' },
   { to: '/admin/support', label: 'Support access' },
   { to: '/admin/operations', label: 'Operations' },
+  { to: '/admin/privacy', label: 'Privacy requests' },
 ] as const;
 
 /** The admin console's pages, under the main navigation's "Admin". */

@@ -1,0 +1,6 @@
+/** The privacy page's query keys. */
+export const privacyKeys = {
+  all: ['privacy'] as const,
+  export: (requestId: string) => ['privacy', 'export', requestId] as const,
+  deletion: ['privacy', 'deletion'] as const,
+};
