@@ -1,6 +1,5 @@
 import {
   baseConfig,
-  commaList,
   grpcTlsConfig,
   kafkaConfig,
   loadConfig,
@@ -8,6 +7,7 @@ import {
   port,
   postgresUrl,
 } from '@tracking/kit';
+import { exportStoreConfig } from '@tracking/kit/privacy';
 import { z } from 'zod';
 
 const optionalText = z
@@ -31,6 +31,7 @@ const DAY_MS = 86_400_000;
 
 export const configSchema = baseConfig
   .extend(kafkaConfig.shape)
+  .extend(exportStoreConfig.shape)
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
     GRPC_PORT: port(15063),
@@ -62,15 +63,12 @@ export const configSchema = baseConfig
     /** A mounted secret with the files access-key-id and secret-access-key; unset: the SDK's chain or the AWS_* pair. */
     ERASURE_LEDGER_S3_CREDENTIALS_DIR: optionalText,
 
-    /** The export store: where participants write their encrypted parts and the ZIP is kept. */
-    EXPORT_S3_ENDPOINT: optionalText.pipe(z.url().optional()),
-    EXPORT_S3_REGION: z.string().min(1).default('ap-southeast-2'),
-    EXPORT_S3_BUCKET: bucketName,
-    EXPORT_S3_PREFIX: keyPrefix,
-    EXPORT_S3_FORCE_PATH_STYLE: booleanText.default(true),
-    EXPORT_S3_CREDENTIALS_DIR: optionalText,
-    /** Mounted secrets: the identities that decrypt export parts (several while one is rotated out). */
-    PRIVACY_EXPORT_IDENTITY_FILES: optionalText.pipe(commaList.optional()),
+    /**
+     * A mounted secret directory: the age identities that open the export parts and the ZIPs
+     * (several files while one is rotated out). The export store's own settings, with the public
+     * recipient(s) new ZIPs are encrypted to, are the kit's exportStoreConfig (EXPORT_S3_*).
+     */
+    PRIVACY_EXPORT_IDENTITY_DIR: z.string().min(1),
 
     /** Stand-ins for the credentials directories on a developer's machine. */
     AWS_ACCESS_KEY_ID: optionalText,
