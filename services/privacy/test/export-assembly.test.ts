@@ -263,6 +263,26 @@ describe('the export store: one encrypted ZIP with a README from the data invent
     expect(ObjectStoreError).toBeDefined();
   }, 60_000);
 
+  it('refuses to write a ZIP to a recipient whose identity the service does not hold, before touching the parts', async () => {
+    const { store: s, keys: k } = ready();
+    const requestId = randomUUID();
+    const { files } = await sampleParts(requestId, randomUUID());
+    const elsewhere = await generateExportKeyPair();
+    const misconfigured = createExportAssembly(
+      {
+        ...settings,
+        PRIVACY_EXPORT_RECIPIENT: [elsewhere.recipient],
+        PRIVACY_EXPORT_IDENTITY_DIR: '/unused',
+      },
+      log,
+      { store: s, identities: [k.identity] },
+    );
+    await expect(misconfigured.assemble({ requestId, subjectId: randomUUID(), files })).rejects.toThrow(
+      /PRIVACY_EXPORT_RECIPIENT names a recipient whose identity is not in PRIVACY_EXPORT_IDENTITY_DIR/,
+    );
+    expect(await s.list(exportPartPrefix(requestId))).toHaveLength(4);
+  }, 60_000);
+
   it('an export of someone the platform holds nothing about is a README that says so', async () => {
     const requestId = randomUUID();
     const { sizeBytes, objectKey } = await assembly().assemble({

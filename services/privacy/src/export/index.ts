@@ -15,6 +15,7 @@ import {
   decryptWithIdentities,
   encryptStream,
   readIdentityDirectory,
+  recipientOf,
   ObjectStoreError,
   type ObjectStore,
 } from '@tracking/kit/privacy';
@@ -74,6 +75,17 @@ export function createExportAssembly(
   const inventory = options.inventory ?? loadInventory();
   const now = options.now ?? (() => new Date());
   const logger = log.child({ component: 'export-store' });
+  // A ZIP encrypted to a recipient whose identity this service does not hold could never be
+  // downloaded: checked once, before the first ZIP is written.
+  let recipientsChecked: Promise<void> | undefined;
+  const checkRecipients = () =>
+    (recipientsChecked ??= Promise.all(identities.map((identity) => recipientOf(identity))).then((own) => {
+      const orphan = recipients.find((recipient) => !own.includes(recipient));
+      if (orphan !== undefined)
+        throw new ExportAssemblyError(
+          'PRIVACY_EXPORT_RECIPIENT names a recipient whose identity is not in PRIVACY_EXPORT_IDENTITY_DIR',
+        );
+    }));
 
   /** One part, decrypted and checked against what its participant said it wrote. */
   async function readPart(requestId: string, service: PrivacyParticipant, file: ExportPartFile) {
@@ -123,6 +135,7 @@ export function createExportAssembly(
         throw error;
       }
 
+      await checkRecipients();
       const readme = buildReadme({ inventory, subjectId, requestId, assembledAt: now(), entries });
       const zip = new ZipFile();
       const mtime = now();
