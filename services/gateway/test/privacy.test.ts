@@ -26,6 +26,8 @@ import {
   type AuthServiceServer,
   type ConfirmIdentityRequest,
   type ConfirmIdentityResponse,
+  type FindUsersRequest,
+  type FindUsersResponse,
 } from '@tracking/proto/tracking/auth/v1/auth';
 import {
   PrivacyServiceClient,
@@ -119,6 +121,25 @@ describe('data exports and account deletion through the gateway', () => {
         mfa: admin ? MfaState.MFA_STATE_VERIFIED : MfaState.MFA_STATE_NOT_ENROLLED,
         verifiedEmail: 'someone@example.test',
         plan: 'free',
+      });
+    }),
+    findUsers: unary<FindUsersRequest, FindUsersResponse>('t/FindUsers', deps, (req) => {
+      asked.push(`findUsers:${req.query}`);
+      if (req.query !== ids.other) return Promise.resolve({ users: [] });
+      return Promise.resolve({
+        users: [
+          {
+            userId: ids.other,
+            email: 'other@example.test',
+            displayName: 'Other',
+            role: Role.ROLE_CLIENT,
+            emailVerified: true,
+            disabled: false,
+            mfaEnabled: false,
+            createdAt: new Date('2026-01-01T00:00:00.000Z'),
+            plan: 'free',
+          },
+        ],
       });
     }),
     confirmIdentity: unary<ConfirmIdentityRequest, ConfirmIdentityResponse>(
@@ -476,8 +497,34 @@ describe('data exports and account deletion through the gateway', () => {
       }),
     ).toMatchObject({ status: 202, body: { subjectId: ids.other, state: 'scheduled' } });
     expect(reachedPrivacy).toContain('requestErasure:verified request by mail, ticket 1234');
+    // The account is looked up (an audited admin search) before anything is opened for it.
+    expect(asked).toContain(`findUsers:${ids.other}`);
     // An admin acting for someone else is never asked for their own password.
     expect(confirmed).toEqual([]);
+  });
+
+  test('an admin naming an id with no account gets a 404, and no request is opened for nobody', async () => {
+    expect(
+      await call('POST', `/admin/users/${ids.client.replace(/.$/, '0')}/data-exports`, 'admin-token'),
+    ).toMatchObject({
+      status: 404,
+      body: { code: 'not_found' },
+    });
+    expect(
+      await call('POST', `/admin/users/${ids.client.replace(/.$/, '0')}/account-deletion`, 'admin-token', {
+        reason: 'verified request by mail, ticket 1234',
+      }),
+    ).toMatchObject({ status: 404 });
+    expect(reachedPrivacy).toEqual([]);
+  });
+
+  test('a reason must be written out: padding with spaces does not make it long enough', async () => {
+    expect(
+      await call('POST', `/admin/users/${ids.other}/account-deletion`, 'admin-token', {
+        reason: '   ticket   ',
+      }),
+    ).toMatchObject({ status: 400, body: { code: 'invalid_argument' } });
+    expect(reachedPrivacy).toEqual([]);
   });
 
   test('a client cannot use the admin routes, and privacy never hears of the attempt', async () => {

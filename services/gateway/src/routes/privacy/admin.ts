@@ -2,7 +2,7 @@ import { callUnary } from '@tracking/kit';
 
 import { defineRoute, json } from '../../http/route';
 import { userParams } from '../auth/schemas';
-import { adminPrincipal, present } from './ask';
+import { adminPrincipal, existingUser, present } from './ask';
 import { requestOut } from './mappers';
 import { erasureReason, privacyRequestPageSchema, privacyRequestSchema, requestListQuery } from './schemas';
 
@@ -54,7 +54,7 @@ export const privacyAdminRoutes = [
     operationId: 'requestUserDataExport',
     summary: 'Start a data export for a user who asked for it',
     description:
-      'For a request that came by mail and was verified. The user gets the mail that the export is ' +
+      'For a request that came by mail and was verified; an id with no account is a 404. The user gets the mail that the export is ' +
       'ready and downloads it with their own password; the admin never sees the file. 202 starts it; ' +
       'while one is open, that one comes back with 200.',
     tags: ['admin'],
@@ -67,6 +67,7 @@ export const privacyAdminRoutes = [
     errors: ['not_found'],
   }).handle(async ({ params, session, deps }) => {
     const metadata = await adminPrincipal(deps, session);
+    await existingUser(deps, session, params.userId);
     const answer = await callUnary(
       deps.privacy.requestExport.bind(deps.privacy),
       { subjectId: params.userId },
@@ -80,7 +81,7 @@ export const privacyAdminRoutes = [
     operationId: 'requestUserAccountDeletion',
     summary: 'Schedule the deletion of a user’s account who asked for it',
     description:
-      'For a verified request that came by mail; the reason is audited. The same 7-day cooling-off ' +
+      'For a verified request that came by mail (an id with no account is a 404); the reason is audited. The same 7-day cooling-off ' +
       'period applies, and the user can cancel it from their account. 202 schedules it; when one is ' +
       'already scheduled or running, that one comes back with 200.',
     tags: ['admin'],
@@ -94,6 +95,7 @@ export const privacyAdminRoutes = [
     errors: ['not_found'],
   }).handle(async ({ params, body, session, deps }) => {
     const metadata = await adminPrincipal(deps, session);
+    await existingUser(deps, session, params.userId);
     const answer = await callUnary(
       deps.privacy.requestErasure.bind(deps.privacy),
       { subjectId: params.userId, reason: body.reason },

@@ -19,6 +19,20 @@ export const ownPrincipal = (deps: GatewayDeps, session: SessionMetadata): Promi
 export const adminPrincipal = (deps: GatewayDeps, session: SessionMetadata): Promise<Metadata> =>
   principalFor(deps, session, 'users.manage', 'privacy');
 
+/**
+ * An admin acts only for an account that exists: an id with no account is a 404 before the
+ * privacy service opens a request for nobody. Auth's FindUsers is the admin's lookup and records
+ * it as a search with the admin as actor, so the audit log shows whom the admin looked up first.
+ */
+export async function existingUser(
+  deps: GatewayDeps,
+  session: SessionMetadata,
+  userId: string,
+): Promise<void> {
+  const found = await callUnary(deps.auth.findUsers.bind(deps.auth), { query: userId, limit: 1 }, session);
+  if (!found.users.some((user) => user.userId === userId)) throw new NotFoundError('no such user');
+}
+
 export type ConfirmPurpose = 'data_export' | 'data_export_download' | 'account_deletion';
 
 /**

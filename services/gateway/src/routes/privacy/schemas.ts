@@ -8,7 +8,7 @@ import { secret, totpCode } from '../auth/schemas';
 /** The re-entered credentials every export, download and deletion asks for (auth ConfirmIdentity). */
 export const confirmIdentity = z
   .object({
-    currentPassword: secret,
+    currentPassword: secret.min(1),
     code: totpCode
       .default('')
       .meta({ description: 'A current TOTP code; required when the account has enrolled one.' }),
@@ -22,9 +22,15 @@ export const confirmIdentity = z
 export const requestParams = z.object({ requestId: z.uuid() });
 
 export const erasureReason = z.object({
-  reason: z.string().trim().min(10).max(500).meta({
-    description: 'Why, for the audit log: e.g. "verified request by mail, ticket 1234".',
-  }),
+  // No leading or trailing space, rather than trimmed: what the document allows, privacy accepts.
+  reason: z
+    .string()
+    .min(10)
+    .max(500)
+    .regex(/^\S[\s\S]*\S$/)
+    .meta({
+      description: 'Why, for the audit log: e.g. "verified request by mail, ticket 1234".',
+    }),
 });
 
 // strictObject: a misspelt filter is a 400, not a silent list of everything.
