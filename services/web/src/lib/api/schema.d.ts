@@ -232,7 +232,7 @@ export interface paths {
         put?: never;
         /**
          * Schedule the deletion of a user’s account who asked for it
-         * @description For a verified request that came by mail; the reason is audited. The same 7-day cooling-off period applies, and the user can cancel it from their account. 202 schedules it; when one is already scheduled or running, that one comes back with 200.
+         * @description For a verified request that came by mail (an id with no account is a 404); the reason is audited. The same 7-day cooling-off period applies, and the user can cancel it from their account. 202 schedules it; when one is already scheduled or running, that one comes back with 200.
          */
         post: operations["requestUserAccountDeletion"];
         delete?: never;
@@ -272,7 +272,7 @@ export interface paths {
         put?: never;
         /**
          * Start a data export for a user who asked for it
-         * @description For a request that came by mail and was verified. The user gets the mail that the export is ready and downloads it with their own password; the admin never sees the file. 202 starts it; while one is open, that one comes back with 200.
+         * @description For a request that came by mail and was verified; an id with no account is a 404. The user gets the mail that the export is ready and downloads it with their own password; the admin never sees the file. 202 starts it; while one is open, that one comes back with 200.
          */
         post: operations["requestUserDataExport"];
         delete?: never;
