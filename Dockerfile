@@ -5,7 +5,8 @@
 #   docker build --build-arg SERVICE=gateway --build-arg VERSION=0.1.0 \
 #     --build-arg REVISION="$(git rev-parse HEAD)" -t tracking/gateway .
 #
-# SERVICE is one of: gateway, auth, tracking, audit, ai-inference, billing, backup, notifications (a folder under services/).
+# SERVICE is one of: gateway, auth, tracking, audit, ai-inference, billing, backup, notifications, privacy
+# (a folder under services/).
 #
 # The services run their TypeScript through tsx, in the image as locally and in the tests
 # (`node --import tsx ...`). The workspaces export their sources (`main` and `exports` name .ts

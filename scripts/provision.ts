@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 
 import { provisionBackupRoles } from '@tracking/backup/roles';
+import { generateExportKeyPair, recipientOf } from '@tracking/kit/privacy';
 import {
   createKafka,
   createLogger,
@@ -152,6 +153,50 @@ async function backupSettings(
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// The privacy service (services/privacy): the export store and the erasure ledger, both in the
+// local S3 store (exports under privacy/, the ledger under ledger/, where the backup service
+// reads it), and the age key pair of the exports, made once: every participant gets the public
+// recipient (PRIVACY_EXPORT_RECIPIENT), only the privacy service the identity.
+
+async function exportKeyPair(): Promise<{ identityDir: string; recipient: string }> {
+  const identityDir = path.join(LOCAL, 'secrets', 'privacy-export-identity');
+  const identityFile = path.join(identityDir, 'local-1');
+  if (!existsSync(identityFile)) {
+    const { identity } = await generateExportKeyPair();
+    mkdirSync(identityDir, { recursive: true, mode: 0o700 });
+    writeFileSync(identityFile, `${identity}\n`, { mode: 0o600 });
+  }
+  const recipient = await recipientOf(readFileSync(identityFile, 'utf8').trim());
+  return { identityDir, recipient };
+}
+
+async function privacySettings(): Promise<Record<string, string>> {
+  const s3File = path.join(LOCAL, 's3.env');
+  if (!existsSync(s3File)) throw new Error('no .local/s3.env: start the S3 store with `npm run infra up`');
+  const s3 = new Map(
+    readFileSync(s3File, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const),
+  );
+  const { identityDir, recipient } = await exportKeyPair();
+  const store = (prefix: string, name: string) => ({
+    [`${prefix}_S3_ENDPOINT`]: s3.get('S3_ENDPOINT') ?? '',
+    [`${prefix}_S3_REGION`]: s3.get('S3_REGION') ?? 'us-east-1',
+    [`${prefix}_S3_BUCKET`]: s3.get('S3_BUCKET') ?? '',
+    [`${prefix}_S3_PREFIX`]: name,
+    [`${prefix}_S3_FORCE_PATH_STYLE`]: 'true',
+    [`${prefix}_S3_CREDENTIALS_DIR`]: s3.get('S3_CREDENTIALS_DIR') ?? '',
+  });
+  return {
+    ...store('EXPORT', 'privacy/'),
+    ...store('ERASURE_LEDGER', 'ledger/'),
+    PRIVACY_EXPORT_RECIPIENT: recipient,
+    PRIVACY_EXPORT_IDENTITY_DIR: identityDir,
+  };
+}
+
 /** `value` as one shell word: as it is when it is plain, else single-quoted. */
 function shellWord(value: string): string {
   return /^[\w.,:/@%+=-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
@@ -208,6 +253,7 @@ async function main() {
       env.SECURITY_TXT_EXPIRES = new Date(Date.now() + 180 * 86_400_000).toISOString();
     }
     if (service.name === 'backup') Object.assign(env, await backupSettings(stack.services));
+    if (service.name === 'privacy') Object.assign(env, await privacySettings());
     if (service.database) {
       const db = await provisionDatabase({
         adminUrl: config.PG_ADMIN_URL,

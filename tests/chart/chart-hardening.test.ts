@@ -145,6 +145,8 @@ describe('the chart is hardened by default, in every environment', () => {
     // (the admin console's runs and drills, #23).
     expect(peersOf('billing', 'ingress')).toEqual(['edge', 'gateway']);
     expect(peersOf('backup', 'ingress')).toEqual(['gateway']);
+    // privacy: the gateway's privacy routes (#22); it calls no service, only the object store.
+    expect(peersOf('privacy', 'ingress')).toEqual(['gateway']);
     // The web app's files: for the edge only.
     expect(peersOf('web', 'ingress')).toEqual(['edge']);
     // Nothing calls the notifications service: it reads its work from Kafka.
@@ -155,12 +157,14 @@ describe('the chart is hardened by default, in every environment', () => {
       'auth',
       'backup',
       'billing',
+      'privacy',
       'tracking',
     ]);
     expect(peersOf('audit', 'egress')).toEqual(['auth']);
     expect(peersOf('tracking', 'egress')).toEqual([]);
     expect(peersOf('billing', 'egress')).toEqual([]);
     expect(peersOf('backup', 'egress')).toEqual([]);
+    expect(peersOf('privacy', 'egress')).toEqual([]);
     expect(peersOf('web', 'egress')).toEqual([]);
     expect(peersOf('notifications', 'egress')).toEqual(['auth']);
     // The gateway reaches Postgres but not Kafka; auth both.
@@ -176,9 +180,17 @@ describe('the chart is hardened by default, in every environment', () => {
   test('migrations run before install and upgrade as each database’s migration role', async () => {
     const jobs = (await render('values.yaml')).filter((manifest) => manifest.kind === 'Job');
     expect(jobs.map((job) => job.metadata.name).sort()).toEqual(
-      ['ai-inference', 'audit', 'auth', 'backup', 'billing', 'gateway', 'notifications', 'tracking'].map(
-        (name) => `tracking-${name}-migrate`,
-      ),
+      [
+        'ai-inference',
+        'audit',
+        'auth',
+        'backup',
+        'billing',
+        'gateway',
+        'notifications',
+        'privacy',
+        'tracking',
+      ].map((name) => `tracking-${name}-migrate`),
     );
     for (const job of jobs) {
       expect(job.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { generateExportKeyPair } from '@tracking/kit/privacy';
 import { ListEntriesRequest } from '@tracking/proto/tracking/audit/v1/audit';
 
 import {
@@ -89,6 +90,46 @@ export async function writePrincipalKeys(
   return { privateKeyFile, publicKeyFile };
 }
 
+/**
+ * The export store and erasure ledger of one platform: the local S3 server (scripts/s3.sh, its
+ * settings in .local/infra.env) under prefixes of the platform's own, and a fresh age key pair:
+ * every service gets the public recipient, only the privacy service the identity.
+ */
+async function privacyStores(dir: string) {
+  const s3 = {
+    endpoint: process.env.S3_ENDPOINT ?? '',
+    region: process.env.S3_REGION ?? 'us-east-1',
+    bucket: process.env.S3_BUCKET ?? '',
+    credentialsDir: process.env.S3_CREDENTIALS_DIR ?? '',
+  };
+  if (!s3.endpoint || !s3.bucket) {
+    throw new Error(
+      'S3_ENDPOINT and S3_BUCKET are not set: start the infrastructure with `npm run infra up`',
+    );
+  }
+  const { identity, recipient } = await generateExportKeyPair();
+  const identityDir = path.join(dir, 'privacy-export-identity');
+  await mkdir(identityDir, { recursive: true, mode: 0o700 });
+  await writeFile(path.join(identityDir, 'test-1'), `${identity}\n`, { mode: 0o600 });
+  const prefix = `${randomName('platform-')}/`;
+  const exportPrefix = `${prefix}privacy/`;
+  return {
+    bucket: s3.bucket,
+    exportPrefix,
+    ledgerPrefix: `${prefix}ledger/`,
+    identityDir,
+    env: {
+      EXPORT_S3_ENDPOINT: s3.endpoint,
+      EXPORT_S3_REGION: s3.region,
+      EXPORT_S3_BUCKET: s3.bucket,
+      EXPORT_S3_PREFIX: exportPrefix,
+      EXPORT_S3_FORCE_PATH_STYLE: 'true',
+      EXPORT_S3_CREDENTIALS_DIR: s3.credentialsDir,
+      PRIVACY_EXPORT_RECIPIENT: recipient,
+    },
+  };
+}
+
 /** A ListEntries request with every field at its proto default (no filter) but those given. */
 export function listQuery(fields: Partial<ListEntriesRequest> = {}): ListEntriesRequest {
   return { ...ListEntriesRequest.decode(new Uint8Array()), ...fields };
@@ -106,6 +147,18 @@ export interface Platform {
   aiDb: TestDatabase;
   /** Every service's database, by service name. */
   databases: Record<string, TestDatabase>;
+  /**
+   * The export store and the erasure ledger every service of this platform uses (the local S3
+   * server, under prefixes of this platform's own); the privacy service's address when started.
+   */
+  privacy: {
+    grpc?: string;
+    bucket: string;
+    exportPrefix: string;
+    ledgerPrefix: string;
+    /** The environment that points a process at them (S3 endpoint, credentials, the export recipient). */
+    env: Record<string, string>;
+  };
   /** Every running service's ops server (/metrics, /readyz), by service name. */
   opsUrls: Record<string, string>;
   topicPrefix: string;
@@ -165,6 +218,10 @@ export async function startPlatform(
     };
     /** The web app's origin in every mailed link; https://app.tracking.test by default. */
     publicBaseUrl?: string;
+    /** true: also the privacy service (the export and erasure sagas), which the gateway calls. */
+    privacy?: boolean;
+    /** E.g. ERASURE_COOLING_OFF_MS, to let an erasure run within a test. */
+    privacyEnv?: Record<string, string>;
   } = {},
 ) {
   const { brokers } = infraEnv();
@@ -176,17 +233,19 @@ export async function startPlatform(
   let stripeMock: StripeMock | undefined;
   let mailServer: MailServer | undefined;
   let standIn: SmtpStandIn | undefined;
-  const [authDb, auditDb, trackingDb, gatewayDb, aiDb, billingDb, notificationsDb] = await Promise.all([
-    createTestDatabase(path.join(ROOT, 'services', 'auth', 'migrations')),
-    createTestDatabase(path.join(ROOT, 'services', 'audit', 'migrations')),
-    createTestDatabase(path.join(ROOT, 'services', 'tracking', 'migrations')),
-    createTestDatabase(path.join(ROOT, 'services', 'gateway', 'migrations')),
-    createTestDatabase(path.join(ROOT, 'services', 'ai-inference', 'migrations')),
-    options.billing ? createTestDatabase(path.join(ROOT, 'services', 'billing', 'migrations')) : undefined,
-    withNotifications
-      ? createTestDatabase(path.join(ROOT, 'services', 'notifications', 'migrations'))
-      : undefined,
-  ]);
+  const [authDb, auditDb, trackingDb, gatewayDb, aiDb, billingDb, notificationsDb, privacyDb] =
+    await Promise.all([
+      createTestDatabase(path.join(ROOT, 'services', 'auth', 'migrations')),
+      createTestDatabase(path.join(ROOT, 'services', 'audit', 'migrations')),
+      createTestDatabase(path.join(ROOT, 'services', 'tracking', 'migrations')),
+      createTestDatabase(path.join(ROOT, 'services', 'gateway', 'migrations')),
+      createTestDatabase(path.join(ROOT, 'services', 'ai-inference', 'migrations')),
+      options.billing ? createTestDatabase(path.join(ROOT, 'services', 'billing', 'migrations')) : undefined,
+      withNotifications
+        ? createTestDatabase(path.join(ROOT, 'services', 'notifications', 'migrations'))
+        : undefined,
+      options.privacy ? createTestDatabase(path.join(ROOT, 'services', 'privacy', 'migrations')) : undefined,
+    ]);
   const stop = async () => {
     const codes = await Promise.all(processes.map((process) => process.stop()));
     await stripeMock?.stop();
@@ -200,6 +259,7 @@ export async function startPlatform(
       aiDb.drop(),
       billingDb?.drop(),
       notificationsDb?.drop(),
+      privacyDb?.drop(),
     ]);
     await rm(dir, { recursive: true, force: true });
     return codes;
@@ -209,6 +269,7 @@ export async function startPlatform(
     const geoipDb = path.join(dir, 'geoip.mmdb');
     await writeGeoIpDatabase(geoipDb);
     const principalKeys = await writePrincipalKeys(dir);
+    const privacy = await privacyStores(dir);
     // auth's GetContact credential, which the notifications service presents (docs/notifications.md).
     const contactTokenFile = path.join(dir, 'contact-token');
     await writeFile(contactTokenFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
@@ -247,7 +308,11 @@ export async function startPlatform(
       billingOps,
       billingWebhooks,
       notificationsOps,
+      privacyGrpc,
+      privacyOps,
     ] = await Promise.all([
+      freePort(),
+      freePort(),
       freePort(),
       freePort(),
       freePort(),
@@ -273,6 +338,8 @@ export async function startPlatform(
           LOG_LEVEL: 'debug',
           LOG_FILE: logFile(name),
           OTEL_SDK_DISABLED: 'true',
+          // Every participant writes its export parts here, encrypted to the privacy service.
+          ...privacy.env,
           ...options.env,
           OPS_PORT: String(opsPort),
           ...env,
@@ -362,6 +429,23 @@ export async function startPlatform(
         ...options.notificationsEnv,
       });
     }
+    if (privacyDb) {
+      await start('privacy', privacyOps, {
+        GRPC_PORT: String(privacyGrpc),
+        DATABASE_URL: privacyDb.appUrl,
+        PRINCIPAL_PUBLIC_KEY_FILES: principalKeys.publicKeyFile,
+        PUBLIC_BASE_URL: publicBaseUrl,
+        PRIVACY_EXPORT_IDENTITY_DIR: privacy.identityDir,
+        ERASURE_LEDGER_S3_ENDPOINT: privacy.env.EXPORT_S3_ENDPOINT,
+        ERASURE_LEDGER_S3_REGION: privacy.env.EXPORT_S3_REGION,
+        ERASURE_LEDGER_S3_BUCKET: privacy.bucket,
+        ERASURE_LEDGER_S3_PREFIX: privacy.ledgerPrefix,
+        ERASURE_LEDGER_S3_CREDENTIALS_DIR: privacy.env.EXPORT_S3_CREDENTIALS_DIR,
+        // A test's saga moves within a second, not a timer's half minute.
+        SAGA_INTERVAL_MS: '500',
+        ...options.privacyEnv,
+      });
+    }
     await start('gateway', gatewayOps, {
       HTTP_PORT: String(http),
       AUTH_GRPC_ADDR: `127.0.0.1:${authGrpc}`,
@@ -372,8 +456,8 @@ export async function startPlatform(
       // The platform runs no backup service (tests/e2e/backup.test.ts starts its own): nothing
       // listens here, so GET /admin/backups answers 503 unless a test points it at one.
       BACKUP_GRPC_ADDR: '127.0.0.1:1',
-      // Until the platform starts the privacy service, its routes answer 503 here.
-      PRIVACY_GRPC_ADDR: '127.0.0.1:1',
+      // Without the privacy service (privacy: true) nothing listens here and its routes answer 503.
+      PRIVACY_GRPC_ADDR: privacyDb ? `127.0.0.1:${privacyGrpc}` : '127.0.0.1:1',
       DATABASE_URL: gatewayDb.appUrl,
       PRINCIPAL_SIGNING_KEY_FILE: principalKeys.privateKeyFile,
       TRUSTED_PROXIES: '127.0.0.1',
@@ -403,6 +487,14 @@ export async function startPlatform(
         'ai-inference': aiDb,
         ...(billingDb ? { billing: billingDb } : {}),
         ...(notificationsDb ? { notifications: notificationsDb } : {}),
+        ...(privacyDb ? { privacy: privacyDb } : {}),
+      },
+      privacy: {
+        ...(privacyDb ? { grpc: `127.0.0.1:${privacyGrpc}` } : {}),
+        bucket: privacy.bucket,
+        exportPrefix: privacy.exportPrefix,
+        ledgerPrefix: privacy.ledgerPrefix,
+        env: privacy.env,
       },
       opsUrls: Object.fromEntries(
         Object.entries({
@@ -413,10 +505,12 @@ export async function startPlatform(
           'ai-inference': aiOps,
           billing: billingOps,
           notifications: notificationsOps,
+          privacy: privacyOps,
         })
           .filter(([name]) => name !== 'ai-inference' || options.ai !== false)
           .filter(([name]) => name !== 'billing' || billingDb !== undefined)
           .filter(([name]) => name !== 'notifications' || notificationsDb !== undefined)
+          .filter(([name]) => name !== 'privacy' || privacyDb !== undefined)
           .map(([name, port]) => [name, `http://127.0.0.1:${String(port)}`]),
       ),
       ...(billingDb && stripeMock
