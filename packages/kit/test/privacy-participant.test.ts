@@ -21,6 +21,7 @@ import type { Consumer } from 'kafkajs';
 import type pg from 'pg';
 
 import {
+  DomainError,
   createKafka,
   createMetrics,
   createPool,
@@ -81,7 +82,10 @@ describe('a privacy participant (kit runtime) against real Kafka, PostgreSQL and
   let dlqReader: Consumer | undefined;
   const deadLetters: { value: string; headers: Record<string, string> }[] = [];
   /** Subject id → what the fake handlers should do for it. */
-  const behaviour = new Map<string, 'refuse' | 'bug' | 'outage-once' | 'store-down-twice'>();
+  const behaviour = new Map<
+    string,
+    'refuse' | 'bug' | 'outage-once' | 'store-down-twice' | 'provider-down-thrice'
+  >();
   const calls = new Map<string, number>();
 
   function handlers(service: PrivacyParticipant): PrivacyHandlers<pg.PoolClient> {
@@ -117,8 +121,25 @@ describe('a privacy participant (kit runtime) against real Kafka, PostgreSQL and
           throw new Error(`handler bug while erasing ${subjectId} in phase ${request.phase}`);
         if (mode === 'outage-once' && n === 1)
           throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+        // More failures than maxAttempts: only an outage may take that long without failing the step.
+        if (mode === 'provider-down-thrice' && n <= 3)
+          throw new DomainError('unavailable', 'the payment provider is unavailable');
         return { counts: { person_note: rowCount ?? 0 } };
       },
+      // Auth stops the person signing in from phase 1 on (the other services see phase 2 and do nothing).
+      ...(service === 'auth'
+        ? {
+            async onOtherPhase(
+              subjectId: string,
+              { tx, request }: { tx: pg.PoolClient; request: { phase: number } },
+            ) {
+              await tx.query('INSERT INTO sign_in_block (person, phase) VALUES ($1, $2)', [
+                subjectId,
+                request.phase,
+              ]);
+            },
+          }
+        : {}),
     };
   }
 
@@ -180,6 +201,8 @@ describe('a privacy participant (kit runtime) against real Kafka, PostgreSQL and
     const owner = createPool(db.migratorUrl, { max: 1 });
     await owner.query('CREATE TABLE person_note (person uuid NOT NULL, note text NOT NULL)');
     await owner.query(`GRANT SELECT, INSERT, DELETE ON person_note TO ${db.database}_app`);
+    await owner.query('CREATE TABLE sign_in_block (person uuid NOT NULL, phase int NOT NULL)');
+    await owner.query(`GRANT SELECT, INSERT ON sign_in_block TO ${db.database}_app`);
     await owner.end();
     pool = createPool(db.appUrl);
     store = createObjectStore(s3Settings());
@@ -340,6 +363,10 @@ describe('a privacy participant (kit runtime) against real Kafka, PostgreSQL and
       counts: { person_note: 2 },
     });
     expect(await notesOf(person)).toBe(0);
+    // Auth saw phase 1 without answering it, in a transaction that committed.
+    expect((await pool_().query('SELECT phase FROM sign_in_block WHERE person = $1', [person])).rows).toEqual(
+      [{ phase: 1 }],
+    );
 
     // Kafka delivers the same event again: recorded as processed, not answered twice.
     await send(PRIVACY_EVENT_TYPES.erasureRequested, erasure(1), first.id);
@@ -395,6 +422,25 @@ describe('a privacy participant (kit runtime) against real Kafka, PostgreSQL and
       data: { counts: { person_note: 1 } },
     });
     expect(calls.get(`tracking:${person}`)).toBe(2);
+  }, 90_000);
+
+  it('a dependency the service reports unavailable (Stripe down) is waited out, however many tries it takes', async () => {
+    const person = await seedPerson('y');
+    behaviour.set(person, 'provider-down-thrice');
+    const requestId = randomUUID();
+    await send(PRIVACY_EVENT_TYPES.erasureRequested, {
+      requestId,
+      subjectId: person,
+      phase: 1,
+      erasingSince: new Date().toISOString(),
+    });
+    const answered = await waitFor(
+      async () => ((await answers(requestId)).length >= 1 ? answers(requestId) : undefined),
+      { what: 'the answer', timeoutMs: 60_000 },
+    );
+    expect(answered.map((answer) => answer.type)).toEqual([PRIVACY_EVENT_TYPES.stepCompleted]);
+    expect(calls.get(`tracking:${person}`)).toBe(4);
+    expect(await notesOf(person)).toBe(0);
   }, 90_000);
 
   it('a step that cannot finish is answered as failed with a reason free of personal data, and its damage is rolled back', async () => {

@@ -20,6 +20,7 @@ import { Counter } from 'prom-client';
 import type { z } from 'zod';
 
 import type { SqlExecutor, TransactionRunner } from '../db';
+import { DomainError } from '../errors';
 import { newEvent, type EventEnvelope } from '../events';
 import { PoisonMessageError, isTransientError, startConsumer, type RunningConsumer } from '../kafka';
 import type { Logger } from '../log';
@@ -44,8 +45,8 @@ import { ObjectStoreError, type ObjectStore } from './store';
  * - The answer goes on `privacy.step.v1` through the service's outbox, in the transaction that
  *   records the request as processed and in which the handler ran: erasure, answer and "done"
  *   commit together or not at all.
- * - An outage (database, object store: errors the kit calls transient) rolls back and retries
- *   for as long as it lasts. Any other error is retried `maxAttempts` times, each in a fresh
+ * - An outage (database, object store: errors the kit calls transient; a DomainError
+ *   `unavailable`) rolls back and retries for as long as it lasts. Any other error is retried `maxAttempts` times, each in a fresh
  *   savepoint; then the runtime answers `privacy.step.failed` with a reason an admin can read
  *   (a PrivacyStepError's message, else only the error's kind: never personal data).
  * - The coordinator may send the same request again (after its own crash): that is a new event,
@@ -87,6 +88,13 @@ export interface PrivacyHandlers<Tx> {
     subjectId: string,
     context: PrivacyStepContext<Tx, ErasureRequested>,
   ): Promise<{ counts?: StepCounts }>;
+  /**
+   * Optional: sees, in the same transaction and without answering, an erasure request for the
+   * other phase. Auth uses phase 1 to end the person's sessions and refuse sign-in while the
+   * other services erase them, so nothing new is written in between. An outage retries; any
+   * other error is retried like a step and then logged and left: the saga does not wait for it.
+   */
+  onOtherPhase?(subjectId: string, context: PrivacyStepContext<Tx, ErasureRequested>): Promise<void>;
 }
 
 /**
@@ -159,7 +167,10 @@ export async function startPrivacyParticipant<Tx>(
     if (event.type === PRIVACY_EVENT_TYPES.erasureRequested) {
       const request = parse(erasureRequestedSchema, event.data, event.type);
       const mine = (request.phase === 2) === (service === ERASURE_FINAL_PARTICIPANT);
-      if (!mine) return { kind: 'erasure', answer: undefined };
+      if (!mine) {
+        await observe(event, scope, request);
+        return { kind: 'erasure', answer: undefined };
+      }
       const answer = await step(event, scope, 'erasure', request.requestId, request.phase, async () => {
         const { counts } = await handlers.eraseSubject(request.subjectId, { request, ...scope });
         return { files: [], counts: checkedCounts(counts) };
@@ -167,6 +178,33 @@ export async function startPrivacyParticipant<Tx>(
       return { kind: 'erasure', answer };
     }
     throw new PoisonMessageError(`${event.type} is not a privacy request`);
+  }
+
+  /** The other phase's request, shown to `onOtherPhase` in a savepoint of its own. */
+  async function observe(event: EventEnvelope, scope: Scope<Tx>, request: ErasureRequested): Promise<void> {
+    if (!handlers.onOtherPhase) return;
+    await scope.sql.query(`SAVEPOINT ${SAVEPOINT}`);
+    try {
+      await handlers.onOtherPhase(request.subjectId, { request, ...scope });
+      await scope.sql.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+    } catch (error) {
+      if (isOutage(error)) throw error;
+      await scope.sql.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+      const failed = (attempts.get(event.id) ?? 0) + 1;
+      if (failed < maxAttempts) {
+        attempts.set(event.id, failed);
+        throw error;
+      }
+      log.error(
+        {
+          event: 'privacy.other_phase.failed',
+          requestId: request.requestId,
+          phase: request.phase,
+          err: error,
+        },
+        'onOtherPhase failed; the request is left to its own phase',
+      );
+    }
   }
 
   /** Runs one handler in a savepoint and turns its outcome into the answer. */
@@ -242,6 +280,7 @@ export async function startPrivacyParticipant<Tx>(
     retryBackoffMs: options.retryBackoffMs ?? 500,
     async handle(event, scope) {
       const { kind, answer } = await run(event, scope);
+      attempts.delete(event.id);
       if (!answer) {
         steps.inc({ kind, outcome: 'skipped' });
         return;
@@ -257,7 +296,6 @@ export async function startPrivacyParticipant<Tx>(
           }),
         },
       ]);
-      attempts.delete(event.id);
       steps.inc({
         kind,
         outcome: answer.type === PRIVACY_EVENT_TYPES.stepCompleted ? 'completed' : 'failed',
@@ -284,8 +322,16 @@ function parse<S extends z.ZodType>(schema: S, data: unknown, type: string): z.i
   throw new PoisonMessageError(`invalid ${type} body: ${fields.join('; ')}`);
 }
 
+/**
+ * Retried for as long as it lasts: the database or the object store out of reach, or a
+ * dependency the service reports as `unavailable` (billing when Stripe is down).
+ */
 function isOutage(error: unknown): boolean {
-  return isTransientError(error) || (error instanceof ObjectStoreError && error.transient);
+  return (
+    isTransientError(error) ||
+    (error instanceof ObjectStoreError && error.transient) ||
+    (error instanceof DomainError && error.code === 'unavailable')
+  );
 }
 
 function checkedCounts(counts: StepCounts | undefined): StepCounts {
