@@ -114,6 +114,10 @@ RUN mkdir -p /image \
      done \
   && rm -rf /image/packages/kit/src/testing \
   && ln -s "services/${SERVICE}/src/main.ts" /image/main.ts
+# The privacy service writes each export's README from the data inventory when it assembles
+# the export (services/privacy/src/export/inventory.ts reads <app>/docs/data-inventory.yaml).
+# The catalogue holds no secret; every image carries it, like the other sources.
+COPY docs/data-inventory.yaml /image/docs/data-inventory.yaml
 
 # ---------------------------------------------------------------------------------------------
 # The backup service runs pg_dump and pg_restore, which must be at least as new as the servers
