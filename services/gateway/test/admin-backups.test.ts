@@ -1,29 +1,4 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
-import type { Server as GrpcServer } from '@grpc/grpc-js';
-import {
-  closeServer,
-  createClient,
-  createMetrics,
-  DomainError,
-  listen,
-  PRINCIPAL_HEADER,
-  SESSION_TOKEN_HEADER,
-  startGrpcServer,
-  stopGrpcServer,
-  unary,
-} from '@tracking/kit';
-import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
-import {
-  AuthServiceClient,
-  AuthServiceService,
-  MfaState,
-  Role,
-  type AuthorizeRequest,
-  type AuthorizeResponse,
-  type AuthServiceServer,
-} from '@tracking/proto/tracking/auth/v1/auth';
+import { createClient, createMetrics, PRINCIPAL_HEADER, unary } from '@tracking/kit';
 import {
   BackupServiceClient,
   BackupServiceService,
@@ -35,9 +10,8 @@ import {
 } from '@tracking/proto/tracking/backup/v1/backup';
 import { captureLogger } from '@tracking/testing';
 
-import { createApp } from '../src/app';
-import { offlineTracking } from './offline-services';
-import { testEdge, viaIngress } from './edge-support';
+import { viaIngress } from './edge-support';
+import { standIn, startStandInGateway, type StandInGateway } from './offline-services';
 
 // GET /admin/backups in process (#23), against a stand-in auth that answers Authorize and a
 // stand-in backup service that answers ListBackups and ListDrills: the permission asked, the
@@ -46,38 +20,9 @@ import { testEdge, viaIngress } from './edge-support';
 describe('backup runs and restore drills for an admin through the gateway', () => {
   const { log } = captureLogger('gateway');
   const metrics = createMetrics();
-  const asked: string[] = [];
   const principals: string[] = [];
   const forwarded: (ListBackupsRequest | ListDrillsRequest)[] = [];
-  const adminId = '5d1f6a0e-8c3b-4f0a-9a4e-2b7d6c5e4f31';
   let nothingYet = false;
-
-  const standIn = <S extends object>(implemented: Partial<S>) =>
-    new Proxy(implemented, {
-      get: (target, name: string) =>
-        target[name as keyof S] ??
-        unary(`t/${name}`, { log, metrics }, () => Promise.reject(new Error('unused'))),
-    }) as S;
-
-  const authorize = unary<AuthorizeRequest, AuthorizeResponse>(
-    't/Authorize',
-    { log, metrics },
-    (request, call) => {
-      asked.push(request.permission);
-      const token = call.metadata.get(SESSION_TOKEN_HEADER)[0];
-      if (token === 'trainer-token') throw new DomainError('permission_denied', 'not allowed');
-      if (token === 'no-mfa-token')
-        throw new DomainError('mfa_required', 'enrol first', { next: 'enrol_totp' });
-      return Promise.resolve({
-        userId: adminId,
-        role: Role.ROLE_ADMIN,
-        sessionId: '7e2a9c14-3b6d-4e8f-a1c0-9d8e7f6a5b41',
-        mfa: MfaState.MFA_STATE_VERIFIED,
-        verifiedEmail: 'admin@example.test',
-        plan: 'free',
-      });
-    },
-  );
   const listBackups = unary<ListBackupsRequest, ListBackupsResponse>(
     't/ListBackups',
     { log, metrics },
@@ -152,63 +97,35 @@ describe('backup runs and restore drills for an admin through the gateway', () =
     },
   );
 
-  let grpc: GrpcServer | undefined;
-  let http: Server | undefined;
-  let auth: AuthServiceClient | undefined;
-  let backup: BackupServiceClient | undefined;
-  const audit = createClient(AuditServiceClient, '127.0.0.1:1', { tls: {}, deadlineMs: 500 });
+  let gateway: StandInGateway | undefined;
+  const asked = () => gateway?.asked ?? [];
 
   beforeAll(async () => {
-    const started = await startGrpcServer({
-      host: '127.0.0.1',
-      port: 0,
-      tls: {},
+    gateway = await startStandInGateway({
+      log,
+      metrics,
       services: [
-        [AuthServiceService, standIn<AuthServiceServer>({ authorize })],
-        [BackupServiceService, standIn<BackupServiceServer>({ listBackups, listDrills })],
+        [BackupServiceService, standIn<BackupServiceServer>({ listBackups, listDrills }, { log, metrics })],
       ],
+      clients: (address) => ({ backup: createClient(BackupServiceClient, address, { tls: {} }) }),
     });
-    grpc = started.server;
-    const address = `127.0.0.1:${String(started.port)}`;
-    auth = createClient(AuthServiceClient, address, { tls: {} });
-    backup = createClient(BackupServiceClient, address, { tls: {} });
-    http = await listen(
-      createApp({
-        auth,
-        audit,
-        ...(await offlineTracking()),
-        backup,
-        log,
-        metrics,
-        trustedProxies: ['127.0.0.1'],
-        longCallDeadlineMs: 10_000,
-        edge: await testEdge(),
-      }),
-      '127.0.0.1',
-      0,
-    );
   });
 
   afterAll(async () => {
-    auth?.close();
-    backup?.close();
-    audit.close();
-    if (http) await closeServer(http);
-    if (grpc) await stopGrpcServer(grpc, 1_000);
+    await gateway?.stop();
   });
 
   beforeEach(() => {
-    asked.length = 0;
+    asked().length = 0;
     principals.length = 0;
     forwarded.length = 0;
     nothingYet = false;
   });
 
   const read = async (token: string) => {
-    const response = await fetch(
-      `http://127.0.0.1:${String((http?.address() as AddressInfo).port)}/api/v1/admin/backups`,
-      { headers: { authorization: `Bearer ${token}`, ...viaIngress() } },
-    );
+    const response = await fetch(`${gateway?.url ?? ''}/api/v1/admin/backups`, {
+      headers: { authorization: `Bearer ${token}`, ...viaIngress() },
+    });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
@@ -271,7 +188,7 @@ describe('backup runs and restore drills for an admin through the gateway', () =
       },
     });
     // Its own admin-only permission, every database, and a principal signed for backup.
-    expect(asked).toEqual(['backup.read']);
+    expect(asked()).toEqual(['backup.read']);
     expect(forwarded).toEqual(expect.arrayContaining([{ database: '' }, { database: '', limit: 50 }]));
     expect(principals).toHaveLength(2);
     expect(principals[0]?.split('.')).toHaveLength(3);
