@@ -114,6 +114,33 @@ describe('TOTP MFA', () => {
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
   });
 
+  test('the wrong code that pauses the second factor leaves an auth.account.locked entry on auth.mfa.v1', async () => {
+    const f = setup();
+    const { user, session } = await enrolledUser();
+    const wrong = () =>
+      fromAddress('198.51.100.40', () =>
+        verifySecondFactor(f.deps, session, { code: '000000', recoveryCode: '' }),
+      );
+    for (let i = 1; i <= 4; i += 1) await expect(wrong()).rejects.toMatchObject({ code: 'unauthenticated' });
+    expect(await eventsOf(f, 'auth.account.locked', user.id)).toEqual([]);
+    await expect(wrong()).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(wrong()).rejects.toMatchObject({ code: 'resource_exhausted' });
+    const locked = await eventsOf(f, 'auth.account.locked', user.id);
+    expect(locked).toEqual([
+      expect.objectContaining({
+        topic: 'auth.mfa.v1',
+        payload: expect.objectContaining({
+          data: {
+            subject: { type: 'user', id: user.id },
+            scope: 'mfa',
+            pauseSeconds: 30,
+            untilPasswordReset: false,
+          },
+        }) as unknown,
+      }),
+    ]);
+  });
+
   test('a recovery code works once, and its use is mailed to the user', async () => {
     const f = setup();
     const { user, recoveryCodes, session } = await enrolledUser();
