@@ -23,6 +23,10 @@ PG_PORT=$PG_PORT
 PG_ADMIN_URL=postgres://postgres:$pw@127.0.0.1:$PG_PORT/postgres
 KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 EOF
+  # A broker that logs clients in (KAFKA_SECURITY=scram): where the principals' passwords and its CA are.
+  if [[ "$KAFKA_SECURITY" == scram ]]; then
+    printf 'KAFKA_SECURITY=scram\nKAFKA_SECRETS_DIR=%s\n' "$KAFKA_SECRETS_DIR" >>"$tmp"
+  fi
   # The S3 store of the backup service (scripts/s3.sh), for its tests.
   if [[ -f "$LOCAL/s3.env" ]]; then cat "$LOCAL/s3.env" >>"$tmp"; fi
   # The SMTP server and its inbox (scripts/mail.sh), for the notifications service and the mail tests.

@@ -24,7 +24,14 @@ S3_PORT="${S3_PORT:-19097}"
 SMTP_PORT="${SMTP_PORT:-19025}"
 MAIL_INBOX_PORT="${MAIL_INBOX_PORT:-19080}"
 
-export ROOT LOCAL CACHE PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT PROMETHEUS_PORT ALERTMANAGER_PORT \
+# Kafka's security: plaintext (no login, no ACLs) or scram (SASL/SCRAM-SHA-512 over TLS, ACLs
+# from the topics manifest; scripts/kafka.sh, docs/kafka-security.md). Each service's password
+# and the CA live in KAFKA_SECRETS_DIR.
+KAFKA_SECURITY="${KAFKA_SECURITY:-plaintext}"
+[[ "$KAFKA_SECURITY" == plaintext || "$KAFKA_SECURITY" == scram ]] || { echo "KAFKA_SECURITY must be plaintext or scram" >&2; exit 2; }
+KAFKA_SECRETS_DIR="${KAFKA_SECRETS_DIR:-$LOCAL/secrets/kafka}"
+
+export ROOT LOCAL CACHE KAFKA_SECURITY KAFKA_SECRETS_DIR PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT PROMETHEUS_PORT ALERTMANAGER_PORT \
   ALERT_RECEIVER_PORT STRIPE_MOCK_PORT S3_PORT SMTP_PORT MAIL_INBOX_PORT
 
 # Go from its official tarball lives in /usr/local/go/bin, which a minimal PATH (CI's `env -i`)

@@ -13,11 +13,15 @@ import {
   createKafka,
   createLogger,
   createProducer,
+  ensureAcls,
   ensureTopics,
+  kafkaConnection,
   loadConfig,
   migrate,
   postgresUrl,
   provisionDatabase,
+  manifestAcls,
+  manifestPrincipals,
   readTopicsManifest,
 } from '@tracking/kit';
 import { z } from 'zod';
@@ -30,6 +34,10 @@ const config = loadConfig(
   z.object({
     PG_ADMIN_URL: postgresUrl,
     KAFKA_BROKERS: z.string().min(1),
+    /** plaintext, or scram: each service logs in as itself and the ACLs come from the manifest (scripts/kafka.sh). */
+    KAFKA_SECURITY: z.enum(['plaintext', 'scram']).default('plaintext'),
+    /** scram: one password file per principal and the broker's CA (ca.pem), written by scripts/kafka.sh. */
+    KAFKA_SECRETS_DIR: z.string().default(path.join(ROOT, '.local', 'secrets', 'kafka')),
     /** Where scripts/up.sh serves Stripe's API locally (stripe-mock; scripts/lib.sh sets it). */
     STRIPE_MOCK_PORT: z.coerce.number().int().min(1).max(65_535),
   }),
@@ -215,15 +223,28 @@ function smtpSettings(): Record<string, string> {
   return { SMTP_HOST: settings.get('SMTP_HOST') ?? '127.0.0.1', SMTP_PORT: settings.get('SMTP_PORT') ?? '' };
 }
 
+/** A principal's settings for kafkaConnection (packages/kit/src/kafka.ts); none on a plaintext broker. */
+function kafkaLogin(principal: string): Record<string, string> {
+  if (config.KAFKA_SECURITY !== 'scram') return {};
+  return {
+    KAFKA_SASL_USERNAME: principal,
+    KAFKA_SASL_PASSWORD_FILE: path.join(config.KAFKA_SECRETS_DIR, principal),
+    KAFKA_CA_FILE: path.join(config.KAFKA_SECRETS_DIR, 'ca.pem'),
+  };
+}
+
 async function main() {
   const log = createLogger({ service: 'provision', level: 'warn' });
   const stack = loadStack();
+  const manifest = readTopicsManifest(path.join(ROOT, 'charts', 'tracking', 'files', 'topics.json'));
+  const principals = new Set(manifestPrincipals(manifest));
   mkdirSync(path.join(LOCAL, 'env'), { recursive: true, mode: 0o700 });
 
   for (const service of stack.services) {
     const env: Record<string, string> = {
       ...service.env,
       KAFKA_BROKERS: config.KAFKA_BROKERS,
+      ...(principals.has(service.name) ? kafkaLogin(service.name) : {}),
       LOG_FILE: path.join(LOCAL, 'logs', `${service.name}.log`),
       BIND_HOST: '127.0.0.1',
     };
@@ -276,14 +297,20 @@ async function main() {
     writeFileSync(path.join(LOCAL, 'env', `${service.name}.env`), `${lines.join('\n')}\n`, { mode: 0o600 });
   }
 
-  const kafka = createKafka({ clientId: 'provision', brokers: config.KAFKA_BROKERS.split(','), log });
-  const created = await ensureTopics(
-    kafka,
-    readTopicsManifest(path.join(ROOT, 'charts', 'tracking', 'files', 'topics.json')),
-  );
+  const kafka = createKafka({
+    clientId: 'provision',
+    ...kafkaConnection({ KAFKA_BROKERS: config.KAFKA_BROKERS.split(','), ...kafkaLogin('admin') }),
+    log,
+  });
+  const created = await ensureTopics(kafka, manifest);
   process.stdout.write(
     `[provision] topics: ${created.length ? `created ${created.join(', ')}` : 'up to date'}\n`,
   );
+  if (config.KAFKA_SECURITY === 'scram') {
+    const acls = manifestAcls(manifest);
+    await ensureAcls(kafka, acls);
+    process.stdout.write(`[provision] kafka: ${acls.length} ACLs from the topics manifest\n`);
+  }
   // The first idempotent producer on a fresh broker waits for the transaction coordinator to
   // load; do that wait here rather than in the first service that starts.
   const producer = createProducer(kafka);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 
@@ -6,10 +7,13 @@ import {
   createKafka,
   createLogger,
   dropDatabase,
+  ensureAcls,
   ensureTopics,
+  manifestAcls,
   migrate,
   provisionDatabase,
   readTopicsManifest,
+  type KafkaSecurity,
   type Logger,
   type ProvisionedDatabase,
 } from '@tracking/kit';
@@ -29,7 +33,12 @@ export * from './stripe-mock';
  * scripts/infra.sh. Each test gets its own database and topic prefix, so test files can run in
  * parallel beside a developer's running stack without touching its data.
  */
-export function infraEnv(): { adminUrl: string; brokers: string[] } {
+export function infraEnv(): {
+  adminUrl: string;
+  brokers: string[];
+  /** The brokers and the admin's login, for a test's own Kafka client (createKafka({ ...kafka })). */
+  kafka: { brokers: string[]; security?: KafkaSecurity };
+} {
   const adminUrl = process.env.PG_ADMIN_URL;
   const brokers = process.env.KAFKA_BROKERS;
   if (!adminUrl || !brokers) {
@@ -37,7 +46,34 @@ export function infraEnv(): { adminUrl: string; brokers: string[] } {
       'PG_ADMIN_URL and KAFKA_BROKERS are not set: start the infrastructure with `npm run infra up`',
     );
   }
-  return { adminUrl, brokers: brokers.split(',') };
+  const list = brokers.split(',');
+  return { adminUrl, brokers: list, kafka: { brokers: list, security: kafkaLogin('admin') } };
+}
+
+/**
+ * A principal's login on a broker started with KAFKA_SECURITY=scram (scripts/kafka.sh), or
+ * undefined on a plaintext one. Tests log in as the admin; a test that checks the ACLs logs in
+ * as a service.
+ */
+export function kafkaLogin(principal: string): KafkaSecurity | undefined {
+  const dir = process.env.KAFKA_SECRETS_DIR;
+  if (process.env.KAFKA_SECURITY !== 'scram' || !dir) return undefined;
+  return {
+    username: principal,
+    password: readFileSync(path.join(dir, principal), 'utf8').trim(),
+    ca: readFileSync(path.join(dir, 'ca.pem'), 'utf8'),
+  };
+}
+
+/** A service's own Kafka login as environment (kafkaConnection), for the services a test starts. */
+export function kafkaServiceEnv(service: string): Record<string, string> {
+  const dir = process.env.KAFKA_SECRETS_DIR;
+  if (process.env.KAFKA_SECURITY !== 'scram' || !dir) return {};
+  return {
+    KAFKA_SASL_USERNAME: service,
+    KAFKA_SASL_PASSWORD_FILE: path.join(dir, service),
+    KAFKA_CA_FILE: path.join(dir, 'ca.pem'),
+  };
 }
 
 export function randomName(prefix = 't'): string {
@@ -75,10 +111,13 @@ export async function createTestTopics(): Promise<string> {
   const prefix = `${randomName()}.`;
   const kafka = createKafka({
     clientId: 'test-topics',
-    brokers: infraEnv().brokers,
+    ...infraEnv().kafka,
     log: createLogger({ service: 'test', level: 'warn' }),
   });
-  await ensureTopics(kafka, readTopicsManifest(TOPICS_MANIFEST), prefix);
+  const manifest = readTopicsManifest(TOPICS_MANIFEST);
+  await ensureTopics(kafka, manifest, prefix);
+  // On a broker that authorises, the services get exactly the manifest's permissions on them.
+  if (kafkaLogin('admin')) await ensureAcls(kafka, manifestAcls(manifest, prefix));
   return prefix;
 }
 

@@ -13,6 +13,7 @@ import {
   createTestTopics,
   freePort,
   infraEnv,
+  kafkaServiceEnv,
   randomName,
   startProcess,
   startStripeMock,
@@ -335,6 +336,7 @@ export async function startPlatform(
         env: {
           KAFKA_BROKERS: brokers.join(','),
           KAFKA_TOPIC_PREFIX: topicPrefix,
+          ...kafkaServiceEnv(name),
           LOG_LEVEL: 'debug',
           LOG_FILE: logFile(name),
           OTEL_SDK_DISABLED: 'true',

@@ -2,6 +2,7 @@ import { telemetry } from './instrumentation';
 
 import {
   createKafka,
+  kafkaConnection,
   createLogger,
   createMetrics,
   createProducer,
@@ -30,7 +31,7 @@ async function main() {
   const deps = await createDeps(config, log, metrics);
   const { pool, budget, inference } = deps;
 
-  const kafka = createKafka({ clientId: 'ai-inference', brokers: config.KAFKA_BROKERS, log });
+  const kafka = createKafka({ clientId: 'ai-inference', ...kafkaConnection(config), log, metrics });
   const producer = createProducer(kafka);
   await producer.connect();
   // Estimates name the foods in a meal: each outbox row goes once Kafka has it.

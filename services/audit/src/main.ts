@@ -2,6 +2,7 @@ import { telemetry } from './instrumentation';
 
 import {
   createKafka,
+  kafkaConnection,
   createLogger,
   kafkaReadiness,
   createMetrics,
@@ -25,7 +26,7 @@ async function main() {
   const metrics = createMetrics();
   const deps = createDeps(config, log, metrics);
   const { prisma } = deps;
-  const kafka = createKafka({ clientId: 'audit', brokers: config.KAFKA_BROKERS, log });
+  const kafka = createKafka({ clientId: 'audit', ...kafkaConnection(config), log, metrics });
   const consumer = await startAuditConsumer({
     kafka,
     prisma,

@@ -2,6 +2,7 @@ import { telemetry } from './instrumentation';
 
 import {
   createKafka,
+  kafkaConnection,
   createLogger,
   kafkaReadiness,
   createMetrics,
@@ -41,7 +42,7 @@ async function main() {
   const { prisma } = deps;
   watchFailingIdentities(metrics, () => failingLoginIdentities(deps));
   const pool = createPool(config.DATABASE_URL, { max: 3, name: 'auth-relay' });
-  const kafka = createKafka({ clientId: 'auth', brokers: config.KAFKA_BROKERS, log });
+  const kafka = createKafka({ clientId: 'auth', ...kafkaConnection(config), log, metrics });
   const producer = createProducer(kafka);
   await producer.connect();
   const relay = new OutboxRelay({

@@ -16,6 +16,7 @@ import { telemetry } from './instrumentation';
 
 import {
   createKafka,
+  kafkaConnection,
   createLogger,
   createMetrics,
   createProducer,
@@ -108,7 +109,7 @@ function mb(bytes: number): string {
 /** Publishes this run's events now if Kafka answers; otherwise the service's relay will. */
 async function flushEvents(config: Config, deps: Deps, log: Logger, eventIds: string[]): Promise<void> {
   if (eventIds.length === 0 || config.BACKUP_EVENTS_FLUSH_MS === 0) return;
-  const kafka = createKafka({ clientId: 'backup-cli', brokers: config.KAFKA_BROKERS, log });
+  const kafka = createKafka({ clientId: 'backup-cli', ...kafkaConnection(config), log });
   const producer = createProducer(kafka);
   const relay = new OutboxRelay({
     pool: deps.pool,

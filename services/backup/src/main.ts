@@ -2,6 +2,7 @@ import { telemetry } from './instrumentation';
 
 import {
   createKafka,
+  kafkaConnection,
   createLogger,
   createMetrics,
   createPrincipalVerifier,
@@ -42,7 +43,7 @@ async function main() {
   const deps = createDeps(config, log);
   const backupMetrics = createBackupMetrics(metrics.registry, configuredDatabases(deps.sources));
 
-  const kafka = createKafka({ clientId: 'backup', brokers: config.KAFKA_BROKERS, log });
+  const kafka = createKafka({ clientId: 'backup', ...kafkaConnection(config), log, metrics });
   const producer = createProducer(kafka);
   await producer.connect();
   const relay = new OutboxRelay({

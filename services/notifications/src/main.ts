@@ -2,6 +2,7 @@ import { telemetry } from './instrumentation';
 
 import {
   createKafka,
+  kafkaConnection,
   createLogger,
   createMetrics,
   createProducer,
@@ -26,7 +27,7 @@ async function main() {
   const pool = createPoolOf(config);
   const deps = createDeps(config, log, createNotificationMetrics(metrics.registry, pool));
 
-  const kafka = createKafka({ clientId: 'notifications', brokers: config.KAFKA_BROKERS, log });
+  const kafka = createKafka({ clientId: 'notifications', ...kafkaConnection(config), log, metrics });
   const producer = createProducer(kafka);
   await producer.connect();
   // Publishes the audit events of suppressions.

@@ -2,6 +2,7 @@ import { telemetry } from './instrumentation';
 
 import {
   createKafka,
+  kafkaConnection,
   createLogger,
   createMetrics,
   createPool,
@@ -29,7 +30,7 @@ async function main() {
   const { prisma } = deps;
 
   const pool = createPool(config.DATABASE_URL, { max: 3, name: 'tracking-relay' });
-  const kafka = createKafka({ clientId: 'tracking', brokers: config.KAFKA_BROKERS, log });
+  const kafka = createKafka({ clientId: 'tracking', ...kafkaConnection(config), log, metrics });
   const producer = createProducer(kafka);
   await producer.connect();
   // The outbox carries meal text for the estimator: each row goes once Kafka has it.
