@@ -205,6 +205,26 @@ describe('an export', () => {
     ).rejects.toMatchObject({ code: 'permission_denied' });
   });
 
+  it('lists every request for an admin, newest first, a page at a time, with the open count', async () => {
+    const people = [randomUUID(), randomUUID(), randomUUID()];
+    for (const person of people) await requestExport(fixture.deps, client(person), '');
+    const boss = admin(randomUUID());
+    const filter = { kind: 'export', state: '', subjectId: '', limit: 2, cursor: '' };
+    const first = await listRequests(fixture.deps, boss, filter);
+    expect(first.requests.map((request) => request.subjectId)).toEqual([people[2], people[1]]);
+    expect(first.openCount).toBe(3);
+    expect(first.nextCursor).not.toBe('');
+    const second = await listRequests(fixture.deps, boss, { ...filter, cursor: first.nextCursor });
+    expect(second.requests.map((request) => request.subjectId)).toEqual([people[0]]);
+    expect(second.nextCursor).toBe('');
+    await expect(listRequests(fixture.deps, boss, { ...filter, cursor: 'forged' })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+    await expect(listRequests(fixture.deps, boss, { ...filter, state: 'dropped' })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+  });
+
   it('sends answers it cannot apply to the dead-letter topic (unknown request, wrong body)', async () => {
     const unknown = answer(PRIVACY_EVENT_TYPES.stepCompleted, {
       requestId: randomUUID(),
