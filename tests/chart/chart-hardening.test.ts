@@ -360,27 +360,80 @@ describe('billing and backup', () => {
       const manifests = await render(file);
       const cronJobs = manifests.filter((manifest) => manifest.kind === 'CronJob');
       expect(cronJobs.map((job) => job.metadata.name).sort()).toEqual([
+        'tracking-auth-retention',
         'tracking-backup-backup',
         'tracking-backup-drill',
         'tracking-backup-prune',
+        'tracking-privacy-purge-exports',
+        'tracking-tracking-retention',
       ]);
-      const schedules: Record<
+      // Each run: its component, schedule, retries, deadline and command. The retention jobs run
+      // daily, so RetentionJobStale (48 h) means two missed runs (docs/privacy.md, "Retention").
+      const node = ['/nodejs/bin/node', '--enable-source-maps', '--import', 'tsx'];
+      const runs: Record<
         string,
-        { schedule: string; backoffLimit: number; activeDeadlineSeconds: number }
+        {
+          component: string;
+          schedule: string;
+          backoffLimit: number;
+          activeDeadlineSeconds: number;
+          command: string[];
+        }
       > = {
-        backup: { schedule: '17 2 * * *', backoffLimit: 1, activeDeadlineSeconds: 14400 },
-        drill: { schedule: '43 4 * * 0', backoffLimit: 0, activeDeadlineSeconds: 14400 },
-        prune: { schedule: '47 5 * * *', backoffLimit: 1, activeDeadlineSeconds: 3600 },
+        'tracking-backup-backup': {
+          component: 'backup',
+          schedule: '17 2 * * *',
+          backoffLimit: 1,
+          activeDeadlineSeconds: 14400,
+          command: [...node, 'services/backup/src/cli.ts', 'backup'],
+        },
+        'tracking-backup-drill': {
+          component: 'backup',
+          schedule: '43 4 * * 0',
+          backoffLimit: 0,
+          activeDeadlineSeconds: 14400,
+          command: [...node, 'services/backup/src/cli.ts', 'drill'],
+        },
+        'tracking-backup-prune': {
+          component: 'backup',
+          schedule: '47 5 * * *',
+          backoffLimit: 1,
+          activeDeadlineSeconds: 3600,
+          command: [...node, 'services/backup/src/cli.ts', 'prune'],
+        },
+        'tracking-tracking-retention': {
+          component: 'tracking',
+          schedule: '23 3 * * *',
+          backoffLimit: 1,
+          activeDeadlineSeconds: 1800,
+          command: [...node, 'services/tracking/src/retention-cli.ts'],
+        },
+        'tracking-auth-retention': {
+          component: 'auth',
+          schedule: '29 3 * * *',
+          backoffLimit: 1,
+          activeDeadlineSeconds: 1800,
+          command: [...node, 'services/auth/src/retention-cli.ts'],
+        },
+        'tracking-privacy-purge-exports': {
+          component: 'privacy',
+          schedule: '35 3 * * *',
+          backoffLimit: 1,
+          activeDeadlineSeconds: 1800,
+          command: [...node, 'services/privacy/src/cli.ts', 'purge-exports'],
+        },
       };
-      const deployment = manifests.find(
-        (m) => m.kind === 'Deployment' && m.metadata.name === 'tracking-backup',
-      ) as Manifest;
-      const service = manifests.find((m) => m.kind === 'Service' && m.metadata.name === 'tracking-backup');
       for (const job of cronJobs) {
-        const run = job.metadata.name.replace('tracking-backup-', '');
+        const expected = runs[job.metadata.name];
+        const component = expected?.component ?? '';
+        const deployment = manifests.find(
+          (m) => m.kind === 'Deployment' && m.metadata.name === `tracking-${component}`,
+        ) as Manifest;
+        const service = manifests.find(
+          (m) => m.kind === 'Service' && m.metadata.name === `tracking-${component}`,
+        );
         const pod = podSpec(job) as Json;
         const container = (pod.containers as Json[])[0] as Json;
-        const expected = schedules[run];
         expect(job.spec).toMatchObject({
           schedule: expected?.schedule,
           timeZone: 'Etc/UTC',
@@ -395,20 +448,13 @@ describe('billing and backup', () => {
             },
           },
         });
-        expect(container.command).toEqual([
-          '/nodejs/bin/node',
-          '--enable-source-maps',
-          '--import',
-          'tsx',
-          'services/backup/src/cli.ts',
-          run,
-        ]);
+        expect(container.command).toEqual(expected?.command);
         // The component's pod: its ServiceAccount, security contexts, settings and Secrets.
         const deployed = podSpec(deployment) as Json;
         const deployedContainer = (deployed.containers as Json[])[0] as Json;
         expect(pod).toMatchObject({
           restartPolicy: 'Never',
-          serviceAccountName: 'tracking-backup',
+          serviceAccountName: `tracking-${component}`,
           automountServiceAccountToken: false,
           securityContext: deployed.securityContext,
         });
@@ -420,14 +466,14 @@ describe('billing and backup', () => {
           name: 'tmp',
           emptyDir: { sizeLimit: '16Mi' },
         });
-        // Not behind the backup Service, and matched by its own NetworkPolicy.
+        // Not behind the component's Service, and matched by its own NetworkPolicy.
         const labels = at(job.spec, 'jobTemplate', 'spec', 'template', 'metadata', 'labels') as Record<
           string,
           string
         >;
         const selector = at(service?.spec, 'selector') as Record<string, string>;
         expect(Object.entries(selector).every(([key, value]) => labels[key] === value)).toBe(false);
-        expect(labels['app.kubernetes.io/component']).toBe('backup-cronjob');
+        expect(labels['app.kubernetes.io/component']).toBe(`${component}-cronjob`);
       }
       expect(hardeningProblems(cronJobs)).toEqual([]);
     },

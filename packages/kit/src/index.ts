@@ -15,6 +15,7 @@ export * from './metrics';
 export * from './ops';
 export * from './outbox';
 export * from './principal';
+export * from './retention';
 export * from './security';
 export * from './shutdown';
 export * from './trace';

@@ -53,6 +53,11 @@ export const configSchema = baseConfig
      * Required by the service (main.ts); the seed and bootstrap CLIs serve no calls.
      */
     PRINCIPAL_PUBLIC_KEY_FILES: pemFileList.optional(),
+    // The retention job (retention-cli.ts, docs/privacy.md "Retention"): how long auth keeps an
+    // ended session in the person's session list, a spent link's digest, and a known device.
+    RETENTION_ENDED_SESSIONS_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+    RETENTION_SPENT_TOKENS_DAYS: z.coerce.number().int().min(0).max(90).default(7),
+    RETENTION_DEVICE_DAYS: z.coerce.number().int().min(30).max(730).default(365),
   })
   // ENCRYPTION_KEYS / ENCRYPTION_ACTIVE_KEY_ID: wrap the TOTP secrets.
   .and(keyringEnvSchema)

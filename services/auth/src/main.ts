@@ -7,6 +7,7 @@ import {
   kafkaReadiness,
   createMetrics,
   createPool,
+  createRetentionMetrics,
   createProducer,
   createClientContextVerifier,
   onShutdown,
@@ -28,6 +29,7 @@ import { authService } from './grpc';
 import { createAuthMetrics, watchFailingIdentities } from './metrics';
 import { OUTBOX_RETAIN_SENT_MS } from './notify';
 import { startRecoveryWorker } from './recovery';
+import { RETENTION_TASKS } from './retention';
 import { failingLoginIdentities } from './throttle';
 
 async function main() {
@@ -54,6 +56,8 @@ async function main() {
     retainSentMs: OUTBOX_RETAIN_SENT_MS,
   });
   await relay.start();
+  // When each retention CronJob last succeeded, from its run records (docs/privacy.md).
+  createRetentionMetrics(metrics.registry, pool, RETENTION_TASKS);
   const plans = await startPlanConsumer({
     kafka,
     prisma,

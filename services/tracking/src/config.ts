@@ -26,6 +26,8 @@ export const configSchema = baseConfig
     INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(30).default(7),
     /** The web app's origin, for the links in invitation mails. */
     PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
+    /** Days a deleted meal or metric (its text) is kept before the retention job purges it; 30 at most. */
+    RETENTION_DELETED_ENTRIES_DAYS: z.coerce.number().int().min(0).max(30).default(30),
   })
   .and(grpcTlsConfig);
 

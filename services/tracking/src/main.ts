@@ -6,6 +6,7 @@ import {
   createLogger,
   createMetrics,
   createPool,
+  createRetentionMetrics,
   createProducer,
   kafkaReadiness,
   onShutdown,
@@ -21,6 +22,7 @@ import { readConfig } from './config';
 import { createDeps } from './deps';
 import { startAiResultsConsumer } from './events';
 import { trackingService } from './grpc';
+import { RETENTION_TASKS } from './retention';
 
 async function main() {
   const config = readConfig();
@@ -43,6 +45,8 @@ async function main() {
     retainSentMs: 0,
   });
   await relay.start();
+  // When each retention CronJob last succeeded, from its run records (docs/privacy.md).
+  createRetentionMetrics(metrics.registry, pool, RETENTION_TASKS);
   const consumer = await startAiResultsConsumer({
     kafka,
     prisma,
