@@ -97,6 +97,13 @@ seccompProfile:
   value: {{ $root.Values.global.kafka.brokers | quote }}
 - name: KAFKA_TOPIC_PREFIX
   value: {{ $root.Values.global.kafka.topicPrefix | quote }}
+# Its own KafkaUser (templates/strimzi.yaml): SCRAM-SHA-512 inside TLS, never plaintext.
+- name: KAFKA_SASL_USERNAME
+  value: {{ include "tracking.component.name" . | quote }}
+- name: KAFKA_SASL_PASSWORD_FILE
+  value: /var/run/secrets/tracking/kafka-user/password
+- name: KAFKA_CA_FILE
+  value: /var/run/secrets/tracking/kafka-ca/ca.crt
 {{- end }}
 {{- with $root.Values.global.otel.endpoint }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
@@ -143,6 +150,10 @@ seccompProfile:
 {{- range $index, $file := .c.secretFiles }}
 - { name: secret-{{ $index }}, mountPath: {{ $file.mountPath }}, readOnly: true }
 {{- end }}
+{{- if .c.usesKafka }}
+- { name: kafka-user, mountPath: /var/run/secrets/tracking/kafka-user, readOnly: true }
+- { name: kafka-ca, mountPath: /var/run/secrets/tracking/kafka-ca, readOnly: true }
+{{- end }}
 {{- range .c.volumes }}
 - { name: {{ .name }}, mountPath: {{ .mountPath }}, readOnly: true }
 {{- end }}
@@ -162,6 +173,19 @@ seccompProfile:
 - name: secret-{{ $index }}
   secret:
     secretName: {{ $file.secretName }}
+    defaultMode: 0440
+{{- end }}
+{{- if .c.usesKafka }}
+# The Secret Strimzi's User Operator keeps for the component's KafkaUser, and the brokers' CA.
+- name: kafka-user
+  secret:
+    secretName: {{ include "tracking.component.name" . }}
+    items: [{ key: password, path: password }]
+    defaultMode: 0440
+- name: kafka-ca
+  secret:
+    secretName: {{ .root.Values.global.kafka.caSecretName }}
+    items: [{ key: ca.crt, path: ca.crt }]
     defaultMode: 0440
 {{- end }}
 {{- range .c.volumes }}
