@@ -8,6 +8,7 @@ import {
   port,
   postgresUrl,
 } from '@tracking/kit';
+import { exportStoreConfig, type ExportStoreConfig } from '@tracking/kit/privacy';
 import { z } from 'zod';
 
 import type { AuthPolicy } from './policy';
@@ -22,6 +23,9 @@ const minutes = (fallback: number) =>
 
 export const configSchema = baseConfig
   .extend(kafkaConfig.shape)
+  // EXPORT_S3_* and PRIVACY_EXPORT_RECIPIENT: where auth writes its part of a person's export.
+  // Required by the service (main.ts, privacyExportStore); the seed and bootstrap CLIs take no part.
+  .extend(exportStoreConfig.partial({ EXPORT_S3_BUCKET: true, PRIVACY_EXPORT_RECIPIENT: true }).shape)
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
     GRPC_PORT: port(15051),
@@ -64,6 +68,17 @@ export const configSchema = baseConfig
   .and(grpcTlsConfig);
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The export store's settings, which the service (not the CLIs) cannot run without. */
+export function privacyExportStore(config: Config): ExportStoreConfig {
+  const { EXPORT_S3_BUCKET, PRIVACY_EXPORT_RECIPIENT } = config;
+  if (!EXPORT_S3_BUCKET || !PRIVACY_EXPORT_RECIPIENT) {
+    throw new Error(
+      'EXPORT_S3_BUCKET and PRIVACY_EXPORT_RECIPIENT are required: auth writes its part of every data export',
+    );
+  }
+  return { ...config, EXPORT_S3_BUCKET, PRIVACY_EXPORT_RECIPIENT };
+}
 
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   return loadConfig(configSchema, env);

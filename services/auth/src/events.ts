@@ -9,8 +9,12 @@ import {
   type RunningConsumer,
 } from '@tracking/kit';
 
+import { startPrivacyParticipant, type ObjectStore } from '@tracking/kit/privacy';
+
 import type { PrismaClient } from './db';
-import type { Tx } from './deps';
+import type { Deps, Tx } from './deps';
+import { eraseAccount } from './privacy/erasure';
+import { exportSubject } from './privacy/export';
 import { applyPlanChange } from './user-plan';
 
 export const PLAN_DLQ = 'auth.plan-dlq.v1';
@@ -47,6 +51,32 @@ export function startPlanConsumer(deps: {
         throw new PoisonMessageError('billing.plan.changed for an unknown user');
       }
       deps.log.info({ event: 'auth.plan.applied', userId, plan: newPlan }, 'plan applied to the MFA policy');
+    },
+  });
+}
+
+/**
+ * Auth's part in the privacy sagas (src/privacy/): the kit's participant runtime answers each
+ * export request with auth's files, and the erasure's phase 2 (auth alone, after every other
+ * service has erased the person) by deleting the account. Both run in the runtime's Prisma
+ * transaction, which also records the request as processed and writes the answer to the outbox.
+ */
+export function startPrivacyConsumer(
+  deps: Deps,
+  options: { kafka: Kafka; store: ObjectStore; recipients: readonly string[]; topicPrefix: string },
+): Promise<RunningConsumer> {
+  return startPrivacyParticipant<Tx>({
+    service: 'auth',
+    kafka: options.kafka,
+    topicPrefix: options.topicPrefix,
+    log: deps.log,
+    metrics: deps.metrics,
+    transaction: prismaTransactionRunner<Tx>(deps.prisma),
+    store: options.store,
+    recipients: options.recipients,
+    handlers: {
+      exportSubject: (subjectId, { tx }) => exportSubject(tx, subjectId),
+      eraseSubject: async (subjectId, { tx }) => ({ counts: await eraseAccount(deps, tx, subjectId) }),
     },
   });
 }

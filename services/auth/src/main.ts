@@ -18,13 +18,14 @@ import {
   stopGrpcServer,
   tlsFiles,
 } from '@tracking/kit';
+import { createObjectStore } from '@tracking/kit/privacy';
 import { AuthServiceService } from '@tracking/proto/tracking/auth/v1/auth';
 import { ContactServiceService } from '@tracking/proto/tracking/auth/v1/contacts';
 
-import { readConfig } from './config';
+import { privacyExportStore, readConfig } from './config';
 import { contactService, readContactLookupToken } from './contacts';
 import { createDeps } from './deps';
-import { startPlanConsumer } from './events';
+import { startPlanConsumer, startPrivacyConsumer } from './events';
 import { authService } from './grpc';
 import { createAuthMetrics, watchFailingIdentities } from './metrics';
 import { OUTBOX_RETAIN_SENT_MS } from './notify';
@@ -38,6 +39,7 @@ async function main() {
     throw new Error('PRINCIPAL_PUBLIC_KEY_FILES is required: it says which client addresses to believe');
   }
   const publicKeys = readPemFiles(config.PRINCIPAL_PUBLIC_KEY_FILES);
+  const exportStore = privacyExportStore(config);
   const log = createLogger({ service: 'auth', level: config.LOG_LEVEL, file: config.LOG_FILE });
   const metrics = createAuthMetrics(createMetrics());
   const deps = createDeps(config, log, metrics);
@@ -64,6 +66,14 @@ async function main() {
     log,
     metrics,
     groupId: 'auth-plans',
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+  });
+
+  const store = createObjectStore(exportStore);
+  const privacy = await startPrivacyConsumer(deps, {
+    kafka,
+    store,
+    recipients: exportStore.PRIVACY_EXPORT_RECIPIENT,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
   });
 
@@ -101,8 +111,10 @@ async function main() {
     ['readiness', () => ops.setDraining()],
     ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
     ['plan consumer', () => plans.stop()],
+    ['privacy participant', () => privacy.stop()],
     ['recovery worker', () => recovery.stop()],
     ['outbox relay', () => relay.stop()],
+    ['export store', () => store.close()],
     ['kafka producer', () => producer.disconnect()],
     ['postgres', () => Promise.all([prisma.$disconnect(), pool.end()])],
     ['ops server', () => ops.close()],

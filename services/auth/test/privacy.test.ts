@@ -37,6 +37,7 @@ describe('auth in the privacy sagas: the export part and the account erasure', (
     const first = await signIn(f, user, '198.51.100.20');
     const { otpauthUri } = await beginTotpEnrolment(f.deps, first.session, user.password);
     await confirmTotpEnrolment(f.deps, first.session, await codeAt(f, secretOf(otpauthUri)));
+    f.clock.advance(60_000);
     await signIn(f, user, '203.0.113.40');
     return user;
   }
