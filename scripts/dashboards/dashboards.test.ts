@@ -112,6 +112,21 @@ const COUNTERS_AND_GAUGES: Record<string, Labels> = {
   notifications_retries_total: { reason: ['smtp', 'contact_lookup'] },
   notifications_suppressed_total: {},
   notifications_suppression_list_size: {},
+  // privacy (services/privacy/src/metrics.ts) and the retention jobs (packages/kit/src/retention.ts).
+  privacy_requests_open: { kind: ['export', 'erasure'] },
+  privacy_request_oldest_open_age_seconds: { kind: ['export', 'erasure'] },
+  privacy_steps_pending: { service: ['auth', 'tracking', 'ai-inference', 'billing', 'audit'] },
+  privacy_requests_total: {
+    kind: ['export', 'erasure'],
+    outcome: ['ready', 'completed', 'cancelled', 'failed', 'expired'],
+  },
+  privacy_export_purge_last_success_timestamp_seconds: {},
+  retention_job_last_success_timestamp_seconds: {
+    task: ['tracking-deleted-entries', 'auth-sessions', 'auth-tokens', 'auth-devices'],
+  },
+  retention_job_rows_purged_total: {
+    task: ['tracking-deleted-entries', 'auth-sessions', 'auth-tokens', 'auth-devices'],
+  },
 };
 const HISTOGRAMS: Record<string, Labels> = {
   http_server_request_duration_seconds: { method: null, route: null },
@@ -127,7 +142,17 @@ for (const [name, labels] of Object.entries(HISTOGRAMS)) {
   METRICS[`${name}_sum`] = labels;
   METRICS[`${name}_count`] = labels;
 }
-const JOBS = ['gateway', 'auth', 'tracking', 'audit', 'ai-inference', 'billing', 'backup', 'notifications'];
+const JOBS = [
+  'gateway',
+  'auth',
+  'tracking',
+  'audit',
+  'ai-inference',
+  'billing',
+  'backup',
+  'notifications',
+  'privacy',
+];
 
 const PROMQL_WORDS = new Set([
   'by',

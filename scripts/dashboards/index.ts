@@ -25,6 +25,7 @@ import { billingDashboard } from './billing';
 import { kafkaDashboard } from './kafka';
 import { type Dashboard } from './model';
 import { notificationsDashboard } from './notifications';
+import { privacyDashboard } from './privacy';
 import { securityDashboard } from './security';
 import { redDashboard, SERVICES } from './services';
 
@@ -44,6 +45,7 @@ export function dashboards(): Dashboard[] {
     backupsDashboard(),
     billingDashboard(),
     notificationsDashboard(),
+    privacyDashboard(),
   ];
 }
 
