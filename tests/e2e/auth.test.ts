@@ -288,7 +288,7 @@ describe('signing in through the platform', () => {
 
     const kafka = createKafka({
       clientId: 'auth-test-billing',
-      brokers: infraEnv().brokers,
+      ...infraEnv().kafka,
       log: createLogger({ service: 'test', level: 'warn' }),
     });
     const producer = createProducer(kafka);

@@ -11,7 +11,13 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { provisionBackupRoles } from '@tracking/backup/roles';
-import { createTestDatabase, infraEnv, randomName, type TestDatabase } from '@tracking/testing';
+import {
+  createTestDatabase,
+  infraEnv,
+  kafkaServiceEnv,
+  randomName,
+  type TestDatabase,
+} from '@tracking/testing';
 import pg from 'pg';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -106,6 +112,7 @@ export async function createBackupHarness(): Promise<BackupHarness> {
   const env: Record<string, string> = {
     DATABASE_URL: backupDb.appUrl,
     KAFKA_BROKERS: brokers.join(','),
+    ...kafkaServiceEnv('backup'),
     S3_ENDPOINT: s3.S3_ENDPOINT,
     S3_BUCKET: s3.S3_BUCKET,
     S3_PREFIX: prefix,

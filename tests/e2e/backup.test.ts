@@ -27,6 +27,7 @@ import {
   waitFor,
   type ManagedProcess,
   type TestDatabase,
+  kafkaServiceEnv,
 } from '@tracking/testing';
 import { freePort } from '@tracking/testing/platform';
 import pg from 'pg';
@@ -491,6 +492,7 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
       env: {
         KAFKA_BROKERS: brokers.join(','),
         KAFKA_TOPIC_PREFIX: topicPrefix,
+        ...kafkaServiceEnv('audit'),
         OTEL_SDK_DISABLED: 'true',
         OPS_PORT: String(auditOps),
         GRPC_PORT: String(auditGrpc),
@@ -688,7 +690,7 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
     // Every result also went out on backup.run.v1: two backups and three drills.
     const kafka = createKafka({
       clientId: 'backup-test',
-      brokers: infraEnv().brokers,
+      ...infraEnv().kafka,
       log: createLogger({ service: 'test', level: 'warn' }),
     });
     const admin = kafka.admin();

@@ -19,7 +19,7 @@ import { accounts } from './accounts';
 async function recordHeaders(topic: string, correlationId: string): Promise<Record<string, string>[]> {
   const kafka = createKafka({
     clientId: 'flow-test',
-    brokers: infraEnv().brokers,
+    ...infraEnv().kafka,
     log: createLogger({ service: 'test', level: 'warn' }),
   });
   const consumer = kafka.consumer({ groupId: `flow-test-${randomName()}` });

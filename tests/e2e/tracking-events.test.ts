@@ -26,7 +26,7 @@ describe('meals and their estimates over Kafka', () => {
   };
   const { api, expectStatus, verifiedClient } = accounts(setup);
   const log = createLogger({ service: 'test', level: 'warn' });
-  const kafka = createKafka({ clientId: 'tracking-events-test', brokers: infraEnv().brokers, log });
+  const kafka = createKafka({ clientId: 'tracking-events-test', ...infraEnv().kafka, log });
   const producer = createProducer(kafka);
   const logged: EventEnvelope[] = [];
   const consumer = kafka.consumer({ groupId: `tracking-events-test-${String(Date.now())}` });

@@ -27,7 +27,7 @@ const SESSION_TIMEOUT_MS = 6_000; // the broker's minimum
 describe('a consumer whose handler outlasts the session timeout', () => {
   const prefix = `${randomName()}.`;
   const { log } = captureLogger('slow-consumer-test');
-  const kafka = createKafka({ clientId: 'slow-consumer-test', brokers: infraEnv().brokers, log });
+  const kafka = createKafka({ clientId: 'slow-consumer-test', ...infraEnv().kafka, log });
   const producer = createProducer(kafka);
   let db: TestDatabase | undefined;
   let pool: pg.Pool | undefined;

@@ -40,10 +40,9 @@ describe.each([
   ['one event per transaction', false],
   ['whole batches per transaction', true],
 ])('an idempotent consumer with a dead-letter topic, %s', (_mode, batched) => {
-  const { brokers } = infraEnv();
   const prefix = `${randomName()}.`;
   const { log, lines } = captureLogger('consumer-test');
-  const kafka = createKafka({ clientId: 'consumer-test', brokers, log });
+  const kafka = createKafka({ clientId: 'consumer-test', ...infraEnv().kafka, log });
   const metrics = createMetrics();
   const producer = createProducer(kafka);
   // Set by beforeAll; still undefined in afterAll if beforeAll failed part-way.

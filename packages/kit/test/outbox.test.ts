@@ -8,6 +8,7 @@ import {
   waitFor,
   type ManagedProcess,
   type TestDatabase,
+  kafkaServiceEnv,
 } from '@tracking/testing';
 import type { Consumer } from 'kafkajs';
 import type pg from 'pg';
@@ -29,7 +30,7 @@ const log = createLogger({ service: 'outbox-test', level: 'warn' });
 describe('the transactional outbox', () => {
   const { brokers } = infraEnv();
   const prefix = `${randomName()}.`;
-  const kafka = createKafka({ clientId: 'outbox-test', brokers, log });
+  const kafka = createKafka({ clientId: 'outbox-test', ...infraEnv().kafka, log });
   // Set by beforeAll; still undefined in afterAll if beforeAll failed.
   let db: TestDatabase | undefined;
   let consumer: Consumer | undefined;
@@ -107,6 +108,7 @@ describe('the transactional outbox', () => {
       DATABASE_URL: db.appUrl,
       KAFKA_BROKERS: brokers.join(','),
       KAFKA_TOPIC_PREFIX: prefix,
+      ...kafkaServiceEnv('admin'),
       RELAY_BATCH_SIZE: '50',
     };
     const entry = path.join(__dirname, 'fixtures', 'relay.ts');

@@ -25,10 +25,9 @@ import {
 const TOPIC = 'kit.relay-order.v1';
 
 describe('two relays on one outbox (two replicas of a service)', () => {
-  const { brokers } = infraEnv();
   const prefix = `${randomName()}.`;
   const { log } = captureLogger('relay-leader-test');
-  const kafka = createKafka({ clientId: 'relay-leader-test', brokers, log });
+  const kafka = createKafka({ clientId: 'relay-leader-test', ...infraEnv().kafka, log });
   const producers: Producer[] = [createProducer(kafka), createProducer(kafka)];
   let db: TestDatabase | undefined;
   let pool: pg.Pool | undefined;

@@ -15,7 +15,7 @@ import { attackerOn, auditEvent, tamper, testKeyring } from './support';
 const MIGRATIONS = path.join(__dirname, '..', 'migrations');
 const kek = testKeyring();
 const log = createLogger({ service: 'attest-test', level: 'silent' });
-const kafka = createKafka({ clientId: 'attest-test', brokers: infraEnv().brokers, log });
+const kafka = createKafka({ clientId: 'attest-test', ...infraEnv().kafka, log });
 
 interface Setup {
   db: TestDatabase;

@@ -18,6 +18,7 @@ import {
   type ManagedProcess,
   type StripeMock,
   type TestDatabase,
+  kafkaServiceEnv,
 } from '@tracking/testing';
 import { deliver, stripeClient, type Delivery } from '@tracking/testing/stripe-events';
 import pg from 'pg';
@@ -88,6 +89,7 @@ export async function startBilling(env: Record<string, string> = {}): Promise<Bi
     env: {
       KAFKA_BROKERS: brokers.join(','),
       KAFKA_TOPIC_PREFIX: topicPrefix,
+      ...kafkaServiceEnv('billing'),
       LOG_LEVEL: 'debug',
       LOG_FILE: path.join(dir, 'billing.log'),
       OTEL_SDK_DISABLED: 'true',

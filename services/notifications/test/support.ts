@@ -108,7 +108,7 @@ export async function notificationsFixture(
   const registry = createMetrics();
   const metrics = createNotificationMetrics(registry.registry, pool);
   const sender = smtpSender(config);
-  const kafka = createKafka({ clientId: randomName('notifications-'), brokers: infraEnv().brokers, log });
+  const kafka = createKafka({ clientId: randomName('notifications-'), ...infraEnv().kafka, log });
   const consumer: RunningConsumer = await startNotificationConsumer({
     kafka,
     pool,
