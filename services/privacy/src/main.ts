@@ -1,11 +1,14 @@
 import { telemetry } from './instrumentation';
 
 import {
+  createClientContextVerifier,
   createKafka,
+  kafkaConnection,
   createLogger,
   createMetrics,
   createPrincipalVerifier,
   createProducer,
+  createSecurityEvents,
   kafkaReadiness,
   onShutdown,
   OutboxRelay,
@@ -31,15 +34,13 @@ import { startSagaTimer } from './timer';
 async function main() {
   const config = readConfig();
   const log = createLogger({ service: 'privacy', level: config.LOG_LEVEL, file: config.LOG_FILE });
-  const principals = await createPrincipalVerifier(
-    readPemFiles(config.PRINCIPAL_PUBLIC_KEY_FILES),
-    'privacy',
-  );
+  const publicKeys = readPemFiles(config.PRINCIPAL_PUBLIC_KEY_FILES);
+  const principals = await createPrincipalVerifier(publicKeys, 'privacy');
   const metrics = createMetrics();
   const pool = createPoolOf(config);
   const deps = createDeps(config, log, pool, createPrivacyMetrics(metrics.registry, pool));
 
-  const kafka = createKafka({ clientId: 'privacy', brokers: config.KAFKA_BROKERS, log });
+  const kafka = createKafka({ clientId: 'privacy', ...kafkaConnection(config), log, metrics });
   const producer = createProducer(kafka);
   await producer.connect();
   const relay = new OutboxRelay({ pool, producer, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
@@ -59,6 +60,11 @@ async function main() {
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls: tlsFiles(config),
+    // The address and browser in the audit entries are the gateway's signed ones, never a bare header.
+    clientContext: {
+      verifier: await createClientContextVerifier(publicKeys, 'privacy'),
+      security: createSecurityEvents({ log, metrics }, ['authn.rejected']),
+    },
     services: [[PrivacyServiceService, privacyService({ ...deps, grpcMetrics: metrics, principals })]],
   });
   const kafkaCheck = await kafkaReadiness(kafka);
