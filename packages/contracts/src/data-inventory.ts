@@ -117,12 +117,25 @@ const store = z
 
 const tables = z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), table);
 
+/**
+ * A list an export holds that is no table: computed from the service's tables when the export
+ * is made (tracking's daily totals), never stored. Described here so the export's README
+ * explains it like a table.
+ */
+const exportView = z.strictObject({
+  purpose: prose,
+  columns: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), column),
+});
+export type InventoryExportView = z.infer<typeof exportView>;
+
 export const dataInventorySchema = z.strictObject({
   version: z.literal(1),
   /** The kit's tables, in every service's database unless the service's entry overrides them. */
   everyDatabase: tables,
   /** Per service (its folder under services/), its own tables. */
   databases: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), tables),
+  /** Per service, the computed lists its export part holds beside its tables (optional). */
+  exportViews: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.record(z.string(), exportView)).optional(),
   topics: z.record(z.string(), topic),
   backups: z.record(z.string(), store),
 });

@@ -130,7 +130,8 @@ describe('the export store: one encrypted ZIP with a README from the data invent
       'tracking/meal.csv': toCsv(['id', 'client_id', 'eaten_at', 'description', 'calories'], meals),
       'tracking/tracking.json': JSON.stringify({
         meal: meals,
-        daily_summary: [{ day: '2026-01-01', total_kcal: 420 }],
+        daily_summary: [{ day_utc: '2026-01-01', meals: 1, calories: 420 }],
+        scratch: [{ total_kcal: 420 }],
       }),
     };
     const files = {
@@ -213,9 +214,13 @@ describe('the export store: one encrypted ZIP with a README from the data invent
       }
     }
     // What the inventory does not describe is still explained, as such.
-    expect(row('tracking', 'daily_summary', 'total_kcal').line).toContain(
-      'not described in the data inventory',
-    );
+    expect(row('tracking', 'scratch', 'total_kcal').line).toContain('not described in the data inventory');
+    // A list computed for the export is described from the inventory's exportViews.
+    const view = inventory.exportViews?.tracking?.daily_summary;
+    expect(view).toBeDefined();
+    expect(readme).toContain(view?.purpose);
+    for (const field of ['day_utc', 'meals', 'calories'])
+      expect(row('tracking', 'daily_summary', field).line).toContain('health data');
     // The README never repeats the data itself.
     expect(readme).not.toContain(canary);
     expect(readme).not.toContain('person@example.test');

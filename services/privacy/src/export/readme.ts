@@ -3,6 +3,7 @@ import {
   inventoryTables,
   type DataInventory,
   type InventoryColumn,
+  type InventoryExportView,
   type InventoryTable,
   type PrivacyParticipant,
 } from '@tracking/contracts';
@@ -109,10 +110,16 @@ function describeColumn(column: InventoryColumn | undefined): string {
   return typeof column === 'object' && column.note ? `${text}. ${column.note}` : text;
 }
 
-function tableSection(tableName: string, table: InventoryTable | undefined, seen: string[]): string[] {
+function tableSection(
+  tableName: string,
+  table: InventoryTable | InventoryExportView | undefined,
+  seen: string[],
+): string[] {
   const lines = [`### ${name(tableName)}`, ''];
   if (!table) {
     lines.push('Not described in the data inventory.', '');
+  } else if (!('legalBasis' in table)) {
+    lines.push(table.purpose, '', '- Computed for this export from the tables of this part; not stored.', '');
   } else {
     lines.push(
       table.purpose,
@@ -181,7 +188,10 @@ export function buildReadme(input: {
   ];
   const services = [...new Set(entries.map((entry) => entry.service))];
   for (const service of services) {
-    const catalogue = inventoryTables(inventory, service);
+    const catalogue: Record<string, InventoryTable | InventoryExportView> = {
+      ...inventory.exportViews?.[service],
+      ...inventoryTables(inventory, service),
+    };
     const mine = entries.filter((entry) => entry.service === service);
     const seen = new Map<string, string[]>();
     lines.push(`## ${service}`, '');
