@@ -4,6 +4,7 @@ import {
   createClientContextVerifier,
   createKafka,
   kafkaConnection,
+  kafkaConnection,
   createLogger,
   createMetrics,
   createPrincipalVerifier,
