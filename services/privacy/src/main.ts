@@ -4,7 +4,6 @@ import {
   createClientContextVerifier,
   createKafka,
   kafkaConnection,
-  kafkaConnection,
   createLogger,
   createMetrics,
   createPrincipalVerifier,
