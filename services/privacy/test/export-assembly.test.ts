@@ -268,6 +268,22 @@ describe('the export store: one encrypted ZIP with a README from the data invent
     expect(ObjectStoreError).toBeDefined();
   }, 60_000);
 
+  it('a download of a stored export that was cut short or altered fails instead of ending as a shorter file', async () => {
+    const { store: s } = ready();
+    const requestId = randomUUID();
+    const { files } = await sampleParts(requestId, randomUUID());
+    const { objectKey } = await assembly().assemble({ requestId, subjectId: randomUUID(), files });
+    const whole = Buffer.from(await s.get(objectKey));
+
+    await s.put(objectKey, whole.subarray(0, whole.byteLength - 20));
+    await expect(collect(await assembly().openDownload(objectKey))).rejects.toThrow();
+
+    const flipped = Buffer.from(whole);
+    flipped[flipped.byteLength - 40] = (flipped[flipped.byteLength - 40] ?? 0) ^ 0x01;
+    await s.put(objectKey, flipped);
+    await expect(collect(await assembly().openDownload(objectKey))).rejects.toThrow();
+  }, 60_000);
+
   it('refuses to write a ZIP to a recipient whose identity the service does not hold, before touching the parts', async () => {
     const { store: s, keys: k } = ready();
     const requestId = randomUUID();
