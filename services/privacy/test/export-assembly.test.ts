@@ -221,6 +221,14 @@ describe('the export store: one encrypted ZIP with a README from the data invent
     expect(readme).toContain(view?.purpose);
     for (const field of ['day_utc', 'meals', 'calories'])
       expect(row('tracking', 'daily_summary', field).line).toContain('health data');
+    // Every table the inventory exports is named: a participant's table in no file holds nothing about them.
+    for (const [service, tables] of Object.entries(inventory.databases))
+      for (const [table, entry] of Object.entries(tables))
+        if (entry.export)
+          expect(`${service}: ${readme.includes(`\`${table}\``) ? 'named' : 'missing'}`).toBe(
+            `${service}: named`,
+          );
+    expect(readme).toMatch(/## ai-inference\n\n- Nothing about you in: `ai_usage`\./);
     // The README never repeats the data itself.
     expect(readme).not.toContain(canary);
     expect(readme).not.toContain('person@example.test');

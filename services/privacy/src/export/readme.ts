@@ -1,4 +1,5 @@
 import {
+  PRIVACY_PARTICIPANTS,
   columnClass,
   inventoryTables,
   type DataInventory,
@@ -186,7 +187,9 @@ export function buildReadme(input: {
     ),
     '',
   ];
-  const services = [...new Set(entries.map((entry) => entry.service))];
+  // Every participant answered before assembly, so a table the catalogue exports that is in no
+  // file is one that holds nothing about the person: said so, so the README covers the catalogue.
+  const services = [...new Set([...PRIVACY_PARTICIPANTS, ...entries.map((entry) => entry.service)])];
   for (const service of services) {
     const catalogue: Record<string, InventoryTable | InventoryExportView> = {
       ...inventory.exportViews?.[service],
@@ -194,13 +197,13 @@ export function buildReadme(input: {
     };
     const mine = entries.filter((entry) => entry.service === service);
     const seen = new Map<string, string[]>();
-    lines.push(`## ${service}`, '');
+    const fileLines: string[] = [];
     for (const entry of mine) {
       const tables = tablesIn(entry);
       for (const [table, fields] of tables)
         seen.set(table, [...new Set([...(seen.get(table) ?? []), ...fields])]);
       const names = [...tables.keys()].map((table) => `\`${name(table)}\``).join(', ');
-      lines.push(
+      fileLines.push(
         `- \`${service}/${entry.name}\`: ${
           entry.name.endsWith('.csv')
             ? `the table ${names} as CSV.`
@@ -210,6 +213,12 @@ export function buildReadme(input: {
         }`,
       );
     }
+    const empty = Object.entries(inventoryTables(inventory, service))
+      .filter(([table, entry]) => entry.export && !seen.has(table))
+      .map(([table]) => `\`${name(table)}\``);
+    if (mine.length === 0 && empty.length === 0) continue;
+    lines.push(`## ${service}`, '', ...fileLines);
+    if (empty.length > 0) lines.push(`- Nothing about you in: ${empty.join(', ')}.`);
     lines.push('');
     for (const [table, fields] of seen) lines.push(...tableSection(table, catalogue[table], fields));
   }
