@@ -515,5 +515,24 @@ describe('a privacy participant (kit runtime) against real Kafka, PostgreSQL and
     ]);
     expect(letters[0]?.headers['dlq-error']).toMatch(/invalid privacy\.export\.requested body: subjectId/);
     expect(await answers(requestId)).toEqual([]);
+
+    // A request that points the parts at another request's prefix is refused the same way.
+    const otherId = randomUUID();
+    await send(PRIVACY_EVENT_TYPES.exportRequested, {
+      requestId: otherId,
+      subjectId: randomUUID(),
+      requestedAt: new Date().toISOString(),
+      partPrefix: exportPartPrefix(requestId),
+    });
+    const misdirected = await waitFor(
+      () => {
+        const mine = deadLetters.filter((letter) => letter.value.includes(otherId));
+        return mine.length === 2 ? mine : undefined;
+      },
+      { what: 'two dead letters for the misdirected request', timeoutMs: 60_000 },
+    );
+    expect(misdirected[0]?.headers['dlq-error']).toMatch(/partPrefix is not the request's own/);
+    expect(await answers(otherId)).toEqual([]);
+    expect(await store_().list(exportPartPrefix(requestId))).toEqual([]);
   }, 90_000);
 });

@@ -6,6 +6,7 @@ import {
   PRIVACY_TOPICS,
   erasureRequestedSchema,
   exportPartFileSchema,
+  exportPartPrefix,
   exportRequestedSchema,
   type ErasureRequested,
   type ExportPartFile,
@@ -159,6 +160,9 @@ export async function startPrivacyParticipant<Tx>(
   ): Promise<{ kind: PrivacyRequestKind; answer: Answer | undefined }> {
     if (event.type === PRIVACY_EVENT_TYPES.exportRequested) {
       const request = parse(exportRequestedSchema, event.data, event.type);
+      // A part goes only where its own request's parts go, never under another request.
+      if (request.partPrefix !== exportPartPrefix(request.requestId))
+        throw new PoisonMessageError(`invalid ${event.type} body: partPrefix is not the request's own`);
       const answer = await step(event, scope, 'export', request.requestId, undefined, () =>
         exportPart(request, scope),
       );
