@@ -177,6 +177,17 @@ format_storage() {
   local users=()
   if scram; then mapfile -t users < <(scram_users_at_format); fi
   kjava kafka.tools.StorageTool format -t "$(<"$KDIR/cluster-id")" -c "$PROPS" "${users[@]}" >&2
+  echo "$KAFKA_SECURITY" >"$KDIR/security"
+}
+
+# Storage formatted before KAFKA_SECURITY existed is plaintext's. A broker cannot change modes in
+# place: its SCRAM users (the admin's above all) are written when the storage is formatted.
+check_mode() {
+  local formatted
+  [[ -f "$KDIR/data/meta.properties" ]] || return 0
+  formatted="$(cat "$KDIR/security" 2>/dev/null || echo plaintext)"
+  [[ "$formatted" == "$KAFKA_SECURITY" ]] ||
+    die "the Kafka storage in $KDIR is $formatted, not KAFKA_SECURITY=$KAFKA_SECURITY: stop it (npm run down), remove $KDIR (its topics and events go) and start again"
 }
 
 # The pid from the pid file, if that process is alive and is our broker.
@@ -234,6 +245,7 @@ cmd_install() {
 
 cmd_start() {
   local pid
+  check_mode
   if pid="$(running_pid)"; then
     grep -q "127.0.0.1:$KAFKA_PORT" "$PROPS" ||
       die "the running Kafka was started with other ports than 127.0.0.1:$KAFKA_PORT: npm run down, then start again"
