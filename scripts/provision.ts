@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 
 import { provisionBackupRoles } from '@tracking/backup/roles';
+import { PRIVACY_PARTICIPANTS } from '@tracking/contracts';
 import { generateExportKeyPair, recipientOf } from '@tracking/kit/privacy';
 import {
   createKafka,
@@ -275,6 +276,17 @@ async function main() {
     }
     if (service.name === 'backup') Object.assign(env, await backupSettings(stack.services));
     if (service.name === 'privacy') Object.assign(env, await privacySettings());
+    // Every participant of the privacy sagas writes its export parts to the same store, encrypted
+    // to the recipient; it gets neither the identity nor the ledger.
+    if ((PRIVACY_PARTICIPANTS as readonly string[]).includes(service.name)) {
+      const settings = Object.entries(await privacySettings());
+      Object.assign(
+        env,
+        Object.fromEntries(
+          settings.filter(([name]) => name.startsWith('EXPORT_S3_') || name === 'PRIVACY_EXPORT_RECIPIENT'),
+        ),
+      );
+    }
     if (service.database) {
       const db = await provisionDatabase({
         adminUrl: config.PG_ADMIN_URL,

@@ -8,6 +8,7 @@ import {
   port,
   postgresUrl,
 } from '@tracking/kit';
+import { exportStoreConfig } from '@tracking/kit/privacy';
 import { z } from 'zod';
 
 import { PROVIDER_NAMES } from './providers/provider';
@@ -91,6 +92,8 @@ export const ALWAYS = { when: () => true };
 
 export const configSchema = baseConfig
   .extend(kafkaConfig.shape)
+  // EXPORT_S3_* and PRIVACY_EXPORT_RECIPIENT: where this service writes its part of an export.
+  .extend(exportStoreConfig.shape)
   .extend(providerSettings.shape)
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),

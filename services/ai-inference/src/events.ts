@@ -21,10 +21,12 @@ import {
   type RunningConsumer,
   type SqlExecutor,
 } from '@tracking/kit';
+import { startPrivacyParticipant, type ObjectStore } from '@tracking/kit/privacy';
 import type pg from 'pg';
 
 import type { Inference } from './inference';
 import { reviewText } from './plausibility';
+import { eraseSubject, exportFiles, exportSubject } from './privacy';
 
 export const REQUESTS_DLQ = 'ai.requests-dlq.v1';
 
@@ -119,6 +121,35 @@ export function startRequestsConsumer(deps: {
     async handle(event, client) {
       const outcome = await answer(pgExecutor(client), deps.inference, event);
       deps.log.info({ event: 'ai.request_answered', type: event.type, outcome }, 'AI request answered');
+    },
+  });
+}
+
+/**
+ * The AI service's part in the privacy sagas (src/privacy.ts): the kit's participant runtime
+ * answers each export and erasure request, reading and erasing in its own transaction.
+ */
+export function startPrivacyConsumer(deps: {
+  kafka: Kafka;
+  pool: pg.Pool;
+  store: ObjectStore;
+  recipients: readonly string[];
+  log: Logger;
+  metrics: Metrics;
+  topicPrefix: string;
+}): Promise<RunningConsumer> {
+  return startPrivacyParticipant({
+    service: 'ai-inference',
+    kafka: deps.kafka,
+    topicPrefix: deps.topicPrefix,
+    log: deps.log,
+    metrics: deps.metrics,
+    transaction: pgTransactionRunner(deps.pool),
+    store: deps.store,
+    recipients: deps.recipients,
+    handlers: {
+      exportSubject: async (subjectId, { sql }) => exportFiles(await exportSubject(sql, subjectId)),
+      eraseSubject: async (subjectId, { sql }) => ({ counts: await eraseSubject(sql, subjectId) }),
     },
   });
 }

@@ -14,11 +14,12 @@ import {
   stopGrpcServer,
   tlsFiles,
 } from '@tracking/kit';
+import { createObjectStore } from '@tracking/kit/privacy';
 import { AiInferenceServiceService } from '@tracking/proto/tracking/ai/v1/ai';
 
 import { readConfig } from './config';
 import { createDeps } from './deps';
-import { startRequestsConsumer } from './events';
+import { startPrivacyConsumer, startRequestsConsumer } from './events';
 import { aiService } from './grpc';
 
 /** A day's counters are kept a little longer than the day, for an operator's questions. */
@@ -53,6 +54,16 @@ async function main() {
     groupId: config.CONSUMER_GROUP,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
   });
+  const store = createObjectStore(config);
+  const privacy = await startPrivacyConsumer({
+    kafka,
+    pool,
+    store,
+    recipients: config.PRIVACY_EXPORT_RECIPIENT,
+    log,
+    metrics,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+  });
   const purge = setInterval(() => {
     budget.purge(USAGE_KEEP_DAYS).catch((error: unknown) => log.warn({ err: error }, 'usage purge failed'));
   }, 3_600_000);
@@ -80,6 +91,8 @@ async function main() {
     ['readiness', () => ops.setDraining()],
     ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
     ['requests consumer', () => consumer.stop()],
+    ['privacy consumer', () => privacy.stop()],
+    ['object store', () => store.close()],
     ['outbox relay', () => relay.stop()],
     ['kafka producer', () => producer.disconnect()],
     [

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '@tracking/kit';
+import { toCsv, type ExportFile } from '@tracking/kit/privacy';
 import { z } from 'zod';
 
 /**
@@ -27,6 +28,21 @@ export async function exportSubject(sql: SqlExecutor, subjectId: string): Promis
     [id],
   );
   return { ai_usage: z.array(usageRowSchema).parse(rows) };
+}
+
+/** The export's files: `ai-inference.json`, and `ai_usage.csv` when there is usage. */
+export function exportFiles(part: { ai_usage: UsageRow[] }): {
+  files: ExportFile[];
+  counts: Record<string, number>;
+} {
+  const files: ExportFile[] = [{ name: 'ai-inference.json', content: JSON.stringify(part, null, 2) }];
+  if (part.ai_usage.length > 0) {
+    files.push({
+      name: 'ai_usage.csv',
+      content: toCsv(['tenant_id', 'day', 'requests', 'tokens', 'estimates'], part.ai_usage),
+    });
+  }
+  return { files, counts: { ai_usage: part.ai_usage.length } };
 }
 
 const countsSchema = z.record(z.string(), z.number().int().nonnegative());

@@ -6,6 +6,9 @@ const base = {
   DATABASE_URL: 'postgres://ai@127.0.0.1/ai',
   KAFKA_BROKERS: '127.0.0.1:9092',
   PRINCIPAL_PUBLIC_KEY_FILES: '/run/secrets/principal.pem',
+  // Where its part of an export goes (a public recipient, age's own example).
+  EXPORT_S3_BUCKET: 'tracking-privacy',
+  PRIVACY_EXPORT_RECIPIENT: 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p',
 };
 
 function problems(env: Record<string, string>): string {
@@ -58,5 +61,15 @@ describe('the AI providers come from configuration, and only real ones', () => {
     expect(problems({ AI_PROVIDERS: 'offline', ANTHROPIC_BASE_URL: 'http://127.0.0.1:1' })).toMatch(
       /ANTHROPIC_BASE_URL/,
     );
+  });
+});
+
+describe('its part of a privacy export', () => {
+  it('is written to a bucket, encrypted to the privacy service, or the service does not start', () => {
+    expect(problems({ AI_PROVIDERS: 'offline', EXPORT_S3_BUCKET: '' })).toMatch(/EXPORT_S3_BUCKET/);
+    expect(problems({ AI_PROVIDERS: 'offline', PRIVACY_EXPORT_RECIPIENT: 'not-a-key' })).toMatch(
+      /PRIVACY_EXPORT_RECIPIENT/,
+    );
+    expect(problems({ AI_PROVIDERS: 'offline' })).toBe('');
   });
 });

@@ -9,11 +9,14 @@ import {
   port,
   postgresUrl,
 } from '@tracking/kit';
+import { exportStoreConfig } from '@tracking/kit/privacy';
 import { z } from 'zod';
 
 export const configSchema = baseConfig
   .extend(kafkaConfig.shape)
   .extend(grpcClientConfig.shape)
+  // EXPORT_S3_* and PRIVACY_EXPORT_RECIPIENT: where this service writes its part of an export.
+  .extend(exportStoreConfig.shape)
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
     GRPC_PORT: port(15055),

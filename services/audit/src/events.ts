@@ -1,5 +1,6 @@
 import { TOPICS } from '@tracking/contracts';
 import {
+  prismaExecutor,
   prismaTransactionRunner,
   startConsumer,
   type EventEnvelope,
@@ -9,10 +10,12 @@ import {
   type Metrics,
   type RunningConsumer,
 } from '@tracking/kit';
+import { startPrivacyParticipant, type ObjectStore } from '@tracking/kit/privacy';
 
 import type { PrismaClient } from './db';
 import type { Prisma } from './generated/prisma/client';
 import { appendEntries, appendEntry } from './entries';
+import { eraseSubject, exportFiles, exportSubject } from './privacy';
 
 export const AUDIT_DLQ = 'audit.dlq.v1';
 
@@ -67,5 +70,40 @@ export function startAuditConsumer(deps: {
       });
     },
     batchSize: deps.batchSize,
+  });
+}
+
+/**
+ * The audit log's part in the privacy sagas (src/privacy.ts): the kit's participant runtime
+ * answers each export and erasure request in one Prisma transaction, whose erasure entry, answer
+ * and processed event commit together. An export of a long history reads and uploads more than
+ * Prisma's default 5 s allow, so the transaction gets a minute.
+ */
+export function startPrivacyConsumer(deps: {
+  kafka: Kafka;
+  prisma: PrismaClient;
+  kek: Keyring;
+  store: ObjectStore;
+  recipients: readonly string[];
+  log: Logger;
+  metrics: Metrics;
+  topicPrefix: string;
+}): Promise<RunningConsumer> {
+  return startPrivacyParticipant<Prisma.TransactionClient>({
+    service: 'audit',
+    kafka: deps.kafka,
+    topicPrefix: deps.topicPrefix,
+    log: deps.log,
+    metrics: deps.metrics,
+    transaction: (fn) =>
+      deps.prisma.$transaction((tx) => fn(prismaExecutor(tx), tx), { maxWait: 10_000, timeout: 60_000 }),
+    store: deps.store,
+    recipients: deps.recipients,
+    handlers: {
+      exportSubject: async (subjectId, { tx }) => exportFiles(await exportSubject(tx, deps.kek, subjectId)),
+      eraseSubject: async (subjectId, { tx, sql }) => ({
+        counts: await eraseSubject(tx, sql, deps.kek, subjectId),
+      }),
+    },
   });
 }

@@ -2,6 +2,9 @@ import { telemetry } from './instrumentation';
 
 import {
   createKafka,
+  createPool,
+  createProducer,
+  OutboxRelay,
   kafkaConnection,
   createLogger,
   kafkaReadiness,
@@ -12,12 +15,13 @@ import {
   stopGrpcServer,
   tlsFiles,
 } from '@tracking/kit';
+import { createObjectStore } from '@tracking/kit/privacy';
 import { AuditServiceService } from '@tracking/proto/tracking/audit/v1/audit';
 
 import { ChainAttestor } from './attest';
 import { readConfig } from './config';
 import { createDeps } from './deps';
-import { startAuditConsumer } from './events';
+import { startAuditConsumer, startPrivacyConsumer } from './events';
 import { auditService } from './grpc';
 
 async function main() {
@@ -34,6 +38,30 @@ async function main() {
     log,
     metrics,
     groupId: config.CONSUMER_GROUP,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+  });
+  // Audit publishes one thing through an outbox: its answers to privacy requests.
+  const pool = createPool(config.DATABASE_URL, { max: 2, name: 'audit-relay' });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const relay = new OutboxRelay({
+    pool,
+    producer,
+    log,
+    metrics,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    retainSentMs: 0,
+  });
+  await relay.start();
+  const store = createObjectStore(config);
+  const privacy = await startPrivacyConsumer({
+    kafka,
+    prisma,
+    kek: config.keyring,
+    store,
+    recipients: config.PRIVACY_EXPORT_RECIPIENT,
+    log,
+    metrics,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
   });
 
@@ -68,9 +96,13 @@ async function main() {
     ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
     // Disconnecting lets the message in hand finish and commits the consumed offsets.
     ['kafka consumer', () => consumer.stop()],
+    ['privacy consumer', () => privacy.stop()],
+    ['object store', () => store.close()],
+    ['outbox relay', () => relay.stop()],
+    ['kafka producer', () => producer.disconnect()],
     ['grpc clients', () => deps.auth.close()],
     ['chain attestation', () => attestor.stop()],
-    ['postgres', () => prisma.$disconnect()],
+    ['postgres', () => Promise.all([prisma.$disconnect(), pool.end()])],
     ['ops server', () => ops.close()],
     ['kafka readiness', () => kafkaCheck.close()],
     ['telemetry', () => telemetry.shutdown()],

@@ -1,4 +1,5 @@
 import { newEvent, type Keyring, type SqlExecutor } from '@tracking/kit';
+import { toCsv, type ExportFile } from '@tracking/kit/privacy';
 import { z } from 'zod';
 
 import { appendEntry } from './entries';
@@ -91,6 +92,20 @@ export async function exportSubject(
       ),
     ),
   };
+}
+
+/** The export's files: `audit.json`, and `audit_entry.csv` when there are entries. */
+export function exportFiles(part: { audit_entry: ExportedEntry[] }): {
+  files: ExportFile[];
+  counts: Record<string, number>;
+} {
+  const files: ExportFile[] = [{ name: 'audit.json', content: JSON.stringify(part, null, 2) }];
+  const [first] = part.audit_entry;
+  if (first) {
+    const columns = Object.keys(first) as (keyof ExportedEntry)[];
+    files.push({ name: 'audit_entry.csv', content: toCsv(columns, part.audit_entry) });
+  }
+  return { files, counts: { audit_entry: part.audit_entry.length } };
 }
 
 const countsSchema = z.record(z.string(), z.number().int().nonnegative());

@@ -16,11 +16,12 @@ import {
   stopGrpcServer,
   tlsFiles,
 } from '@tracking/kit';
+import { createObjectStore } from '@tracking/kit/privacy';
 import { TrackingServiceService } from '@tracking/proto/tracking/tracking/v1/tracking';
 
 import { readConfig } from './config';
 import { createDeps } from './deps';
-import { startAiResultsConsumer } from './events';
+import { startAiResultsConsumer, startPrivacyConsumer } from './events';
 import { trackingService } from './grpc';
 import { RETENTION_TASKS } from './retention';
 
@@ -31,7 +32,8 @@ async function main() {
   const deps = await createDeps(config, log, metrics);
   const { prisma } = deps;
 
-  const pool = createPool(config.DATABASE_URL, { max: 3, name: 'tracking-relay' });
+  // The outbox relay's connections, and one for a privacy step's transaction.
+  const pool = createPool(config.DATABASE_URL, { max: 4, name: 'tracking-relay' });
   const kafka = createKafka({ clientId: 'tracking', ...kafkaConnection(config), log, metrics });
   const producer = createProducer(kafka);
   await producer.connect();
@@ -53,6 +55,17 @@ async function main() {
     log,
     metrics,
     groupId: config.CONSUMER_GROUP,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+  });
+  const store = createObjectStore(config);
+  const privacy = await startPrivacyConsumer({
+    kafka,
+    prisma,
+    pool,
+    store,
+    recipients: config.PRIVACY_EXPORT_RECIPIENT,
+    log,
+    metrics,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
   });
 
@@ -78,6 +91,8 @@ async function main() {
     ['readiness', () => ops.setDraining()],
     ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
     ['ai results consumer', () => consumer.stop()],
+    ['privacy consumer', () => privacy.stop()],
+    ['object store', () => store.close()],
     ['outbox relay', () => relay.stop()],
     ['kafka producer', () => producer.disconnect()],
     ['postgres', () => Promise.all([prisma.$disconnect(), pool.end()])],

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '@tracking/kit';
+import { toCsv, type CsvValue, type ExportFile } from '@tracking/kit/privacy';
 import { z } from 'zod';
 
 import { asActor, type PrismaClient, type Tx } from './db';
@@ -15,8 +16,9 @@ import { asActor, type PrismaClient, type Tx } from './db';
 export type ExportRow = Record<string, unknown>;
 
 /**
- * The tables that go into the export, in the order the files are listed. Columns the inventory
- * marks `export: false` (a meal's idempotency key and digest) are left out in the SQL.
+ * The tables that go into the export, in the order the files are listed. Rows keep the table's
+ * column order (json, not jsonb, which would sort them). Columns the inventory marks
+ * `export: false` (a meal's idempotency key and digest) are left out in the SQL.
  * `daily_summary` is derived: each UTC day's sums of the client's (not deleted) meals.
  */
 export const EXPORT_TABLES = [
@@ -33,7 +35,7 @@ export type ExportTable = (typeof EXPORT_TABLES)[number];
 
 const rowsSchema = z.array(z.record(z.string(), z.unknown()));
 
-/** Runs one `SELECT coalesce(jsonb_agg(...), '[]') AS rows` query and checks its shape. */
+/** Runs one `SELECT coalesce(json_agg(...), '[]') AS rows` query and checks its shape. */
 async function rowsOf(query: Promise<{ rows: unknown }[]>): Promise<ExportRow[]> {
   const [result] = await query;
   return rowsSchema.parse(result?.rows ?? []);
@@ -48,23 +50,26 @@ export async function exportSubject(
   // As the client: their log, their goals and reviews, the comments on it, their side of links.
   const asClient = await asActor(prisma, { userId: id, role: 'client', verifiedEmail: null }, async (tx) => ({
     meal: await rowsOf(tx.$queryRaw`
-      SELECT coalesce(jsonb_agg(to_jsonb(m) - 'idempotency_key' - 'idempotency_digest'
-                                ORDER BY m.eaten_at, m.id), '[]'::jsonb) AS rows
-        FROM meal m WHERE m.client_id = ${id}::uuid`),
+      SELECT coalesce(json_agg(m ORDER BY m.eaten_at, m.id), '[]'::json) AS rows
+        FROM (SELECT id, client_id, eaten_at, meal_type, description, photo_ref, version, calories,
+                     protein_g, carbs_g, fat_g, estimate_source, estimated_at, estimated_version,
+                     created_at, updated_at, deleted_at, estimate_status, estimate_failure,
+                     estimate_items, estimate_confidence, estimate_model
+                FROM meal WHERE client_id = ${id}::uuid) m`),
     metric: await rowsOf(tx.$queryRaw`
-      SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.recorded_at, x.id), '[]'::jsonb) AS rows
+      SELECT coalesce(json_agg(x ORDER BY x.recorded_at, x.id), '[]'::json) AS rows
         FROM metric x WHERE x.client_id = ${id}::uuid`),
     goal: await rowsOf(tx.$queryRaw`
-      SELECT coalesce(jsonb_agg(to_jsonb(g)), '[]'::jsonb) AS rows FROM goal g WHERE g.client_id = ${id}::uuid`),
+      SELECT coalesce(json_agg(g), '[]'::json) AS rows FROM goal g WHERE g.client_id = ${id}::uuid`),
     daily_summary: await rowsOf(dailySummaries(tx, id)),
     review: await rowsOf(tx.$queryRaw`
-      SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY r.week_start, r.id), '[]'::jsonb) AS rows
+      SELECT coalesce(json_agg(r ORDER BY r.week_start, r.id), '[]'::json) AS rows
         FROM review r WHERE r.client_id = ${id}::uuid`),
     comment: await rowsOf(tx.$queryRaw`
-      SELECT coalesce(jsonb_agg(to_jsonb(c) ORDER BY c.created_at, c.id), '[]'::jsonb) AS rows
+      SELECT coalesce(json_agg(c ORDER BY c.created_at, c.id), '[]'::json) AS rows
         FROM comment c WHERE c.client_id = ${id}::uuid`),
     trainer_link: await rowsOf(tx.$queryRaw`
-      SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.created_at, l.id), '[]'::jsonb) AS rows
+      SELECT coalesce(json_agg(l ORDER BY l.created_at, l.id), '[]'::json) AS rows
         FROM trainer_link l WHERE l.client_id = ${id}::uuid`),
   }));
   // As a trainer: their links and invitations, and the comments they wrote that they can still
@@ -74,17 +79,17 @@ export async function exportSubject(
     { userId: id, role: 'trainer', verifiedEmail: null },
     async (tx) => ({
       comment: await rowsOf(tx.$queryRaw`
-      SELECT coalesce(jsonb_agg(to_jsonb(c) ORDER BY c.created_at, c.id), '[]'::jsonb) AS rows
+      SELECT coalesce(json_agg(c ORDER BY c.created_at, c.id), '[]'::json) AS rows
         FROM comment c WHERE c.author_id = ${id}::uuid`),
       trainer_link: await rowsOf(tx.$queryRaw`
-      SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.created_at, l.id), '[]'::jsonb) AS rows
+      SELECT coalesce(json_agg(l ORDER BY l.created_at, l.id), '[]'::json) AS rows
         FROM trainer_link l WHERE l.trainer_id = ${id}::uuid`),
     }),
   );
   // As an admin: the break-glass grants they opened.
   const support_access = await asActor(prisma, { userId: id, role: 'admin', verifiedEmail: null }, (tx) =>
     rowsOf(tx.$queryRaw`
-      SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.created_at, s.id), '[]'::jsonb) AS rows
+      SELECT coalesce(json_agg(s ORDER BY s.created_at, s.id), '[]'::json) AS rows
         FROM support_access s WHERE s.admin_id = ${id}::uuid`),
   );
   return {
@@ -98,7 +103,7 @@ export async function exportSubject(
 /** Each UTC day's meals, summed as the daily summary screen sums them (deleted meals left out). */
 function dailySummaries(tx: Tx, clientId: string) {
   return tx.$queryRaw<{ rows: unknown }[]>`
-    SELECT coalesce(jsonb_agg(to_jsonb(d) ORDER BY d.day_utc), '[]'::jsonb) AS rows
+    SELECT coalesce(json_agg(d ORDER BY d.day_utc), '[]'::json) AS rows
       FROM (SELECT (eaten_at AT TIME ZONE 'UTC')::date AS day_utc,
                    count(*)::int AS meals,
                    (count(*) FILTER (WHERE calories IS NULL))::int AS meals_unestimated,
@@ -109,6 +114,33 @@ function dailySummaries(tx: Tx, clientId: string) {
               FROM meal
              WHERE client_id = ${clientId}::uuid AND deleted_at IS NULL
              GROUP BY 1) d`;
+}
+
+/** A cell of a CSV: nested JSON (a meal's estimated items) as its JSON text. */
+function cell(value: unknown): CsvValue {
+  return value !== null && typeof value === 'object' ? JSON.stringify(value) : (value as CsvValue);
+}
+
+/**
+ * The export's files: `tracking.json` with every table (empty ones too), and one CSV per table
+ * that has rows, its columns those of the rows (the inventory's names).
+ */
+export function exportFiles(tables: Record<ExportTable, ExportRow[]>): {
+  files: ExportFile[];
+  counts: Record<string, number>;
+} {
+  const files: ExportFile[] = [{ name: 'tracking.json', content: JSON.stringify(tables, null, 2) }];
+  const counts: Record<string, number> = {};
+  for (const name of EXPORT_TABLES) {
+    const rows = tables[name];
+    counts[name] = rows.length;
+    const [first] = rows;
+    if (!first) continue;
+    const columns = Object.keys(first);
+    const cells = rows.map((row) => Object.fromEntries(columns.map((column) => [column, cell(row[column])])));
+    files.push({ name: `${name}.csv`, content: toCsv(columns, cells) });
+  }
+  return { files, counts };
 }
 
 const countsSchema = z.record(z.string(), z.number().int().nonnegative());
