@@ -91,6 +91,13 @@ test('an admin is stopped until two-step sign-in is on, then changes a role (end
     await page.getByRole('button', { name: 'Refresh' }).click();
     await expect(entries.getByRole('cell', { name: 'auth.role.changed' })).toBeVisible({ timeout: 2_000 });
   }).toPass({ timeout: 60_000 });
+  // The time filters say their format in words: Chromium draws them in the browser's date order.
+  await expect(page.getByLabel('From')).toHaveAccessibleDescription(
+    'Your local time, in the date order your browser shows',
+  );
+  await page.getByLabel('Until').fill('2026-12-24T18:30');
+  await expect(page.getByLabel('Until')).toHaveAccessibleDescription(/^Chosen: .*24.*Dec.*2026/);
+  await page.getByLabel('Until').fill('');
   await checkScreen(page, 'admin-audit');
 
   // Exported: the same search, as a CSV file the browser downloads.
@@ -130,27 +137,74 @@ test('an admin is stopped until two-step sign-in is on, then changes a role (end
     await page.getByRole('link', { name: section, exact: true }).first().click();
     await expect(banner).toContainText(clientId);
   }
-  // A refused sign-in is a security event on the operations screen, linked to its request's
-  // audit entries by correlation id.
+  // A refused sign-in, a lock-out and a refused Stripe webhook are security events on the
+  // operations screen, each linked to its request's audit entries by correlation id.
   const refusedSignIn = await request.post('/api/v1/auth/login', {
     data: { email: clientEmail, password: 'certainly not the password' },
   });
   expect(refusedSignIn.status()).toBe(401);
   const refusedRequest = refusedSignIn.headers()['x-correlation-id'] ?? '';
   expect(refusedRequest).not.toBe('');
+  // Five wrong passwords for one account: the fifth pauses it, and its request carries the lock-out.
+  const { email: guessedEmail } = await registerAccount(request, 'guessed');
+  let lockingRequest = '';
+  for (let attempt = 1; attempt <= 5; attempt += 1) {
+    const guess = await request.post('/api/v1/auth/login', {
+      data: { email: guessedEmail, password: `guess number ${String(attempt)} is wrong` },
+    });
+    expect(guess.status()).toBe(401);
+    lockingRequest = guess.headers()['x-correlation-id'] ?? '';
+  }
+  expect(
+    (
+      await request.post('/api/v1/auth/login', { data: { email: guessedEmail, password: PASSWORD } })
+    ).status(),
+  ).toBe(429);
+  // A delivery to Stripe's webhook path, through the edge, signed with a key that is not the endpoint's.
+  const forged = await request.post('/webhooks/stripe', {
+    headers: {
+      'content-type': 'application/json',
+      'stripe-signature': `t=${String(Math.floor(Date.now() / 1000))},v1=${'0'.repeat(64)}`,
+    },
+    data: JSON.stringify({ id: 'evt_forged', type: 'checkout.session.completed' }),
+  });
+  expect(forged.status()).toBe(400);
+  const forgedRequest = forged.headers()['x-correlation-id'] ?? '';
+  expect(forgedRequest).not.toBe('');
+
   await page.goto('/admin/operations');
   await expect(page.getByRole('heading', { name: /Refused sign-ins/ })).toBeVisible();
   await expect(banner).toContainText(clientId);
   const eventLink = page.getByRole('link', { name: `entries of request ${refusedRequest}` });
+  const lockOut = page
+    .getByRole('region', { name: /Lock-outs/ })
+    .getByRole('link', { name: `entries of request ${lockingRequest}` });
+  const webhooks = page.getByRole('region', { name: /Refused Stripe webhooks/ });
+  const webhookLink = webhooks.getByRole('link', { name: `entries of request ${forgedRequest}` });
   await expect(async () => {
     await page.getByRole('button', { name: 'Refresh' }).click();
     await expect(eventLink).toBeVisible({ timeout: 2_000 });
+    await expect(lockOut).toBeVisible({ timeout: 2_000 });
+    await expect(webhookLink).toBeVisible({ timeout: 2_000 });
   }).toPass({ timeout: 60_000 });
+  await expect(
+    webhooks
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('link', { name: `entries of request ${forgedRequest}` }) }),
+  ).toContainText('refused: signature_mismatch from 127.0.0.1');
+  await expect(page.getByText(/not in the audit log|never reach the audit log/)).toHaveCount(0);
   await checkScreen(page, 'admin-operations');
   await eventLink.click();
   await expect(
     page.getByRole('region', { name: 'Audit entries' }).getByRole('cell', { name: 'auth.login.failed' }),
   ).toBeVisible();
+  // The lock-out's request: the refusal and the lock-out it caused, side by side.
+  await page.goto('/admin/operations');
+  await lockOut.click();
+  await expect(page).toHaveURL(new RegExp(`/admin/audit\\?correlationId=${lockingRequest}$`));
+  const lockEntries = page.getByRole('region', { name: 'Audit entries' });
+  await expect(lockEntries.getByRole('cell', { name: 'auth.account.locked' })).toBeVisible();
+  await expect(lockEntries.getByRole('cell', { name: 'auth.login.failed' })).toBeVisible();
 
   // A minute on, the grant has ended: the banner is gone, the client's page says so and shows
   // nothing of theirs, and tracking itself refuses the read.

@@ -4,13 +4,17 @@ import { api, unwrap } from '../../../lib/api-client';
 import { adminKeys } from './keys';
 
 /**
- * The security events the audit log holds, by action: refused sign-ins (whose repeats make the
- * lock-outs) and replayed TOTP codes. Stripe webhooks that fail their signature never reach the
- * audit log (billing counts them in billing_webhooks_total and logs billing.webhook.rejected).
+ * The security events the audit log holds, by action (an exact one, or a `prefix.*`): refused
+ * sign-ins, the lock-outs some of them cause (auth.account.locked), replayed TOTP codes, and
+ * Stripe webhook deliveries billing refused (billing.webhook.rejected, and
+ * billing.webhook.rejections_unrecorded for a minute over billing's limit). The names are
+ * SECURITY_AUDIT_ACTIONS in packages/contracts.
  */
 export const SECURITY_ACTIONS = [
+  { action: 'auth.account.locked', label: 'Lock-outs' },
   { action: 'auth.login.failed', label: 'Refused sign-ins' },
   { action: 'auth.mfa.replay_rejected', label: 'Replayed two-step codes' },
+  { action: 'billing.webhook.*', label: 'Refused Stripe webhooks' },
 ] as const;
 
 export async function listSecurityEvents(now = new Date()) {

@@ -44,6 +44,17 @@ function toLocal(iso: string | undefined): string {
   return shifted.toISOString().slice(0, 16);
 }
 
+/**
+ * Chromium draws a date-and-time field in the browser's own date order (mm/dd/yyyy for an en-US
+ * browser) whatever the page's language, so the hint under it says which moment is chosen with
+ * the month in words, and before that that the field is in local time.
+ */
+function momentHint(local: string | undefined): string {
+  if (!local) return 'Your local time, in the date order your browser shows';
+  const moment = new Date(local);
+  return Number.isNaN(moment.getTime()) ? '' : `Chosen: ${formatDateTime(moment.toISOString())}, your time`;
+}
+
 function AuditTable({ filters }: { filters: AuditFilters }) {
   // The cursors of the pages before this one, so "Previous" goes back without a backwards API.
   const [cursors, setCursors] = useState<string[]>([]);
@@ -184,8 +195,13 @@ export function AuditLog() {
             id={`${outcomeId}-from`}
             className="field-input"
             type="datetime-local"
+            lang="en-NZ"
+            aria-describedby={`${outcomeId}-from-hint`}
             {...form.register('from')}
           />
+          <span id={`${outcomeId}-from-hint`} className="field-description">
+            {momentHint(form.watch('from'))}
+          </span>
         </div>
         <div className="field">
           <label className="field-label" htmlFor={`${outcomeId}-to`}>
@@ -195,8 +211,13 @@ export function AuditLog() {
             id={`${outcomeId}-to`}
             className="field-input"
             type="datetime-local"
+            lang="en-NZ"
+            aria-describedby={`${outcomeId}-to-hint`}
             {...form.register('to')}
           />
+          <span id={`${outcomeId}-to-hint`} className="field-description">
+            {momentHint(form.watch('to'))}
+          </span>
         </div>
         <div className="row">
           <Button type="submit">Search</Button>
