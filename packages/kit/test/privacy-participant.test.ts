@@ -84,7 +84,7 @@ describe('a privacy participant (kit runtime) against real Kafka, PostgreSQL and
   /** Subject id → what the fake handlers should do for it. */
   const behaviour = new Map<
     string,
-    'refuse' | 'bug' | 'outage-once' | 'store-down-twice' | 'provider-down-thrice'
+    'refuse' | 'bug' | 'outage-once' | 'store-down-twice' | 'provider-down-thrice' | 'bad-second-file'
   >();
   const calls = new Map<string, number>();
 
@@ -105,7 +105,10 @@ describe('a privacy participant (kit runtime) against real Kafka, PostgreSQL and
         return {
           files: [
             { name: `${service}.json`, content: JSON.stringify({ notes: rows.map((row) => row.note) }) },
-            { name: 'notes.csv', content: toCsv(['note'], rows) },
+            {
+              name: behaviour.get(subjectId) === 'bad-second-file' ? '../notes.csv' : 'notes.csv',
+              content: toCsv(['note'], rows),
+            },
           ],
           counts: { person_note: rows.length },
         };
@@ -399,6 +402,29 @@ describe('a privacy participant (kit runtime) against real Kafka, PostgreSQL and
       ),
     ).toEqual(['tracking:1', 'auth:2', 'tracking:1']);
   }, 120_000);
+
+  it('an export that cannot finish is answered as failed and leaves no part behind', async () => {
+    const person = await seedPerson('z');
+    behaviour.set(person, 'bad-second-file');
+    const requestId = randomUUID();
+    await send(PRIVACY_EVENT_TYPES.exportRequested, {
+      requestId,
+      subjectId: person,
+      requestedAt: new Date().toISOString(),
+      partPrefix: exportPartPrefix(requestId),
+    });
+    const answered = await waitFor(
+      async () => ((await answers(requestId)).length === 2 ? answers(requestId) : undefined),
+      { what: 'both export answers', timeoutMs: 60_000 },
+    );
+    expect(answered.map((answer) => answer.type)).toEqual([
+      PRIVACY_EVENT_TYPES.stepFailed,
+      PRIVACY_EVENT_TYPES.stepFailed,
+    ]);
+    expect(stepFailedSchema.parse(answered[0]?.data).reason).toMatch(/named an export file invalidly/);
+    // The first file was written before the second was refused; it is gone again.
+    expect(await store_().list(exportPartPrefix(requestId))).toEqual([]);
+  }, 90_000);
 
   it('a transient database error is retried and the erasure completes once', async () => {
     const person = await seedPerson('x');

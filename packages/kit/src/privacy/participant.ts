@@ -251,20 +251,26 @@ export async function startPrivacyParticipant<Tx>(
     const { files, counts } = await handlers.exportSubject(request.subjectId, { request, ...scope });
     const names = new Set<string>();
     const written: ExportPartFile[] = [];
-    for (const file of files) {
-      const name = exportPartFileSchema.shape.name.safeParse(file.name);
-      if (!name.success) throw new PrivacyStepError(`${service} named an export file invalidly`);
-      if (names.has(file.name)) throw new PrivacyStepError(`${service} wrote two export files of one name`);
-      names.add(file.name);
-      const plaintext = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
-      const key = `${request.partPrefix}${service}/${file.name}.age`;
-      await options.store.put(key, await encryptForRecipients(plaintext, options.recipients));
-      written.push({
-        name: file.name,
-        key,
-        bytes: plaintext.byteLength,
-        sha256: createHash('sha256').update(plaintext).digest('hex'),
-      });
+    try {
+      for (const file of files) {
+        const name = exportPartFileSchema.shape.name.safeParse(file.name);
+        if (!name.success) throw new PrivacyStepError(`${service} named an export file invalidly`);
+        if (names.has(file.name)) throw new PrivacyStepError(`${service} wrote two export files of one name`);
+        names.add(file.name);
+        const plaintext = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
+        const key = `${request.partPrefix}${service}/${file.name}.age`;
+        await options.store.put(key, await encryptForRecipients(plaintext, options.recipients));
+        written.push({
+          name: file.name,
+          key,
+          bytes: plaintext.byteLength,
+          sha256: createHash('sha256').update(plaintext).digest('hex'),
+        });
+      }
+    } catch (error) {
+      // No half part left behind by a step that did not finish (an outage retries and rewrites it).
+      await options.store.remove(...written.map((file) => file.key)).catch(() => undefined);
+      throw error;
     }
     return { files: written, counts: checkedCounts(counts) };
   }
