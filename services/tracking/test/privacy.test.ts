@@ -106,9 +106,12 @@ describe('the export', () => {
         .sort();
       expect({ name, columns: Object.keys(rows[0] ?? {}).sort() }).toEqual({ name, columns });
     }
+    // The daily totals are described among the inventory's export views, column for column.
+    const view = Object.keys(inventory.exportViews?.tracking?.daily_summary?.columns ?? {});
     expect(exported.daily_summary).toEqual([
       expect.objectContaining({ meals: expect.any(Number) as number, calories: 0 }),
     ]);
+    expect(Object.keys(exported.daily_summary[0] ?? {})).toEqual(view);
   });
 
   test('gives a client their log, deleted meals included, and nobody else’s rows', async () => {
