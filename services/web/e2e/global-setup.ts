@@ -42,8 +42,10 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   const geoipDir = await mkdtemp(path.join(tmpdir(), 'web-e2e-'));
   const geoip = await writeLoopbackGeoIpDatabase(path.join(geoipDir, 'geoip.mmdb'));
   // The admin API admits loopback too: through the edge, that is where the browser is.
+  // The privacy service too: the privacy journey exports and schedules a deletion (#22).
   const platform = await startPlatform({
     billing: true,
+    privacy: true,
     gatewayEnv: { GEOIP_DB_FILE: geoip, ADMIN_ALLOWED_CIDRS: '127.0.0.1/32,::1/128' },
   });
   const billing = platform.billing;
