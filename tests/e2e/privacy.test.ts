@@ -1,0 +1,259 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import { waitFor } from '@tracking/testing';
+import { INGRESS_HEADERS, startPlatform, type Platform } from '@tracking/testing/platform';
+import pg from 'pg';
+
+import { loadInventory } from '../privacy/inventory';
+import { accounts, PASSWORD } from './accounts';
+
+/*
+ * The privacy rights end to end (#22), through the gateway's API on real services: every
+ * participant, the privacy service, the object store, Kafka, PostgreSQL and stripe-mock.
+ */
+let platform: Platform;
+const setup = () => platform;
+const { api, expectStatus, verifiedClient, trainer, firstAdmin } = accounts(setup);
+
+beforeAll(async () => {
+  platform = await startPlatform({
+    billing: true,
+    privacy: true,
+    // The 7-day cooling-off period, shortened so the erasure runs within the test.
+    privacyEnv: { ERASURE_COOLING_OFF_MS: '3000' },
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await platform.stop();
+});
+
+const hourAgo = () => new Date(Date.now() - 3_600_000).toISOString();
+
+/**
+ * A client with everything the platform can hold about a person: a trainer link, a meal whose
+ * text is a canary (and its AI estimate), a body metric, a Stripe customer and audit entries.
+ */
+async function fullClient(canary: string) {
+  const coach = await trainer();
+  const client = await verifiedClient();
+  const invitation = await expectStatus(
+    api('POST', '/trainer/invitations', { token: coach.token, body: { email: client.email } }),
+    201,
+  );
+  await expectStatus(
+    api('POST', `/me/trainer-links/${String(invitation.body.linkId)}/accept`, { token: client.token }),
+    200,
+  );
+  const meal = await expectStatus(
+    api('POST', '/me/meals', {
+      token: client.token,
+      body: { eatenAt: hourAgo(), mealType: 'lunch', description: canary },
+    }),
+    201,
+  );
+  await expectStatus(
+    api('POST', '/me/metrics', { token: client.token, body: { recordedAt: hourAgo(), weightKg: 71.2 } }),
+    201,
+  );
+  // The offline estimator answers over Kafka: wait for the estimate to be stored.
+  await waitFor(
+    async () => {
+      const stored = await api('GET', `/me/meals/${String(meal.body.id)}`, { token: client.token });
+      return stored.body.estimateStatus !== 'pending';
+    },
+    { timeoutMs: 60_000, what: 'the AI estimate' },
+  );
+  // A Stripe customer, made by starting a checkout.
+  await expectStatus(
+    api('POST', '/me/subscription/checkout', { token: client.token, body: { plan: 'pro' } }),
+    201,
+  );
+  return { ...client, coach };
+}
+
+/** The data class docs/data-inventory.yaml gives one of the audit database's columns. */
+function classOf(table: string, column: string): string | undefined {
+  const entry = loadInventory().databases.audit?.[table]?.columns[column];
+  return typeof entry === 'string' ? entry : entry?.class;
+}
+
+/** Every text-like column of every table of every service database, as a superuser sees it (no RLS). */
+async function rowsHolding(needle: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const [service, db] of Object.entries(platform.databases)) {
+    // The privacy service keeps the record that the request was honoured (ids and times only).
+    if (service === 'privacy') continue;
+    const url = new URL(process.env.PG_ADMIN_URL ?? '');
+    url.pathname = `/${new URL(db.appUrl).pathname.slice(1)}`;
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+    try {
+      const { rows: columns } = await pool.query<{ table_name: string; column_name: string }>(
+        `SELECT table_name, column_name FROM information_schema.columns
+          WHERE table_schema = 'public'
+            AND data_type IN ('text', 'character varying', 'uuid', 'jsonb', 'json', 'citext', 'USER-DEFINED')`,
+      );
+      for (const { table_name: table, column_name: column } of columns) {
+        // The audit log keeps who did what by user id: its identifier columns are the inventory's
+        // stated exception (kept, the person's other fields crypto-shredded).
+        if (service === 'audit' && classOf(table, column) === 'identifier') continue;
+        // An outbox row already on Kafka is the inventory's stated exception (`outbox`: erasure
+        // expire, purged 7 days after publishing, or at once with retainSentMs 0); one still
+        // unpublished would carry the person out after the erasure, so it counts.
+        const unsent = table === 'outbox' ? ' AND sent_at IS NULL' : '';
+        const { rows } = await pool.query<{ count: string }>(
+          `SELECT count(*) AS count FROM ${pg.escapeIdentifier(table)}
+            WHERE ${pg.escapeIdentifier(column)}::text ILIKE '%' || $1 || '%'${unsent}`,
+          [needle],
+        );
+        if (Number(rows[0]?.count) > 0) found.push(`${service}.${table}.${column}`);
+      }
+    } finally {
+      await pool.end();
+    }
+  }
+  return found;
+}
+
+async function unzip(
+  zip: Buffer,
+): Promise<{ names: string[]; read: (name: string) => Promise<string>; close: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'export-'));
+  const file = path.join(dir, 'export.zip');
+  await writeFile(file, zip);
+  const { stdout } = await promisify(execFile)('unzip', ['-Z1', file]);
+  const names = stdout.split('\n').filter(Boolean);
+  return {
+    names,
+    read: async (name) =>
+      (await promisify(execFile)('unzip', ['-p', file, name], { maxBuffer: 64 << 20 })).stdout,
+    close: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+test('a client exports their data: every class the inventory marks for export is in the ZIP, for them alone', async () => {
+  const canary = `canary-export-${Date.now().toString(36)} porridge with blueberries`;
+  const client = await fullClient(canary);
+
+  const asked = await expectStatus(
+    api('POST', '/me/data-exports', { token: client.token, body: { currentPassword: PASSWORD } }),
+    202,
+  );
+  const id = String(asked.body.id);
+  // A second request while it runs is the same one.
+  const again = await expectStatus(
+    api('POST', '/me/data-exports', { token: client.token, body: { currentPassword: PASSWORD } }),
+    200,
+  );
+  expect(again.body.id).toBe(id);
+
+  const ready = await waitFor(
+    async () => {
+      const state = await api('GET', `/me/data-exports/${id}`, { token: client.token });
+      if (state.body.state === 'failed') throw new Error(`the export failed: ${String(state.body.failure)}`);
+      return state.body.state === 'ready' ? state.body : undefined;
+    },
+    { timeoutMs: 120_000, what: 'the export to be ready' },
+  );
+  expect(ready.steps).toHaveLength(5);
+  const told = await platform.mail.waitForMessage(client.email, /^Your data export is ready/);
+  expect(told.text).toContain(`/account/privacy?export=${id}`);
+
+  // Someone else cannot download it: 404, as for a request that does not exist.
+  const other = await verifiedClient();
+  const refused = await api('POST', `/me/data-exports/${id}/download`, {
+    token: other.token,
+    body: { currentPassword: PASSWORD },
+  });
+  expect(refused.status).toBe(404);
+
+  const download = await fetch(`${platform.api}/me/data-exports/${id}/download`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${client.token}`,
+      ...INGRESS_HEADERS,
+    },
+    body: JSON.stringify({ currentPassword: PASSWORD }),
+  });
+  expect(download.status).toBe(200);
+  const zip = await unzip(Buffer.from(await download.arrayBuffer()));
+
+  // Every database with a table marked for export has its part in the ZIP, and the README
+  // explains every such table.
+  const inventory = loadInventory();
+  const readme = await zip.read(zip.names.find((name) => /readme/i.test(name)) ?? 'README.md');
+  const missing: string[] = [];
+  for (const [service, tables] of Object.entries(inventory.databases)) {
+    for (const [table, entry] of Object.entries(tables)) {
+      if (!entry.export) continue;
+      if (!zip.names.some((name) => name.startsWith(`${service}/`))) missing.push(`${service}/ (no part)`);
+      if (!readme.includes(table)) missing.push(`${service}.${table} (not in the README)`);
+    }
+  }
+  expect([...new Set(missing)]).toEqual([]);
+  // The person's own data is in it: the canary meal text.
+  const trackingFiles = zip.names.filter((name) => name.startsWith('tracking/'));
+  const tracking = (await Promise.all(trackingFiles.map((name) => zip.read(name)))).join('\n');
+  expect(tracking).toContain(canary);
+  await zip.close();
+});
+
+test('a client deletes their account: after the cooling-off period no database holds their id, email or meal text, and the audit chain verifies', async () => {
+  const canary = `canary-erase-${Date.now().toString(36)} secret stew`;
+  const client = await fullClient(canary);
+  expect(await rowsHolding(canary)).not.toEqual([]);
+
+  const asked = await expectStatus(
+    api('POST', '/me/account-deletion', { token: client.token, body: { currentPassword: PASSWORD } }),
+    202,
+  );
+  expect(asked.body.state).toBe('scheduled');
+  const mail = await platform.mail.waitForMessage(client.email, /^Your account will be deleted/);
+  expect(mail.text).toContain('/account/privacy');
+
+  const admin = await firstAdmin();
+  const done = await waitFor(
+    async () => {
+      const listed = await api('GET', `/admin/privacy-requests?subject=${client.userId}&kind=erasure`, {
+        token: admin.token,
+      });
+      const [request] = (listed.body.requests ?? []) as {
+        state: string;
+        failure: string | null;
+        steps: { service: string; state: string; counts: Record<string, number> }[];
+      }[];
+      if (request?.state === 'failed') throw new Error(`the erasure failed: ${String(request.failure)}`);
+      return request?.state === 'completed' ? request : undefined;
+    },
+    { timeoutMs: 120_000, what: 'the erasure to complete' },
+  );
+  expect(done.state).toBe('completed');
+  expect(done.steps.map((step) => [step.service, step.state]).sort()).toEqual(
+    ['ai-inference', 'audit', 'auth', 'billing', 'tracking'].map((service) => [service, 'completed']),
+  );
+  // Billing deleted the Stripe customer through Stripe's API (stripe-mock answered the DELETE).
+  expect(done.steps.find((step) => step.service === 'billing')?.counts).toMatchObject({
+    stripe_customer_deleted: 1,
+  });
+
+  const left = {
+    id: await rowsHolding(client.userId),
+    email: await rowsHolding(client.email),
+    mealText: await rowsHolding(canary),
+  };
+  expect(left).toEqual({ id: [], email: [], mealText: [] });
+  // The account is gone: its password signs nobody in.
+  const login = await api('POST', '/auth/login', { body: { email: client.email, password: PASSWORD } });
+  expect(login.status).toBe(401);
+  // Erasure never breaks the chain.
+  const verified = await expectStatus(
+    api('POST', '/admin/audit/verify', { token: admin.token, body: {} }),
+    200,
+  );
+  expect(verified.body).toMatchObject({ intact: true, firstBroken: null });
+});
