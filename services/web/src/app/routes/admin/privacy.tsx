@@ -2,6 +2,7 @@ import { Card, Page } from '../../../components/ui/page';
 import { AdminNav } from '../../../features/admin/components/admin-nav';
 import { PrivacyRequests } from '../../../features/admin/components/privacy-requests';
 import { PrivacyStart } from '../../../features/admin/components/privacy-start';
+import '../../../features/admin/components/privacy.css';
 
 export function Component() {
   return (

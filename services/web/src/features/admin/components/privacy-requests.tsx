@@ -29,7 +29,8 @@ const DAY = 86_400_000;
 
 /** Age against the legal deadline, in words: "3 days old, due in 28 days" or "2 days overdue". */
 function Deadline({ request, now }: { request: AdminPrivacyRequest; now: number }) {
-  const age = Math.floor((now - Date.parse(request.requestedAt)) / DAY);
+  // Never below zero: a request made since the clock on screen last ticked is 0 days old.
+  const age = Math.max(0, Math.floor((now - Date.parse(request.requestedAt)) / DAY));
   const ageText = `${String(age)} ${age === 1 ? 'day' : 'days'} old`;
   if (FINISHED.has(request.state))
     return (
@@ -37,12 +38,18 @@ function Deadline({ request, now }: { request: AdminPrivacyRequest; now: number 
         {ageText}, finished {formatDate(request.finishedAt)}
       </>
     );
-  const left = Math.ceil((Date.parse(request.dueAt) - now) / DAY);
+  const left = Math.floor((Date.parse(request.dueAt) - now) / DAY);
   if (left < 0)
     return (
       <span className="missed">
         {ageText}, {String(-left)} days overdue (due {formatDate(request.dueAt)})
       </span>
+    );
+  if (left === 0)
+    return (
+      <>
+        {ageText}, due today ({formatDate(request.dueAt)})
+      </>
     );
   return (
     <>
@@ -52,6 +59,9 @@ function Deadline({ request, now }: { request: AdminPrivacyRequest; now: number 
 }
 
 function Steps({ request }: { request: AdminPrivacyRequest }) {
+  // An erasure does nothing while it cools off, and nothing at all once cancelled.
+  if (request.state === 'scheduled') return <>none until it runs</>;
+  if (request.state === 'cancelled') return <>none: cancelled</>;
   if (request.steps.length === 0) return <>none yet</>;
   return (
     <ul className="privacy-steps">
@@ -71,7 +81,7 @@ export function PrivacyRequests() {
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
   const page = usePrivacyRequests(filters, cursor);
-  const now = useNow(60_000);
+  const now = useNow(10_000);
   const id = useId();
 
   const filter = (next: PrivacyFilters) => {
