@@ -89,6 +89,7 @@ test('003 marks stored estimates estimated (even after an edit that kept the tex
     expect.stringMatching(/005\.do\.meal-idempotency\.sql$/),
     expect.stringMatching(/006\.do\.link-and-grant-guards\.sql$/),
     expect.stringMatching(/007\.do\.privacy-erasure\.sql$/),
+    expect.stringMatching(/008\.do\.retention\.sql$/),
   ]);
 
   const { rows } = await as('client', client, 'SELECT id, estimate_status, estimate_failure FROM meal');

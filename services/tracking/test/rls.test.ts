@@ -21,6 +21,7 @@ const MIGRATIONS = path.join(__dirname, '..', 'migrations');
 /** Tables that hold no client data, each with the reason it needs no row-level security. */
 const WITHOUT_RLS: Record<string, string> = {
   activity: 'one row per write, a day and a kind: no client id, no text',
+  retention_run: 'when each retention purge ran and how many rows it removed: no client id, no text',
   processed_event: "the consumer's record of event ids",
   schemaversion: 'migration bookkeeping',
   kit_schemaversion: 'migration bookkeeping',
