@@ -17,6 +17,7 @@ import {
   type PrincipalRole,
   type PrincipalSigner,
 } from '@tracking/kit';
+import { generateExportKeyPair } from '@tracking/kit/privacy';
 import { BackupServiceClient } from '@tracking/proto/tracking/backup/v1/backup';
 import {
   createTestDatabase,
@@ -478,6 +479,7 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
     ]);
     await harness.setSources([auditDb.database, trackingDb.database]);
     const { brokers } = infraEnv();
+    const s3 = s3Env();
     topicPrefix = await createTestTopics();
     const [auditGrpc, auditOps, backupGrpc, backupOps] = await Promise.all([
       freePort(),
@@ -500,6 +502,14 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
         DATABASE_URL: auditDb.appUrl,
         ENCRYPTION_KEYS: `audit-1:${randomBytes(32).toString('base64')}`,
         ENCRYPTION_ACTIVE_KEY_ID: 'audit-1',
+        // Audit takes part in data exports (#22) and will not start without its export store;
+        // nothing here asks for an export.
+        EXPORT_S3_ENDPOINT: s3.S3_ENDPOINT,
+        EXPORT_S3_BUCKET: s3.S3_BUCKET,
+        EXPORT_S3_PREFIX: `${harness.prefix}privacy/`,
+        EXPORT_S3_FORCE_PATH_STYLE: 'true',
+        EXPORT_S3_CREDENTIALS_DIR: s3.S3_CREDENTIALS_DIR,
+        PRIVACY_EXPORT_RECIPIENT: (await generateExportKeyPair()).recipient,
       },
       readyUrl: `http://127.0.0.1:${auditOps}/readyz`,
     });
