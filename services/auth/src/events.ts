@@ -13,7 +13,7 @@ import { startPrivacyParticipant, type ObjectStore } from '@tracking/kit/privacy
 
 import type { PrismaClient } from './db';
 import type { Deps, Tx } from './deps';
-import { eraseAccount } from './privacy/erasure';
+import { beginErasure, eraseAccount } from './privacy/erasure';
 import { exportSubject } from './privacy/export';
 import { applyPlanChange } from './user-plan';
 
@@ -77,6 +77,8 @@ export function startPrivacyConsumer(
     handlers: {
       exportSubject: (subjectId, { tx }) => exportSubject(tx, subjectId),
       eraseSubject: async (subjectId, { tx }) => ({ counts: await eraseAccount(deps, tx, subjectId) }),
+      // Phase 1 is the other services' to answer; auth ends the sessions and refuses sign-in.
+      onOtherPhase: (subjectId, { tx, request }) => beginErasure(deps, tx, subjectId, request.erasingSince),
     },
   });
 }

@@ -1,5 +1,10 @@
 import { TOPICS } from '@tracking/contracts';
-import { currentContext, UnauthenticatedError, ValidationError } from '@tracking/kit';
+import {
+  currentContext,
+  FailedPreconditionError,
+  UnauthenticatedError,
+  ValidationError,
+} from '@tracking/kit';
 import { z } from 'zod';
 
 import type { Deps } from './deps';
@@ -30,6 +35,10 @@ const loginSchema = z.object({
   email: z.string().max(320),
   password: z.string().max(1024),
 });
+
+/** The answer to the right password of an account whose erasure has begun (docs/auth.md). */
+export const ERASING =
+  'this account is being deleted at its owner’s request and can no longer be signed in to';
 
 /** The one answer for an unknown email, a wrong password and a disabled account. */
 const BAD_CREDENTIALS = 'email or password is incorrect';
@@ -85,6 +94,16 @@ export async function login(deps: Deps, input: { email: string; password: string
     });
     deps.security.record('auth.login.failed', { userId: user?.id ?? null, paused }, 'login refused');
     throw new UnauthenticatedError(BAD_CREDENTIALS);
+  }
+
+  if (user.erasingSince) {
+    // Said only to someone who knows the password: the account exists, and is going.
+    await attemptSucceeded(deps, attempt);
+    deps.log.info(
+      { event: 'auth.login.refused_erasing', userId: user.id },
+      'sign-in refused: erasure running',
+    );
+    throw new FailedPreconditionError(ERASING);
   }
 
   const role = user.role;

@@ -80,7 +80,9 @@ export async function validateSession(deps: Deps, token: string | undefined): Pr
     include: { user: { include: { totp: { select: { confirmedAt: true } } } } },
   });
   const role = session?.user.role;
-  if (!session || !role || !isRole(role) || session.revokedAt || session.user.disabledAt) {
+  // An account whose erasure began holds no session either (a sign-in racing the revocation).
+  const gone = session?.user.disabledAt ?? session?.user.erasingSince;
+  if (!session || !role || !isRole(role) || session.revokedAt || gone) {
     throw new UnauthenticatedError('session is missing or has expired');
   }
   const { idleExpiresAt, absoluteExpiresAt } = expiries(deps, session, role);
@@ -113,6 +115,7 @@ export async function validateSession(deps: Deps, token: string | undefined): Pr
 }
 
 export type RevokeReason =
+  | 'account_erasing'
   | 'logout'
   | 'user_revoked'
   | 'user_revoked_all'

@@ -1,7 +1,9 @@
 import { TOPICS } from '@tracking/contracts';
 
 import { beginTotpEnrolment, confirmTotpEnrolment } from '../src/mfa';
-import { eraseAccount } from '../src/privacy/erasure';
+import { login } from '../src/login';
+import { beginErasure, eraseAccount } from '../src/privacy/erasure';
+import { validateSession } from '../src/sessions';
 import { exportSubject } from '../src/privacy/export';
 import { registerUser } from '../src/users';
 import {
@@ -151,6 +153,39 @@ describe('auth in the privacy sagas: the export part and the account erasure', (
       'client',
     );
     expect(reborn.id).not.toBe(user.id);
+  });
+
+  test('once the erasure begins (phase 1 elsewhere) every session ends and sign-in is refused, saying why only to the password', async () => {
+    const f = setup();
+    const user = await newUser(f);
+    const { token } = await signIn(f, user);
+    const since = f.deps.clock().toISOString();
+    await f.deps.prisma.$transaction((tx) => beginErasure(f.deps, tx, user.id, since));
+    await f.deps.prisma.$transaction((tx) => beginErasure(f.deps, tx, user.id, since));
+
+    await expect(validateSession(f.deps, token)).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(login(f.deps, { email: user.email, password: user.password })).rejects.toMatchObject({
+      code: 'failed_precondition',
+      message: expect.stringMatching(/being deleted/) as string,
+    });
+    // A wrong password learns nothing: the answer any unknown address gets.
+    await expect(login(f.deps, { email: user.email, password: 'wrong guess' })).rejects.toMatchObject({
+      code: 'unauthenticated',
+      message: 'email or password is incorrect',
+    });
+    // Recorded once, however often phase 1 is delivered.
+    expect(await eventsOf(f, 'auth.user.erasure_started', user.id)).toHaveLength(1);
+    const { rows } = await f.owner.query<{ reason: string }>(
+      'SELECT revoked_reason AS reason FROM sessions WHERE user_id = $1',
+      [user.id],
+    );
+    expect(rows).toEqual([{ reason: 'account_erasing' }]);
+
+    // Phase 2 then deletes the account as usual.
+    await f.deps.prisma.$transaction((tx) => eraseAccount(f.deps, tx, user.id));
+    await expect(login(f.deps, { email: user.email, password: user.password })).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
   });
 
   test('the app role cannot delete an account except through the function, which only it and the owner may run', async () => {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { emit } from '../changes';
 import type { Deps, Tx } from '../deps';
 import { notify } from '../notify';
+import { revokeSessions } from '../sessions';
 
 const countsSchema = z.record(z.string(), z.number().int().nonnegative());
 
@@ -60,4 +61,39 @@ export async function eraseAccount(
   });
   deps.log.info({ event: 'auth.user.erased', userId: id }, 'account erased');
   return counts;
+}
+
+/**
+ * Phase 1 of the erasure, which goes to every other service: auth does not answer it, but from
+ * this moment the person cannot use the account. Every session ends and sign-in is refused
+ * (login.ts), so nothing new is written to a service that has already erased them, until phase 2
+ * deletes the account. Idempotent: a second delivery changes nothing and records nothing.
+ */
+export async function beginErasure(
+  deps: Deps,
+  tx: Tx,
+  subjectId: string,
+  erasingSince: string,
+): Promise<void> {
+  const id = z.uuid().parse(subjectId);
+  const { count } = await tx.user.updateMany({
+    where: { id, erasingSince: null },
+    data: { erasingSince: new Date(erasingSince) },
+  });
+  if (count === 0) return;
+  const now = deps.clock();
+  const revoked = await revokeSessions(deps, tx, id, 'account_erasing');
+  await emit(tx, {
+    topic: TOPICS.authUser,
+    type: 'auth.user.erasure_started',
+    actor: { userId: null, role: null },
+    subject: { type: 'user', id },
+    outcome: 'success',
+    data: { sessionsRevoked: revoked },
+    occurredAt: now,
+  });
+  deps.log.info(
+    { event: 'auth.user.erasure_started', userId: id, sessionsRevoked: revoked },
+    'account erasure began',
+  );
 }
