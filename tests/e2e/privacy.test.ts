@@ -183,19 +183,38 @@ test('a client exports their data: every class the inventory marks for export is
   expect(download.status).toBe(200);
   const zip = await unzip(Buffer.from(await download.arrayBuffer()));
 
-  // Every database with a table marked for export has its part in the ZIP, and the README
-  // explains every such table.
+  // Every table the inventory marks for export is in its service's JSON, with every column it
+  // does not hold back (`export: false`) in each row, and the README explains it.
   const inventory = loadInventory();
   const readme = await zip.read(zip.names.find((name) => /readme/i.test(name)) ?? 'README.md');
   const missing: string[] = [];
+  let checkedRows = 0;
   for (const [service, tables] of Object.entries(inventory.databases)) {
-    for (const [table, entry] of Object.entries(tables)) {
-      if (!entry.export) continue;
-      if (!zip.names.some((name) => name.startsWith(`${service}/`))) missing.push(`${service}/ (no part)`);
-      if (!readme.includes(table)) missing.push(`${service}.${table} (not in the README)`);
+    const exported = Object.entries(tables).filter(([, entry]) => entry.export);
+    if (exported.length === 0) continue;
+    const parts: Record<string, unknown> = {};
+    for (const name of zip.names.filter((file) => file.startsWith(`${service}/`) && file.endsWith('.json'))) {
+      Object.assign(parts, JSON.parse(await zip.read(name)) as Record<string, unknown>);
+    }
+    for (const [table, entry] of exported) {
+      if (!readme.includes(table)) missing.push(`${service}.${table}: not in the README`);
+      const rows = parts[table];
+      if (!Array.isArray(rows)) {
+        missing.push(`${service}.${table}: not in the export`);
+        continue;
+      }
+      const columns = Object.entries(entry.columns)
+        .filter(([, column]) => typeof column === 'string' || column.export !== false)
+        .map(([name]) => name);
+      for (const row of rows as Record<string, unknown>[]) {
+        checkedRows += 1;
+        for (const column of columns) if (!(column in row)) missing.push(`${service}.${table}.${column}`);
+      }
     }
   }
   expect([...new Set(missing)]).toEqual([]);
+  // The client's meal, metric, link, estimate, customer and audit entries: rows, not empty lists.
+  expect(checkedRows).toBeGreaterThanOrEqual(6);
   // The person's own data is in it: the canary meal text.
   const trackingFiles = zip.names.filter((name) => name.startsWith('tracking/'));
   const tracking = (await Promise.all(trackingFiles.map((name) => zip.read(name)))).join('\n');
