@@ -11,6 +11,7 @@ import {
   port,
   postgresUrl,
 } from '@tracking/kit';
+import { exportStoreConfig } from '@tracking/kit/privacy';
 import { z } from 'zod';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -53,6 +54,8 @@ const priceId = z
 
 export const configSchema = baseConfig
   .extend(kafkaConfig.shape)
+  // EXPORT_S3_* and PRIVACY_EXPORT_RECIPIENT: where billing writes its part of a person's export.
+  .extend(exportStoreConfig.shape)
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
     GRPC_PORT: port(15059),

@@ -11,18 +11,21 @@ import {
   newCorrelationId,
   onShutdown,
   OutboxRelay,
+  pgTransactionRunner,
   runWithContext,
   startGrpcServer,
   startOpsServer,
   stopGrpcServer,
   tlsFiles,
 } from '@tracking/kit';
+import { createObjectStore, startPrivacyParticipant } from '@tracking/kit/privacy';
 import { BillingServiceService } from '@tracking/proto/tracking/billing/v1/billing';
 
 import { readConfig } from './config';
 import { createDeps } from './deps';
 import { runDunningSweep } from './dunning';
 import { billingService } from './grpc';
+import { eraseCustomer, exportCustomer } from './privacy';
 import { startWebhookServer } from './webhooks';
 
 async function main() {
@@ -37,6 +40,24 @@ async function main() {
   await producer.connect();
   const relay = new OutboxRelay({ pool, producer, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   await relay.start();
+
+  // Billing's part in the privacy sagas (src/privacy.ts): its export part, and in erasure phase 1
+  // the Stripe customer's deletion, each in the runtime's transaction with its answer.
+  const store = createObjectStore(config);
+  const privacy = await startPrivacyParticipant({
+    service: 'billing',
+    kafka,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    log,
+    metrics,
+    transaction: pgTransactionRunner(pool),
+    store,
+    recipients: config.PRIVACY_EXPORT_RECIPIENT,
+    handlers: {
+      exportSubject: (subjectId, { tx }) => exportCustomer(tx, subjectId),
+      eraseSubject: async (subjectId, { tx }) => ({ counts: await eraseCustomer(deps, tx, subjectId) }),
+    },
+  });
 
   const sweep = setInterval(() => {
     void runWithContext({ correlationId: newCorrelationId() }, () => runDunningSweep(deps, new Date()));
@@ -68,7 +89,9 @@ async function main() {
     ['webhook rejections summary', () => deps.rejections.flush()],
     ['grpc', () => stopGrpcServer(grpc.server, config.SHUTDOWN_TIMEOUT_MS / 2)],
     ['dunning sweep', () => clearInterval(sweep)],
+    ['privacy participant', () => privacy.stop()],
     ['outbox relay', () => relay.stop()],
+    ['export store', () => store.close()],
     ['kafka producer', () => producer.disconnect()],
     ['postgres', () => pool.end()],
     ['ops server', () => ops.close()],

@@ -5,6 +5,7 @@ import path from 'node:path';
 
 import type { Metadata } from '@grpc/grpc-js';
 import { createClient, createPrincipalSigner, principalMetadata, type PrincipalRole } from '@tracking/kit';
+import { generateExportKeyPair } from '@tracking/kit/privacy';
 import { BillingServiceClient } from '@tracking/proto/tracking/billing/v1/billing';
 import {
   createTestDatabase,
@@ -46,6 +47,8 @@ export interface BillingFixture {
   webhookSecret: string;
   opsUrl: string;
   webhookUrl: string;
+  /** The Kafka topic prefix of this billing's topics (privacy requests are sent there). */
+  topicPrefix: string;
   /** The service's JSON log lines so far. */
   logLines(): Promise<Record<string, unknown>[]>;
   process: ManagedProcess;
@@ -105,6 +108,13 @@ export async function startBilling(env: Record<string, string> = {}): Promise<Bi
       STRIPE_PRICE_TEAM: PRICE_TEAM,
       BILLING_PUBLIC_URL: 'https://app.tracking.test',
       DUNNING_SWEEP_MS: '1000',
+      // Its export parts go to the local S3 server, encrypted to a key nobody here keeps.
+      EXPORT_S3_ENDPOINT: process.env.S3_ENDPOINT ?? '',
+      EXPORT_S3_REGION: process.env.S3_REGION ?? 'us-east-1',
+      EXPORT_S3_BUCKET: process.env.S3_BUCKET ?? '',
+      EXPORT_S3_PREFIX: `${randomName('billing-')}/`,
+      EXPORT_S3_CREDENTIALS_DIR: process.env.S3_CREDENTIALS_DIR ?? '',
+      PRIVACY_EXPORT_RECIPIENT: (await generateExportKeyPair()).recipient,
       ...env,
     },
     readyUrl: `http://127.0.0.1:${String(opsPort)}/readyz`,
@@ -125,6 +135,7 @@ export async function startBilling(env: Record<string, string> = {}): Promise<Bi
     webhookSecret,
     opsUrl: `http://127.0.0.1:${String(opsPort)}`,
     webhookUrl,
+    topicPrefix,
     logLines: async () =>
       (await readFile(path.join(dir, 'billing.log'), 'utf8').catch(() => ''))
         .split('\n')
