@@ -161,8 +161,10 @@ describe('observability: real Prometheus and Alertmanager on the running platfor
         OTEL_EXPORTER_OTLP_ENDPOINT: collector,
         OTEL_BSP_SCHEDULE_DELAY: '100',
       },
-      // Every service the alert rules and dashboards read, billing's webhooks and plans included.
+      // Every service the alert rules and dashboards read, billing's webhooks and plans included,
+      // and the privacy service (its deadline alerts and the Privacy dashboard, #22).
       billing: true,
+      privacy: true,
     });
     // And the backup service, configured for the platform's databases, with no backup taken yet.
     backupHarness = await createBackupHarness();
