@@ -90,6 +90,7 @@ test('003 marks stored estimates estimated (even after an edit that kept the tex
     expect.stringMatching(/006\.do\.link-and-grant-guards\.sql$/),
     expect.stringMatching(/007\.do\.privacy-erasure\.sql$/),
     expect.stringMatching(/008\.do\.retention\.sql$/),
+    expect.stringMatching(/009\.do\.erase-open-invitations\.sql$/),
   ]);
 
   const { rows } = await as('client', client, 'SELECT id, estimate_status, estimate_failure FROM meal');

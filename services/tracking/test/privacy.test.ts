@@ -58,6 +58,8 @@ beforeAll(async () => {
   });
   // trainerA's open invitation to somebody else.
   await inviteClient(prisma, trainerA, { email: 'someone-else@example.test' }, 7);
+  // Another trainer's open invitation to a1's address: it names a1 by the address alone.
+  await inviteClient(prisma, person('trainer', 'trainer-c'), { email: a1.client.verifiedEmail ?? '' }, 7);
   const url = new URL(infraEnv().adminUrl);
   url.pathname = `/${db.database}`;
   inspector = new pg.Client({ connectionString: url.toString() });
@@ -160,7 +162,8 @@ describe('privacy_erase_subject', () => {
       goal: 1,
       review: 1,
       comment: 1,
-      trainer_link: 1,
+      // Their link, and the other trainer's invitation nobody answered.
+      trainer_link: 2,
       support_access: 1,
       'goal.set_by': 0,
       'review.requested_by': 0,
