@@ -275,4 +275,9 @@ test('a client deletes their account: after the cooling-off period no database h
     200,
   );
   expect(verified.body).toMatchObject({ intact: true, firstBroken: null });
+  // The operator sees it on the privacy service's ops port, with the deadline gauges beside it.
+  const metrics = await (await fetch(`${platform.opsUrls.privacy ?? ''}/metrics`)).text();
+  expect(metrics).toMatch(/^privacy_requests_total\{kind="erasure",outcome="completed"\} [1-9]/m);
+  expect(metrics).toMatch(/^privacy_request_oldest_open_age_seconds\{kind="erasure"\} /m);
+  expect(metrics).toMatch(/^privacy_steps_pending\{service="auth"\} 0$/m);
 });
