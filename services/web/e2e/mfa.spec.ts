@@ -13,6 +13,11 @@ test('a client turns on two-step sign-in, then signs in with a code from the app
 
   await page.goto('/account/security');
   await checkScreen(page, 'mfa-start');
+  // A mistyped password is the form's error, not the end of the session (auth answers 401).
+  await page.getByLabel('Current password').fill(`${PASSWORD}-wrong`);
+  await page.getByRole('button', { name: 'Set up' }).click();
+  await expect(page.getByText(/password is incorrect/i).first()).toBeVisible();
+  await expect(page).toHaveURL(/\/account\/security$/);
   await page.getByLabel('Current password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Set up' }).click();
 

@@ -21,10 +21,14 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SIGN_IN_CALLS = ['/api/v1/auth/login', '/api/v1/auth/mfa/verify', '/api/v1/auth/session'];
 
 /**
- * Calls that check a re-entered password (an export, its download, an account deletion): their 401
- * says the password or code was wrong, and the form says so; it must not sign the person out.
+ * Calls that check a re-entered password (a password or email change, starting or ending TOTP,
+ * new recovery codes, an export, its download, an account deletion): their 401 says the password
+ * or code was wrong, and the form says so; it must not sign the person out. Were the session
+ * itself gone, the next call's 401 would.
  */
 const CREDENTIAL_CHECKS = [
+  /^\/api\/v1\/me\/(password|email)$/,
+  /^\/api\/v1\/me\/mfa\/(totp|totp\/disable|recovery-codes)$/,
   /^\/api\/v1\/me\/data-exports(\/[^/]+\/download)?$/,
   /^\/api\/v1\/me\/account-deletion$/,
 ];
