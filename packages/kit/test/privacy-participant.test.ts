@@ -68,9 +68,8 @@ interface OutboxAnswer {
 }
 
 describe('a privacy participant (kit runtime) against real Kafka, PostgreSQL and S3', () => {
-  const { brokers } = infraEnv();
   const { log } = captureLogger('privacy-participant-test');
-  const kafka = createKafka({ clientId: 'privacy-participant-test', brokers, log });
+  const kafka = createKafka({ clientId: 'privacy-participant-test', ...infraEnv().kafka, log });
   const metrics = createMetrics();
   const producer = createProducer(kafka);
   let prefix = '';

@@ -43,9 +43,8 @@ import { startPrivacyConsumer } from '../src/events';
  * usage, encrypted so that only the privacy service's identity opens it; an erasure request
  * deletes it with its answer, and a second request answers zeros.
  */
-const { brokers } = infraEnv();
 const { log } = captureLogger('ai-privacy-test');
-const kafka = createKafka({ clientId: 'ai-privacy-test', brokers, log });
+const kafka = createKafka({ clientId: 'ai-privacy-test', ...infraEnv().kafka, log });
 const producer = createProducer(kafka);
 let prefix = '';
 let db: TestDatabase;

@@ -48,9 +48,8 @@ import { auditEvent, testKeyring } from './support';
  * opens them; an erasure request crypto-shreds them with its answer, the chain still verifies,
  * and a second request answers zeros and records nothing.
  */
-const { brokers } = infraEnv();
 const { log } = captureLogger('audit-privacy-test');
-const kafka = createKafka({ clientId: 'audit-privacy-test', brokers, log });
+const kafka = createKafka({ clientId: 'audit-privacy-test', ...infraEnv().kafka, log });
 const kek = testKeyring();
 const subject = randomUUID();
 const producer = createProducer(kafka);

@@ -72,7 +72,7 @@ describe('the auth service in the privacy sagas', () => {
     });
     const kafka = createKafka({
       clientId: 'auth-privacy-test',
-      brokers,
+      ...infraEnv().kafka,
       log: createLogger({ service: 'test', level: 'silent' }),
     });
     const connecting = createProducer(kafka);

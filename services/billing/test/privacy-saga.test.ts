@@ -28,7 +28,7 @@ beforeAll(async () => {
   const connecting = createProducer(
     createKafka({
       clientId: 'billing-privacy-test',
-      brokers: infraEnv().brokers,
+      ...infraEnv().kafka,
       log: createLogger({ service: 'test', level: 'silent' }),
     }),
   );

@@ -45,9 +45,8 @@ import { coachedClient, person, type ClientRows } from './world';
  * encrypted so that only the privacy service's identity opens them; an erasure request deletes
  * the person in the same transaction as its answer, and a second request answers zeros.
  */
-const { brokers } = infraEnv();
 const { log } = captureLogger('tracking-privacy-test');
-const kafka = createKafka({ clientId: 'tracking-privacy-test', brokers, log });
+const kafka = createKafka({ clientId: 'tracking-privacy-test', ...infraEnv().kafka, log });
 const producer = createProducer(kafka);
 let prefix = '';
 let db: TestDatabase;
