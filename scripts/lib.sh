@@ -27,7 +27,7 @@ MAIL_INBOX_PORT="${MAIL_INBOX_PORT:-19080}"
 # Kafka's security: plaintext (no login, no ACLs) or scram (SASL/SCRAM-SHA-512 over TLS, ACLs
 # from the topics manifest; scripts/kafka.sh, docs/kafka-security.md). Each service's password
 # and the CA live in KAFKA_SECRETS_DIR.
-KAFKA_SECURITY="${KAFKA_SECURITY:-plaintext}"
+KAFKA_SECURITY="${KAFKA_SECURITY:-scram}"
 [[ "$KAFKA_SECURITY" == plaintext || "$KAFKA_SECURITY" == scram ]] || { echo "KAFKA_SECURITY must be plaintext or scram" >&2; exit 2; }
 KAFKA_SECRETS_DIR="${KAFKA_SECRETS_DIR:-$LOCAL/secrets/kafka}"
 
