@@ -57,11 +57,18 @@ export function prismaExecutor(tx: PrismaRawClient): SqlExecutor {
   };
 }
 
-/** Runs each unit of work in a Prisma interactive transaction. */
-export function prismaTransactionRunner<Tx extends PrismaRawClient>(prisma: {
-  $transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
-}): TransactionRunner<Tx> {
-  return (fn) => prisma.$transaction((tx) => fn(prismaExecutor(tx), tx));
+/**
+ * Runs each unit of work in a Prisma interactive transaction. Prisma ends one after 5 s unless
+ * `timeout` says otherwise: work that waits on something slow inside the transaction (a privacy
+ * export writing to the object store) passes a longer one.
+ */
+export function prismaTransactionRunner<Tx extends PrismaRawClient>(
+  prisma: {
+    $transaction<T>(fn: (tx: Tx) => Promise<T>, options?: { maxWait?: number; timeout?: number }): Promise<T>;
+  },
+  options?: { maxWait?: number; timeout?: number },
+): TransactionRunner<Tx> {
+  return (fn) => prisma.$transaction((tx) => fn(prismaExecutor(tx), tx), options);
 }
 
 export function pgTransactionRunner(pool: pg.Pool): TransactionRunner<pg.PoolClient> {

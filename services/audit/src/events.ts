@@ -1,6 +1,5 @@
 import { TOPICS } from '@tracking/contracts';
 import {
-  prismaExecutor,
   prismaTransactionRunner,
   startConsumer,
   type EventEnvelope,
@@ -10,7 +9,7 @@ import {
   type Metrics,
   type RunningConsumer,
 } from '@tracking/kit';
-import { startPrivacyParticipant, type ObjectStore } from '@tracking/kit/privacy';
+import { PRIVACY_TRANSACTION, startPrivacyParticipant, type ObjectStore } from '@tracking/kit/privacy';
 
 import type { PrismaClient } from './db';
 import type { Prisma } from './generated/prisma/client';
@@ -95,8 +94,8 @@ export function startPrivacyConsumer(deps: {
     topicPrefix: deps.topicPrefix,
     log: deps.log,
     metrics: deps.metrics,
-    transaction: (fn) =>
-      deps.prisma.$transaction((tx) => fn(prismaExecutor(tx), tx), { maxWait: 10_000, timeout: 60_000 }),
+    // An export writes its files to the object store inside the transaction: more than Prisma's 5 s.
+    transaction: prismaTransactionRunner<Prisma.TransactionClient>(deps.prisma, PRIVACY_TRANSACTION),
     store: deps.store,
     recipients: deps.recipients,
     handlers: {

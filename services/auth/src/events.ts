@@ -9,7 +9,7 @@ import {
   type RunningConsumer,
 } from '@tracking/kit';
 
-import { startPrivacyParticipant, type ObjectStore } from '@tracking/kit/privacy';
+import { PRIVACY_TRANSACTION, startPrivacyParticipant, type ObjectStore } from '@tracking/kit/privacy';
 
 import type { PrismaClient } from './db';
 import type { Deps, Tx } from './deps';
@@ -71,7 +71,8 @@ export function startPrivacyConsumer(
     topicPrefix: options.topicPrefix,
     log: deps.log,
     metrics: deps.metrics,
-    transaction: prismaTransactionRunner<Tx>(deps.prisma),
+    // An export writes its files to the object store inside the transaction: more than Prisma's 5 s.
+    transaction: prismaTransactionRunner<Tx>(deps.prisma, PRIVACY_TRANSACTION),
     store: options.store,
     recipients: options.recipients,
     handlers: {

@@ -67,6 +67,13 @@ export interface ExportFile {
   content: string | Uint8Array;
 }
 
+/**
+ * Transaction limits for a participant on Prisma (prismaTransactionRunner's options): an export
+ * writes its files to the object store inside the consumer's transaction, which takes longer than
+ * Prisma's default 5 s on a slow store or a loaded machine.
+ */
+export const PRIVACY_TRANSACTION = { maxWait: 10_000, timeout: 60_000 } as const;
+
 /** What a handler gets besides the subject: the request, and the consumer's open transaction. */
 export interface PrivacyStepContext<Tx, R> {
   request: R;
