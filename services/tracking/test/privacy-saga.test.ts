@@ -1,37 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
-import {
-  PRIVACY_EVENT_TYPES,
-  PRIVACY_TOPICS,
-  exportPartPrefix,
-  stepCompletedSchema,
-  type StepCompleted,
-} from '@tracking/contracts';
-import {
-  createKafka,
-  createMetrics,
-  createPool,
-  createProducer,
-  envelopeMessage,
-  newEvent,
-  type RunningConsumer,
-} from '@tracking/kit';
-import {
-  createObjectStore,
-  decryptWithIdentities,
-  generateExportKeyPair,
-  type ObjectStore,
-} from '@tracking/kit/privacy';
+import { PRIVACY_EVENT_TYPES, exportPartPrefix } from '@tracking/contracts';
+import { createKafka, createMetrics, createPool, createProducer, type RunningConsumer } from '@tracking/kit';
+import { decryptWithIdentities, generateExportKeyPair, type ObjectStore } from '@tracking/kit/privacy';
 import {
   captureLogger,
   createTestDatabase,
   createTestTopics,
   infraEnv,
-  randomName,
-  waitFor,
   type TestDatabase,
 } from '@tracking/testing';
+import { privacySagaProbe, removeTestExportStore, testExportStore } from '@tracking/testing/privacy';
 import type pg from 'pg';
 
 import { createPrisma, type PrismaClient } from '../src/db';
@@ -49,6 +29,7 @@ const { log } = captureLogger('tracking-privacy-test');
 const kafka = createKafka({ clientId: 'tracking-privacy-test', ...infraEnv().kafka, log });
 const producer = createProducer(kafka);
 let prefix = '';
+let probe: ReturnType<typeof privacySagaProbe>;
 let db: TestDatabase;
 let prisma: PrismaClient;
 let pool: pg.Pool;
@@ -62,17 +43,8 @@ beforeAll(async () => {
   db = await createTestDatabase(path.join(__dirname, '..', 'migrations'));
   prisma = createPrisma(db.appUrl);
   pool = createPool(db.appUrl, { max: 2 });
-  const { S3_ENDPOINT, S3_BUCKET, S3_CREDENTIALS_DIR, S3_REGION } = process.env;
-  if (!S3_ENDPOINT || !S3_BUCKET || !S3_CREDENTIALS_DIR) throw new Error('start the infrastructure (S3)');
-  store = createObjectStore({
-    EXPORT_S3_ENDPOINT: S3_ENDPOINT,
-    EXPORT_S3_REGION: S3_REGION ?? 'us-east-1',
-    EXPORT_S3_BUCKET: S3_BUCKET,
-    EXPORT_S3_PREFIX: `tracking-privacy-test/${randomName()}/`,
-    EXPORT_S3_FORCE_PATH_STYLE: true,
-    EXPORT_S3_CREDENTIALS_DIR: S3_CREDENTIALS_DIR,
-    EXPORT_S3_SSE: 'AES256',
-  });
+  probe = privacySagaProbe({ service: 'tracking', producer, topicPrefix: prefix, db: pool });
+  store = testExportStore('tracking-privacy-test');
   keys = await generateExportKeyPair();
   client = await coachedClient(prisma, person('trainer', 'saga-trainer'), 'saga-client');
   await producer.connect();
@@ -91,50 +63,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await participant?.stop();
   await producer.disconnect();
-  const left = await store.list('');
-  await store.remove(...left);
-  store.close();
+  await removeTestExportStore(store);
   await pool.end();
   await prisma.$disconnect();
   await db.drop();
 });
 
-async function request(
-  type: string,
-  data: { requestId: string; subjectId: string; [field: string]: unknown },
-) {
-  const event = newEvent({ type, actor: { service: 'privacy', userId: null, role: null }, data });
-  await producer.send({
-    topic: prefix + PRIVACY_TOPICS.request,
-    acks: -1,
-    messages: [envelopeMessage(event, data.subjectId)],
-  });
-}
-
-/** Tracking's answers to one request, from its outbox (the relay is not running here). */
-async function answers(requestId: string): Promise<StepCompleted[]> {
-  const { rows } = await pool.query<{ payload: { type: string; data: unknown } }>(
-    `SELECT payload FROM outbox WHERE topic = $1 AND payload->'data'->>'requestId' = $2 ORDER BY id`,
-    [PRIVACY_TOPICS.step, requestId],
-  );
-  return rows.map(({ payload }) => {
-    expect(payload.type).toBe(PRIVACY_EVENT_TYPES.stepCompleted);
-    return stepCompletedSchema.parse(payload.data);
-  });
-}
-
-const answered = (requestId: string) =>
-  waitFor(async () => (await answers(requestId))[0], { what: 'tracking’s answer', timeoutMs: 60_000 });
-
 test('an export request is answered with tracking’s files, which only the privacy service’s identity opens', async () => {
   const requestId = randomUUID();
-  await request(PRIVACY_EVENT_TYPES.exportRequested, {
+  await probe.request(PRIVACY_EVENT_TYPES.exportRequested, {
     requestId,
     subjectId: client.client.userId,
     requestedAt: new Date().toISOString(),
     partPrefix: exportPartPrefix(requestId),
   });
-  const answer = await answered(requestId);
+  const answer = await probe.answered(requestId);
   expect(answer).toMatchObject({ kind: 'export', service: 'tracking' });
   expect(answer.counts).toMatchObject({
     meal: 1,
@@ -175,13 +118,13 @@ test('an export request is answered with tracking’s files, which only the priv
 test('an erasure request deletes the person with its answer, and a second one answers zeros', async () => {
   const erase = async () => {
     const requestId = randomUUID();
-    await request(PRIVACY_EVENT_TYPES.erasureRequested, {
+    await probe.request(PRIVACY_EVENT_TYPES.erasureRequested, {
       requestId,
       subjectId: client.client.userId,
       phase: 1,
       erasingSince: new Date().toISOString(),
     });
-    return answered(requestId);
+    return probe.answered(requestId);
   };
   const first = await erase();
   expect(first).toMatchObject({ kind: 'erasure', phase: 1, counts: { meal: 1, metric: 1, trainer_link: 1 } });
