@@ -525,13 +525,16 @@ export interface ListFilter {
   cursor: string;
 }
 
-/** Admins: every request, newest first, with the open count and the oldest open request's age. */
+/**
+ * Requests newest first, with the open count and the oldest open request's age. An admin sees
+ * every subject's; anyone else only their own (a person coming back to their exports), with
+ * the counts over their own requests too, so a list never says how busy the service is.
+ */
 export async function listRequests(
   deps: PrivacyDeps,
   caller: Caller,
   filter: ListFilter,
 ): Promise<{ requests: RequestView[]; nextCursor: string; openCount: number; oldestOpenAgeSeconds: number }> {
-  if (caller.role !== 'admin') throw new PermissionDeniedError('the privacy requests are for admins');
   const problems: Record<string, string> = {};
   if (filter.kind && !(PRIVACY_REQUEST_KINDS as readonly string[]).includes(filter.kind))
     problems.kind = 'unknown';
@@ -541,6 +544,9 @@ export async function listRequests(
   if (filter.limit < 0 || filter.limit > 100) problems.limit = 'out of range';
   if (Object.keys(problems).length > 0) throw new ValidationError('invalid filter', problems);
   const limit = filter.limit || 50;
+  const admin = caller.role === 'admin';
+  // Not an admin: the subject is forced to the caller; naming someone else is refused.
+  const subjectId = admin ? filter.subjectId : subjectOf(caller, filter.subjectId);
 
   const conditions: string[] = [];
   const params: unknown[] = [];
@@ -550,7 +556,7 @@ export async function listRequests(
   };
   if (filter.kind) conditions.push(`kind = ${bind(filter.kind)}`);
   if (filter.state) conditions.push(`state = ${bind(filter.state)}`);
-  if (filter.subjectId) conditions.push(`subject_id = ${bind(filter.subjectId)}`);
+  if (subjectId) conditions.push(`subject_id = ${bind(subjectId)}`);
   if (filter.cursor) {
     const cursor = decodeCursor(filter.cursor);
     conditions.push(`(requested_at, id) < (${bind(cursor.at)}::timestamptz, ${bind(cursor.id)}::uuid)`);
@@ -564,7 +570,8 @@ export async function listRequests(
   );
   const [open] = await sql.query<{ count: string; oldest: string | null }>(
     `SELECT count(*) AS count, extract(epoch FROM now() - min(requested_at))::bigint AS oldest
-       FROM privacy_request WHERE state IN (${OPEN_STATES_SQL})`,
+       FROM privacy_request WHERE state IN (${OPEN_STATES_SQL})${admin ? '' : ' AND subject_id = $1'}`,
+    admin ? [] : [subjectId],
   );
   const requests = page.slice(0, limit);
   const last = requests.at(-1);

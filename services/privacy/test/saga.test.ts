@@ -200,8 +200,29 @@ describe('an export', () => {
     });
     expect(page.requests[0]?.steps.find((step) => step.service === 'billing')?.state).toBe('failed');
     expect(await metric(fixture, 'privacy_requests_total', { kind: 'export', outcome: 'failed' })).toBe(1);
+  });
+
+  it('lists a person their own requests alone, newest first, and refuses to list anyone else’s', async () => {
+    const me = randomUUID();
+    const someoneElse = randomUUID();
+    const { request: mine } = await requestExport(fixture.deps, client(me), '');
+    await requestExport(fixture.deps, client(someoneElse), '');
+    const everything = { kind: '', state: '', subjectId: '', limit: 0, cursor: '' };
+    const page = await listRequests(fixture.deps, client(me), everything);
+    expect(page.requests.map((request) => request.id)).toEqual([mine.id]);
+    // The open count is the person's own, never the service's load.
+    expect(page).toMatchObject({ openCount: 1, nextCursor: '' });
+    const exports = await listRequests(fixture.deps, client(me), {
+      ...everything,
+      kind: 'export',
+      subjectId: me,
+    });
+    expect(exports.requests.map((request) => request.id)).toEqual([mine.id]);
+    expect(
+      (await listRequests(fixture.deps, client(me), { ...everything, kind: 'erasure' })).requests,
+    ).toEqual([]);
     await expect(
-      listRequests(fixture.deps, client(me), { kind: '', state: '', subjectId: '', limit: 0, cursor: '' }),
+      listRequests(fixture.deps, client(me), { ...everything, subjectId: someoneElse }),
     ).rejects.toMatchObject({ code: 'permission_denied' });
   });
 

@@ -147,7 +147,7 @@ export interface ListRequestsRequest {
   kind: string;
   /** Empty for every state. */
   state: string;
-  /** Empty for every subject. */
+  /** Empty for every subject (an admin) or the caller's own (anyone else). */
   subjectId: string;
   /** 1–100; 0 means 50. */
   limit: number;
@@ -159,7 +159,10 @@ export interface ListRequestsResponse {
   requests: PrivacyRequest[];
   /** Empty on the last page. */
   nextCursor: string;
-  /** Open requests (not ready/completed/cancelled/expired/failed) and the oldest one's age, for the console. */
+  /**
+   * Open requests (not ready/completed/cancelled/expired/failed) and the oldest one's age, for the
+   * console; for anyone but an admin, over their own requests.
+   */
   openCount: number;
   oldestOpenAgeSeconds: string;
 }
@@ -1824,7 +1827,11 @@ export const PrivacyServiceService = {
     responseSerialize: (value: GetErasureResponse): Buffer => Buffer.from(GetErasureResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetErasureResponse => GetErasureResponse.decode(value),
   },
-  /** Admins: every request, newest first, filtered by kind, state and subject, cursor-paged. */
+  /**
+   * Requests newest first, filtered by kind and state, cursor-paged. An admin sees every subject's
+   * (and may filter by subject); anyone else only their own: the subject is forced to the caller,
+   * another subject is PERMISSION_DENIED, and the open count covers their own requests alone.
+   */
   listRequests: {
     path: "/tracking.privacy.v1.PrivacyService/ListRequests" as const,
     requestStream: false as const,
@@ -1853,7 +1860,11 @@ export interface PrivacyServiceServer extends UntypedServiceImplementation {
   cancelErasure: handleUnaryCall<CancelErasureRequest, CancelErasureResponse>;
   /** The subject's current erasure request (scheduled, erasing, or the last finished one). */
   getErasure: handleUnaryCall<GetErasureRequest, GetErasureResponse>;
-  /** Admins: every request, newest first, filtered by kind, state and subject, cursor-paged. */
+  /**
+   * Requests newest first, filtered by kind and state, cursor-paged. An admin sees every subject's
+   * (and may filter by subject); anyone else only their own: the subject is forced to the caller,
+   * another subject is PERMISSION_DENIED, and the open count covers their own requests alone.
+   */
   listRequests: handleUnaryCall<ListRequestsRequest, ListRequestsResponse>;
 }
 
@@ -1951,7 +1962,11 @@ export interface PrivacyServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetErasureResponse) => void,
   ): ClientUnaryCall;
-  /** Admins: every request, newest first, filtered by kind, state and subject, cursor-paged. */
+  /**
+   * Requests newest first, filtered by kind and state, cursor-paged. An admin sees every subject's
+   * (and may filter by subject); anyone else only their own: the subject is forced to the caller,
+   * another subject is PERMISSION_DENIED, and the open count covers their own requests alone.
+   */
   listRequests(
     request: ListRequestsRequest,
     callback: (error: ServiceError | null, response: ListRequestsResponse) => void,
