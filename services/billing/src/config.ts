@@ -92,6 +92,12 @@ export const configSchema = baseConfig
     DUNNING_SWEEP_MS: z.coerce.number().int().min(1_000).default(60_000),
     /** One Stripe API call's timeout; the SDK retries network errors and 409/429/5xx twice. */
     STRIPE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(80_000).default(10_000),
+    /**
+     * How long a published outbox row stays. Its events name the user (plan changes, mail, audit),
+     * so by default it goes in the transaction that publishes it, and an erasure leaves none behind;
+     * a test that reads what billing published from the table keeps them (at most a day).
+     */
+    OUTBOX_RETAIN_SENT_MS: z.coerce.number().int().min(0).max(86_400_000).default(0),
   })
   .and(grpcTlsConfig)
   .superRefine((config, context) => {

@@ -38,7 +38,15 @@ async function main() {
   const kafka = createKafka({ clientId: 'billing', ...kafkaConnection(config), log, metrics });
   const producer = createProducer(kafka);
   await producer.connect();
-  const relay = new OutboxRelay({ pool, producer, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
+  // Plan changes, mail and audit events name the user: each outbox row goes once Kafka has it.
+  const relay = new OutboxRelay({
+    pool,
+    producer,
+    log,
+    metrics,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    retainSentMs: config.OUTBOX_RETAIN_SENT_MS,
+  });
   await relay.start();
 
   // Billing's part in the privacy sagas (src/privacy.ts): its export part, and in erasure phase 1

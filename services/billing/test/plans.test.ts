@@ -139,6 +139,9 @@ describe('configuration', () => {
     STRIPE_PRICE_PRO: 'price_Pro',
     STRIPE_PRICE_TEAM: 'price_Team',
     BILLING_PUBLIC_URL: 'https://app.example.com',
+    // Where its part of an export goes (a public recipient, age's own example).
+    EXPORT_S3_BUCKET: 'tracking-privacy',
+    PRIVACY_EXPORT_RECIPIENT: 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p',
   };
   const issues = (env: Record<string, string>) => {
     try {
@@ -175,6 +178,14 @@ describe('configuration', () => {
         expect.stringMatching(/^STRIPE_PRICE_TEAM: must be a Stripe price id/),
       ]),
     );
+  });
+
+  test('a published outbox row is deleted at once unless a test asks to keep it, for a day at most', () => {
+    // Its events name the user: kept rows would hold an erased person's id (docs/data-inventory.yaml).
+    expect(readConfig(valid).OUTBOX_RETAIN_SENT_MS).toBe(0);
+    expect(issues({ ...valid, OUTBOX_RETAIN_SENT_MS: String(7 * 86_400_000) })).toEqual([
+      expect.stringMatching(/^OUTBOX_RETAIN_SENT_MS: /),
+    ]);
   });
 
   test('a swapped secret stops the service without echoing either value', () => {

@@ -108,6 +108,8 @@ export async function startBilling(env: Record<string, string> = {}): Promise<Bi
       STRIPE_PRICE_TEAM: PRICE_TEAM,
       BILLING_PUBLIC_URL: 'https://app.tracking.test',
       DUNNING_SWEEP_MS: '1000',
+      // The tests read what billing published from its outbox, so published rows stay for them.
+      OUTBOX_RETAIN_SENT_MS: '3600000',
       // Its export parts go to the local S3 server, encrypted to a key nobody here keeps.
       EXPORT_S3_ENDPOINT: process.env.S3_ENDPOINT ?? '',
       EXPORT_S3_REGION: process.env.S3_REGION ?? 'us-east-1',

@@ -31,7 +31,15 @@ async function main() {
   const producer = createProducer(kafka);
   await producer.connect();
   // Publishes the audit events of suppressions.
-  const relay = new OutboxRelay({ pool, producer, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
+  // A suppression's audit event names the user: each outbox row goes once Kafka has it.
+  const relay = new OutboxRelay({
+    pool,
+    producer,
+    log,
+    metrics,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    retainSentMs: 0,
+  });
   await relay.start();
   const consumer = await startNotificationConsumer({
     kafka,

@@ -43,7 +43,15 @@ async function main() {
   const kafka = createKafka({ clientId: 'privacy', ...kafkaConnection(config), log, metrics });
   const producer = createProducer(kafka);
   await producer.connect();
-  const relay = new OutboxRelay({ pool, producer, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
+  // Its requests to the participants name the subject: each outbox row goes once Kafka has it.
+  const relay = new OutboxRelay({
+    pool,
+    producer,
+    log,
+    metrics,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    retainSentMs: 0,
+  });
   await relay.start();
 
   const timer = startSagaTimer(deps, config.SAGA_INTERVAL_MS);
