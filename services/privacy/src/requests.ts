@@ -523,6 +523,8 @@ export interface ListFilter {
   subjectId: string;
   limit: number;
   cursor: string;
+  /** Only the caller's own, even for an admin (their own account page). */
+  own?: boolean;
 }
 
 /**
@@ -544,9 +546,12 @@ export async function listRequests(
   if (filter.limit < 0 || filter.limit > 100) problems.limit = 'out of range';
   if (Object.keys(problems).length > 0) throw new ValidationError('invalid filter', problems);
   const limit = filter.limit || 50;
-  const admin = caller.role === 'admin';
-  // Not an admin: the subject is forced to the caller; naming someone else is refused.
-  const subjectId = admin ? filter.subjectId : subjectOf(caller, filter.subjectId);
+  const all = caller.role === 'admin' && !filter.own;
+  // Anyone's own list: the subject is forced to the caller; naming someone else is refused.
+  if (!all && filter.subjectId && filter.subjectId !== caller.userId) {
+    throw new PermissionDeniedError('only an admin may list another person’s requests');
+  }
+  const subjectId = all ? filter.subjectId : caller.userId;
 
   const conditions: string[] = [];
   const params: unknown[] = [];
@@ -570,8 +575,8 @@ export async function listRequests(
   );
   const [open] = await sql.query<{ count: string; oldest: string | null }>(
     `SELECT count(*) AS count, extract(epoch FROM now() - min(requested_at))::bigint AS oldest
-       FROM privacy_request WHERE state IN (${OPEN_STATES_SQL})${admin ? '' : ' AND subject_id = $1'}`,
-    admin ? [] : [subjectId],
+       FROM privacy_request WHERE state IN (${OPEN_STATES_SQL})${all ? '' : ' AND subject_id = $1'}`,
+    all ? [] : [subjectId],
   );
   const requests = page.slice(0, limit);
   const last = requests.at(-1);

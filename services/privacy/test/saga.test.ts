@@ -224,6 +224,12 @@ describe('an export', () => {
     await expect(
       listRequests(fixture.deps, client(me), { ...everything, subjectId: someoneElse }),
     ).rejects.toMatchObject({ code: 'permission_denied' });
+    // An admin on their own account page asks for their own, and gets nobody else's.
+    const boss = admin(randomUUID());
+    const { request: theirs } = await requestExport(fixture.deps, boss, '');
+    const own = await listRequests(fixture.deps, boss, { ...everything, own: true });
+    expect(own.requests.map((request) => request.id)).toEqual([theirs.id]);
+    expect(own.openCount).toBe(1);
   });
 
   it('lists every request for an admin, newest first, a page at a time, with the open count', async () => {

@@ -153,6 +153,11 @@ export interface ListRequestsRequest {
   limit: number;
   /** From the previous page's next_cursor; empty for the first page. */
   cursor: string;
+  /**
+   * Only the caller's own requests, whatever their role: an admin's own account page. Anyone but
+   * an admin gets only their own either way.
+   */
+  own: boolean;
 }
 
 export interface ListRequestsResponse {
@@ -1502,7 +1507,7 @@ export const DownloadExportResponse: MessageFns<DownloadExportResponse> = {
 };
 
 function createBaseListRequestsRequest(): ListRequestsRequest {
-  return { kind: "", state: "", subjectId: "", limit: 0, cursor: "" };
+  return { kind: "", state: "", subjectId: "", limit: 0, cursor: "", own: false };
 }
 
 export const ListRequestsRequest: MessageFns<ListRequestsRequest> = {
@@ -1521,6 +1526,9 @@ export const ListRequestsRequest: MessageFns<ListRequestsRequest> = {
     }
     if (message.cursor !== "") {
       writer.uint32(42).string(message.cursor);
+    }
+    if (message.own !== false) {
+      writer.uint32(48).bool(message.own);
     }
     return writer;
   },
@@ -1578,6 +1586,14 @@ export const ListRequestsRequest: MessageFns<ListRequestsRequest> = {
             message.cursor = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.own = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1601,6 +1617,7 @@ export const ListRequestsRequest: MessageFns<ListRequestsRequest> = {
         : "",
       limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
       cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+      own: isSet(object.own) ? globalThis.Boolean(object.own) : false,
     };
   },
 
@@ -1620,6 +1637,9 @@ export const ListRequestsRequest: MessageFns<ListRequestsRequest> = {
     }
     if (message.cursor !== "") {
       obj.cursor = message.cursor;
+    }
+    if (message.own !== false) {
+      obj.own = message.own;
     }
     return obj;
   },
@@ -1829,8 +1849,9 @@ export const PrivacyServiceService = {
   },
   /**
    * Requests newest first, filtered by kind and state, cursor-paged. An admin sees every subject's
-   * (and may filter by subject); anyone else only their own: the subject is forced to the caller,
-   * another subject is PERMISSION_DENIED, and the open count covers their own requests alone.
+   * (and may filter by subject) unless they ask for their own; anyone else only their own: the
+   * subject is forced to the caller, another subject is PERMISSION_DENIED, and the open count
+   * covers their own requests alone.
    */
   listRequests: {
     path: "/tracking.privacy.v1.PrivacyService/ListRequests" as const,
@@ -1862,8 +1883,9 @@ export interface PrivacyServiceServer extends UntypedServiceImplementation {
   getErasure: handleUnaryCall<GetErasureRequest, GetErasureResponse>;
   /**
    * Requests newest first, filtered by kind and state, cursor-paged. An admin sees every subject's
-   * (and may filter by subject); anyone else only their own: the subject is forced to the caller,
-   * another subject is PERMISSION_DENIED, and the open count covers their own requests alone.
+   * (and may filter by subject) unless they ask for their own; anyone else only their own: the
+   * subject is forced to the caller, another subject is PERMISSION_DENIED, and the open count
+   * covers their own requests alone.
    */
   listRequests: handleUnaryCall<ListRequestsRequest, ListRequestsResponse>;
 }
@@ -1964,8 +1986,9 @@ export interface PrivacyServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Requests newest first, filtered by kind and state, cursor-paged. An admin sees every subject's
-   * (and may filter by subject); anyone else only their own: the subject is forced to the caller,
-   * another subject is PERMISSION_DENIED, and the open count covers their own requests alone.
+   * (and may filter by subject) unless they ask for their own; anyone else only their own: the
+   * subject is forced to the caller, another subject is PERMISSION_DENIED, and the open count
+   * covers their own requests alone.
    */
   listRequests(
     request: ListRequestsRequest,
