@@ -218,8 +218,26 @@ describe('data exports and account deletion through the gateway', () => {
       };
       return Promise.resolve({ request: erasure });
     }),
-    listRequests: unary('t/ListRequests', deps, (req) => {
-      reachedPrivacy.push(`listRequests:${req.kind}:${req.state}:${req.subjectId}:${String(req.limit)}`);
+    listRequests: unary('t/ListRequests', deps, (req, call) => {
+      reachedPrivacy.push(
+        `listRequests:${req.kind}:${req.state}:${req.subjectId}:${String(req.limit)}${req.own ? ':own' : ''}`,
+      );
+      if (req.own) {
+        callerOf(call);
+        const ready = request({
+          state: 'ready',
+          sizeBytes: String(zip.length),
+          finishedAt: new Date('2026-12-06T09:05:00.000Z'),
+          expiresAt: new Date('2026-12-13T09:05:00.000Z'),
+        });
+        const older = request({ requestId: ids.expired, state: 'expired' });
+        return Promise.resolve({
+          requests: [ready, older].slice(0, req.limit),
+          nextCursor: '',
+          openCount: 0,
+          oldestOpenAgeSeconds: '0',
+        });
+      }
       return Promise.resolve({
         requests: [request({ requestedBy: ids.admin })],
         nextCursor: 'page-2',
@@ -444,6 +462,41 @@ describe('data exports and account deletion through the gateway', () => {
     expect(reachedPrivacy).toContain(`cancelErasure:${ids.erasure}`);
     // Nothing scheduled any more: nothing to cancel.
     expect(await call('DELETE', '/me/account-deletion', 'client-token')).toMatchObject({ status: 404 });
+  });
+
+  test('a person who comes back finds their latest exports, newest first, without the mail link', async () => {
+    const mine = await call('GET', '/me/data-exports', 'client-token');
+    expect(mine).toMatchObject({
+      status: 200,
+      body: {
+        requests: [
+          {
+            id: ids.export,
+            state: 'ready',
+            byAdmin: false,
+            sizeBytes: zip.length,
+            expiresAt: '2026-12-13T09:05:00.000Z',
+          },
+          { id: ids.expired, state: 'expired' },
+        ],
+      },
+    });
+    // Always the caller's own (even an admin's page), a small page, with a principal, no password.
+    expect(reachedPrivacy).toEqual(['listRequests:export:::5:own']);
+    expect(principals).toHaveLength(1);
+    expect(asked).toEqual(['account.manage']);
+    expect(confirmed).toEqual([]);
+    expect(spent.map((entry) => entry.budget)).not.toContain('auth');
+
+    expect(await call('GET', '/me/data-exports?limit=1', 'admin-token')).toMatchObject({
+      status: 200,
+      body: { requests: [{ id: ids.export }] },
+    });
+    expect(reachedPrivacy.at(-1)).toBe('listRequests:export:::1:own');
+    for (const wrong of ['limit=0', 'limit=21', 'subject=' + ids.other]) {
+      expect(await call('GET', `/me/data-exports?${wrong}`, 'client-token')).toMatchObject({ status: 400 });
+    }
+    expect(reachedPrivacy).toHaveLength(2);
   });
 
   test('once the erasure has begun it cannot be cancelled', async () => {

@@ -35,6 +35,7 @@ export const privacyAdminRoutes = [
         subjectId: query.subject ?? '',
         limit: query.limit,
         cursor: query.cursor ?? '',
+        own: false,
       },
       metadata,
     );

@@ -9,6 +9,8 @@ import {
   confirmIdentity as credentials,
   exportFileName,
   myDeletionSchema,
+  myExportListQuery,
+  myExportsSchema,
   myPrivacyRequestSchema,
   requestParams,
 } from './schemas';
@@ -47,6 +49,28 @@ export const myPrivacyRoutes = [
       metadata,
     );
     return { status: answer.existing ? 200 : 202, body: myRequestOut(present(answer.request)) };
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/me/data-exports',
+    operationId: 'listDataExports',
+    summary: 'My latest exports',
+    description:
+      'Newest first, a few at a time (limit, 5 unless asked): how a person who comes back without ' +
+      'the mail finds the export they asked for, its state, and until when it can be downloaded.',
+    tags: ['privacy'],
+    access: 'session',
+    query: myExportListQuery,
+    responses: { 200: json(myExportsSchema, 'My latest exports; an empty list if I never asked.') },
+  }).handle(async ({ query, session, deps }) => {
+    const metadata = await ownPrincipal(deps, session);
+    // own: an admin's account page too lists the admin's own exports, never everyone's.
+    const page = await callUnary(
+      deps.privacy.listRequests.bind(deps.privacy),
+      { kind: 'export', state: '', subjectId: '', limit: query.limit, cursor: '', own: true },
+      metadata,
+    );
+    return { status: 200, body: { requests: page.requests.map(myRequestOut) } };
   }),
   defineRoute({
     method: 'get',

@@ -98,6 +98,19 @@ export const privacyRequestSchema = z
   })
   .meta({ id: 'PrivacyRequest', description: 'A data export or account erasure, for admins.' });
 
+// strictObject: a misspelt parameter is a 400.
+export const myExportListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(20).default(5),
+});
+
+export const myExportsSchema = z
+  .object({
+    requests: myPrivacyRequestSchema
+      .array()
+      .meta({ description: 'My latest exports, newest first: the first is the one the account page shows.' }),
+  })
+  .meta({ id: 'MyDataExports' });
+
 export const myDeletionSchema = z
   .object({
     request: myPrivacyRequestSchema

@@ -595,7 +595,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * My latest exports
+         * @description Newest first, a few at a time (limit, 5 unless asked): how a person who comes back without the mail finds the export they asked for, its state, and until when it can be downloaded.
+         */
+        get: operations["listDataExports"];
         put?: never;
         /**
          * Ask for a copy of all my data
@@ -1542,6 +1546,10 @@ export interface components {
         MyAccountDeletion: {
             /** @description The scheduled or running deletion, else the last one; null if never asked. */
             request: components["schemas"]["MyPrivacyRequest"] | null;
+        };
+        MyDataExports: {
+            /** @description My latest exports, newest first: the first is the one the account page shows. */
+            requests: components["schemas"]["MyPrivacyRequest"][];
         };
         /** @description A data export or account deletion of my own. */
         MyPrivacyRequest: {
@@ -3076,6 +3084,35 @@ export interface operations {
                         items: components["schemas"]["Comment"][];
                         nextCursor: string | null;
                     };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDataExports: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description My latest exports; an empty list if I never asked. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyDataExports"];
                 };
             };
             400: components["responses"]["BadRequest"];
