@@ -101,13 +101,11 @@ async function rowsHolding(needle: string): Promise<string[]> {
         // The audit log keeps who did what by user id: its identifier columns are the inventory's
         // stated exception (kept, the person's other fields crypto-shredded).
         if (service === 'audit' && classOf(table, column) === 'identifier') continue;
-        // An outbox row already on Kafka is the inventory's stated exception (`outbox`: erasure
-        // expire, purged 7 days after publishing, or at once with retainSentMs 0); one still
-        // unpublished would carry the person out after the erasure, so it counts.
-        const unsent = table === 'outbox' ? ' AND sent_at IS NULL' : '';
+        // Outboxes count too, published rows included: every service whose events name a person
+        // deletes a row as it publishes it (retainSentMs 0, docs/data-inventory.yaml).
         const { rows } = await pool.query<{ count: string }>(
           `SELECT count(*) AS count FROM ${pg.escapeIdentifier(table)}
-            WHERE ${pg.escapeIdentifier(column)}::text ILIKE '%' || $1 || '%'${unsent}`,
+            WHERE ${pg.escapeIdentifier(column)}::text ILIKE '%' || $1 || '%'`,
           [needle],
         );
         if (Number(rows[0]?.count) > 0) found.push(`${service}.${table}.${column}`);
@@ -134,6 +132,83 @@ async function unzip(
     close: () => rm(dir, { recursive: true, force: true }),
   };
 }
+
+/** One gauge's value from the privacy service's ops port, e.g. `privacy_steps_pending{service="billing"}`. */
+async function privacyGauge(series: string): Promise<number> {
+  const metrics = await (await fetch(`${platform.opsUrls.privacy ?? ''}/metrics`)).text();
+  const line = metrics.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  if (line === undefined) throw new Error(`${series} is not on the privacy service's ops port`);
+  return Number(line.slice(series.length + 1));
+}
+
+// First in the file on purpose: billing's privacy consumer group has never committed an offset, so
+// the request reaches billing only if it reads its topic from the beginning when it comes back
+// (a consumer that started from the latest offset would never see it, and the export never ends).
+test('a participant that is down delays an export and loses nothing: the deadline gauges show the wait, and its part is in the ZIP once it is back', async () => {
+  const client = await fullClient(`canary-outage-${Date.now().toString(36)} lentil soup`);
+  expect(await platform.stopService('billing')).toBe(0);
+
+  const asked = await expectStatus(
+    api('POST', '/me/data-exports', { token: client.token, body: { currentPassword: PASSWORD } }),
+    202,
+  );
+  const id = String(asked.body.id);
+  // Every other participant answers; billing's step stays pending, and the request stays open.
+  await waitFor(
+    async () => {
+      for (const service of ['auth', 'audit', 'tracking', 'ai-inference']) {
+        if ((await privacyGauge(`privacy_steps_pending{service="${service}"}`)) !== 0) return false;
+      }
+      return (await privacyGauge('privacy_steps_pending{service="billing"}')) === 1;
+    },
+    { timeoutMs: 60_000, what: 'every participant but billing to answer' },
+  );
+  const firstAge = await privacyGauge('privacy_request_oldest_open_age_seconds{kind="export"}');
+  expect(firstAge).toBeGreaterThan(0);
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const open = await expectStatus(api('GET', `/me/data-exports/${id}`, { token: client.token }), 200);
+  expect(open.body.state).toBe('collecting');
+  expect(await privacyGauge('privacy_steps_pending{service="billing"}')).toBe(1);
+  // The legal clock keeps running while billing is away: the alerts see the delay grow.
+  expect(await privacyGauge('privacy_request_oldest_open_age_seconds{kind="export"}')).toBeGreaterThan(
+    firstAge + 1,
+  );
+
+  await platform.startService('billing');
+  const ready = await waitFor(
+    async () => {
+      const state = await api('GET', `/me/data-exports/${id}`, { token: client.token });
+      if (state.body.state === 'failed') throw new Error(`the export failed: ${String(state.body.failure)}`);
+      return state.body.state === 'ready' ? state.body : undefined;
+    },
+    { timeoutMs: 120_000, what: 'the export to be ready once billing is back' },
+  );
+  expect((ready.steps as { service: string; state: string }[]).map((step) => step.state)).toEqual(
+    Array.from({ length: 5 }, () => 'completed'),
+  );
+  expect(await privacyGauge('privacy_steps_pending{service="billing"}')).toBe(0);
+  expect(await privacyGauge('privacy_request_oldest_open_age_seconds{kind="export"}')).toBe(0);
+
+  // Nothing was lost: billing's part, with the client's Stripe customer, is in the ZIP.
+  const download = await fetch(`${platform.api}/me/data-exports/${id}/download`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${client.token}`,
+      ...INGRESS_HEADERS,
+    },
+    body: JSON.stringify({ currentPassword: PASSWORD }),
+  });
+  expect(download.status).toBe(200);
+  const zip = await unzip(Buffer.from(await download.arrayBuffer()));
+  expect(zip.names).toContain('billing/billing.json');
+  const billing = JSON.parse(await zip.read('billing/billing.json')) as {
+    customer: { user_id: string; stripe_customer_id: string }[];
+  };
+  expect(billing.customer.map((customer) => customer.user_id)).toEqual([client.userId]);
+  expect(billing.customer[0]?.stripe_customer_id).toMatch(/^cus_/);
+  await zip.close();
+});
 
 test('a client exports their data: every class the inventory marks for export is in the ZIP, for them alone', async () => {
   const canary = `canary-export-${Date.now().toString(36)} porridge with blueberries`;

@@ -183,6 +183,13 @@ export interface Platform {
     stripeMockUrl: string;
     db: TestDatabase;
   };
+  /**
+   * An outage of one service (by name, e.g. 'billing'): `stopService` SIGTERMs it and resolves with
+   * its exit code; `startService` starts it again with the same settings, ports and database, and
+   * resolves once it is ready.
+   */
+  stopService(name: string): Promise<number | null>;
+  startService(name: string): Promise<void>;
   /** SIGTERM every service, drop the databases; resolves with each service's exit code. */
   stop(): Promise<(number | null)[]>;
 }
@@ -230,7 +237,8 @@ export async function startPlatform(
   const logFile = (service: string) => path.join(dir, `${service}.log`);
   const publicBaseUrl = options.publicBaseUrl ?? 'https://app.tracking.test';
   const withNotifications = options.notifications !== false;
-  const processes: ManagedProcess[] = [];
+  const running = new Map<string, ManagedProcess>();
+  const launchers = new Map<string, () => Promise<ManagedProcess>>();
   let stripeMock: StripeMock | undefined;
   let mailServer: MailServer | undefined;
   let standIn: SmtpStandIn | undefined;
@@ -248,7 +256,7 @@ export async function startPlatform(
       options.privacy ? createTestDatabase(path.join(ROOT, 'services', 'privacy', 'migrations')) : undefined,
     ]);
   const stop = async () => {
-    const codes = await Promise.all(processes.map((process) => process.stop()));
+    const codes = await Promise.all([...running.values()].map((process) => process.stop()));
     await stripeMock?.stop();
     await standIn?.stop();
     await mailServer?.close();
@@ -330,25 +338,28 @@ export async function startPlatform(
       freePort(),
     ]);
     const start = async (name: string, opsPort: number, env: Record<string, string>) => {
-      const started = await startProcess({
-        name,
-        entry: path.join(ROOT, 'services', name, 'src', 'main.ts'),
-        env: {
-          KAFKA_BROKERS: brokers.join(','),
-          KAFKA_TOPIC_PREFIX: topicPrefix,
-          ...kafkaServiceEnv(name),
-          LOG_LEVEL: 'debug',
-          LOG_FILE: logFile(name),
-          OTEL_SDK_DISABLED: 'true',
-          // Every participant writes its export parts here, encrypted to the privacy service.
-          ...privacy.env,
-          ...options.env,
-          OPS_PORT: String(opsPort),
-          ...env,
-        },
-        readyUrl: `http://127.0.0.1:${opsPort}/readyz`,
-      });
-      processes.push(started);
+      const launch = () =>
+        startProcess({
+          name,
+          entry: path.join(ROOT, 'services', name, 'src', 'main.ts'),
+          env: {
+            KAFKA_BROKERS: brokers.join(','),
+            KAFKA_TOPIC_PREFIX: topicPrefix,
+            ...kafkaServiceEnv(name),
+            LOG_LEVEL: 'debug',
+            LOG_FILE: logFile(name),
+            OTEL_SDK_DISABLED: 'true',
+            // Every participant writes its export parts here, encrypted to the privacy service.
+            ...privacy.env,
+            ...options.env,
+            OPS_PORT: String(opsPort),
+            ...env,
+          },
+          readyUrl: `http://127.0.0.1:${opsPort}/readyz`,
+        });
+      launchers.set(name, launch);
+      const started = await launch();
+      running.set(name, started);
       return started;
     };
     const key = (id: string) => ({
@@ -530,6 +541,18 @@ export async function startPlatform(
       mail: inbox,
       smtp,
       publicBaseUrl,
+      stopService: async (name: string) => {
+        const process = running.get(name);
+        if (!process) throw new Error(`${name} is not a running service of this platform`);
+        running.delete(name);
+        return process.stop();
+      },
+      startService: async (name: string) => {
+        const launch = launchers.get(name);
+        if (!launch) throw new Error(`${name} is not a service of this platform`);
+        if (running.has(name)) throw new Error(`${name} is running already`);
+        running.set(name, await launch());
+      },
       stop,
     } satisfies Platform;
   } catch (error) {
