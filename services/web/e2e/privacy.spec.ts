@@ -78,6 +78,16 @@ test('a client exports their data: a wrong password stays on the form, then the 
   expect(entries.some((name) => /^README/i.test(name))).toBe(true);
   // One folder per service that holds data about the person: auth at least holds the account.
   expect(entries.some((name) => name.startsWith('auth/'))).toBe(true);
+
+  // Someone who leaves and comes back without the mail's link finds the same ready export.
+  await page.goto('/today');
+  await page.goto('/account/privacy');
+  await expect(page).toHaveURL(/\/account\/privacy$/);
+  const again = page.getByRole('form', { name: 'Download my export' });
+  await expect(again.getByText('Your export is ready')).toBeVisible();
+  await expect(again.getByText(/You can download it until/)).toBeVisible();
+  await expect(page.getByRole('form', { name: 'Export my data' })).toHaveCount(0);
+  await checkScreen(page, 'account-privacy-export-came-back');
 });
 
 test('a client schedules their account’s deletion, sees the date it runs, and cancels it', async ({

@@ -4,6 +4,7 @@ import { Loading, Notice } from '../../../components/ui/status';
 import { formatDate, formatDateTime } from '../../../lib/dates';
 import { useDownloadExport } from '../api/download-export';
 import { useExport } from '../api/get-export';
+import { useLatestExport } from '../api/list-exports';
 import { useRequestExport } from '../api/request-export';
 import { ConfirmIdentityForm } from './confirm-identity-form';
 import { formatBytes } from './format';
@@ -12,6 +13,8 @@ import { formatBytes } from './format';
  * "Export my data": ask for a copy, watch the services answer, then download the ZIP while it
  * is kept (7 days). The export's id lives in the address (?export=<id>), which is also where
  * the mail that it is ready points, so a reload or the mail's link opens the same export.
+ * Without it, the card shows the latest export the person asked for: coming back without the
+ * mail, they still find it.
  */
 export function ExportCard({
   exportId,
@@ -22,7 +25,9 @@ export function ExportCard({
   withCode: boolean;
   onStarted: (requestId: string) => void;
 }) {
-  const current = useExport(exportId);
+  const latest = useLatestExport(!exportId);
+  const shownId = exportId ?? latest.data?.id;
+  const current = useExport(shownId);
   const start = useRequestExport();
   const download = useDownloadExport();
   const request = current.data;
@@ -50,7 +55,9 @@ export function ExportCard({
 
   return (
     <Card title="Export my data">
-      {!exportId ? (
+      {!exportId && latest.isPending ? (
+        <Loading label="Looking for your last export…" minHeight="6rem" />
+      ) : !shownId ? (
         startForm(
           'A copy of everything we hold about you, from every part of the service, in one ZIP file: JSON for ' +
             'each part, CSV for every list (meals, metrics, sessions…), and a README that explains each file. ' +
