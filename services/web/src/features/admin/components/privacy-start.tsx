@@ -4,10 +4,10 @@ import { useForm } from 'react-hook-form';
 import { Form } from 'react-aria-components';
 
 import { Button } from '../../../components/ui/button';
-import { EmptyState, Loading, Notice } from '../../../components/ui/status';
+import { Notice } from '../../../components/ui/status';
 import { TextField } from '../../../components/ui/text-field';
 import { formatDateTime } from '../../../lib/dates';
-import { findUsersInputSchema, useFindUsers, type FindUsersInput, type UserSummary } from '../api/find-users';
+import type { UserSummary } from '../api/find-users';
 import {
   erasureReasonSchema,
   useStartUserDeletion,
@@ -15,6 +15,7 @@ import {
   type ErasureReasonInput,
 } from '../api/privacy-requests';
 import { AdminProblem } from './admin-problem';
+import { UserFinder } from './user-finder';
 
 /** One found user, with the two rights an admin may start for them on a verified request by mail. */
 function PrivacyActions({ user }: { user: UserSummary }) {
@@ -80,40 +81,12 @@ function PrivacyActions({ user }: { user: UserSummary }) {
 /** Find the user as on the Users screen, then start an export or a deletion for them. */
 export function PrivacyStart() {
   const [q, setQ] = useState('');
-  const form = useForm<FindUsersInput>({
-    resolver: zodResolver(findUsersInputSchema),
-    defaultValues: { q: '' },
-  });
-  const users = useFindUsers(q);
-  const submit = form.handleSubmit(({ q: next }) => setQ(next));
   return (
-    <div className="stack">
-      <form className="form admin-search" onSubmit={(event) => void submit(event)} noValidate role="search">
-        <TextField
-          control={form.control}
-          name="q"
-          label="Email or user id"
-          type="search"
-          description="The start of an email address (at least 3 characters), or a user id."
-          isRequired
-        />
-        <Button type="submit">Find</Button>
-      </form>
-      {!q ? null : users.isPending ? (
-        <Loading minHeight="4rem" label="Searching…" />
-      ) : users.isError ? (
-        <AdminProblem error={users.error} title="The search failed" />
-      ) : users.data.items.length === 0 ? (
-        <EmptyState title={`No account matches “${q}”`} />
-      ) : (
-        <ul className="admin-users" aria-label="Matching accounts">
-          {users.data.items.map((user) => (
-            <li key={user.userId}>
-              <PrivacyActions user={user} />
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
+    <UserFinder
+      q={q}
+      onSearch={setQ}
+      submitLabel="Find"
+      renderUser={(user) => <PrivacyActions user={user} />}
+    />
   );
 }
