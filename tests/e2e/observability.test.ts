@@ -298,9 +298,17 @@ describe('observability: real Prometheus and Alertmanager on the running platfor
       },
       { what: 'the audit entry of the failed login' },
     );
-    expect(entries.map((entry) => ({ action: entry.action, subject: entry.subject.id }))).toEqual([
-      { action: 'auth.login.failed', subject: victim.userId },
-    ]);
+    // The failed sign-in, and, when this was the attempt that paused the account, the lock-out
+    // auth writes in the same transaction (auth.account.locked): nothing else, and only the victim.
+    const actions = entries.map((entry) => ({ action: entry.action, subject: entry.subject.id }));
+    expect(actions).toContainEqual({ action: 'auth.login.failed', subject: victim.userId });
+    expect(
+      actions.filter(
+        (entry) =>
+          entry.subject !== victim.userId ||
+          !['auth.login.failed', 'auth.account.locked'].includes(entry.action),
+      ),
+    ).toEqual([]);
 
     // The trace id beside it is a real trace of that request.
     const traceId = alert?.annotations.example_trace_id ?? '';
