@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Local PostgreSQL (15+) for development: its own cluster under .local/pg, never the
-# system cluster. 127.0.0.1:$PG_PORT only.
-#   scripts/postgres.sh install   install the Debian packages if needed, initdb once
-#   scripts/postgres.sh start     start (no-op if running) and wait until ready
-#   scripts/postgres.sh stop      fast shutdown (no-op if stopped)
-#   scripts/postgres.sh status    prints running / stopped
-# The superuser password lives in .local/secrets/pg-superuser (mode 600).
+# system cluster. 127.0.0.1:$PG_PORT only, TLS only (docs/postgres-tls.md).
+#   scripts/postgres.sh install        install the Debian packages if needed, initdb once
+#   scripts/postgres.sh start          start and wait until ready; on a running server, bring its
+#                                      TLS files and settings up to date and reload (no restart)
+#   scripts/postgres.sh stop           fast shutdown (no-op if stopped)
+#   scripts/postgres.sh status         prints running / stopped
+#   scripts/postgres.sh reissue-cert   a new server key and certificate from the same CA, then a
+#                                      reload: new connections get it, open ones keep theirs
+# The superuser password lives in .local/secrets/pg-superuser (mode 600). The server's own CA is
+# .local/secrets/postgres/ca.crt (what every client verifies against: sslmode=verify-full
+# sslrootcert=<that file>) and ca.key.
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -15,6 +20,10 @@ PGDATA="$LOCAL/pg/data"
 PG_RUN="$LOCAL/pg/run"           # unix socket directory
 PG_LOG="$LOCAL/logs/postgres.log"
 PG_SECRET="$LOCAL/secrets/pg-superuser"
+PG_CA_DIR="$LOCAL/secrets/postgres"   # the CA: ca.crt for clients, ca.key to sign
+# The server's key and certificate live beside its data, owned by $PG_USER: .local/secrets is
+# root's 0700 directory, which the server's OS user cannot enter.
+PG_TLS_DIR="$LOCAL/pg/tls"
 
 # Newest /usr/lib/postgresql/<ver>/bin with ver >= 15, or nothing.
 pg_bindir() {
@@ -68,11 +77,12 @@ prepare_dirs() {
   mkdir -p "$LOCAL/logs" "$LOCAL/secrets"
   chmod 700 "$LOCAL/secrets"
   if (( EUID == 0 )); then
-    install -d -o "$PG_USER" -g "$PG_USER" -m 700 "$LOCAL/pg" "$PGDATA" "$PG_RUN"
+    install -d -o "$PG_USER" -g "$PG_USER" -m 700 "$LOCAL/pg" "$PGDATA" "$PG_RUN" "$PG_TLS_DIR"
     [[ -e "$PG_LOG" ]] || install -o "$PG_USER" -g "$PG_USER" -m 640 /dev/null "$PG_LOG"
   else
-    install -d -m 700 "$LOCAL/pg" "$PGDATA" "$PG_RUN"
+    install -d -m 700 "$LOCAL/pg" "$PGDATA" "$PG_RUN" "$PG_TLS_DIR"
   fi
+  install -d -m 700 "$PG_CA_DIR"
   as_pg test -w "$PGDATA" || die "user $PG_USER cannot write $PGDATA (is a parent directory of $ROOT private?)"
 }
 
@@ -97,9 +107,68 @@ init_cluster() {
   echo "include = 'tracking-platform.conf'" >>"$PGDATA/postgresql.conf"
 }
 
-# (Re)written on every start, so changed ports / paths take effect.
+
+# The local CA, made once (ECDSA P-256, ten years) and again only when it is missing or expires
+# within 30 days; its certificate is what every connection URL names as sslrootcert.
+ensure_ca() {
+  if [[ -s "$PG_CA_DIR/ca.crt" && -s "$PG_CA_DIR/ca.key" ]] &&
+    openssl x509 -checkend $((30 * 86400)) -noout -in "$PG_CA_DIR/ca.crt" >/dev/null; then
+    return 0
+  fi
+  log "making the local PostgreSQL CA in ${PG_CA_DIR#"$ROOT"/}"
+  local tmp
+  tmp="$(mktemp -d)"
+  (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$tmp/ca.key" -out "$tmp/ca.crt" -days 3650 -subj "/CN=tracking-platform local PostgreSQL CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null) ||
+    { rm -rf "$tmp"; die "openssl could not make the PostgreSQL CA"; }
+  chmod 644 "$tmp/ca.crt"
+  mv -f "$tmp/ca.key" "$PG_CA_DIR/ca.key"
+  mv -f "$tmp/ca.crt" "$PG_CA_DIR/ca.crt"
+  rm -rf "$tmp"
+}
+
+# A server certificate is (re)issued when it is missing, expires within 7 days or is not signed
+# by the current CA.
+server_cert_current() {
+  [[ -s "$PG_TLS_DIR/server.crt" && -s "$PG_TLS_DIR/server.key" ]] &&
+    openssl x509 -checkend $((7 * 86400)) -noout -in "$PG_TLS_DIR/server.crt" >/dev/null &&
+    openssl verify -CAfile "$PG_CA_DIR/ca.crt" "$PG_TLS_DIR/server.crt" >/dev/null 2>&1
+}
+
+# A new key and certificate for 127.0.0.1 and localhost (what verify-full checks), 90 days,
+# with a random serial; each file is replaced by a rename, so the server never reads half of one.
+issue_server_cert() {
+  local tmp serial
+  tmp="$(mktemp -d "$PG_TLS_DIR/.issue.XXXXXX")"   # same file system: mv is a rename
+  serial="0x$(openssl rand -hex 16)"
+  (umask 077 && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$tmp/server.key" -out "$tmp/server.csr" -subj "/CN=localhost" 2>/dev/null) ||
+    { rm -rf "$tmp"; die "openssl could not make the PostgreSQL server key"; }
+  printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=critical,CA:FALSE" \
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" >"$tmp/ext"
+  openssl x509 -req -in "$tmp/server.csr" -CA "$PG_CA_DIR/ca.crt" -CAkey "$PG_CA_DIR/ca.key" \
+    -set_serial "$serial" -days 90 -extfile "$tmp/ext" -out "$tmp/server.crt" 2>/dev/null ||
+    { rm -rf "$tmp"; die "openssl could not sign the PostgreSQL server certificate"; }
+  chmod 600 "$tmp/server.key"
+  chmod 644 "$tmp/server.crt"
+  if (( EUID == 0 )); then chown "$PG_USER:" "$tmp/server.key" "$tmp/server.crt"; fi
+  mv -f "$tmp/server.key" "$PG_TLS_DIR/server.key"
+  mv -f "$tmp/server.crt" "$PG_TLS_DIR/server.crt"
+  rm -rf "$tmp"
+  log "issued the PostgreSQL server certificate, serial $serial"
+}
+
+ensure_tls() {
+  ensure_ca
+  server_cert_current || issue_server_cert
+}
+
+# (Re)written on every start, so changed ports / paths take effect. Prints "changed" when either
+# file's content changed (a running server then needs a reload).
 write_config() {
-  cat >"$PGDATA/tracking-platform.conf" <<EOF
+  local conf="$PGDATA/tracking-platform.conf" hba="$PGDATA/pg_hba.conf" changed="" file
+  cat >"$conf.new" <<EOF
 # Written by scripts/postgres.sh; edits are overwritten on start.
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
@@ -108,21 +177,58 @@ password_encryption = scram-sha-256
 max_connections = 300
 shared_buffers = 128MB
 logging_collector = off   # stderr goes to $PG_LOG (pg_ctl -l)
+ssl = on
+ssl_cert_file = '$PG_TLS_DIR/server.crt'
+ssl_key_file = '$PG_TLS_DIR/server.key'
+ssl_min_protocol_version = 'TLSv1.2'
+# TLS 1.2's forward-secret AEAD suites only (TLS 1.3's are all strong and set apart).
+ssl_ciphers = 'ECDHE+AESGCM:ECDHE+CHACHA20'
 EOF
-  cat >"$PGDATA/pg_hba.conf" <<'EOF'
+  # The unix socket (its directory is $PG_USER's, mode 700: no network, only this machine's root
+  # and $PG_USER reach it) is the one path without TLS; the services never use it, the kit
+  # refuses a DATABASE_URL without sslmode=verify-full. Over TCP only TLS is accepted.
+  cat >"$hba.new" <<'EOF'
 # Written by scripts/postgres.sh; edits are overwritten on start.
-# TYPE  DATABASE  USER      ADDRESS        METHOD
-local   all       postgres                 peer
-host    all       all       127.0.0.1/32   scram-sha-256
+# TYPE    DATABASE  USER      ADDRESS        METHOD
+local     all       postgres                 peer
+local     all       all                      scram-sha-256
+hostssl   all       all       127.0.0.1/32   scram-sha-256
+# Until every URL the repository makes verifies TLS (docs/postgres-tls.md); then refused.
+host      all       all       127.0.0.1/32   scram-sha-256
 EOF
-  if (( EUID == 0 )); then chown "$PG_USER:" "$PGDATA/tracking-platform.conf" "$PGDATA/pg_hba.conf"; fi
-  chmod 600 "$PGDATA/tracking-platform.conf" "$PGDATA/pg_hba.conf"
+  for file in "$conf" "$hba"; do
+    if (( EUID == 0 )); then chown "$PG_USER:" "$file.new"; fi
+    chmod 600 "$file.new"
+    if cmp -s "$file.new" "$file"; then rm -f "$file.new"; else mv -f "$file.new" "$file" && changed=1; fi
+  done
+  if [[ -n "$changed" ]]; then echo changed; fi
+}
+
+# SIGHUP: settings, pg_hba.conf and the TLS key and certificate are re-read; sessions stay open.
+reload() {
+  log "reloading PostgreSQL ($1)"
+  as_pg "$BIN/pg_ctl" reload -D "$PGDATA" >/dev/null
+}
+
+# A verify-full connection as the superuser, the way every client connects: proves the server
+# presents a certificate for 127.0.0.1 from our CA. Prints the session's TLS version and serial.
+check_tls() {
+  local start=$SECONDS out
+  until out="$(PGPASSWORD="$(<"$PG_SECRET")" PGCONNECT_TIMEOUT=5 "$BIN/psql" -XAtq \
+    "host=127.0.0.1 port=$PG_PORT dbname=postgres user=postgres sslmode=verify-full sslrootcert=$PG_CA_DIR/ca.crt" \
+    -c 'SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()' 2>&1)"; do
+    # A reload is asynchronous: give the postmaster a moment to read the new files.
+    (( SECONDS - start < 10 )) || { tail -n 20 "$PG_LOG" >&2; die "no verified TLS connection to PostgreSQL: $out"; }
+    sleep 0.5
+  done
+  echo "$out, server certificate $(openssl x509 -noout -serial -in "$PG_TLS_DIR/server.crt")"
 }
 
 cmd_install() {
   install_packages
   prepare_dirs
   init_cluster
+  ensure_tls
 }
 
 cmd_start() {
@@ -133,6 +239,8 @@ cmd_start() {
     running_port="$(sed -n 4p "$PGDATA/postmaster.pid")"
     [[ "$running_port" == "$PG_PORT" ]] ||
       die "PostgreSQL is running on port $running_port, not $PG_PORT (started with other ports): npm run down, then start again"
+    # A server started before TLS (or with other settings) is brought up to date in place.
+    if [[ -n "$(write_config)" ]]; then reload "settings changed"; fi
   else
     wait_for_reaped_postmaster
     ensure_port_free PostgreSQL "$PG_PORT"
@@ -153,6 +261,18 @@ cmd_start() {
     fi
     sleep 0.5
   done
+  log "PostgreSQL TLS: $(check_tls)"
+}
+
+# What a rotation runs, under load too: new handshakes get the new certificate, open sessions
+# keep theirs.
+cmd_reissue_cert() {
+  cmd_install
+  issue_server_cert
+  if is_running; then
+    reload "new server certificate"
+    log "PostgreSQL TLS: $(check_tls)"
+  fi
 }
 
 cmd_stop() {
@@ -177,5 +297,6 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  *) echo "usage: $0 {install|start|stop|status}" >&2; exit 2 ;;
+  reissue-cert) cmd_reissue_cert ;;
+  *) echo "usage: $0 {install|start|stop|status|reissue-cert}" >&2; exit 2 ;;
 esac
