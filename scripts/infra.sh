@@ -6,21 +6,39 @@
 #   scripts/infra.sh up       install what is missing, start them, write .local/infra.env
 #   scripts/infra.sh down     stop the SMTP server, the S3 store, Kafka, then PostgreSQL (data is kept)
 #   scripts/infra.sh status
-# .local/infra.env (mode 600) holds plain KEY=value lines for the test harness / services.
+# .local/infra.env (mode 600) holds plain KEY=value lines for the test harness / services: read
+# them as such, never as shell (PG_ADMIN_URL holds an &).
 # Reset everything: `scripts/infra.sh down && rm -rf .local`.
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ENV_FILE="$LOCAL/infra.env"
 
+# $1 as a URL query value: every byte but unreserved characters and / percent-encoded.
+url_query_value() {
+  local LC_ALL=C value="$1" out="" char i
+  for ((i = 0; i < ${#value}; i++)); do
+    char="${value:i:1}"
+    case "$char" in
+      [A-Za-z0-9/._~-]) out+="$char" ;;
+      *) printf -v char '%%%02X' "'$char"; out+="$char" ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+
 write_env() {
-  local pw tmp
+  local pw tmp ca
   pw="$(<"$LOCAL/secrets/pg-superuser")"
+  ca="$LOCAL/secrets/postgres/ca.crt"
   tmp="$(umask 077 && mktemp "$ENV_FILE.XXXXXX")"
+  # Every connection verifies the server's certificate and name against the local CA
+  # (scripts/postgres.sh); the URLs provisioned from this one inherit both parameters.
   cat >"$tmp" <<EOF
 PG_HOST=127.0.0.1
 PG_PORT=$PG_PORT
-PG_ADMIN_URL=postgres://postgres:$pw@127.0.0.1:$PG_PORT/postgres
+PG_ADMIN_URL=postgres://postgres:$pw@127.0.0.1:$PG_PORT/postgres?sslmode=verify-full&sslrootcert=$(url_query_value "$ca")
+PG_CA_FILE=$ca
 KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 EOF
   # A broker that logs clients in (KAFKA_SECURITY=scram): where the principals' passwords and its CA are.

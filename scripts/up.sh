@@ -13,10 +13,10 @@ bash "$ROOT/scripts/deps.sh"
 ensure_node
 bash "$ROOT/scripts/infra.sh" up
 ensure_geoip_writer   # provision.ts writes the gateway's local GeoIP database with it
-set -a
-# shellcheck disable=SC1091
-source "$LOCAL/infra.env"
-set +a
+# Plain KEY=value lines, not shell: PG_ADMIN_URL's query holds an &.
+while IFS= read -r line; do
+  if [[ "$line" =~ ^([A-Z0-9_]+)=(.*)$ ]]; then export "${BASH_REMATCH[1]}=${BASH_REMATCH[2]}"; fi
+done <"$LOCAL/infra.env"
 (cd "$ROOT" && node --import tsx scripts/provision.ts)
 
 mkdir -p "$LOCAL/run" "$LOCAL/logs"
