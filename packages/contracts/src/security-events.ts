@@ -20,6 +20,7 @@ export const SECURITY_EVENTS = [
   'audit.chain.broken',
   'billing.webhook.rejected',
   'kafka.refused',
+  'http.refused',
 ] as const;
 export type SecurityEventName = (typeof SECURITY_EVENTS)[number];
 

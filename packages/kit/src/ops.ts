@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import express from 'express';
 
+import { createTlsServer, type HttpTlsOptions } from './http-tls';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 
@@ -58,9 +59,28 @@ export async function startOpsServer(options: {
   };
 }
 
-export function listen(app: express.Express, host: string, port: number): Promise<Server> {
+/**
+ * Serves `app` on host:port: plain HTTP, or with `tls` HTTPS that answers only the allowed
+ * callers' certificates (http-tls.ts) — the listeners the edge calls.
+ */
+export function listen(
+  app: express.Express,
+  host: string,
+  port: number,
+  tls?: HttpTlsOptions,
+): Promise<Server> {
+  if (!tls) {
+    return new Promise((resolve, reject) => {
+      const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    });
+  }
+  const server = createTlsServer(app, tls);
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }
 
