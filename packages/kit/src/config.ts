@@ -1,3 +1,5 @@
+import { accessSync, constants } from 'node:fs';
+
 import { z } from 'zod';
 
 /**
@@ -28,6 +30,87 @@ export const port = (fallback: number) => z.coerce.number().int().min(0).max(655
 export const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// connection URL' });
+
+/**
+ * The platform connects to PostgreSQL over TLS only, verifying the server's certificate against a
+ * CA and its name against the URL's host: libpq's sslmode=verify-full, which node-postgres,
+ * Prisma's pg adapter and pg_dump/pg_restore all read from the URL. There is no setting for
+ * plaintext or for TLS without verification, in development either (docs/postgres-tls.md).
+ */
+export const DATABASE_TLS_REQUIRED =
+  'must verify the server over TLS: set DATABASE_TLS_CA_FILE, or put sslmode=verify-full (and sslrootcert=<CA file>) in the URL; plaintext is not supported';
+
+/**
+ * `url` as the platform connects with it. With a CA file: sslmode=verify-full and
+ * sslrootcert=<file> set on it (replacing any given). Without: the URL's own, which must say
+ * sslmode=verify-full (then sslrootcert, or the system's CAs). undefined when it cannot verify: no
+ * verify-full, a second sslmode, or a unix socket (a `host` parameter, a host that is a path),
+ * where TLS does not apply.
+ */
+export function verifiedPostgresUrl(url: string, caFile?: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const host = decodeURIComponent(parsed.hostname);
+  if (
+    !host ||
+    host.startsWith('/') ||
+    parsed.searchParams.has('host') ||
+    parsed.searchParams.has('hostaddr')
+  ) {
+    return undefined;
+  }
+  if (caFile) {
+    parsed.searchParams.set('sslmode', 'verify-full');
+    parsed.searchParams.set('sslrootcert', caFile);
+    return parsed.toString();
+  }
+  const modes = parsed.searchParams.getAll('sslmode');
+  return modes.length === 1 && modes[0] === 'verify-full' ? url : undefined;
+}
+
+/** A connection URL that verifies TLS by itself (sslmode=verify-full in it). */
+export const verifiedPostgresUrlText = postgresUrl.refine((url) => verifiedPostgresUrl(url) !== undefined, {
+  message: DATABASE_TLS_REQUIRED,
+});
+
+/** A file the process can read; checked at start-up so a missing mount fails fast. */
+const readableFile = z
+  .string()
+  .min(1)
+  .refine(
+    (file) => {
+      try {
+        accessSync(file, constants.R_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'is not a readable file' },
+  );
+
+/**
+ * A service's database: DATABASE_URL, and in the chart DATABASE_TLS_CA_FILE, the mounted CA that
+ * signed the server's certificate (CloudNativePG's `<cluster>-ca`), which is applied to the URL.
+ * Join it with `.and(databaseConfig)`; DATABASE_URL comes out ready for pg and Prisma.
+ */
+export const databaseConfig = z
+  .object({
+    DATABASE_URL: postgresUrl,
+    DATABASE_TLS_CA_FILE: readableFile.optional(),
+  })
+  .transform((config, context) => {
+    const url = verifiedPostgresUrl(config.DATABASE_URL, config.DATABASE_TLS_CA_FILE);
+    if (url === undefined) {
+      context.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: DATABASE_TLS_REQUIRED });
+      return z.NEVER;
+    }
+    return { ...config, DATABASE_URL: url };
+  });
 
 const HOST_PORT = /^[\w.-]+:\d+$/;
 

@@ -1,6 +1,19 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import pg from 'pg';
 import { z } from 'zod';
 
-import { baseConfig, brokerList, ConfigError, grpcTlsConfig, loadConfig, postgresUrl } from '../src';
+import {
+  baseConfig,
+  brokerList,
+  ConfigError,
+  databaseConfig,
+  grpcTlsConfig,
+  loadConfig,
+  postgresUrl,
+} from '../src';
 
 describe('configuration', () => {
   const schema = baseConfig.extend({ DATABASE_URL: postgresUrl, KAFKA_BROKERS: brokerList });
@@ -37,5 +50,91 @@ describe('configuration', () => {
     );
     expect(loadConfig(grpcTlsConfig, {})).toEqual({});
     expect(() => loadConfig(z.object({ X: z.string() }), {})).toThrow(/X: /);
+  });
+
+  describe('the database connection verifies TLS', () => {
+    let dir: string;
+    let caFile: string;
+    beforeAll(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'db-tls-'));
+      caFile = path.join(dir, 'ca.crt');
+      writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\nnot checked here\n-----END CERTIFICATE-----\n');
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    const schema = baseConfig.and(databaseConfig);
+    const failure = (env: Record<string, string>) => {
+      try {
+        loadConfig(schema, env);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+      throw new Error('the configuration was accepted');
+    };
+
+    test('DATABASE_TLS_CA_FILE makes the URL verify-full against that CA, whatever sslmode it said', () => {
+      for (const url of [
+        'postgres://auth_app:pw@db.ns.svc:5432/auth',
+        'postgres://a:pw@db/auth?sslmode=disable',
+      ]) {
+        const config = loadConfig(schema, { DATABASE_URL: url, DATABASE_TLS_CA_FILE: caFile });
+        const parsed = new URL(config.DATABASE_URL);
+        expect(parsed.searchParams.getAll('sslmode')).toEqual(['verify-full']);
+        expect(parsed.searchParams.get('sslrootcert')).toBe(caFile);
+      }
+    });
+
+    test("node-postgres (and so Prisma's pg adapter) reads the CA from the URL and verifies the server", () => {
+      const { DATABASE_URL } = loadConfig(schema, {
+        DATABASE_URL: 'postgres://auth_app:pw@db:5432/auth',
+        DATABASE_TLS_CA_FILE: caFile,
+      });
+      const ssl = (
+        new pg.Client({ connectionString: DATABASE_URL }) as unknown as {
+          connectionParameters: { ssl: unknown };
+        }
+      ).connectionParameters.ssl as {
+        ca?: string;
+        rejectUnauthorized?: boolean;
+        checkServerIdentity?: unknown;
+      };
+      expect(ssl.ca).toContain('not checked here');
+      expect(ssl.rejectUnauthorized).not.toBe(false);
+      expect(ssl.checkServerIdentity).toBeUndefined(); // Node's own: the host name is checked
+    });
+
+    test('a URL that says verify-full itself is used as it is', () => {
+      const url = `postgres://a:pw@127.0.0.1:19432/auth?sslmode=verify-full&sslrootcert=${encodeURIComponent(caFile)}`;
+      expect(loadConfig(schema, { DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    });
+
+    test('without the CA file, a URL that does not verify is refused at start-up: there is no plaintext path', () => {
+      for (const url of [
+        'postgres://a:hunter2@127.0.0.1/auth',
+        'postgres://a:hunter2@127.0.0.1/auth?sslmode=disable',
+        'postgres://a:hunter2@127.0.0.1/auth?sslmode=require',
+        'postgres://a:hunter2@127.0.0.1/auth?sslmode=verify-ca&sslrootcert=/ca.crt',
+        // node-postgres takes the last sslmode: a second one must not slip past the check.
+        'postgres://a:hunter2@127.0.0.1/auth?sslmode=verify-full&sslmode=disable',
+        // A unix socket never does TLS.
+        'postgres://a:hunter2@127.0.0.1/auth?sslmode=verify-full&host=/var/run/postgresql',
+        'postgres://a:hunter2@%2Fvar%2Frun%2Fpostgresql/auth?sslmode=verify-full',
+      ]) {
+        const message = failure({ DATABASE_URL: url });
+        expect(message).toMatch(/DATABASE_URL: must verify the server over TLS: set DATABASE_TLS_CA_FILE/);
+        expect(message).toMatch(/plaintext is not supported/);
+        expect(message).not.toContain('hunter2');
+      }
+    });
+
+    test('a CA file that is not there stops the start, naming the variable', () => {
+      expect(
+        failure({
+          DATABASE_URL: 'postgres://a:pw@db/auth',
+          DATABASE_TLS_CA_FILE: path.join(dir, 'missing.crt'),
+        }),
+      ).toMatch(/DATABASE_TLS_CA_FILE: is not a readable file/);
+    });
   });
 });
