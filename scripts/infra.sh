@@ -45,6 +45,8 @@ EOF
   if [[ "$KAFKA_SECURITY" == scram ]]; then
     printf 'KAFKA_SECURITY=scram\nKAFKA_SECRETS_DIR=%s\n' "$KAFKA_SECRETS_DIR" >>"$tmp"
   fi
+  # gRPC's local CA and the components' certificates and keys (scripts/pki.sh).
+  printf 'GRPC_SECRETS_DIR=%s\n' "$GRPC_SECRETS_DIR" >>"$tmp"
   # The S3 store of the backup service (scripts/s3.sh), for its tests.
   if [[ -f "$LOCAL/s3.env" ]]; then cat "$LOCAL/s3.env" >>"$tmp"; fi
   # The SMTP server and its inbox (scripts/mail.sh), for the notifications service and the mail tests.
@@ -61,6 +63,7 @@ case "${1:-}" in
     bash "$ROOT/scripts/kafka.sh" start
     bash "$ROOT/scripts/s3.sh" start
     bash "$ROOT/scripts/mail.sh" start
+    bash "$ROOT/scripts/pki.sh" ensure
     write_env
     log "up in $(( (${EPOCHREALTIME/./} - start) / 1000 ))ms: postgres 127.0.0.1:$PG_PORT, kafka 127.0.0.1:$KAFKA_PORT, s3 127.0.0.1:$S3_PORT, smtp 127.0.0.1:$SMTP_PORT (inbox http://127.0.0.1:$MAIL_INBOX_PORT), env in ${ENV_FILE#"$ROOT"/}"
     ;;

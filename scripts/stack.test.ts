@@ -77,6 +77,31 @@ describe('the local stack', () => {
     }
   });
 
+  test("every service runs gRPC with mutual TLS from the local PKI, admitting only the callers the chart's call graph allows", () => {
+    const { services } = loadStack(ROOT, '/pki');
+    for (const service of services) {
+      expect({ service: service.name, ...service.env }).toMatchObject({
+        service: service.name,
+        GRPC_TLS_CA_FILE: '/pki/ca.crt',
+        GRPC_TLS_CERT_FILE: `/pki/${service.name}.crt`,
+        GRPC_TLS_KEY_FILE: `/pki/${service.name}.key`,
+      });
+      expect(service.env).not.toHaveProperty('GRPC_ALLOW_PLAINTEXT');
+    }
+    const servers = services.filter((service) => service.env.GRPC_PORT);
+    expect(
+      Object.fromEntries(servers.map((service) => [service.name, service.env.GRPC_ALLOWED_CALLERS])),
+    ).toEqual({
+      auth: 'gateway,audit,notifications',
+      audit: 'gateway',
+      tracking: 'gateway',
+      'ai-inference': 'gateway',
+      billing: 'gateway',
+      backup: 'gateway',
+      privacy: 'gateway',
+    });
+  });
+
   test('every component of the chart runs locally: as a process, or (the web app) behind the local edge', () => {
     const { services, edge } = loadStack();
     const local = new Set(services.map((service) => service.name));

@@ -1,32 +1,24 @@
 // The local stack, with its topology declared once. The ports every component listens on and
 // who calls whom come from the chart's `components` (charts/tracking/values.yaml), the same
 // values a cluster runs with; scripts/stack.json adds only what is local: the start order, the
-// databases, the local settings, and the edge's ports on this machine. scripts/provision.ts,
-// scripts/observability.ts, scripts/local-edge.ts and scripts/up.sh read the stack from here.
+// databases, the local settings, and the edge's ports on this machine. Every service runs gRPC
+// with mutual TLS from the local PKI (scripts/pki.sh) and admits the callers the chart's call
+// graph allows, as in a cluster. scripts/provision.ts, scripts/observability.ts,
+// scripts/local-edge.ts and scripts/up.sh read the stack from here.
 //
-//   node --import tsx scripts/stack.ts names     the services, in start order (scripts/up.sh)
-//   node --import tsx scripts/stack.ts ports     every fixed local port, one `name port` a line
+//   node --import tsx scripts/stack.ts names        the services, in start order (scripts/up.sh)
+//   node --import tsx scripts/stack.ts ports        every fixed local port, one `name port` a line
+//   node --import tsx scripts/stack.ts components   every identity the local PKI certifies (scripts/pki.sh)
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { parse } from 'yaml';
+import { chartComponents, componentIdentities } from '@tracking/testing/components';
+import { grpcServiceEnv } from '@tracking/testing/grpc-tls';
 import { z } from 'zod';
 
 export const ROOT = path.resolve(__dirname, '..');
 
 const port = z.number().int().min(1).max(65_535);
-
-const chartSchema = z.object({
-  components: z.record(
-    z.string(),
-    z.object({
-      enabled: z.boolean(),
-      ports: z.object({ ops: port, grpc: port.optional(), http: port.optional(), webhook: port.optional() }),
-      calls: z.record(z.string(), z.string()).default({}),
-      staticSite: z.object({}).loose().optional(),
-    }),
-  ),
-});
 
 const localSchema = z.object({
   services: z.array(
@@ -88,10 +80,12 @@ const PORT_VARIABLES = {
   webhook: 'WEBHOOK_PORT',
 } as const;
 
-export function loadStack(root = ROOT): Stack {
-  const { components } = chartSchema.parse(
-    parse(readFileSync(path.join(root, 'charts', 'tracking', 'values.yaml'), 'utf8')),
-  );
+/** `pkiDir`: the local PKI's files, which the services' GRPC_TLS_* settings name (scripts/pki.sh). */
+export function loadStack(
+  root = ROOT,
+  pkiDir = process.env.GRPC_SECRETS_DIR ?? path.join(root, '.local', 'secrets', 'grpc'),
+): Stack {
+  const components = chartComponents(root);
   const local = localSchema.parse(JSON.parse(readFileSync(path.join(root, 'scripts', 'stack.json'), 'utf8')));
   const component = (name: string) => {
     const found = components[name];
@@ -110,7 +104,10 @@ export function loadStack(root = ROOT): Stack {
       const target = component(callee).ports;
       env[variable] = `127.0.0.1:${String(target.grpc ?? target.http)}`;
     }
-    return { ...service, env: { ...env, ...service.env } };
+    return {
+      ...service,
+      env: { ...env, ...grpcServiceEnv(service.name, pkiDir, components), ...service.env },
+    };
   });
   const localNames = new Set(local.services.map((service) => service.name));
   const web = Object.entries(components).find(([, values]) => values.enabled && values.staticSite);
@@ -146,8 +143,14 @@ if (require.main === module) {
     for (const [name, value] of Object.entries(stackPorts(stack))) {
       process.stdout.write(`${name.replace(/ /g, '-')} ${String(value)}\n`);
     }
+  } else if (command === 'components') {
+    process.stdout.write(
+      componentIdentities()
+        .map((name) => `${name}\n`)
+        .join(''),
+    );
   } else {
-    process.stderr.write('usage: stack.ts names|ports\n');
+    process.stderr.write('usage: stack.ts names|ports|components\n');
     process.exit(2);
   }
 }

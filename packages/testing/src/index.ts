@@ -21,7 +21,9 @@ import {
 import { REPO_ROOT } from './repo';
 
 export * from './alert-receiver';
+export * from './components';
 export * from './edge';
+export * from './grpc-tls';
 export * from './mail';
 export * from './observability';
 export * from './otlp-receiver';
