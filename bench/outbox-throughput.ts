@@ -30,6 +30,7 @@ import {
   pgTransactionRunner,
   startConsumer,
   type EventEnvelope,
+  type KafkaSecurity,
   type OutgoingEvent,
   type SqlExecutor,
   type TransactionRunner,
@@ -261,13 +262,29 @@ async function countingConsumer(kafka: Kafka, groupId: string, topic: string, cl
 
 async function runRaw(
   brokers: string[],
+  security: KafkaSecurity | undefined,
   prefix: string,
   events: number,
   cleanup: Cleanup,
   signal: AbortSignal,
 ): Promise<RawResult> {
   const topic = prefix + RAW_TOPIC;
-  const kafka = new Kafka({ clientId: 'bench-raw', brokers, logLevel: logLevel.WARN });
+  // The same login and TLS as the kit's clients (createKafka), nothing else of the kit's.
+  const kafka = new Kafka({
+    clientId: 'bench-raw',
+    brokers,
+    logLevel: logLevel.WARN,
+    ...(security
+      ? {
+          ssl: { ca: [security.ca], rejectUnauthorized: true },
+          sasl: {
+            mechanism: 'scram-sha-512' as const,
+            username: security.username,
+            password: security.password,
+          },
+        }
+      : {}),
+  });
   const messages: Message[] = Array.from({ length: events }, (_, seq) => {
     const envelope = benchEnvelope(seq);
     return { key: keyOf(seq), value: JSON.stringify(envelope), headers: headersOf(envelope) };
@@ -348,13 +365,14 @@ interface OutboxResult {
 
 async function runOutbox(
   brokers: string[],
+  security: KafkaSecurity | undefined,
   prefix: string,
   events: number,
   cleanup: Cleanup,
   signal: AbortSignal,
 ): Promise<OutboxResult> {
   const log = createLogger({ service: 'bench', level: 'warn', stream: process.stderr });
-  const kafka = createKafka({ clientId: 'bench-outbox', brokers, log });
+  const kafka = createKafka({ clientId: 'bench-outbox', brokers, security, log });
   const metrics = createMetrics();
 
   const db = await createTestDatabase();
@@ -589,7 +607,11 @@ function printReport(
 // Main
 
 async function run(options: Options, cleanup: Cleanup, signal: AbortSignal): Promise<void> {
-  const { adminUrl, brokers } = infraEnv();
+  const {
+    adminUrl,
+    brokers,
+    kafka: { security },
+  } = infraEnv();
   await checkReachable('PostgreSQL', adminUrl);
   for (const broker of brokers) await checkReachable('Kafka', broker);
   // Before this run adds any load: how busy is the machine with everything else?
@@ -598,7 +620,7 @@ async function run(options: Options, cleanup: Cleanup, signal: AbortSignal): Pro
   const othersAtStart = await othersCpuShare(2_000);
   const prefix = `${randomName('bench')}.`;
   const log = createLogger({ service: 'bench', level: 'warn', stream: process.stderr });
-  const kafka = createKafka({ clientId: 'bench-admin', brokers, log });
+  const kafka = createKafka({ clientId: 'bench-admin', brokers, security, log });
   const topic = (name: string) => ({
     name,
     partitions: PARTITIONS,
@@ -627,10 +649,12 @@ async function run(options: Options, cleanup: Cleanup, signal: AbortSignal): Pro
   const admin = createPool(adminUrl, { max: 1, name: 'bench-info' });
   let postgres: string;
   try {
-    const settings = await admin.query<{ v: string; s: string }>(
-      "SELECT current_setting('server_version') AS v, current_setting('synchronous_commit') AS s",
+    const settings = await admin.query<{ v: string; s: string; tls: string | null }>(
+      `SELECT current_setting('server_version') AS v, current_setting('synchronous_commit') AS s,
+              (SELECT CASE WHEN ssl THEN version END FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS tls`,
     );
-    postgres = `${settings.rows[0]?.v ?? '?'} (synchronous_commit=${settings.rows[0]?.s ?? '?'})`;
+    const tls = settings.rows[0]?.tls;
+    postgres = `${settings.rows[0]?.v ?? '?'} (synchronous_commit=${settings.rows[0]?.s ?? '?'}; ${tls ? `${tls}, sslmode=${new URL(adminUrl).searchParams.get('sslmode') ?? 'prefer'}` : 'no TLS'})`;
   } finally {
     await admin.end();
   }
@@ -638,7 +662,7 @@ async function run(options: Options, cleanup: Cleanup, signal: AbortSignal): Pro
   const environment = {
     node: process.version,
     cpus: `${os.availableParallelism()} (${os.cpus()[0]?.model ?? 'unknown'})`,
-    broker: brokers.join(','),
+    broker: `${brokers.join(',')} (${security ? 'SASL/SCRAM-SHA-512 over TLS' : 'plaintext'})`,
     postgres,
     kit: revision,
     topics: `${prefix}*`,
@@ -648,9 +672,9 @@ async function run(options: Options, cleanup: Cleanup, signal: AbortSignal): Pro
   const payloadBytes = Buffer.byteLength(JSON.stringify(sample));
 
   process.stderr.write(`raw kafkajs: ${options.events} messages...\n`);
-  const raw = await runRaw(brokers, prefix, options.events, cleanup, signal);
+  const raw = await runRaw(brokers, security, prefix, options.events, cleanup, signal);
   process.stderr.write(`outbox pipeline: ${options.events} events...\n`);
-  const outbox = await runOutbox(brokers, prefix, options.events, cleanup, signal);
+  const outbox = await runOutbox(brokers, security, prefix, options.events, cleanup, signal);
 
   printReport(environment, options.events, payloadBytes, raw, outbox);
   const summary = {
