@@ -21,6 +21,7 @@ export const SECURITY_EVENTS = [
   'billing.webhook.rejected',
   'kafka.refused',
   'http.refused',
+  'grpc.refused',
 ] as const;
 export type SecurityEventName = (typeof SECURITY_EVENTS)[number];
 

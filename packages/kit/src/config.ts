@@ -171,19 +171,58 @@ export const kafkaConfig = z.object({
     .default(''),
 });
 
+const componentNames = commaList.pipe(
+  z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'each must be a component name, e.g. gateway' })),
+);
+
+const grpcTlsShape = {
+  NODE_ENV: baseConfig.shape.NODE_ENV,
+  GRPC_TLS_CA_FILE: z.string().optional(),
+  GRPC_TLS_CERT_FILE: z.string().optional(),
+  GRPC_TLS_KEY_FILE: z.string().optional(),
+  /** How often the three files are re-read, so a rotated certificate needs no restart. */
+  GRPC_TLS_REFRESH_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /** The development flag: gRPC without TLS and without the caller check. Refused in production. */
+  GRPC_ALLOW_PLAINTEXT: z.stringbool().default(false),
+};
+
+type GrpcTlsSettings = z.infer<z.ZodObject<typeof grpcTlsShape>>;
+
+function checkGrpcTls(value: GrpcTlsSettings, context: z.core.$RefinementCtx): void {
+  const files = [value.GRPC_TLS_CA_FILE, value.GRPC_TLS_CERT_FILE, value.GRPC_TLS_KEY_FILE];
+  const issue = (path: string, message: string) =>
+    context.addIssue({ code: 'custom', path: [path], message });
+  if (!files.every(Boolean) && !files.every((file) => !file)) {
+    issue(
+      'GRPC_TLS_CA_FILE',
+      'set all of GRPC_TLS_CA_FILE, GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE, or none',
+    );
+  }
+  if (value.GRPC_ALLOW_PLAINTEXT && value.NODE_ENV === 'production') {
+    issue('GRPC_ALLOW_PLAINTEXT', 'is a development flag and is refused with NODE_ENV=production');
+  }
+}
+
 /**
- * gRPC transport security. Without certificates the channel is plaintext, which the local
- * scripts use on loopback; with all three it is mutual TLS.
+ * gRPC transport security of a service that calls others (docs/grpc-security.md): mutual TLS
+ * with all three files, or plaintext under the GRPC_ALLOW_PLAINTEXT development flag.
  */
-export const grpcTlsConfig = z
-  .object({
-    GRPC_TLS_CA_FILE: z.string().optional(),
-    GRPC_TLS_CERT_FILE: z.string().optional(),
-    GRPC_TLS_KEY_FILE: z.string().optional(),
-  })
-  .refine(
-    (value) =>
-      [value.GRPC_TLS_CA_FILE, value.GRPC_TLS_CERT_FILE, value.GRPC_TLS_KEY_FILE].every(Boolean) ||
-      [value.GRPC_TLS_CA_FILE, value.GRPC_TLS_CERT_FILE, value.GRPC_TLS_KEY_FILE].every((v) => !v),
-    { message: 'set all of GRPC_TLS_CA_FILE, GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE, or none' },
-  );
+export const grpcTlsConfig = z.object(grpcTlsShape).superRefine(checkGrpcTls);
+
+/**
+ * The same for a service that serves gRPC, plus who may call it: GRPC_ALLOWED_CALLERS, the
+ * components whose certificates its server accepts (the chart's call graph). Required with
+ * the TLS files; empty means nobody.
+ */
+export const grpcServerTlsConfig = z
+  .object({ ...grpcTlsShape, GRPC_ALLOWED_CALLERS: componentNames.optional() })
+  .superRefine((value, context) => {
+    checkGrpcTls(value, context);
+    if (value.GRPC_TLS_CA_FILE && value.GRPC_ALLOWED_CALLERS === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['GRPC_ALLOWED_CALLERS'],
+        message: 'name the components allowed to call this service (comma-separated; empty for none)',
+      });
+    }
+  });

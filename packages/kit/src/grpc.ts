@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 
 import { trace } from '@opentelemetry/api';
@@ -7,7 +6,6 @@ import {
   InterceptingCall,
   Metadata,
   Server,
-  ServerCredentials,
   status as GrpcStatus,
   type CallOptions,
   type Client,
@@ -37,45 +35,29 @@ import { DomainError, errorCodeOfGrpc, grpcStatusOf, isErrorCode, type ErrorCode
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import { CLIENT_CONTEXT_HEADER, type ClientContextVerifier, type PrincipalSigner } from './principal';
-import type { SecurityEvents } from './security';
+import {
+  callerCheck,
+  channelCredentials,
+  isMutualTls,
+  serverCredentials,
+  type TlsSettings,
+} from './grpc-tls';
+import { createSecurityEvents, type SecurityEvents } from './security';
 import { correlationIdFromBaggage } from './trace';
 
-/** Certificate files for mutual TLS; absent means plaintext (loopback only, local scripts). */
-export interface TlsFiles {
-  caFile?: string | undefined;
-  certFile?: string | undefined;
-  keyFile?: string | undefined;
-}
-
-/** The certificate files from a service's parsed `grpcTlsConfig` settings. */
+/** The certificate files and their refresh interval from a service's parsed `grpcTlsConfig` settings. */
 export function tlsFiles(config: {
   GRPC_TLS_CA_FILE?: string | undefined;
   GRPC_TLS_CERT_FILE?: string | undefined;
   GRPC_TLS_KEY_FILE?: string | undefined;
-}): TlsFiles {
+  GRPC_TLS_REFRESH_MS?: number | undefined;
+}): TlsSettings {
   return {
     caFile: config.GRPC_TLS_CA_FILE,
     certFile: config.GRPC_TLS_CERT_FILE,
     keyFile: config.GRPC_TLS_KEY_FILE,
+    refreshMs: config.GRPC_TLS_REFRESH_MS,
   };
-}
-
-export function serverCredentials(tls: TlsFiles): ServerCredentials {
-  if (!tls.caFile || !tls.certFile || !tls.keyFile) return ServerCredentials.createInsecure();
-  return ServerCredentials.createSsl(
-    readFileSync(tls.caFile),
-    [{ private_key: readFileSync(tls.keyFile), cert_chain: readFileSync(tls.certFile) }],
-    true, // require and verify the client's certificate
-  );
-}
-
-export function channelCredentials(tls: TlsFiles): ChannelCredentials {
-  if (!tls.caFile || !tls.certFile || !tls.keyFile) return ChannelCredentials.createInsecure();
-  return ChannelCredentials.createSsl(
-    readFileSync(tls.caFile),
-    readFileSync(tls.keyFile),
-    readFileSync(tls.certFile),
-  );
 }
 
 type UnaryHandler<Req, Res> = (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>;
@@ -233,10 +215,20 @@ export interface ClientContextOptions {
   security: SecurityEvents;
 }
 
+/** Who may call a mutual-TLS server, and where its refusals go (GRPC_ALLOWED_CALLERS). */
+export interface GrpcCallers {
+  /** Component names (their certificates' SPIFFE ids); empty refuses every caller. */
+  allowed: readonly string[];
+  log: Logger;
+  metrics: Pick<Metrics, 'registry' | 'grpcRefused'>;
+}
+
 export interface GrpcServerOptions {
   host: string;
   port: number;
-  tls: TlsFiles;
+  tls: TlsSettings;
+  /** Required with TLS files: each call is checked against it before any handler runs. */
+  callers?: GrpcCallers;
   services: [ServiceDefinition, UntypedServiceImplementation][];
   /**
    * Believe the client's address and user agent only from the gateway's signed assertion;
@@ -247,7 +239,22 @@ export interface GrpcServerOptions {
 }
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<{ server: Server; port: number }> {
-  const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  const { callers } = options;
+  if (isMutualTls(options.tls) && !callers) {
+    throw new Error('a mutual-TLS gRPC server needs its allowed callers (GRPC_ALLOWED_CALLERS)');
+  }
+  // Plaintext is the development flag: no certificates, so no caller to check.
+  const interceptors =
+    callers && isMutualTls(options.tls)
+      ? [
+          callerCheck({
+            allowed: callers.allowed,
+            security: createSecurityEvents(callers, ['grpc.refused']),
+            metrics: callers.metrics,
+          }),
+        ]
+      : [];
+  const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024, interceptors });
   for (const [definition, implementation] of options.services) {
     const { clientContext } = options;
     server.addService(
@@ -256,8 +263,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<{ ser
     );
   }
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${options.host}:${options.port}`, serverCredentials(options.tls), (error, bound) =>
-      error ? reject(error) : resolve(bound),
+    server.bindAsync(
+      `${options.host}:${options.port}`,
+      serverCredentials(options.tls, callers?.log),
+      (error, bound) => (error ? reject(error) : resolve(bound)),
     ),
   );
   return { server, port };
@@ -366,12 +375,29 @@ export function contextInterceptor(
   };
 }
 
+export interface GrpcClientOptions {
+  tls: TlsSettings;
+  /**
+   * The component called (`auth`, `audit`, ...): with TLS, the server's certificate must carry
+   * its SPIFFE id as well as the address's hostname. Required with TLS files.
+   */
+  server?: string;
+  deadlineMs?: number;
+  clientContext?: ClientContextSigning;
+  /** Where a certificate file that cannot be re-read is reported. */
+  log?: Logger;
+}
+
+/**
+ * One long-lived client (one channel) per called service per process: TLS costs a handshake
+ * when the channel connects, not per call, and new connections pick up rotated certificates.
+ */
 export function createClient<C extends Client>(
   ClientClass: new (address: string, credentials: ChannelCredentials, options: object) => C,
   address: string,
-  options: { tls: TlsFiles; deadlineMs?: number; clientContext?: ClientContextSigning },
+  options: GrpcClientOptions,
 ): C {
-  return new ClientClass(address, channelCredentials(options.tls), {
+  return new ClientClass(address, channelCredentials(options.tls, options.server, options.log), {
     interceptors: [contextInterceptor(options.deadlineMs ?? 5_000, options.clientContext)],
   });
 }

@@ -8,6 +8,7 @@ export * from './db';
 export * from './errors';
 export * from './events';
 export * from './grpc';
+export * from './grpc-tls';
 export * from './http-tls';
 export * from './kafka';
 export * from './kafka-acl';

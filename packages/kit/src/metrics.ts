@@ -41,6 +41,7 @@ export function createMetrics(registry: MetricsRegistry = openMetricsRegistry())
       labelNames: ['method', 'code'] as const,
       registers: [registry],
     }),
+    grpcRefused: grpcRefusedCounter(registry),
     grpcDuration: new Histogram({
       name: 'grpc_server_handling_seconds',
       help: 'gRPC handling duration by method.',
@@ -97,4 +98,23 @@ function openMetricsRegistry(): Registry<OpenMetricsContentType> {
   const registry = new Registry<OpenMetricsContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   return registry;
+}
+
+/** Why a gRPC call was refused: the `reason` of `grpc.refused` and `grpc_refused_total`. */
+export const GRPC_REFUSAL_REASONS = ['client_certificate_invalid', 'caller_not_allowed'] as const;
+export type GrpcRefusalReason = (typeof GRPC_REFUSAL_REASONS)[number];
+
+/**
+ * gRPC calls this process's server refused before any handler ran (grpc-tls.ts callerCheck),
+ * by reason. Both reasons start at 0 so the first refusal is an increase.
+ */
+function grpcRefusedCounter(registry: MetricsRegistry) {
+  const counter = new Counter({
+    name: 'grpc_refused_total',
+    help: 'gRPC calls refused by the caller check, by reason (client_certificate_invalid, caller_not_allowed).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  for (const reason of GRPC_REFUSAL_REASONS) counter.inc({ reason }, 0);
+  return counter;
 }

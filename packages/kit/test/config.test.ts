@@ -10,6 +10,7 @@ import {
   brokerList,
   ConfigError,
   databaseConfig,
+  grpcServerTlsConfig,
   grpcTlsConfig,
   loadConfig,
   postgresUrl,
@@ -48,8 +49,53 @@ describe('configuration', () => {
     expect(() => loadConfig(grpcTlsConfig, { GRPC_TLS_CA_FILE: '/ca.pem' })).toThrow(
       /all of GRPC_TLS_CA_FILE/,
     );
-    expect(loadConfig(grpcTlsConfig, {})).toEqual({});
+    expect(loadConfig(grpcTlsConfig, {})).toMatchObject({ GRPC_ALLOW_PLAINTEXT: false });
     expect(() => loadConfig(z.object({ X: z.string() }), {})).toThrow(/X: /);
+  });
+
+  const files = {
+    GRPC_TLS_CA_FILE: '/run/tls/ca.crt',
+    GRPC_TLS_CERT_FILE: '/run/tls/tls.crt',
+    GRPC_TLS_KEY_FILE: '/run/tls/tls.key',
+  };
+
+  test('certificate files are re-read every minute unless GRPC_TLS_REFRESH_MS says otherwise (1 s to 1 h)', () => {
+    expect(loadConfig(grpcTlsConfig, files).GRPC_TLS_REFRESH_MS).toBe(60_000);
+    expect(loadConfig(grpcTlsConfig, { ...files, GRPC_TLS_REFRESH_MS: '5000' }).GRPC_TLS_REFRESH_MS).toBe(
+      5_000,
+    );
+    expect(() => loadConfig(grpcTlsConfig, { ...files, GRPC_TLS_REFRESH_MS: '10' })).toThrow(
+      /GRPC_TLS_REFRESH_MS/,
+    );
+  });
+
+  test('the plaintext development flag is refused in production', () => {
+    expect(loadConfig(grpcTlsConfig, { GRPC_ALLOW_PLAINTEXT: 'true' }).GRPC_ALLOW_PLAINTEXT).toBe(true);
+    expect(() => loadConfig(grpcTlsConfig, { GRPC_ALLOW_PLAINTEXT: 'true', NODE_ENV: 'production' })).toThrow(
+      /GRPC_ALLOW_PLAINTEXT: is a development flag and is refused with NODE_ENV=production/,
+    );
+    expect(() =>
+      loadConfig(grpcServerTlsConfig, {
+        ...files,
+        GRPC_ALLOW_PLAINTEXT: 'true',
+        NODE_ENV: 'production',
+        GRPC_ALLOWED_CALLERS: '',
+      }),
+    ).toThrow(ConfigError);
+  });
+
+  test('a gRPC server with certificates must name who may call it; empty names nobody', () => {
+    expect(() => loadConfig(grpcServerTlsConfig, files)).toThrow(/GRPC_ALLOWED_CALLERS: name the components/);
+    expect(
+      loadConfig(grpcServerTlsConfig, { ...files, GRPC_ALLOWED_CALLERS: '' }).GRPC_ALLOWED_CALLERS,
+    ).toEqual([]);
+    expect(
+      loadConfig(grpcServerTlsConfig, { ...files, GRPC_ALLOWED_CALLERS: 'gateway, audit,notifications' })
+        .GRPC_ALLOWED_CALLERS,
+    ).toEqual(['gateway', 'audit', 'notifications']);
+    expect(() =>
+      loadConfig(grpcServerTlsConfig, { ...files, GRPC_ALLOWED_CALLERS: 'spiffe://tracking/gateway' }),
+    ).toThrow(/GRPC_ALLOWED_CALLERS/);
   });
 
   describe('the database connection verifies TLS', () => {

@@ -1,7 +1,7 @@
 import {
   baseConfig,
   commaList,
-  grpcTlsConfig,
+  grpcServerTlsConfig,
   kafkaConfig,
   loadConfig,
   pemFileList,
@@ -113,7 +113,7 @@ export const configSchema = baseConfig
     AI_DAILY_REQUESTS_PER_TENANT: z.coerce.number().int().min(0).default(200),
     AI_DAILY_TOKENS_PER_TENANT: z.coerce.number().int().min(0).default(300_000),
   })
-  .and(grpcTlsConfig)
+  .and(grpcServerTlsConfig)
   .superRefine(requireProviderSettings, ALWAYS);
 
 export type Config = z.infer<typeof configSchema>;

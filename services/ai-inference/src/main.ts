@@ -73,6 +73,7 @@ async function main() {
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls: tlsFiles(config),
+    callers: { allowed: config.GRPC_ALLOWED_CALLERS ?? [], log, metrics },
     services: [[AiInferenceServiceService, aiService(deps)]],
   });
   const kafkaCheck = await kafkaReadiness(kafka);

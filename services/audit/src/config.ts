@@ -2,7 +2,7 @@ import {
   baseConfig,
   grpcAddress,
   grpcClientConfig,
-  grpcTlsConfig,
+  grpcServerTlsConfig,
   kafkaConfig,
   keyringEnvSchema,
   loadConfig,
@@ -28,7 +28,7 @@ export const configSchema = baseConfig
     /** How often the whole chain is verified and its head published (docs/audit-chain.md). */
     CHAIN_ATTEST_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   })
-  .and(grpcTlsConfig)
+  .and(grpcServerTlsConfig)
   // ENCRYPTION_KEYS / ENCRYPTION_ACTIVE_KEY_ID: wrap the per-subject keys of crypto-shredding.
   .and(keyringEnvSchema);
 

@@ -26,6 +26,8 @@ export function createDeps(config: Config, log: Logger, metrics: Metrics): Deps 
     // Only the read and erase methods need auth; ingestion and attestation run without it.
     auth: createClient(AuthServiceClient, config.AUTH_GRPC_ADDR, {
       tls: tlsFiles(config),
+      server: 'auth',
+      log,
       deadlineMs: config.GRPC_DEADLINE_MS,
     }),
     log,

@@ -1,6 +1,6 @@
 import {
   baseConfig,
-  grpcTlsConfig,
+  grpcServerTlsConfig,
   kafkaConfig,
   keyringEnvSchema,
   loadConfig,
@@ -65,7 +65,7 @@ export const configSchema = baseConfig
   })
   // ENCRYPTION_KEYS / ENCRYPTION_ACTIVE_KEY_ID: wrap the TOTP secrets.
   .and(keyringEnvSchema)
-  .and(grpcTlsConfig);
+  .and(grpcServerTlsConfig);
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -86,6 +86,7 @@ async function main() {
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls,
+    callers: { allowed: config.GRPC_ALLOWED_CALLERS ?? [], log, metrics },
     clientContext: {
       verifier: await createClientContextVerifier(publicKeys, 'auth'),
       security: deps.security,

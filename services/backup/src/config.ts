@@ -1,7 +1,7 @@
 import {
   baseConfig,
   commaList,
-  grpcTlsConfig,
+  grpcServerTlsConfig,
   kafkaConfig,
   loadConfig,
   pemFileList,
@@ -127,7 +127,7 @@ export const configSchema = baseConfig
     /** How long the CLI waits for its events to reach Kafka before leaving them to the service's relay. */
     BACKUP_EVENTS_FLUSH_MS: z.coerce.number().int().min(0).default(30_000),
   })
-  .and(grpcTlsConfig)
+  .and(grpcServerTlsConfig)
   .superRefine((config, context) => {
     if (Boolean(config.AWS_ACCESS_KEY_ID) !== Boolean(config.AWS_SECRET_ACCESS_KEY)) {
       context.addIssue({

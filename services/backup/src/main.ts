@@ -72,6 +72,7 @@ async function main() {
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls: tlsFiles(config),
+    callers: { allowed: config.GRPC_ALLOWED_CALLERS ?? [], log, metrics },
     services: [[BackupServiceService, backupService({ ...deps, metrics, principals, afterRun: refresh })]],
   });
   const kafkaCheck = await kafkaReadiness(kafka);

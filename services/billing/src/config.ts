@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import {
   baseConfig,
   ConfigError,
-  grpcTlsConfig,
+  grpcServerTlsConfig,
   kafkaConfig,
   loadConfig,
   pemFileList,
@@ -99,7 +99,7 @@ export const configSchema = baseConfig
      */
     OUTBOX_RETAIN_SENT_MS: z.coerce.number().int().min(0).max(86_400_000).default(0),
   })
-  .and(grpcTlsConfig)
+  .and(grpcServerTlsConfig)
   .superRefine((config, context) => {
     const settings = config as Partial<typeof config> | undefined;
     for (const [file, value] of [

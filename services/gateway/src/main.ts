@@ -36,8 +36,11 @@ async function main() {
   const principals = await createPrincipalSigner(signingKey);
   // Every call carries the client's address and user agent signed for the callee, which
   // believes them only so (docs/principal.md).
+  // The audience is the called component: its certificate must carry that SPIFFE id too.
   const clientOptions = (audience: string, deadlineMs = config.GRPC_DEADLINE_MS) => ({
     tls,
+    server: audience,
+    log,
     deadlineMs,
     clientContext: { signer: principals, audience },
   });

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 
 import { Metadata } from '@grpc/grpc-js';
-import { callUnary, createClient, SERVICE_TOKEN_HEADER, type TlsFiles, UpstreamError } from '@tracking/kit';
+import {
+  callUnary,
+  createClient,
+  SERVICE_TOKEN_HEADER,
+  type TlsSettings,
+  UpstreamError,
+} from '@tracking/kit';
 import { ContactServiceClient } from '@tracking/proto/tracking/auth/v1/contacts';
 
 /** Where mail for an account goes. */
@@ -19,12 +25,13 @@ export interface ContactDirectory {
 export function authContacts(options: {
   address: string;
   tokenFile: string;
-  tls: TlsFiles;
+  tls: TlsSettings;
   deadlineMs: number;
 }): ContactDirectory {
   const token = readFileSync(options.tokenFile, 'utf8').trim();
   const client = createClient(ContactServiceClient, options.address, {
     tls: options.tls,
+    server: 'auth',
     deadlineMs: options.deadlineMs,
   });
   return {

@@ -1,6 +1,6 @@
 import {
   baseConfig,
-  grpcTlsConfig,
+  grpcServerTlsConfig,
   kafkaConfig,
   loadConfig,
   pemFileList,
@@ -74,7 +74,7 @@ export const configSchema = baseConfig
     AWS_ACCESS_KEY_ID: optionalText,
     AWS_SECRET_ACCESS_KEY: optionalText,
   })
-  .and(grpcTlsConfig)
+  .and(grpcServerTlsConfig)
   .superRefine((config, context) => {
     if (Boolean(config.AWS_ACCESS_KEY_ID) !== Boolean(config.AWS_SECRET_ACCESS_KEY)) {
       context.addIssue({

@@ -68,6 +68,7 @@ async function main() {
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
     tls: tlsFiles(config),
+    callers: { allowed: config.GRPC_ALLOWED_CALLERS ?? [], log, metrics },
     // The address and browser in the audit entries are the gateway's signed ones, never a bare header.
     clientContext: {
       verifier: await createClientContextVerifier(publicKeys, 'privacy'),

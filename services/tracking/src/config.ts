@@ -1,6 +1,6 @@
 import {
   baseConfig,
-  grpcTlsConfig,
+  grpcServerTlsConfig,
   kafkaConfig,
   loadConfig,
   pemFileList,
@@ -32,7 +32,7 @@ export const configSchema = baseConfig
     /** Days a deleted meal or metric (its text) is kept before the retention job purges it; 30 at most. */
     RETENTION_DELETED_ENTRIES_DAYS: z.coerce.number().int().min(0).max(30).default(30),
   })
-  .and(grpcTlsConfig);
+  .and(grpcServerTlsConfig);
 
 export type Config = z.infer<typeof configSchema>;
 
