@@ -19,11 +19,11 @@ import {
   kafkaConnection,
   loadConfig,
   migrate,
-  postgresUrl,
   provisionDatabase,
   manifestAcls,
   manifestPrincipals,
   readTopicsManifest,
+  verifiedPostgresUrlText,
 } from '@tracking/kit';
 import { z } from 'zod';
 
@@ -33,7 +33,11 @@ const LOCAL = path.join(ROOT, '.local');
 
 const config = loadConfig(
   z.object({
-    PG_ADMIN_URL: postgresUrl,
+    /**
+     * With sslmode=verify-full and sslrootcert (scripts/infra.sh writes it so): every URL made here
+     * keeps both, and the services refuse one that does not verify TLS.
+     */
+    PG_ADMIN_URL: verifiedPostgresUrlText,
     KAFKA_BROKERS: z.string().min(1),
     /** plaintext, or scram: each service logs in as itself and the ACLs come from the manifest (scripts/kafka.sh). */
     KAFKA_SECURITY: z.enum(['plaintext', 'scram']).default('plaintext'),

@@ -10,7 +10,7 @@ import path from 'node:path';
 
 import { z } from 'zod';
 
-import { baseConfig, loadConfig, postgresUrl } from './config';
+import { baseConfig, databaseConfig, loadConfig } from './config';
 import { migrate } from './db';
 import { createLogger } from './log';
 
@@ -22,19 +22,22 @@ function isDirectory(dir: string): boolean {
   }
 }
 
-export const migrateConfigSchema = baseConfig.pick({ LOG_LEVEL: true }).extend({
-  /** The migration role's URL (<db>_migrator), which owns the schema; never the runtime role's. */
-  DATABASE_URL: postgresUrl,
-  /**
-   * The service's folder of NNN.do.<what>.sql files, absolute or relative to the working
-   * directory. It must exist: a mistyped path would otherwise report "nothing to apply".
-   */
-  MIGRATIONS_DIR: z
-    .string()
-    .min(1)
-    .transform((dir) => path.resolve(dir))
-    .refine(isDirectory, { message: 'is not a directory' }),
-});
+export const migrateConfigSchema = baseConfig
+  .pick({ LOG_LEVEL: true })
+  .extend({
+    /**
+     * The service's folder of NNN.do.<what>.sql files, absolute or relative to the working
+     * directory. It must exist: a mistyped path would otherwise report "nothing to apply".
+     */
+    MIGRATIONS_DIR: z
+      .string()
+      .min(1)
+      .transform((dir) => path.resolve(dir))
+      .refine(isDirectory, { message: 'is not a directory' }),
+  })
+  // DATABASE_URL: the migration role's (<db>_migrator), which owns the schema, never the runtime
+  // role's; over verified TLS only, with DATABASE_TLS_CA_FILE in the chart's Job.
+  .and(databaseConfig);
 
 async function main(): Promise<void> {
   const config = loadConfig(migrateConfigSchema);

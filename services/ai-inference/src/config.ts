@@ -1,12 +1,12 @@
 import {
   baseConfig,
   commaList,
+  databaseConfig,
   grpcServerTlsConfig,
   kafkaConfig,
   loadConfig,
   pemFileList,
   port,
-  postgresUrl,
 } from '@tracking/kit';
 import { exportStoreConfig } from '@tracking/kit/privacy';
 import { z } from 'zod';
@@ -98,8 +98,6 @@ export const configSchema = baseConfig
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
     GRPC_PORT: port(15057),
-    /** Runtime role (<db>_app): the usage counters and the outbox; no meal text is stored. */
-    DATABASE_URL: postgresUrl,
     /** The gateway's public keys: EstimateMeal needs its signed principal (docs/principal.md). */
     PRINCIPAL_PUBLIC_KEY_FILES: pemFileList,
     CONSUMER_GROUP: z.string().default('ai-inference'),
@@ -113,6 +111,9 @@ export const configSchema = baseConfig
     AI_DAILY_REQUESTS_PER_TENANT: z.coerce.number().int().min(0).default(200),
     AI_DAILY_TOKENS_PER_TENANT: z.coerce.number().int().min(0).default(300_000),
   })
+  // DATABASE_URL, over verified TLS only (DATABASE_TLS_CA_FILE): runtime role (<db>_app): the usage
+  // counters and the outbox; no meal text is stored.
+  .and(databaseConfig)
   .and(grpcServerTlsConfig)
   .superRefine(requireProviderSettings, ALWAYS);
 

@@ -1,5 +1,6 @@
 import {
   baseConfig,
+  databaseConfig,
   grpcAddress,
   grpcClientConfig,
   grpcServerTlsConfig,
@@ -7,7 +8,6 @@ import {
   keyringEnvSchema,
   loadConfig,
   port,
-  postgresUrl,
 } from '@tracking/kit';
 import { exportStoreConfig } from '@tracking/kit/privacy';
 import { z } from 'zod';
@@ -20,14 +20,15 @@ export const configSchema = baseConfig
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
     GRPC_PORT: port(15055),
-    /** Runtime role (<db>_app): INSERT and SELECT on the log, nothing else. */
-    DATABASE_URL: postgresUrl,
     CONSUMER_GROUP: z.string().default('audit'),
     /** The auth service, which says whether a caller's session may read or erase (docs/rbac.md). */
     AUTH_GRPC_ADDR: grpcAddress,
     /** How often the whole chain is verified and its head published (docs/audit-chain.md). */
     CHAIN_ATTEST_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   })
+  // DATABASE_URL, over verified TLS only (DATABASE_TLS_CA_FILE): runtime role (<db>_app): INSERT
+  // and SELECT on the log, nothing else.
+  .and(databaseConfig)
   .and(grpcServerTlsConfig)
   // ENCRYPTION_KEYS / ENCRYPTION_ACTIVE_KEY_ID: wrap the per-subject keys of crypto-shredding.
   .and(keyringEnvSchema);

@@ -1,9 +1,8 @@
 // Verifies the audit hash chain from the command line, as an operator or a scheduled job would:
-//   DATABASE_URL=... npx tsx services/audit/src/verify.ts [--from SEQUENCE]
+//   DATABASE_URL=... [DATABASE_TLS_CA_FILE=...] npx tsx services/audit/src/verify.ts [--from SEQUENCE]
 // Prints one JSON line; exits 0 when the chain is intact, 1 when it is broken, 2 on bad usage
 // or when the database cannot be read. It only reads, so the service's runtime role is enough.
-import { loadConfig, postgresUrl } from '@tracking/kit';
-import { z } from 'zod';
+import { databaseConfig, loadConfig } from '@tracking/kit';
 
 import { verifyChain } from './chain';
 import { createPrisma } from './db';
@@ -19,7 +18,7 @@ function parseArgs(argv: string[]): { fromSequence: bigint } {
 
 async function main(): Promise<number> {
   const { fromSequence } = parseArgs(process.argv.slice(2));
-  const config = loadConfig(z.object({ DATABASE_URL: postgresUrl }));
+  const config = loadConfig(databaseConfig);
   const prisma = createPrisma(config.DATABASE_URL);
   try {
     const result = await verifyChain(prisma, { fromSequence });

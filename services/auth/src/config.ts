@@ -1,12 +1,12 @@
 import {
   baseConfig,
+  databaseConfig,
   grpcServerTlsConfig,
   kafkaConfig,
   keyringEnvSchema,
   loadConfig,
   pemFileList,
   port,
-  postgresUrl,
 } from '@tracking/kit';
 import { exportStoreConfig, type ExportStoreConfig } from '@tracking/kit/privacy';
 import { z } from 'zod';
@@ -29,8 +29,6 @@ export const configSchema = baseConfig
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
     GRPC_PORT: port(15051),
-    /** Runtime role (<db>_app); migrations run separately as <db>_migrator. */
-    DATABASE_URL: postgresUrl,
     /** Base of the links in mails. */
     PUBLIC_BASE_URL: z.url().default('http://localhost:8080'),
     TOTP_ISSUER: z.string().min(1).max(40).default('Tracking'),
@@ -65,6 +63,9 @@ export const configSchema = baseConfig
   })
   // ENCRYPTION_KEYS / ENCRYPTION_ACTIVE_KEY_ID: wrap the TOTP secrets.
   .and(keyringEnvSchema)
+  // DATABASE_URL, over verified TLS only (DATABASE_TLS_CA_FILE): runtime role (<db>_app);
+  // migrations run separately as <db>_migrator.
+  .and(databaseConfig)
   .and(grpcServerTlsConfig);
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,12 +1,15 @@
 import {
   baseConfig,
   commaList,
+  databaseConfig,
+  DATABASE_TLS_REQUIRED,
   grpcServerTlsConfig,
   kafkaConfig,
   loadConfig,
   pemFileList,
   port,
   postgresUrl,
+  verifiedPostgresUrl,
 } from '@tracking/kit';
 import { z } from 'zod';
 
@@ -25,8 +28,6 @@ export const configSchema = baseConfig
     BIND_HOST: z.string().default('127.0.0.1'),
     GRPC_PORT: port(15061),
     OPS_PORT: port(9111),
-    /** The backup service's own database (runtime role): run records and the outbox. */
-    DATABASE_URL: postgresUrl,
 
     /** The S3 API's base URL; unset for AWS S3 itself (the region's endpoint). */
     S3_ENDPOINT: optionalText.pipe(z.url().optional()),
@@ -127,6 +128,9 @@ export const configSchema = baseConfig
     /** How long the CLI waits for its events to reach Kafka before leaving them to the service's relay. */
     BACKUP_EVENTS_FLUSH_MS: z.coerce.number().int().min(0).default(30_000),
   })
+  // DATABASE_URL, over verified TLS only (DATABASE_TLS_CA_FILE): the backup service's own database
+  // (runtime role): run records and the outbox.
+  .and(databaseConfig)
   .and(grpcServerTlsConfig)
   .superRefine((config, context) => {
     if (Boolean(config.AWS_ACCESS_KEY_ID) !== Boolean(config.AWS_SECRET_ACCESS_KEY)) {
@@ -136,6 +140,16 @@ export const configSchema = baseConfig
         message: 'set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither',
       });
     }
+  })
+  // The restore's connection (pg_restore reads the URL) verifies TLS like DATABASE_URL, same CA.
+  .transform((config, context) => {
+    if (!config.BACKUP_RESTORE_URL) return config;
+    const url = verifiedPostgresUrl(config.BACKUP_RESTORE_URL, config.DATABASE_TLS_CA_FILE);
+    if (url === undefined) {
+      context.addIssue({ code: 'custom', path: ['BACKUP_RESTORE_URL'], message: DATABASE_TLS_REQUIRED });
+      return z.NEVER;
+    }
+    return { ...config, BACKUP_RESTORE_URL: url };
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -24,7 +24,7 @@ export interface Deps {
 /** The production wiring of Deps from configuration; shared by main.ts and cli.ts. */
 export function createDeps(config: Config, log: Logger): Deps & { close(): Promise<void> } {
   const keyring = readKeyring(config.BACKUP_KEK_DIR, config.BACKUP_KEK_ACTIVE_ID);
-  const sources = readSources(config.BACKUP_SOURCES_FILE);
+  const sources = readSources(config.BACKUP_SOURCES_FILE, config.DATABASE_TLS_CA_FILE);
   const store = createStore(config);
   const pool = createPool(config.DATABASE_URL, { max: 4, name: 'backup' });
   const ledger = createErasureLedger(config);

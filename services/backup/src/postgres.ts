@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
-import { postgresUrl } from '@tracking/kit';
+import { DATABASE_TLS_REQUIRED, postgresUrl, verifiedPostgresUrl } from '@tracking/kit';
 import pg from 'pg';
 import { z } from 'zod';
 
@@ -14,26 +14,36 @@ import { DATABASE_NAME, type ChainHead } from './manifest';
  *
  *   { "databases": { "auth": "postgres://backup_reader:…@host:5432/auth", … },
  *     "drill": "postgres://backup_drill:…@host:5432/postgres" }
+ *
+ * Each URL verifies TLS as DATABASE_URL does: the CA file (DATABASE_TLS_CA_FILE) is applied to
+ * it, or it says sslmode=verify-full itself; pg_dump and pg_restore read both from the URL.
  */
-const sourcesSchema = z.object({
-  databases: z
-    .record(
-      z.string().regex(DATABASE_NAME, { message: 'database names are lower-case identifiers' }),
-      postgresUrl,
-    )
-    .refine((databases) => Object.keys(databases).length > 0, { message: 'name at least one database' }),
-  drill: postgresUrl.optional(),
-});
-export type Sources = z.infer<typeof sourcesSchema>;
+function sourcesSchema(caFile: string | undefined) {
+  const url = postgresUrl.transform((value, context) => {
+    const verified = verifiedPostgresUrl(value, caFile);
+    if (verified === undefined) {
+      context.addIssue({ code: 'custom', message: DATABASE_TLS_REQUIRED });
+      return z.NEVER;
+    }
+    return verified;
+  });
+  return z.object({
+    databases: z
+      .record(z.string().regex(DATABASE_NAME, { message: 'database names are lower-case identifiers' }), url)
+      .refine((databases) => Object.keys(databases).length > 0, { message: 'name at least one database' }),
+    drill: url.optional(),
+  });
+}
+export type Sources = z.infer<ReturnType<typeof sourcesSchema>>;
 
-export function readSources(file: string): Sources {
+export function readSources(file: string, caFile?: string): Sources {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     throw new Error(`BACKUP_SOURCES_FILE ${file} is not readable JSON`);
   }
-  const parsed = sourcesSchema.safeParse(json);
+  const parsed = sourcesSchema(caFile).safeParse(json);
   if (!parsed.success) {
     // Paths and messages only: the values are connection URLs with passwords.
     const issues = parsed.error.issues.map(

@@ -6,7 +6,7 @@ import { readConfig } from '../src/config';
 import { readSources, redact } from '../src/postgres';
 
 const minimal = {
-  DATABASE_URL: 'postgres://backup_app:pw@127.0.0.1:5432/backup',
+  DATABASE_URL: 'postgres://backup_app:pw@127.0.0.1:5432/backup?sslmode=verify-full',
   KAFKA_BROKERS: '127.0.0.1:9092',
   S3_BUCKET: 'tracking-backups',
   BACKUP_KEK_DIR: '/var/run/secrets/tracking/backup/kek',
@@ -44,6 +44,41 @@ describe('backup configuration', () => {
       await writeFile(file, JSON.stringify({ databases: { auth: 'mysql://reader:s3cret-canary@db/auth' } }));
       expect(() => readSources(file)).toThrow(/databases\.auth: must be a postgres:\/\/ connection URL/);
       expect(() => readSources(file)).not.toThrow(/s3cret-canary/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("every connection verifies TLS: the sources, the restore target and the service's own database", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sources-'));
+    try {
+      const caFile = path.join(dir, 'ca.crt');
+      await writeFile(caFile, 'a CA certificate');
+      const file = path.join(dir, 'sources.json');
+      const plain = 'postgres://reader:s3cret-canary@db:5432/auth';
+      await writeFile(file, JSON.stringify({ databases: { auth: plain }, drill: plain }));
+      // Without the CA file, a source that does not say verify-full is refused, by path.
+      expect(() => readSources(file)).toThrow(/databases\.auth: must verify the server over TLS/);
+      expect(() => readSources(file)).not.toThrow(/s3cret-canary/);
+      // With it, pg_dump and pg_restore get sslmode=verify-full and the CA in every URL.
+      const sources = readSources(file, caFile);
+      for (const url of [sources.databases.auth, sources.drill]) {
+        expect(new URL(url ?? '').searchParams.get('sslmode')).toBe('verify-full');
+        expect(new URL(url ?? '').searchParams.get('sslrootcert')).toBe(caFile);
+      }
+
+      expect(() => readConfig({ ...minimal, BACKUP_RESTORE_URL: plain })).toThrow(
+        /BACKUP_RESTORE_URL: must verify the server over TLS/,
+      );
+      const config = readConfig({
+        ...minimal,
+        DATABASE_URL: 'postgres://backup_app:pw@db:5432/backup',
+        DATABASE_TLS_CA_FILE: caFile,
+        BACKUP_RESTORE_URL: plain,
+      });
+      for (const url of [config.DATABASE_URL, config.BACKUP_RESTORE_URL]) {
+        expect(new URL(url ?? '').searchParams.get('sslrootcert')).toBe(caFile);
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -4,12 +4,12 @@ import { isIP } from 'node:net';
 import {
   baseConfig,
   ConfigError,
+  databaseConfig,
   grpcServerTlsConfig,
   kafkaConfig,
   loadConfig,
   pemFileList,
   port,
-  postgresUrl,
 } from '@tracking/kit';
 import { exportStoreConfig } from '@tracking/kit/privacy';
 import { z } from 'zod';
@@ -69,8 +69,6 @@ export const configSchema = baseConfig
     TRUSTED_PROXIES: addressList,
     /** Refused webhook deliveries recorded in the audit log per minute; the rest are counted and summarised. */
     WEBHOOK_REJECTIONS_AUDITED_PER_MINUTE: z.coerce.number().int().min(0).max(10_000).default(30),
-    /** Runtime role (<db>_app): customers, subscriptions, processed webhook ids and the outbox. */
-    DATABASE_URL: postgresUrl,
     /** The gateway's public keys: every gRPC call needs its signed principal (docs/principal.md). */
     PRINCIPAL_PUBLIC_KEY_FILES: pemFileList,
     /** A mounted secret holding the Stripe secret (or restricted) key; STRIPE_SECRET_KEY may stand in locally. */
@@ -99,6 +97,9 @@ export const configSchema = baseConfig
      */
     OUTBOX_RETAIN_SENT_MS: z.coerce.number().int().min(0).max(86_400_000).default(0),
   })
+  // DATABASE_URL, over verified TLS only (DATABASE_TLS_CA_FILE): runtime role (<db>_app):
+  // customers, subscriptions, processed webhook ids and the outbox.
+  .and(databaseConfig)
   .and(grpcServerTlsConfig)
   .superRefine((config, context) => {
     const settings = config as Partial<typeof config> | undefined;

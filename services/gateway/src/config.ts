@@ -1,6 +1,6 @@
 import {
   baseConfig,
-  postgresUrl,
+  databaseConfig,
   grpcAddress,
   grpcClientConfig,
   grpcTlsConfig,
@@ -87,8 +87,6 @@ export const configSchema = baseConfig
     PRIVACY_GRPC_ADDR: grpcAddress,
     /** Deadline of a synchronous meal estimate: a provider call with its retries and fallback. */
     AI_DEADLINE_MS: z.coerce.number().int().positive().default(60_000),
-    /** The gateway's own database: only the shared rate-limit counters (runtime role <db>_app). */
-    DATABASE_URL: postgresUrl,
     /** Requests per minute per client IP, on every API route. */
     RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     /** Requests per minute per client IP on the public account routes (register, login, MFA, resets). */
@@ -121,6 +119,9 @@ export const configSchema = baseConfig
      */
     VALIDATE_RESPONSES: z.stringbool().default(true),
   })
+  // DATABASE_URL, over verified TLS only (DATABASE_TLS_CA_FILE): the gateway's own database: only
+  // the shared rate-limit counters (runtime role <db>_app).
+  .and(databaseConfig)
   .and(grpcTlsConfig);
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,12 +1,12 @@
 import {
   baseConfig,
+  databaseConfig,
   grpcAddress,
   grpcClientConfig,
   grpcTlsConfig,
   kafkaConfig,
   loadConfig,
   port,
-  postgresUrl,
 } from '@tracking/kit';
 import { z } from 'zod';
 
@@ -33,8 +33,6 @@ export const configSchema = baseConfig
     BIND_HOST: z.string().default('127.0.0.1'),
     /** Health, readiness and /metrics; the service serves no API of its own. */
     OPS_PORT: port(9113),
-    /** Runtime role (<db>_app): processed events, the suppression list, the send log, the outbox. */
-    DATABASE_URL: postgresUrl,
     CONSUMER_GROUP: z.string().default('notifications'),
     /** The auth service, which answers GetContact: a user id's address and name (docs/notifications.md). */
     AUTH_GRPC_ADDR: grpcAddress,
@@ -82,6 +80,9 @@ export const configSchema = baseConfig
     SMTP_RETRY_MAX_DELAY_MS: milliseconds(300_000),
     SMTP_RETRY_GIVE_UP_MS: milliseconds(3_600_000),
   })
+  // DATABASE_URL, over verified TLS only (DATABASE_TLS_CA_FILE): runtime role (<db>_app): processed
+  // events, the suppression list, the send log, the outbox.
+  .and(databaseConfig)
   .and(grpcTlsConfig)
   .superRefine((config, context) => {
     const issue = (path: string, message: string) =>

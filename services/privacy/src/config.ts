@@ -1,11 +1,11 @@
 import {
   baseConfig,
+  databaseConfig,
   grpcServerTlsConfig,
   kafkaConfig,
   loadConfig,
   pemFileList,
   port,
-  postgresUrl,
 } from '@tracking/kit';
 import { exportStoreConfig } from '@tracking/kit/privacy';
 import { z } from 'zod';
@@ -36,8 +36,6 @@ export const configSchema = baseConfig
     BIND_HOST: z.string().default('127.0.0.1'),
     GRPC_PORT: port(15063),
     OPS_PORT: port(9114),
-    /** Runtime role (privacy_app): requests, steps, the outbox and processed events. */
-    DATABASE_URL: postgresUrl,
     CONSUMER_GROUP: z.string().default('privacy'),
     /** The gateway's public key(s): every call carries its signed principal (docs/principal.md). */
     PRINCIPAL_PUBLIC_KEY_FILES: pemFileList,
@@ -74,6 +72,9 @@ export const configSchema = baseConfig
     AWS_ACCESS_KEY_ID: optionalText,
     AWS_SECRET_ACCESS_KEY: optionalText,
   })
+  // DATABASE_URL, over verified TLS only (DATABASE_TLS_CA_FILE): runtime role (privacy_app):
+  // requests, steps, the outbox and processed events.
+  .and(databaseConfig)
   .and(grpcServerTlsConfig)
   .superRefine((config, context) => {
     if (Boolean(config.AWS_ACCESS_KEY_ID) !== Boolean(config.AWS_SECRET_ACCESS_KEY)) {

@@ -1,11 +1,11 @@
 import {
   baseConfig,
+  databaseConfig,
   grpcServerTlsConfig,
   kafkaConfig,
   loadConfig,
   pemFileList,
   port,
-  postgresUrl,
 } from '@tracking/kit';
 import { exportStoreConfig } from '@tracking/kit/privacy';
 import { z } from 'zod';
@@ -17,8 +17,6 @@ export const configSchema = baseConfig
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
     GRPC_PORT: port(15053),
-    /** Runtime role (<db>_app): owns no table and cannot bypass row-level security. */
-    DATABASE_URL: postgresUrl,
     /**
      * The gateway's public keys (PEM files, comma-separated): a call's `x-principal` assertion
      * must be signed by one of them. Two during a key rotation.
@@ -32,6 +30,9 @@ export const configSchema = baseConfig
     /** Days a deleted meal or metric (its text) is kept before the retention job purges it; 30 at most. */
     RETENTION_DELETED_ENTRIES_DAYS: z.coerce.number().int().min(0).max(30).default(30),
   })
+  // DATABASE_URL, over verified TLS only (DATABASE_TLS_CA_FILE): runtime role (<db>_app): owns no
+  // table and cannot bypass row-level security.
+  .and(databaseConfig)
   .and(grpcServerTlsConfig);
 
 export type Config = z.infer<typeof configSchema>;
