@@ -5,6 +5,7 @@ import {
   callUnary,
   createClient,
   SERVICE_TOKEN_HEADER,
+  type Logger,
   type TlsSettings,
   UpstreamError,
 } from '@tracking/kit';
@@ -27,11 +28,14 @@ export function authContacts(options: {
   tokenFile: string;
   tls: TlsSettings;
   deadlineMs: number;
+  /** Where a certificate file that cannot be re-read is reported, and a reload noted. */
+  log?: Logger;
 }): ContactDirectory {
   const token = readFileSync(options.tokenFile, 'utf8').trim();
   const client = createClient(ContactServiceClient, options.address, {
     tls: options.tls,
     server: 'auth',
+    log: options.log,
     deadlineMs: options.deadlineMs,
   });
   return {

@@ -35,6 +35,7 @@ export function createDeps(
     tokenFile: config.AUTH_CONTACT_TOKEN_FILE,
     tls: tlsFiles(config),
     deadlineMs: config.GRPC_DEADLINE_MS,
+    log,
   });
   const sender = smtpSender(config);
   return {
