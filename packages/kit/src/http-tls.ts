@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import { TLSSocket, type PeerCertificate } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 
 import { Counter } from 'prom-client';
 import { z } from 'zod';
 
 import { ConfigError } from './config';
 import { CORRELATION_HEADER, isCorrelationId, newCorrelationId, runWithContext } from './context';
+import { componentOf } from './grpc-tls';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import { createSecurityEvents } from './security';
@@ -68,28 +69,6 @@ export function httpServing(config: {
   return { tls: { caFile, certFile, keyFile }, refreshMs: config.GRPC_TLS_REFRESH_MS ?? 60_000 };
 }
 
-const SPIFFE_PREFIX = 'spiffe://tracking/';
-const COMPONENT = /^[a-z][a-z0-9-]{0,62}$/;
-
-/**
- * The component a certificate names: its one URI SAN `spiffe://tracking/<component>`. None, more
- * than one, or a malformed one: undefined, which no allow-list admits.
- */
-export function certificateComponent(
-  certificate: Pick<PeerCertificate, 'subjectaltname'>,
-): string | undefined {
-  const uris = (certificate.subjectaltname ?? '')
-    .split(', ')
-    .filter((entry) => entry.startsWith('URI:'))
-    .map((entry) => entry.slice('URI:'.length))
-    .filter((uri) => uri.startsWith('spiffe://'));
-  if (uris.length !== 1) return undefined;
-  const [uri = ''] = uris;
-  if (!uri.startsWith(SPIFFE_PREFIX)) return undefined;
-  const component = uri.slice(SPIFFE_PREFIX.length);
-  return COMPONENT.test(component) ? component : undefined;
-}
-
 export type HttpRefusalReason = 'client_certificate_invalid' | 'caller_not_allowed';
 
 type Verdict = { caller: string } | { refused: HttpRefusalReason; caller: string; detail: string };
@@ -110,7 +89,7 @@ function verdictOf(socket: TLSSocket, allowed: ReadonlySet<string>): Verdict {
       detail: presented ? code || 'unverified' : 'no_certificate',
     };
   }
-  const caller = certificateComponent(peer);
+  const caller = componentOf(peer);
   if (!caller || !allowed.has(caller)) {
     return { refused: 'caller_not_allowed', caller: caller ?? 'unknown', detail: 'not an allowed caller' };
   }
@@ -227,4 +206,20 @@ export function createTlsServer(app: RequestListener, options: HttpTlsOptions): 
   timer.unref();
   server.once('close', () => clearInterval(timer));
   return server;
+}
+
+/** The one client of the listeners behind the edge (docs/edge.md, "The hops behind the edge"). */
+export const EDGE_CALLERS: readonly string[] = ['edge'];
+
+/**
+ * The TLS of a listener only the edge calls, from the process's settings (httpServing): its
+ * certificate files and the edge as its one allowed caller; undefined under the development flag.
+ */
+export function edgeListenerTls(
+  config: Parameters<typeof httpServing>[0],
+  deps: { log: Logger; metrics: Pick<Metrics, 'registry'> },
+): HttpTlsOptions | undefined {
+  const serving = httpServing(config);
+  if (!serving.tls) return undefined;
+  return { files: serving.tls, refreshMs: serving.refreshMs, allowedCallers: EDGE_CALLERS, ...deps };
 }

@@ -9,7 +9,7 @@ import { TLSSocket } from 'node:tls';
 import { captureLogger } from '@tracking/testing';
 import express from 'express';
 
-import { certificateComponent, closeServer, ConfigError, createMetrics, httpServing, listen } from '../src';
+import { closeServer, ConfigError, createMetrics, httpServing, listen } from '../src';
 
 /**
  * A throwaway CA and component certificates as the local PKI issues them: ECDSA P-256, URI SAN
@@ -223,22 +223,5 @@ describe('how the edge-facing HTTP listener serves (httpServing)', () => {
 
   test('without the files and without the flag, production does not start', () => {
     expect(() => httpServing({ NODE_ENV: 'production' })).toThrow(/GRPC_TLS_CA_FILE.*HTTP_ALLOW_PLAINTEXT/);
-  });
-});
-
-describe("a certificate's component (certificateComponent)", () => {
-  test('is its one spiffe://tracking/ URI SAN', () => {
-    expect(certificateComponent({ subjectaltname: 'URI:spiffe://tracking/edge, DNS:localhost' })).toBe(
-      'edge',
-    );
-  });
-
-  test('none, two, another trust domain or a path: no component', () => {
-    expect(certificateComponent({ subjectaltname: 'DNS:edge' })).toBeUndefined();
-    expect(
-      certificateComponent({ subjectaltname: 'URI:spiffe://tracking/edge, URI:spiffe://tracking/gateway' }),
-    ).toBeUndefined();
-    expect(certificateComponent({ subjectaltname: 'URI:spiffe://other/edge' })).toBeUndefined();
-    expect(certificateComponent({ subjectaltname: 'URI:spiffe://tracking/edge/x' })).toBeUndefined();
   });
 });
