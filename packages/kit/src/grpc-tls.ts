@@ -256,13 +256,20 @@ export function channelCredentials(tls: TlsSettings, server?: string, log?: Logg
   const certificates = certificatesOf(files, log);
   return experimental.createCertificateProviderChannelCredentials(certificates, certificates, {
     checkServerIdentity: (host, certificate) => {
-      const hostError = checkServerIdentity(host, certificate);
-      if (hostError) return hostError;
       const presented = componentOf(certificate);
-      if (presented === server) return undefined;
-      return new Error(
-        `the server at ${host} is ${presented ? `spiffe id ${spiffeIdOf(presented)}` : 'no platform component'}, not ${spiffeIdOf(server)}`,
-      );
+      const error =
+        checkServerIdentity(host, certificate) ??
+        (presented === server
+          ? undefined
+          : new Error(`the server at ${host} is ${presented ?? 'no platform component'}, not ${server}`));
+      // grpc-js retries with back-off, so this is a line per attempt, not per call.
+      if (error) {
+        log?.warn(
+          { event: 'grpc.server_refused', server, presented: presented ?? 'none', host, err: error.message },
+          'refused to call a gRPC server whose certificate is not the component meant',
+        );
+      }
+      return error;
     },
   });
 }

@@ -295,7 +295,19 @@ describe('gRPC with mutual TLS: who may call a service is its certificate, check
 
   test('a client refuses a server whose certificate is another component, or does not name the address', async () => {
     // The audit server's certificate is sound, but this client meant to call billing.
-    await expect(ask(client(gateway, 'billing'))).rejects.toMatchObject({ code: 'unavailable' });
+    const misdirected = createClient(IdentityClient, address, {
+      tls: gateway,
+      server: 'billing',
+      log,
+      deadlineMs: 3_000,
+    });
+    clients.push(misdirected);
+    await expect(ask(misdirected)).rejects.toMatchObject({ code: 'unavailable' });
+    expect(lines().find((line) => line.event === 'grpc.server_refused')).toMatchObject({
+      level: 'warn',
+      server: 'billing',
+      presented: 'audit',
+    });
     const elsewhere = pki.issue('audit-elsewhere', [pki.id('audit')], { dns: ['DNS:audit.example'] });
     const other = await startGrpcServer({
       host: '127.0.0.1',
