@@ -13,6 +13,7 @@ import {
   migrate,
   provisionDatabase,
   readTopicsManifest,
+  verifiedPostgresUrl,
   type KafkaSecurity,
   type Logger,
   type ProvisionedDatabase,
@@ -46,6 +47,13 @@ export function infraEnv(): {
   if (!adminUrl || !brokers) {
     throw new Error(
       'PG_ADMIN_URL and KAFKA_BROKERS are not set: start the infrastructure with `npm run infra up`',
+    );
+  }
+  // Every database URL a test makes comes from this one: a .local/infra.env from before PostgreSQL
+  // spoke TLS would give URLs the services refuse and the server rejects.
+  if (verifiedPostgresUrl(adminUrl) === undefined) {
+    throw new Error(
+      'PG_ADMIN_URL does not say sslmode=verify-full: run `npm run infra up` to rewrite .local/infra.env',
     );
   }
   const list = brokers.split(',');
