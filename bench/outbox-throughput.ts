@@ -37,7 +37,7 @@ import {
 } from '@tracking/kit';
 import { createTestDatabase, infraEnv, randomName } from '@tracking/testing';
 import { Kafka, Partitioners, logLevel, type Consumer, type Message, type Producer } from 'kafkajs';
-import type pg from 'pg';
+import pg from 'pg';
 
 import {
   checkReachable,
@@ -47,6 +47,10 @@ import {
   runBench,
   UsageError,
   onProcessSignals,
+  comparisonTable,
+  overheadPercent,
+  socketUrl,
+  type Compared,
 } from './support';
 
 const PRODUCE_BATCH = 500;
@@ -56,6 +60,15 @@ const PARTITIONS = 3;
 const MAX_EVENTS = 200_000;
 const RAW_TOPIC = 'bench.raw.v1';
 const OUTBOX_TOPIC = 'bench.outbox.v1';
+/**
+ * The PostgreSQL comparison's runs (#24): over the unix socket, then over TLS again, each with a
+ * topic and a consumer group of its own.
+ */
+const COMPARISON_RUNS = [
+  { postgres: 'socket', suffix: '-socket' },
+  { postgres: 'tls', suffix: '-tls2' },
+] as const;
+type PostgresTransport = 'tls' | 'socket';
 const DLQ_TOPIC = 'bench.outbox-dlq.v1';
 /** A phase that makes no progress for this long is reported as stalled (before the overall timeout). */
 const STALL_MS = 60_000;
@@ -63,20 +76,27 @@ const STALL_MS = 60_000;
 // ---------------------------------------------------------------------------------------------
 // Command line
 
-const USAGE = `usage: npx tsx bench/outbox-throughput.ts [--events N] [--timeout-seconds S]
+const USAGE = `usage: npx tsx bench/outbox-throughput.ts [--events N] [--secured-only] [--timeout-seconds S]
   --events N            events per pipeline (default 20000, at most ${MAX_EVENTS})
-  --timeout-seconds S   give up after S seconds, cleaning up (default 300)`;
+  --secured-only        skip the PostgreSQL comparison (the outbox pipeline over the unix socket
+                        and over TLS again)
+  --timeout-seconds S   give up after S seconds, cleaning up (default 600)`;
 
 interface Options {
   events: number;
+  securedOnly: boolean;
   timeoutSeconds: number;
 }
 
 function parseArgs(argv: string[]): Options | 'help' {
-  const options: Options = { events: 20_000, timeoutSeconds: 300 };
+  const options: Options = { events: 20_000, securedOnly: false, timeoutSeconds: 600 };
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index] ?? '';
     if (arg === '--help' || arg === '-h') return 'help';
+    if (arg === '--secured-only') {
+      options.securedOnly = true;
+      continue;
+    }
     const equals = arg.indexOf('=');
     const flag = arg.startsWith('--') && equals > 0 ? arg.slice(0, equals) : arg;
     if (flag !== '--events' && flag !== '--timeout-seconds')
@@ -361,6 +381,8 @@ interface OutboxResult {
     sql: ReturnType<SqlTimer['summary']>;
   };
   check: { unsent: number; sinkRows: number; processedRows: number; deadLettered: number };
+  /** PostgreSQL sessions opened to the run's database while the pipeline ran: pools keep theirs. */
+  postgresSessionsOpened: number;
 }
 
 async function runOutbox(
@@ -370,7 +392,9 @@ async function runOutbox(
   events: number,
   cleanup: Cleanup,
   signal: AbortSignal,
+  { postgres, suffix }: { postgres: PostgresTransport; suffix: string } = { postgres: 'tls', suffix: '' },
 ): Promise<OutboxResult> {
+  const topic = OUTBOX_TOPIC.replace('.v1', `${suffix}.v1`);
   const log = createLogger({ service: 'bench', level: 'warn', stream: process.stderr });
   const kafka = createKafka({ clientId: 'bench-outbox', brokers, security, log });
   const metrics = createMetrics();
@@ -382,12 +406,14 @@ async function runOutbox(
   cleanup.add('migrator pool', () => owner.end());
   await owner.query('CREATE TABLE bench_sink (event_id uuid NOT NULL, seq integer NOT NULL)');
   await owner.query(`GRANT SELECT, INSERT ON bench_sink TO ${db.database}_app`);
+  // The pipeline's own connections (the owner's setup above is not timed) use the transport measured.
+  const appUrl = postgres === 'socket' ? socketUrl(db.appUrl) : db.appUrl;
 
   // Write phase: committed before the clock of the pipeline starts.
-  const writer = createPool(db.appUrl, { max: 2, name: 'bench-writer' });
+  const writer = createPool(appUrl, { max: 2, name: 'bench-writer' });
   cleanup.add('writer pool', () => writer.end());
   const outgoing: OutgoingEvent[] = Array.from({ length: events }, (_, seq) => ({
-    topic: OUTBOX_TOPIC,
+    topic,
     key: keyOf(seq),
     envelope: benchEnvelope(seq),
   }));
@@ -404,7 +430,7 @@ async function runOutbox(
   await owner.query('ANALYZE outbox');
 
   // The consumer, joined to its group before the relay starts.
-  const consumerPool = createPool(db.appUrl, { name: 'bench-consumer' });
+  const consumerPool = createPool(appUrl, { name: 'bench-consumer' });
   cleanup.add('consumer pool', () => consumerPool.end());
   const consumerSql = new SqlTimer();
   consumerSql.attach(consumerPool);
@@ -432,8 +458,8 @@ async function runOutbox(
   };
   const running = await startConsumer({
     kafka,
-    groupId: 'bench-outbox-consumer',
-    topics: [OUTBOX_TOPIC],
+    groupId: `bench-outbox-consumer${suffix}`,
+    topics: [topic],
     dlqTopic: DLQ_TOPIC,
     topicPrefix: prefix,
     log,
@@ -449,7 +475,7 @@ async function runOutbox(
   cleanup.add('outbox consumer', () => running.stop());
 
   // The relay, timed from start() until every row is marked sent.
-  const relayPool = createPool(db.appUrl, { max: 3, name: 'bench-relay' });
+  const relayPool = createPool(appUrl, { max: 3, name: 'bench-relay' });
   cleanup.add('relay pool', () => relayPool.end());
   const relaySql = new SqlTimer();
   relaySql.attach(relayPool);
@@ -478,11 +504,25 @@ async function runOutbox(
     batchSize: RELAY_BATCH,
   });
 
+  // New sessions mean new TLS handshakes: counted from the consumer's first event to its last,
+  // once every pool has what it needs.
+  const sessions = async () =>
+    Number(
+      (
+        await owner.query<{ n: string }>('SELECT sessions AS n FROM pg_stat_database WHERE datname = $1', [
+          db.database,
+        ])
+      ).rows[0]?.n ?? 0,
+    );
   const started = now();
   await relay.start();
   cleanup.add('relay', () => relay.stop());
+  const sessionsAtStart = waitForCount('outbox consumer', () => tx.processed + tx.duplicates, 1, signal).then(
+    sessions,
+  );
   const relayDone = await waitForCount('relay', () => counterTotal(metrics.outboxPublished), events, signal);
   await waitForCount('outbox consumer', () => tx.processed + tx.duplicates, events, signal);
+  const postgresSessionsOpened = (await sessions()) - (await sessionsAtStart);
   const endToEndMs = tx.lastAt - started;
   const consumerMs = tx.lastAt - tx.firstAt;
   await relay.stop();
@@ -520,6 +560,7 @@ async function runOutbox(
       sql: consumerSql.summary(),
     },
     check,
+    postgresSessionsOpened,
   };
 }
 
@@ -604,6 +645,110 @@ function printReport(
 }
 
 // ---------------------------------------------------------------------------------------------
+// PostgreSQL's TLS (#24): the pipeline over TLS (the run above and one more) and over the socket
+
+/**
+ * Runs the outbox pipeline over the unix socket, then over TLS once more (A B A, so that a change
+ * in the machine's load falls on both), and prints the comparison. Kafka is SASL/SCRAM over TLS in
+ * every run: the shared broker has no plaintext listener, so Kafka's part is not in it.
+ */
+async function comparePostgres(
+  brokers: string[],
+  security: KafkaSecurity | undefined,
+  prefix: string,
+  events: number,
+  first: OutboxResult,
+  cleanup: Cleanup,
+  signal: AbortSignal,
+) {
+  // The admin logs in by peer over the socket; the services' roles, as here, by password.
+  const probeDb = await createTestDatabase();
+  cleanup.add(`drop database ${probeDb.database}`, () => probeDb.drop());
+  const probe = new pg.Client({ connectionString: socketUrl(probeDb.appUrl) });
+  const unreachable = await probe.connect().then(
+    () => undefined,
+    (error: unknown) => (error instanceof Error ? error.message : String(error)),
+  );
+  await probe.end().catch(() => undefined);
+  if (unreachable) {
+    process.stdout.write(
+      `PostgreSQL comparison skipped: the unix socket is not reachable (${unreachable})\n`,
+    );
+    return undefined;
+  }
+  const results: Partial<Record<PostgresTransport, OutboxResult[]>> = { tls: [first] };
+  for (const run of COMPARISON_RUNS) {
+    process.stderr.write(`outbox pipeline, PostgreSQL over ${run.postgres}: ${events} events...\n`);
+    const result = await runOutbox(brokers, security, prefix, events, cleanup, signal, run);
+    (results[run.postgres] ??= []).push(result);
+  }
+  const combined = (runs: OutboxResult[] = []) => {
+    const sum = (pick: (result: OutboxResult) => number) =>
+      runs.reduce((total, result) => total + pick(result), 0);
+    const count = events * runs.length;
+    return {
+      write: rate(
+        count,
+        sum((r) => r.writeMs),
+      ),
+      relay: rate(
+        count,
+        sum((r) => r.relayMs),
+      ),
+      consumer: rate(
+        count,
+        sum((r) => r.consumerMs),
+      ),
+      endToEnd: rate(
+        count,
+        sum((r) => r.endToEndMs),
+      ),
+      consumerTransactionMs: round(
+        sum((r) => r.consumer.transactionMs) /
+          Math.max(
+            1,
+            sum((r) => r.consumer.transactions),
+          ),
+        3,
+      ),
+      postgresSessionsOpened: runs.map((r) => r.postgresSessionsOpened),
+    };
+  };
+  const socket = combined(results.socket);
+  const tls = combined(results.tls);
+  const rows: Compared[] = [
+    {
+      metric: 'write (enqueue, tx of 100)',
+      unit: 'ev/s',
+      rate: true,
+      baseline: socket.write,
+      secured: tls.write,
+    },
+    { metric: 'relay publish', unit: 'ev/s', rate: true, baseline: socket.relay, secured: tls.relay },
+    { metric: 'consume (live)', unit: 'ev/s', rate: true, baseline: socket.consumer, secured: tls.consumer },
+    { metric: 'end-to-end', unit: 'ev/s', rate: true, baseline: socket.endToEnd, secured: tls.endToEnd },
+    {
+      metric: "consumer's transaction, avg",
+      unit: 'ms',
+      baseline: socket.consumerTransactionMs,
+      secured: tls.consumerTransactionMs,
+    },
+  ];
+  process.stdout.write(
+    `\nPostgreSQL TLS in the outbox pipeline, ${events} events per run, runs in the order TLS, socket, TLS:\n` +
+      'baseline: unix socket (no TLS and no TCP: an upper bound of what TLS costs); secured: TCP + TLS verify-full.\n' +
+      'Kafka is SASL/SCRAM over TLS in every run (the shared broker has no plaintext listener): not in this comparison.\n\n' +
+      `${comparisonTable(rows)}\n\n` +
+      `PostgreSQL sessions opened while the consumer ran (after its first event): TLS runs ${tls.postgresSessionsOpened.join(', ')}; socket run ${socket.postgresSessionsOpened.join(', ')}\n`,
+  );
+  return {
+    socket,
+    tls,
+    overheadPercent: Object.fromEntries(rows.map((row) => [row.metric, overheadPercent(row)])),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Main
 
 async function run(options: Options, cleanup: Cleanup, signal: AbortSignal): Promise<void> {
@@ -630,7 +775,14 @@ async function run(options: Options, cleanup: Cleanup, signal: AbortSignal): Pro
   });
   const created = await ensureTopics(
     kafka,
-    { topics: [topic(RAW_TOPIC), topic(OUTBOX_TOPIC), topic(DLQ_TOPIC)] },
+    {
+      topics: [
+        topic(RAW_TOPIC),
+        topic(OUTBOX_TOPIC),
+        topic(DLQ_TOPIC),
+        ...COMPARISON_RUNS.map(({ suffix }) => topic(OUTBOX_TOPIC.replace('.v1', `${suffix}.v1`))),
+      ],
+    },
     prefix,
   );
   cleanup.add('delete topics', async () => {
@@ -639,7 +791,12 @@ async function run(options: Options, cleanup: Cleanup, signal: AbortSignal): Pro
     try {
       await admin.deleteTopics({ topics: created, timeout: 10_000 });
       await admin.deleteGroups(
-        ['raw-e2e', 'raw-drain', 'bench-outbox-consumer'].map((group) => prefix + group),
+        [
+          'raw-e2e',
+          'raw-drain',
+          'bench-outbox-consumer',
+          ...COMPARISON_RUNS.map(({ suffix }) => `bench-outbox-consumer${suffix}`),
+        ].map((group) => prefix + group),
       );
     } finally {
       await admin.disconnect();
@@ -677,6 +834,9 @@ async function run(options: Options, cleanup: Cleanup, signal: AbortSignal): Pro
   const outbox = await runOutbox(brokers, security, prefix, options.events, cleanup, signal);
 
   printReport(environment, options.events, payloadBytes, raw, outbox);
+  const comparison = options.securedOnly
+    ? undefined
+    : await comparePostgres(brokers, security, prefix, options.events, outbox, cleanup, signal);
   const summary = {
     events: options.events,
     payloadBytes,
@@ -691,6 +851,7 @@ async function run(options: Options, cleanup: Cleanup, signal: AbortSignal): Pro
     },
     raw,
     outbox,
+    ...(comparison ? { postgresComparison: comparison } : {}),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }

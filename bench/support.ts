@@ -203,3 +203,82 @@ export async function runBench<O extends { timeoutSeconds: number }>(bench: {
     await cleanup.run();
   }
 }
+
+export const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+/**
+ * Runs `measure` for each variant in `rounds` rounds, alternating which goes first (A B, B A,
+ * A B, ...), so that a change in the machine's other load during the run falls on both alike.
+ */
+export async function interleaved<V>(
+  variants: readonly V[],
+  rounds: number,
+  measure: (variant: V, round: number) => Promise<void>,
+): Promise<void> {
+  for (let round = 0; round < rounds; round += 1) {
+    const order = round % 2 === 0 ? variants : [...variants].reverse();
+    for (const variant of order) await measure(variant, round);
+  }
+}
+
+export interface Compared {
+  metric: string;
+  unit: string;
+  baseline: number;
+  secured: number;
+  /** A rate (more is better) rather than a time (less is better). */
+  rate?: boolean;
+}
+
+/**
+ * The extra cost of the secured stack, in %: for a time, secured ÷ baseline − 1; for a rate, the
+ * time per operation likewise (baseline ÷ secured − 1). Negative means the secured run was faster,
+ * which on a shared machine is noise.
+ */
+export function overheadPercent({
+  baseline,
+  secured,
+  rate,
+}: Pick<Compared, 'baseline' | 'secured' | 'rate'>): number {
+  const ratio = rate ? baseline / secured : secured / baseline;
+  return Number(((ratio - 1) * 100).toFixed(1));
+}
+
+/** The table of a comparison run: metric, baseline, secured, overhead %. */
+export function comparisonTable(rows: Compared[]): string {
+  const cells = [
+    ['metric', 'baseline', 'secured', 'overhead'],
+    ...rows.map((row) => {
+      const digits = row.rate ? 1 : 2;
+      const overhead = overheadPercent(row);
+      return [
+        row.metric,
+        `${row.baseline.toFixed(digits)} ${row.unit}`,
+        `${row.secured.toFixed(digits)} ${row.unit}`,
+        `${overhead > 0 ? '+' : ''}${overhead.toFixed(1)} %`,
+      ];
+    }),
+  ];
+  const widths = [0, 1, 2, 3].map((column) => Math.max(...cells.map((row) => row[column]?.length ?? 0)));
+  return cells
+    .map((row) =>
+      row
+        .map((cell, column) =>
+          column === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[column] ?? 0),
+        )
+        .join('  '),
+    )
+    .join('\n');
+}
+
+/**
+ * The same database over PostgreSQL's unix socket: no TLS, and no TCP either, so a comparison with
+ * it is an upper bound of what TLS costs. pg_hba allows it for every role (scripts/postgres.sh);
+ * only a user who may open the socket directory (.local/pg/run: the postgres user, or root) can.
+ */
+export function socketUrl(url: string): string {
+  const parsed = new URL(url);
+  const dir = process.env.PG_SOCKET_DIR ?? path.join(__dirname, '..', '.local', 'pg', 'run');
+  return `postgres://${parsed.username}:${parsed.password}@${encodeURIComponent(dir)}:${parsed.port}${parsed.pathname}`;
+}
