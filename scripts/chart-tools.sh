@@ -23,6 +23,7 @@ PROMETHEUS_OPERATOR_VERSION=v0.85.0 # monitoring.coreos.com
 GATEWAY_API_VERSION=v1.3.0          # gateway.networking.k8s.io, standard channel
 CNPG_VERSION=v1.30.0                # postgresql.cnpg.io
 EXTERNAL_SECRETS_VERSION=v1.3.2     # external-secrets.io, generators.external-secrets.io
+CERT_MANAGER_VERSION=v1.19.1        # cert-manager.io, acme.cert-manager.io
 # kafka.strimzi.io: 0.51 is the last Strimzi that serves both v1beta2 and v1 (1.x serves v1
 # only). Its own CRD generator is published only for some releases; 1.2.0's reads 0.51's API.
 STRIMZI_API_VERSION=0.51.0
@@ -111,7 +112,7 @@ EOF
 ensure_crd_schemas() {
   local stamp tmp dir
   stamp="prometheus-operator $PROMETHEUS_OPERATOR_VERSION gateway-api $GATEWAY_API_VERSION cnpg $CNPG_VERSION"
-  stamp+=" external-secrets $EXTERNAL_SECRETS_VERSION strimzi $STRIMZI_API_VERSION/$STRIMZI_CRD_GENERATOR_VERSION"
+  stamp+=" external-secrets $EXTERNAL_SECRETS_VERSION cert-manager $CERT_MANAGER_VERSION strimzi $STRIMZI_API_VERSION/$STRIMZI_CRD_GENERATOR_VERSION"
   stamp+=" converter $(sha256sum "$ROOT/scripts/chart-crd-schemas.py" | cut -c1-16)"
   [[ -f "$CRD_SCHEMAS/.stamp" && "$(<"$CRD_SCHEMAS/.stamp")" == "$stamp" ]] && return
   command -v go >/dev/null || die "go is needed to download the CRDs"
@@ -126,6 +127,8 @@ ensure_crd_schemas() {
   cp "$dir"/config/crd/bases/*.yaml "$tmp/crds/"
   dir="$(go_module_dir "github.com/external-secrets/external-secrets@$EXTERNAL_SECRETS_VERSION")"
   cp "$dir"/config/crds/bases/*.yaml "$tmp/crds/"
+  dir="$(go_module_dir "github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION")"
+  cp "$dir"/deploy/crds/*cert-manager.io_*.yaml "$tmp/crds/"
   strimzi_crds "$tmp/crds"
   chmod -R u+w "$tmp/crds"   # copies of the read-only module cache
   "$SCHEMA_PYTHON" "$ROOT/scripts/chart-crd-schemas.py" "$tmp/schemas" "$tmp"/crds/*.yaml >/dev/null

@@ -1,8 +1,5 @@
-import path from 'node:path';
-
-import { manifestAcls, readTopicsManifest, type KafkaAcl } from '@tracking/kit';
-
-import { at, CHART, renderChart, type Manifest } from './chart-render';
+import { at, renderChart, type Manifest } from './chart-render';
+import { kafkaUserService, manifestAclsOf, renderedAcls } from './kafka-acls';
 
 /**
  * Kafka in the chart (#24): the Strimzi cluster's only listener is TLS with SCRAM-SHA-512 and
@@ -10,28 +7,7 @@ import { at, CHART, renderChart, type Manifest } from './chart-render';
  * ACLs are exactly what the topics manifest gives that service: the same generator the local
  * broker's ACLs come from (packages/kit/src/kafka-acl.ts).
  */
-const manifest = readTopicsManifest(path.join(CHART, 'files', 'topics.json'));
 const STRIMZI = ['dependencies.strimzi.enabled=true', 'dependencies.strimzi.cluster.enabled=true'];
-
-interface StrimziAcl {
-  resource: { type: string; name: string; patternType: string };
-  operations: string[];
-}
-
-/** A KafkaUser's ACLs in the generator's terms, one entry per operation. */
-function asKitAcls(principal: string, acls: StrimziAcl[]): KafkaAcl[] {
-  return acls.flatMap((acl) =>
-    acl.operations.map((operation) => ({
-      principal: `User:${principal}`,
-      resource: acl.resource.type as KafkaAcl['resource'],
-      pattern: acl.resource.patternType === 'prefix' ? 'prefixed' : 'literal',
-      name: acl.resource.name,
-      operation: operation.toLowerCase() as KafkaAcl['operation'],
-    })),
-  );
-}
-
-const sortAcls = (acls: KafkaAcl[]) => acls.map((acl) => JSON.stringify(acl)).sort();
 
 describe.each([
   ['the default values', [] as string[], ''],
@@ -72,11 +48,12 @@ describe.each([
     const users = kafkaUsers();
     expect(users.length).toBeGreaterThan(0);
     for (const user of users) {
-      const service = user.metadata.name.replace(/^tracking-/, '');
+      const service = kafkaUserService(user);
       expect(at(user, 'spec', 'authentication')).toEqual({ type: 'scram-sha-512' });
-      const rendered = asKitAcls(service, at(user, 'spec', 'authorization', 'acls') as StrimziAcl[]);
-      const expected = manifestAcls(manifest, prefix).filter((acl) => acl.principal === `User:${service}`);
-      expect({ service, acls: sortAcls(rendered) }).toEqual({ service, acls: sortAcls(expected) });
+      expect({ service, acls: renderedAcls(user) }).toEqual({
+        service,
+        acls: manifestAclsOf(service, prefix),
+      });
     }
   });
 

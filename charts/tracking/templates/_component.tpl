@@ -43,6 +43,40 @@ app.kubernetes.io/component: {{ .name }}
 {{- if .c.ports.grpc }}{{ .c.ports.grpc }}{{ else }}{{ .c.ports.http }}{{ end -}}
 {{- end -}}
 
+{{- /*
+Whether the component has a certificate of its own (templates/certificates.yaml): it serves or
+calls gRPC, or the edge connects to it (behindEdge, billing's webhook). "true" or empty; always
+empty with global.grpc.plaintextForDevelopment.
+*/}}
+{{- define "tracking.component.mtls" -}}
+{{- if and (not .root.Values.global.grpc.plaintextForDevelopment) (or .c.ports.grpc .c.calls .c.behindEdge .c.ports.webhook) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{- /* Where a component's certificate Secret (ca.crt, tls.crt, tls.key) is mounted. */}}
+{{- define "tracking.mtls.dir" -}}
+/var/run/secrets/tracking/mtls
+{{- end -}}
+
+{{- /* The name of a component's Certificate and of the Secret cert-manager keeps it in. */}}
+{{- define "tracking.component.mtlsSecret" -}}
+{{- printf "%s-mtls" (include "tracking.component.name" . | trunc 58 | trimSuffix "-") -}}
+{{- end -}}
+
+{{- /*
+The components allowed to call this one's gRPC server: every enabled component whose `calls`
+names it, comma-separated and sorted (the call graph inverted; the NetworkPolicy admits the same).
+*/}}
+{{- define "tracking.component.callers" -}}
+{{- $name := .name -}}
+{{- $callers := list -}}
+{{- range $other, $values := .root.Values.components -}}
+{{- if and $values.enabled (hasKey ($values.calls | default dict) $name) }}{{ $callers = append $callers $other }}{{ end -}}
+{{- end -}}
+{{- join "," $callers -}}
+{{- end -}}
+
 {{- /* The restricted Pod Security profile, for every container. */}}
 {{- define "tracking.containerSecurityContext" -}}
 runAsNonRoot: true
@@ -71,7 +105,8 @@ seccompProfile:
 {{- $root := .root }}
 {{- $c := .c -}}
 - name: NODE_ENV
-  value: production
+  {{- /* The services refuse GRPC_ALLOW_PLAINTEXT with NODE_ENV=production (schema: development only). */}}
+  value: {{ $root.Values.global.grpc.plaintextForDevelopment | ternary "development" "production" }}
 - name: BIND_HOST
   value: 0.0.0.0
 - name: LOG_LEVEL
@@ -104,6 +139,36 @@ seccompProfile:
   value: /var/run/secrets/tracking/kafka-user/password
 - name: KAFKA_CA_FILE
   value: /var/run/secrets/tracking/kafka-ca/ca.crt
+{{- end }}
+{{- if $c.usesPostgres }}
+# sslmode=verify-full against this CA (global.postgres.caSecretName).
+- name: DATABASE_TLS_CA_FILE
+  value: /var/run/secrets/tracking/postgres-ca/ca.crt
+{{- end }}
+{{- if include "tracking.component.mtls" . }}
+# Its own certificate (templates/certificates.yaml), re-read every GRPC_TLS_REFRESH_MS.
+- name: GRPC_TLS_CA_FILE
+  value: {{ include "tracking.mtls.dir" . }}/ca.crt
+- name: GRPC_TLS_CERT_FILE
+  value: {{ include "tracking.mtls.dir" . }}/tls.crt
+- name: GRPC_TLS_KEY_FILE
+  value: {{ include "tracking.mtls.dir" . }}/tls.key
+- name: GRPC_TLS_REFRESH_MS
+  value: {{ $root.Values.global.grpc.refreshMs | quote }}
+{{- if $c.ports.grpc }}
+- name: GRPC_ALLOWED_CALLERS
+  value: {{ include "tracking.component.callers" . | quote }}
+{{- end }}
+{{- else if $root.Values.global.grpc.plaintextForDevelopment }}
+{{- if or $c.ports.grpc $c.calls }}
+- name: GRPC_ALLOW_PLAINTEXT
+  value: 'true'
+{{- end }}
+{{- if or $c.behindEdge $c.ports.webhook }}
+# The edge then speaks plain HTTP to it too (templates/_edge.tpl).
+- name: HTTP_ALLOW_PLAINTEXT
+  value: 'true'
+{{- end }}
 {{- end }}
 {{- with $root.Values.global.otel.endpoint }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
@@ -154,6 +219,12 @@ seccompProfile:
 - { name: kafka-user, mountPath: /var/run/secrets/tracking/kafka-user, readOnly: true }
 - { name: kafka-ca, mountPath: /var/run/secrets/tracking/kafka-ca, readOnly: true }
 {{- end }}
+{{- if include "tracking.component.mtls" . }}
+- { name: mtls, mountPath: {{ include "tracking.mtls.dir" . }}, readOnly: true }
+{{- end }}
+{{- if .c.usesPostgres }}
+- { name: postgres-ca, mountPath: /var/run/secrets/tracking/postgres-ca, readOnly: true }
+{{- end }}
 {{- range .c.volumes }}
 - { name: {{ .name }}, mountPath: {{ .mountPath }}, readOnly: true }
 {{- end }}
@@ -163,6 +234,27 @@ seccompProfile:
 {{- with .c.staticSite }}
 - { name: site-config, mountPath: {{ .configDir }}, readOnly: true }
 {{- end }}
+{{- end -}}
+
+{{- /*
+The component's certificate Secret as a volume: the kubelet replaces the files when cert-manager
+renews it (no subPath, which would pin the old ones), and the services re-read them.
+*/}}
+{{- define "tracking.mtls.volume" -}}
+- name: mtls
+  secret:
+    secretName: {{ include "tracking.component.mtlsSecret" . }}
+    items: [{ key: ca.crt, path: ca.crt }, { key: tls.crt, path: tls.crt }, { key: tls.key, path: tls.key }]
+    defaultMode: 0440
+{{- end -}}
+
+{{- /* PostgreSQL's CA: only ca.crt of the Secret (CloudNativePG's <cluster>-ca also holds the CA's key). */}}
+{{- define "tracking.postgresCa.volume" -}}
+- name: postgres-ca
+  secret:
+    secretName: {{ .Values.global.postgres.caSecretName }}
+    items: [{ key: ca.crt, path: ca.crt }]
+    defaultMode: 0440
 {{- end -}}
 
 {{- /* The pod's volumes for those mounts; tmpSize is the /tmp emptyDir's limit. */}}
@@ -187,6 +279,12 @@ seccompProfile:
     secretName: {{ .root.Values.global.kafka.caSecretName }}
     items: [{ key: ca.crt, path: ca.crt }]
     defaultMode: 0440
+{{- end }}
+{{- if include "tracking.component.mtls" . }}
+{{ include "tracking.mtls.volume" . }}
+{{- end }}
+{{- if .c.usesPostgres }}
+{{ include "tracking.postgresCa.volume" .root }}
 {{- end }}
 {{- range .c.volumes }}
 - name: {{ .name }}
