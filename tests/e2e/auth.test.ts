@@ -11,7 +11,7 @@ import {
 } from '@tracking/kit';
 import { AuditServiceClient } from '@tracking/proto/tracking/audit/v1/audit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
-import { infraEnv, mailLink, randomName, waitFor } from '@tracking/testing';
+import { grpcClientTls, infraEnv, mailLink, randomName, waitFor } from '@tracking/testing';
 import {
   INGRESS_HEADERS,
   jsonLines,
@@ -34,8 +34,15 @@ describe('signing in through the platform', () => {
 
   beforeAll(async () => {
     platform = await startPlatform();
-    auth = createClient(AuthServiceClient, platform.authGrpc, { tls: {} });
-    audit = createClient(AuditServiceClient, platform.auditGrpc, { tls: {} });
+    // The test asks auth and audit what the gateway would.
+    auth = createClient(AuthServiceClient, platform.authGrpc, {
+      tls: grpcClientTls('gateway', platform.pki),
+      server: 'auth',
+    });
+    audit = createClient(AuditServiceClient, platform.auditGrpc, {
+      tls: grpcClientTls('gateway', platform.pki),
+      server: 'audit',
+    });
   });
 
   afterAll(async () => {

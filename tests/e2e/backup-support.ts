@@ -13,6 +13,7 @@ import {
 import { provisionBackupRoles } from '@tracking/backup/roles';
 import {
   createTestDatabase,
+  grpcServiceEnv,
   infraEnv,
   kafkaServiceEnv,
   randomName,
@@ -113,6 +114,8 @@ export async function createBackupHarness(): Promise<BackupHarness> {
     DATABASE_URL: backupDb.appUrl,
     KAFKA_BROKERS: brokers.join(','),
     ...kafkaServiceEnv('backup'),
+    // Its certificate and the callers it admits (the gateway), for the service and the CLI alike.
+    ...grpcServiceEnv('backup'),
     S3_ENDPOINT: s3.S3_ENDPOINT,
     S3_BUCKET: s3.S3_BUCKET,
     S3_PREFIX: prefix,

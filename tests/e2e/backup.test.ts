@@ -22,6 +22,8 @@ import { BackupServiceClient } from '@tracking/proto/tracking/backup/v1/backup';
 import {
   createTestDatabase,
   createTestTopics,
+  grpcClientTls,
+  grpcServiceEnv,
   infraEnv,
   randomName,
   startProcess,
@@ -495,6 +497,7 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
         KAFKA_BROKERS: brokers.join(','),
         KAFKA_TOPIC_PREFIX: topicPrefix,
         ...kafkaServiceEnv('audit'),
+        ...grpcServiceEnv('audit'),
         OTEL_SDK_DISABLED: 'true',
         OPS_PORT: String(auditOps),
         GRPC_PORT: String(auditGrpc),
@@ -529,7 +532,12 @@ describe('restore drills, run by the backup service, as CI runs them', () => {
       },
       readyUrl: `${ops}/readyz`,
     });
-    client = createClient(BackupServiceClient, `127.0.0.1:${backupGrpc}`, { tls: {}, deadlineMs: 300_000 });
+    // The test asks for backups and drills as the gateway does.
+    client = createClient(BackupServiceClient, `127.0.0.1:${backupGrpc}`, {
+      tls: grpcClientTls('gateway'),
+      server: 'backup',
+      deadlineMs: 300_000,
+    });
   });
 
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { callUnary, createClient, createPrincipalSigner, sessionTokenMetadata } from '@tracking/kit';
 import { AuthServiceClient } from '@tracking/proto/tracking/auth/v1/auth';
 import { Metadata } from '@grpc/grpc-js';
+import { grpcClientTls } from '@tracking/testing';
 import { jsonLines, startPlatform, TEST_CLIENT_IP, type Platform } from '@tracking/testing/platform';
 
 import { accounts, PASSWORD } from './accounts';
@@ -10,7 +11,9 @@ import { accounts, PASSWORD } from './accounts';
 /**
  * Auth believes a caller's client address and user agent only when the gateway signed them
  * (docs/principal.md, "The client's address"). A peer that reaches auth's gRPC port directly
- * and states an address in `x-client-ip` is counted and listed under its own address.
+ * and states an address in `x-client-ip` is counted and listed under its own address. The peer
+ * here is one the call graph lets in (the notifications service, say, compromised): mutual TLS
+ * admits it, and it still cannot speak for a browser.
  */
 describe("auth believes the client's address only from the gateway", () => {
   let platform: Platform | undefined;
@@ -23,7 +26,10 @@ describe("auth believes the client's address only from the gateway", () => {
   beforeAll(async () => {
     // A low per-address budget, so a throttle dodge shows within a few attempts.
     platform = await startPlatform({ ai: false, authEnv: { THROTTLE_IP_FREE_FAILURES: '3' } });
-    auth = createClient(AuthServiceClient, platform.authGrpc, { tls: {} });
+    auth = createClient(AuthServiceClient, platform.authGrpc, {
+      tls: grpcClientTls('notifications', platform.pki),
+      server: 'auth',
+    });
   });
 
   afterAll(async () => {

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { generateExportKeyPair } from '@tracking/kit/privacy';
 import { ListEntriesRequest } from '@tracking/proto/tracking/audit/v1/audit';
 
+import { grpcClientTls, grpcServiceEnv, GRPC_PLAINTEXT_ENV, localPkiDir } from './grpc-tls';
 import {
   createTestDatabase,
   createTestTopics,
@@ -162,6 +163,12 @@ export interface Platform {
   };
   /** Every running service's ops server (/metrics, /readyz), by service name. */
   opsUrls: Record<string, string>;
+  /**
+   * The PKI whose certificates the services present and trust (the local one of scripts/pki.sh
+   * unless the test gave its own); a test calls a service as a component with
+   * grpcClientTls(component, platform.pki). Undefined with `grpcPlaintext`.
+   */
+  pki?: string;
   topicPrefix: string;
   logFile(service: string): string;
   /**
@@ -178,6 +185,7 @@ export interface Platform {
   publicBaseUrl: string;
   /** The billing service, when started (`billing: true`), with Stripe's API mock behind it. */
   billing?: {
+    grpc: string;
     webhookUrl: string;
     webhookSecret: string;
     stripeMockUrl: string;
@@ -230,9 +238,28 @@ export async function startPlatform(
     privacy?: boolean;
     /** E.g. ERASURE_COOLING_OFF_MS, to let an erasure run within a test. */
     privacyEnv?: Record<string, string>;
+    /**
+     * The directory of the PKI the services' mutual TLS uses (scripts/pki.sh's layout, e.g. a
+     * createTestPki()'s); the local PKI (GRPC_SECRETS_DIR) by default.
+     */
+    pki?: string;
+    /** true: gRPC in plaintext with the development flag, no caller checked: a benchmark's baseline only. */
+    grpcPlaintext?: boolean;
+    /**
+     * true: the gateway's API and billing's webhook serve TLS from the PKI and admit only the
+     * edge's certificate, as behind the edge (`api` is then https://localhost:…). By default
+     * they serve plain HTTP with the development flag HTTP_ALLOW_PLAINTEXT, so tests can call them.
+     */
+    httpTls?: boolean;
   } = {},
 ) {
   const { brokers } = infraEnv();
+  const pki = options.grpcPlaintext ? undefined : (options.pki ?? localPkiDir());
+  // Fail here, naming the PKI, rather than in each service's start-up.
+  if (pki) grpcClientTls('gateway', pki);
+  if (options.httpTls && !pki) throw new Error('httpTls needs the PKI: it cannot go with grpcPlaintext');
+  const httpScheme = options.httpTls ? 'https://localhost' : 'http://127.0.0.1';
+  const httpPlaintext: Record<string, string> = options.httpTls ? {} : { HTTP_ALLOW_PLAINTEXT: 'true' };
   const dir = path.join(tmpdir(), randomName('platform-'));
   const logFile = (service: string) => path.join(dir, `${service}.log`);
   const publicBaseUrl = options.publicBaseUrl ?? 'https://app.tracking.test';
@@ -351,6 +378,8 @@ export async function startPlatform(
             OTEL_SDK_DISABLED: 'true',
             // Every participant writes its export parts here, encrypted to the privacy service.
             ...privacy.env,
+            // Its certificate, the CA and the callers the chart's call graph allows it.
+            ...(pki ? grpcServiceEnv(name, pki) : GRPC_PLAINTEXT_ENV),
             ...options.env,
             OPS_PORT: String(opsPort),
             ...env,
@@ -418,6 +447,7 @@ export async function startPlatform(
         BILLING_PUBLIC_URL: publicBaseUrl,
         // The edge and the tests post to the webhook path from loopback.
         TRUSTED_PROXIES: '127.0.0.1',
+        ...httpPlaintext,
       });
     }
     if (notificationsDb) {
@@ -481,10 +511,11 @@ export async function startPlatform(
       RATE_LIMIT_IP_PER_MINUTE: '100000',
       RATE_LIMIT_AUTH_PER_MINUTE: '100000',
       RATE_LIMIT_ACCOUNT_PER_MINUTE: '100000',
+      ...httpPlaintext,
       ...options.gatewayEnv,
     });
     return {
-      api: `http://127.0.0.1:${http}/api/v1`,
+      api: `${httpScheme}:${http}/api/v1`,
       authGrpc: `127.0.0.1:${authGrpc}`,
       auditGrpc: `127.0.0.1:${auditGrpc}`,
       trackingGrpc: `127.0.0.1:${trackingGrpc}`,
@@ -526,10 +557,12 @@ export async function startPlatform(
           .filter(([name]) => name !== 'privacy' || privacyDb !== undefined)
           .map(([name, port]) => [name, `http://127.0.0.1:${String(port)}`]),
       ),
+      ...(pki ? { pki } : {}),
       ...(billingDb && stripeMock
         ? {
             billing: {
-              webhookUrl: `http://127.0.0.1:${billingWebhooks}/webhooks/stripe`,
+              grpc: `127.0.0.1:${billingGrpc}`,
+              webhookUrl: `${httpScheme}:${billingWebhooks}/webhooks/stripe`,
               webhookSecret,
               stripeMockUrl: stripeMock.url,
               db: billingDb,
