@@ -16,6 +16,7 @@ import { generateExportKeyPair } from '@tracking/kit/privacy';
 import {
   createTestTopics,
   freePort,
+  grpcServiceEnv,
   infraEnv,
   kafkaServiceEnv,
   startProcess,
@@ -53,6 +54,7 @@ describe('the auth service in the privacy sagas', () => {
         KAFKA_BROKERS: brokers.join(','),
         KAFKA_TOPIC_PREFIX: topicPrefix,
         ...kafkaServiceEnv('auth'),
+        ...grpcServiceEnv('auth'),
         OTEL_SDK_DISABLED: 'true',
         LOG_FILE: path.join(dir, 'auth.log'),
         GRPC_PORT: String(grpcPort),

@@ -11,6 +11,8 @@ import {
   createTestDatabase,
   createTestTopics,
   freePort,
+  grpcClientTls,
+  grpcServiceEnv,
   infraEnv,
   randomName,
   startProcess,
@@ -93,6 +95,10 @@ export async function startBilling(env: Record<string, string> = {}): Promise<Bi
       KAFKA_BROKERS: brokers.join(','),
       KAFKA_TOPIC_PREFIX: topicPrefix,
       ...kafkaServiceEnv('billing'),
+      // Its certificate and the callers it admits (the gateway); the tests post to the webhook
+      // port in plain HTTP, which only the development flag allows.
+      ...grpcServiceEnv('billing'),
+      HTTP_ALLOW_PLAINTEXT: 'true',
       LOG_LEVEL: 'debug',
       LOG_FILE: path.join(dir, 'billing.log'),
       OTEL_SDK_DISABLED: 'true',
@@ -122,8 +128,10 @@ export async function startBilling(env: Record<string, string> = {}): Promise<Bi
     readyUrl: `http://127.0.0.1:${String(opsPort)}/readyz`,
   });
   const stripe = stripeClient(stripeMock.url, STRIPE_MOCK_KEY);
+  // The tests call billing as the gateway does.
   const client = createClient(BillingServiceClient, `127.0.0.1:${String(grpcPort)}`, {
-    tls: {},
+    tls: grpcClientTls('gateway'),
+    server: 'billing',
     deadlineMs: 10_000,
   });
   const owner = new pg.Pool({ connectionString: db.migratorUrl, max: 3 });
