@@ -193,8 +193,8 @@ EOF
 local     all       postgres                 peer
 local     all       all                      scram-sha-256
 hostssl   all       all       127.0.0.1/32   scram-sha-256
-# Until every URL the repository makes verifies TLS (docs/postgres-tls.md); then refused.
-host      all       all       127.0.0.1/32   scram-sha-256
+hostnossl all       all       0.0.0.0/0      reject
+hostnossl all       all       ::/0           reject
 EOF
   for file in "$conf" "$hba"; do
     if (( EUID == 0 )); then chown "$PG_USER:" "$file.new"; fi
