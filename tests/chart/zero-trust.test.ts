@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
 import { allowedCallers, chartComponents } from '@tracking/testing/components';
 
-import { at, renderChart, type Json, type Manifest } from './chart-render';
+import { at, CHART, renderChart, type Json, type Manifest } from './chart-render';
 import { kafkaUserService, manifestAclsOf, renderedAcls } from './kafka-acls';
 
 /**
@@ -87,6 +90,21 @@ function secretHolding(pod: Pod, container: Container, path: string) {
     readOnly: mount.readOnly === true,
     subPath: mount.subPath,
   };
+}
+
+/**
+ * The Secrets the operator's guide lists (docs/operations.md, "The Secrets"), as patterns:
+ * `tracking-<service>-db` stands for each component's (and the edge's).
+ */
+function documentedSecrets(): RegExp[] {
+  const guide = readFileSync(path.join(CHART, '..', '..', 'docs', 'operations.md'), 'utf8');
+  const table = guide.slice(guide.indexOf('| Secret (default name)'), guide.indexOf('Generate keys as'));
+  return [...table.matchAll(/^\s*\| ([^|]+)\|/gm)]
+    .flatMap(([, cell = '']) => [...cell.matchAll(/`([a-z0-9<>-]+)`/g)].map(([, name = '']) => name))
+    .map(
+      (name) =>
+        new RegExp(`^${name.replace(/<[a-z]+>/g, `(${[...Object.keys(components), 'edge'].join('|')})`)}$`),
+    );
 }
 
 describe.each([
@@ -281,6 +299,24 @@ describe.each([
         });
       }
     }
+  });
+
+  test("every Secret a pod uses is one the operator's guide lists", () => {
+    const documented = documentedSecrets();
+    expect(documented.length).toBeGreaterThan(15);
+    const undocumented = new Set<string>();
+    for (const workload of workloads(objects)) {
+      const names = [
+        ...(workload.pod.volumes ?? []).map((volume) => volume.secret?.secretName),
+        ...workload.pod.containers.flatMap((container) =>
+          (container.env ?? []).map((variable) => variable.valueFrom?.secretKeyRef?.name),
+        ),
+      ];
+      for (const name of names) {
+        if (name && !documented.some((pattern) => pattern.test(name))) undocumented.add(name);
+      }
+    }
+    expect([...undocumented]).toEqual([]);
   });
 
   test('every file a pod is told to read is mounted, every mount has its volume, and every Secret the operators make for it is rendered', () => {
