@@ -24,6 +24,7 @@ PG_CA_DIR="$LOCAL/secrets/postgres"   # the CA: ca.crt for clients, ca.key to si
 # The server's key and certificate live beside its data, owned by $PG_USER: .local/secrets is
 # root's 0700 directory, which the server's OS user cannot enter.
 PG_TLS_DIR="$LOCAL/pg/tls"
+CERT_ISSUED=""
 
 # Newest /usr/lib/postgresql/<ver>/bin with ver >= 15, or nothing.
 pg_bindir() {
@@ -156,6 +157,7 @@ issue_server_cert() {
   mv -f "$tmp/server.key" "$PG_TLS_DIR/server.key"
   mv -f "$tmp/server.crt" "$PG_TLS_DIR/server.crt"
   rm -rf "$tmp"
+  CERT_ISSUED=1   # a running server reads the new files on its next reload
   log "issued the PostgreSQL server certificate, serial $serial"
 }
 
@@ -239,12 +241,17 @@ cmd_start() {
     running_port="$(sed -n 4p "$PGDATA/postmaster.pid")"
     [[ "$running_port" == "$PG_PORT" ]] ||
       die "PostgreSQL is running on port $running_port, not $PG_PORT (started with other ports): npm run down, then start again"
-    # A server started before TLS (or with other settings) is brought up to date in place.
-    if [[ -n "$(write_config)" ]]; then reload "settings changed"; fi
+    # A server started before TLS (or with other settings, or a certificate that was just reissued)
+    # is brought up to date in place.
+    if [[ -n "$(write_config)" ]]; then
+      reload "settings changed"
+    elif [[ -n "$CERT_ISSUED" ]]; then
+      reload "new server certificate"
+    fi
   else
     wait_for_reaped_postmaster
     ensure_port_free PostgreSQL "$PG_PORT"
-    write_config
+    write_config >/dev/null   # a stopped server reads it as it starts
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT (log: $PG_LOG)"
     as_pg "$BIN/pg_ctl" start -D "$PGDATA" -l "$PG_LOG" -w -t 60 >/dev/null \
       || { tail -n 40 "$PG_LOG" >&2; die "PostgreSQL did not start"; }
@@ -261,7 +268,9 @@ cmd_start() {
     fi
     sleep 0.5
   done
-  log "PostgreSQL TLS: $(check_tls)"
+  local tls
+  tls="$(check_tls)"
+  log "PostgreSQL TLS: $tls"
 }
 
 # What a rotation runs, under load too: new handshakes get the new certificate, open sessions
@@ -271,7 +280,9 @@ cmd_reissue_cert() {
   issue_server_cert
   if is_running; then
     reload "new server certificate"
-    log "PostgreSQL TLS: $(check_tls)"
+    local tls
+    tls="$(check_tls)"
+    log "PostgreSQL TLS: $tls"
   fi
 }
 
