@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { mailLink, randomName } from '@tracking/testing';
+import { grpcServiceEnv, mailLink, randomName } from '@tracking/testing';
 import { INGRESS_HEADERS, type Platform } from '@tracking/testing/platform';
 import { generate } from 'otplib';
 
@@ -111,6 +111,8 @@ export function accounts(platform: () => Platform) {
           PUBLIC_BASE_URL: platform().publicBaseUrl,
           ENCRYPTION_KEYS: `bootstrap-1:${Buffer.alloc(32, 1).toString('base64')}`,
           ENCRYPTION_ACTIVE_KEY_ID: 'bootstrap-1',
+          // auth's settings as its pods have them: its certificate, and the callers it admits.
+          ...grpcServiceEnv('auth', platform().pki),
         },
       },
     );
