@@ -10,48 +10,82 @@
  *              session read, nothing cached), p50/p99, beside the baseline of a request the
  *              gateway answers without auth (an unmatched route, same middleware) in the same run.
  *
- * Run: `npx tsx bench/auth.ts [--logins N] [--requests N] [--timeout-seconds S]`. Prints a table
- * and, last, one JSON line. It is a measurement, not a test.
+ * By default the logins and the latency series run on two platforms side by side, in rounds that
+ * alternate between them (A B, B A, ...), and the table prints the cost of transport security
+ * (#24) from the same run:
+ *
+ *   baseline  gRPC in plaintext (GRPC_ALLOW_PLAINTEXT, the development flag);
+ *   secured   gRPC with mTLS and the caller check, as the chart and `npm run up` run it.
+ *
+ * Both use Kafka with SASL/SCRAM over TLS (the shared broker has no plaintext listener) and
+ * PostgreSQL with verify-full TLS (pg_hba refuses plaintext TCP): neither is in the comparison.
+ * The no-op request never leaves the gateway, so its two columns show the run's noise.
+ * `--secured-only` measures the secured platform alone.
+ *
+ * Run: `npx tsx bench/auth.ts [--logins N] [--requests N] [--rounds R] [--secured-only]
+ * [--timeout-seconds S]`. Prints a table and, last, one JSON line. It is a measurement, not a test.
  */
 import { performance } from 'node:perf_hooks';
 
 import { hash, verify } from '@node-rs/argon2';
 import { ARGON2_OPTIONS } from '@tracking/auth/passwords';
-import { randomName } from '@tracking/testing';
+import { infraEnv, randomName } from '@tracking/testing';
 import { INGRESS_HEADERS, startPlatform } from '@tracking/testing/platform';
 
-import { positiveInteger, runBench, UsageError, onProcessSignals } from './support';
+import { checkTransport, describeConnections, watchConnections, type ConnectionCounts } from './connections';
+import {
+  comparisonTable,
+  interleaved,
+  onProcessSignals,
+  overheadPercent,
+  percentile,
+  positiveInteger,
+  runBench,
+  UsageError,
+  type Compared,
+} from './support';
 
 const PASSWORD = 'correct horse battery staple';
-const USAGE = 'usage: npx tsx bench/auth.ts [--logins N] [--requests N] [--timeout-seconds S]';
+const USAGE =
+  'usage: npx tsx bench/auth.ts [--logins N] [--requests N] [--rounds R] [--secured-only] [--timeout-seconds S]';
 
 interface Options {
   logins: number;
   requests: number;
+  rounds: number;
+  securedOnly: boolean;
   timeoutSeconds: number;
 }
 
 function parse(argv: string[]): Options | 'help' {
-  const options: Options = { logins: 60, requests: 2000, timeoutSeconds: 300 };
+  const options: Options = { logins: 60, requests: 2000, rounds: 4, securedOnly: false, timeoutSeconds: 600 };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i] ?? '';
     if (flag === '--help' || flag === '-h') return 'help';
+    if (flag === '--secured-only') {
+      options.securedOnly = true;
+      continue;
+    }
     const value = argv[i + 1];
     if (value === undefined) throw new UsageError(`${flag} needs a value`);
     i += 1;
     if (flag === '--logins') options.logins = positiveInteger(flag, value, 10_000);
     else if (flag === '--requests') options.requests = positiveInteger(flag, value, 1_000_000);
+    else if (flag === '--rounds') options.rounds = positiveInteger(flag, value, 100);
     else if (flag === '--timeout-seconds') options.timeoutSeconds = positiveInteger(flag, value, 3600);
     else throw new UsageError(`unknown flag ${flag}`);
   }
+  if (options.logins < options.rounds) throw new UsageError('--logins must be at least --rounds');
   return options;
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-
-async function latencies(count: number, request: () => Promise<Response>, expectStatus: number) {
-  const samples: number[] = [];
+/** Sequential requests, each expected to answer `expectStatus`; adds their latencies to `samples`. */
+async function latencies(
+  count: number,
+  request: () => Promise<Response>,
+  expectStatus: number,
+  samples: number[] = [],
+) {
   for (let i = 0; i < count; i += 1) {
     const started = performance.now();
     const response = await request();
@@ -59,21 +93,26 @@ async function latencies(count: number, request: () => Promise<Response>, expect
     if (response.status !== expectStatus) throw new Error(`expected ${expectStatus}, got ${response.status}`);
     samples.push(performance.now() - started);
   }
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+  return samples;
 }
 
-async function run(options: Options, cleanup: { add(name: string, fn: () => Promise<unknown>): void }) {
-  // 1. argon2id alone, one core.
-  const stored = await hash(PASSWORD, ARGON2_OPTIONS);
-  const argonRuns = 40;
-  let started = performance.now();
-  for (let i = 0; i < argonRuns; i += 1) await verify(stored, PASSWORD);
-  const argonPerSecond = argonRuns / ((performance.now() - started) / 1000);
+const quantiles = (samples: number[]) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+};
 
-  // 2. The platform, with accounts to sign in to.
-  const platform = await startPlatform({ env: { LOG_LEVEL: 'warn' } });
-  cleanup.add('platform', () => platform.stop());
+type VariantName = 'baseline' | 'secured';
+
+/** A platform with `logins` accounts to sign in to. */
+async function startVariant(
+  name: VariantName,
+  options: Options,
+  cleanup: { add(name: string, fn: () => Promise<unknown>): void },
+) {
+  const env = { LOG_LEVEL: 'warn' };
+  const platform = await startPlatform(name === 'baseline' ? { env, grpcPlaintext: true } : { env });
+  cleanup.add(`${name} platform`, () => platform.stop());
+  await checkTransport(name, platform.authGrpc);
   const post = (route: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${platform.api}${route}`, {
       method: 'POST',
@@ -87,10 +126,10 @@ async function run(options: Options, cleanup: { add(name: string, fn: () => Prom
     if (response.status !== 201) throw new Error(`register: ${response.status} ${await response.text()}`);
     emails.push(email);
   }
-
-  const loginRate = async (concurrency: number) => {
-    const queue = [...emails];
-    let token = '';
+  let token = '';
+  /** Signs in to `accounts` with `concurrency` in flight; returns the seconds it took. */
+  const signIn = async (accounts: string[], concurrency: number) => {
+    const queue = [...accounts];
     const began = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -101,47 +140,203 @@ async function run(options: Options, cleanup: { add(name: string, fn: () => Prom
         }
       }),
     );
-    return { perSecond: emails.length / ((performance.now() - began) / 1000), token };
+    return (performance.now() - began) / 1000;
   };
-  const serial = await loginRate(1);
-  const parallel = await loginRate(2);
+  const headers = () => ({ authorization: `Bearer ${token}`, ...INGRESS_HEADERS });
+  const { adminUrl, brokers } = infraEnv();
+  return {
+    name,
+    emails,
+    signIn,
+    validate: () => fetch(`${platform.api}/auth/session`, { headers: headers() }),
+    noop: () => fetch(`${platform.api}/bench-noop`, { headers: headers() }),
+    watch: () =>
+      watchConnections({
+        grpc: [platform.authGrpc, platform.auditGrpc, platform.trackingGrpc, platform.aiGrpc],
+        ops: Object.values(platform.opsUrls),
+        databases: Object.fromEntries(
+          Object.entries(platform.databases).map(([service, db]) => [service, db.database]),
+        ),
+        brokers,
+        adminUrl,
+      }),
+    logins: { 1: { count: 0, seconds: 0 }, 2: { count: 0, seconds: 0 } },
+    baseline: [] as number[],
+    validation: [] as number[],
+  };
+}
 
-  // 3. Validation through the gateway beside an unauthenticated no-op, interleaved in rounds.
-  const bearer = { authorization: `Bearer ${parallel.token}`, ...INGRESS_HEADERS };
-  const validate = () => fetch(`${platform.api}/auth/session`, { headers: bearer });
-  const noop = () => fetch(`${platform.api}/bench-noop`, { headers: bearer });
-  await latencies(100, validate, 200); // warm-up
-  await latencies(100, noop, 404);
+async function run(options: Options, cleanup: { add(name: string, fn: () => Promise<unknown>): void }) {
+  // 1. argon2id alone, one core: the same in both platforms, so measured once.
+  const stored = await hash(PASSWORD, ARGON2_OPTIONS);
+  const argonRuns = 40;
+  let started = performance.now();
+  for (let i = 0; i < argonRuns; i += 1) await verify(stored, PASSWORD);
+  const argonPerSecond = argonRuns / ((performance.now() - started) / 1000);
+
+  // 2. The platforms, with accounts to sign in to.
+  const names: VariantName[] = options.securedOnly ? ['secured'] : ['baseline', 'secured'];
+  const variants = [];
+  for (const name of names) variants.push(await startVariant(name, options, cleanup));
+  const watches = await Promise.all(variants.map((variant) => variant.watch()));
+
+  // 3. Logins: each round signs in to its share of the accounts, at concurrency 1, then 2.
+  const share = (round: number) => {
+    const size = Math.ceil(options.logins / options.rounds);
+    return (emails: string[]) => emails.slice(round * size, (round + 1) * size);
+  };
   started = performance.now();
-  const baseline = await latencies(options.requests, noop, 404);
-  const validation = await latencies(options.requests, validate, 200);
-  const seconds = (performance.now() - started) / 1000;
+  await interleaved(variants, options.rounds, async (variant, round) => {
+    const accounts = share(round)(variant.emails);
+    for (const concurrency of [1, 2] as const) {
+      variant.logins[concurrency].seconds += await variant.signIn(accounts, concurrency);
+      variant.logins[concurrency].count += accounts.length;
+    }
+  });
 
+  // 4. Validation through the gateway beside an unauthenticated no-op, interleaved in rounds.
+  for (const variant of variants) {
+    await latencies(100, variant.validate, 200); // warm-up
+    await latencies(100, variant.noop, 404);
+  }
+  const perRound = Math.max(1, Math.round(options.requests / options.rounds));
+  await interleaved(variants, options.rounds, async (variant) => {
+    await latencies(perRound, variant.noop, 404, variant.baseline);
+    await latencies(perRound, variant.validate, 200, variant.validation);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const connections = new Map<VariantName, ConnectionCounts | undefined>();
+  for (const [index, variant] of variants.entries())
+    connections.set(variant.name, await watches[index]?.stop());
+
+  const results = new Map(
+    variants.map((variant) => [
+      variant.name,
+      {
+        loginsPerSecond1: variant.logins[1].count / variant.logins[1].seconds,
+        loginsPerSecond2: variant.logins[2].count / variant.logins[2].seconds,
+        noop: quantiles(variant.baseline),
+        validation: quantiles(variant.validation),
+      },
+    ]),
+  );
+  const total = perRound * options.rounds;
   const ms = (value: number) => `${value.toFixed(2)} ms`;
-  const rows: [string, string][] = [
-    ['argon2id verify, in process, 1 core', `${argonPerSecond.toFixed(1)} /s (m=19456 KiB, t=2, p=1)`],
-    [`logins via gateway, concurrency 1 (${options.logins})`, `${serial.perSecond.toFixed(1)} /s`],
-    [`logins via gateway, concurrency 2 (${options.logins})`, `${parallel.perSecond.toFixed(1)} /s`],
-    [`baseline: gateway no-op, p50 / p99 (${options.requests})`, `${ms(baseline.p50)} / ${ms(baseline.p99)}`],
-    [
-      `session validation via gateway, p50 / p99 (${options.requests})`,
-      `${ms(validation.p50)} / ${ms(validation.p99)}`,
-    ],
-    ['validation cost over baseline, p50', ms(validation.p50 - baseline.p50)],
-  ];
-  const width = Math.max(...rows.map(([name]) => name.length));
-  process.stdout.write(`\n${rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n')}\n\n`);
+  process.stdout.write(
+    `
+argon2id verify, in process, 1 core: ${argonPerSecond.toFixed(1)} /s (m=19456 KiB, t=2, p=1)
+` +
+      `logins: ${options.logins} accounts per platform at concurrency 1, then 2; latencies: ${total} sequential requests per series; ${options.rounds} alternating rounds
+`,
+  );
+  const baseline = results.get('baseline');
+  const secured = results.get('secured');
+  if (baseline && secured) {
+    const compared: Compared[] = [
+      {
+        metric: 'logins via gateway, concurrency 1',
+        unit: '/s',
+        rate: true,
+        baseline: baseline.loginsPerSecond1,
+        secured: secured.loginsPerSecond1,
+      },
+      {
+        metric: 'logins via gateway, concurrency 2',
+        unit: '/s',
+        rate: true,
+        baseline: baseline.loginsPerSecond2,
+        secured: secured.loginsPerSecond2,
+      },
+      {
+        metric: 'gateway no-op p50 (no gRPC: noise)',
+        unit: 'ms',
+        baseline: baseline.noop.p50,
+        secured: secured.noop.p50,
+      },
+      {
+        metric: 'gateway no-op p99 (no gRPC: noise)',
+        unit: 'ms',
+        baseline: baseline.noop.p99,
+        secured: secured.noop.p99,
+      },
+      {
+        metric: 'session validation p50',
+        unit: 'ms',
+        baseline: baseline.validation.p50,
+        secured: secured.validation.p50,
+      },
+      {
+        metric: 'session validation p99',
+        unit: 'ms',
+        baseline: baseline.validation.p99,
+        secured: secured.validation.p99,
+      },
+      {
+        metric: 'validation over no-op p50 (the gRPC call + read)',
+        unit: 'ms',
+        baseline: baseline.validation.p50 - baseline.noop.p50,
+        secured: secured.validation.p50 - secured.noop.p50,
+      },
+    ];
+    process.stdout.write(
+      'baseline: gRPC plaintext (GRPC_ALLOW_PLAINTEXT); secured: gRPC mTLS + caller check.\n' +
+        'Both: Kafka SASL/SCRAM over TLS and PostgreSQL verify-full (not in this comparison).\n\n' +
+        `${comparisonTable(compared)}\n\n`,
+    );
+  } else if (secured) {
+    process.stdout.write(
+      `secured only: logins ${secured.loginsPerSecond1.toFixed(1)} /s / ${secured.loginsPerSecond2.toFixed(1)} /s; ` +
+        `no-op ${ms(secured.noop.p50)} / ${ms(secured.noop.p99)}; validation ${ms(secured.validation.p50)} / ${ms(secured.validation.p99)}\n\n`,
+    );
+  }
+  for (const [name, counts] of connections) process.stdout.write(`${describeConnections(name, counts)}\n`);
+  process.stdout.write('\n');
+
+  const round = (value: number, digits = 3) => Number(value.toFixed(digits));
+  const json = (result: typeof secured) =>
+    result && {
+      loginsPerSecond: {
+        concurrency1: round(result.loginsPerSecond1, 1),
+        concurrency2: round(result.loginsPerSecond2, 1),
+      },
+      noopMs: { p50: round(result.noop.p50), p99: round(result.noop.p99) },
+      validationMs: { p50: round(result.validation.p50), p99: round(result.validation.p99) },
+    };
   process.stdout.write(
     `${JSON.stringify({
       bench: 'auth',
-      argon2VerifyPerSecond: Number(argonPerSecond.toFixed(1)),
-      loginsPerSecond: {
-        concurrency1: Number(serial.perSecond.toFixed(1)),
-        concurrency2: Number(parallel.perSecond.toFixed(1)),
-      },
-      validationMs: { p50: Number(validation.p50.toFixed(3)), p99: Number(validation.p99.toFixed(3)) },
-      baselineMs: { p50: Number(baseline.p50.toFixed(3)), p99: Number(baseline.p99.toFixed(3)) },
-      latencyPhaseSeconds: Number(seconds.toFixed(1)),
+      argon2VerifyPerSecond: round(argonPerSecond, 1),
+      logins: options.logins,
+      requests: total,
+      rounds: options.rounds,
+      baseline: json(baseline),
+      secured: json(secured),
+      ...(baseline && secured
+        ? {
+            overheadPercent: {
+              logins1: overheadPercent({
+                rate: true,
+                baseline: baseline.loginsPerSecond1,
+                secured: secured.loginsPerSecond1,
+              }),
+              logins2: overheadPercent({
+                rate: true,
+                baseline: baseline.loginsPerSecond2,
+                secured: secured.loginsPerSecond2,
+              }),
+              validationP50: overheadPercent({
+                baseline: baseline.validation.p50,
+                secured: secured.validation.p50,
+              }),
+              validationP99: overheadPercent({
+                baseline: baseline.validation.p99,
+                secured: secured.validation.p99,
+              }),
+            },
+          }
+        : {}),
+      connections: Object.fromEntries(connections),
+      measuredSeconds: round(seconds, 1),
     })}\n`,
   );
 }

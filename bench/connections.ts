@@ -87,6 +87,8 @@ export interface ConnectionCounts {
   opened: { grpc: number; postgres: number; kafka: number };
   /** Of the platform's PostgreSQL backends at the end, how many use TLS. */
   postgresTls: { tls: number; total: number };
+  /** The sessions opened during the window that are still open at its end, by database. */
+  postgresOpenedBy: Record<string, number>;
 }
 
 export interface PlatformAddresses {
@@ -94,7 +96,8 @@ export interface PlatformAddresses {
   grpc: string[];
   /** Base URL of each service's ops server (their processes are found by these ports). */
   ops: string[];
-  databases: string[];
+  /** The platform's databases, by the service that owns each. */
+  databases: Record<string, string>;
   brokers: string[];
   adminUrl: string;
 }
@@ -120,7 +123,7 @@ export async function watchConnections(
       (
         await admin.query<{ n: string }>(
           'SELECT coalesce(sum(sessions), 0) AS n FROM pg_stat_database WHERE datname = ANY($1)',
-          [platform.databases],
+          [Object.values(platform.databases)],
         )
       ).rows[0]?.n ?? 0,
     );
@@ -130,7 +133,7 @@ export async function watchConnections(
         `SELECT count(*) FILTER (WHERE s.ssl) AS tls, count(*) AS total
            FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid)
           WHERE a.datname = ANY($1) AND a.backend_type = 'client backend'`,
-        [platform.databases],
+        [Object.values(platform.databases)],
       )
     ).rows[0] ?? { tls: '0', total: '0' };
 
@@ -152,6 +155,19 @@ export async function watchConnections(
     );
   };
 
+  const started = new Date();
+  const openedBy = async () => {
+    const owners = new Map(
+      Object.entries(platform.databases).map(([service, database]) => [database, service]),
+    );
+    const { rows } = await admin.query<{ datname: string; n: string }>(
+      `SELECT datname, count(*) AS n FROM pg_stat_activity
+        WHERE datname = ANY($1) AND backend_type = 'client backend' AND backend_start >= $2
+        GROUP BY datname`,
+      [Object.values(platform.databases), started],
+    );
+    return Object.fromEntries(rows.map((row) => [owners.get(row.datname) ?? row.datname, Number(row.n)]));
+  };
   const grpcAtStart = await grpcNow();
   const kafkaAtStart = await kafkaNow();
   const sessionsAtStart = await sessions();
@@ -174,6 +190,7 @@ export async function watchConnections(
       for (const key of await kafkaNow()) kafkaSeen.add(key);
       const sessionsAtEnd = await sessions();
       const backends = await openBackends();
+      const postgresOpenedBy = await openedBy();
       await admin.end();
       return {
         open: { grpc: grpcAtStart.size, postgres: postgresAtStart, kafka: kafkaAtStart.size },
@@ -183,6 +200,7 @@ export async function watchConnections(
           kafka: kafkaSeen.size - kafkaAtStart.size,
         },
         postgresTls: { tls: Number(backends.tls), total: Number(backends.total) },
+        postgresOpenedBy,
       };
     },
   };
@@ -191,10 +209,11 @@ export async function watchConnections(
 /** One line for the report. */
 export function describeConnections(label: string, counts: ConnectionCounts | undefined): string {
   if (!counts) return `${label}: connections not counted (needs Linux /proc)`;
-  const { open, opened, postgresTls } = counts;
+  const { open, opened, postgresTls, postgresOpenedBy } = counts;
+  const by = Object.entries(postgresOpenedBy).map(([service, n]) => `${service} ${n}`);
   return (
     `${label}: connections opened during the measured window: gRPC ${opened.grpc}, ` +
-    `PostgreSQL ${opened.postgres}, Kafka ${opened.kafka} ` +
+    `PostgreSQL ${opened.postgres}${by.length > 0 ? ` (still open: ${by.join(', ')})` : ''}, Kafka ${opened.kafka} ` +
     `(open at its start: gRPC ${open.grpc}, PostgreSQL ${open.postgres}, Kafka ${open.kafka}; ` +
     `PostgreSQL backends on TLS at the end: ${postgresTls.tls} of ${postgresTls.total})`
   );

@@ -10,53 +10,109 @@
  *            outbox), one statement per transaction, at the same concurrency, from this process:
  *            the ceiling PostgreSQL itself gives on this machine, in the same run.
  *
- * Run: `npx tsx bench/tracking.ts [--requests N] [--concurrency C] [--clients K] [--timeout-seconds S]`.
- * Prints a table and, last, one JSON line. It is a measurement, not a test.
+ * By default it runs the meal load on two platforms side by side and prints the cost of
+ * transport security (#24) from the same run:
+ *
+ *   baseline  gRPC in plaintext (GRPC_ALLOW_PLAINTEXT, the development flag);
+ *   secured   gRPC with mTLS and the caller check, as the chart and `npm run up` run it.
+ *
+ * Both use Kafka with SASL/SCRAM over TLS (the shared broker has no plaintext listener) and
+ * PostgreSQL with verify-full TLS (pg_hba refuses plaintext TCP), so neither is in the meal
+ * comparison. PostgreSQL's own TLS cost is the raw pg pair: TCP with verify-full TLS beside the
+ * unix socket (no TLS, and no TCP either, so it is an upper bound). The rounds alternate between
+ * the two (A B, B A, ...) so that the shared machine's other load falls on both alike.
+ * `--secured-only` measures the secured platform alone.
+ *
+ * Run: `npx tsx bench/tracking.ts [--requests N] [--concurrency C] [--clients K] [--rounds R]
+ * [--secured-only] [--timeout-seconds S]`. Prints a table and, last, one JSON line. It is a
+ * measurement, not a test.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
-import { createTestDatabase, randomName } from '@tracking/testing';
+import { createTestDatabase, infraEnv, randomName } from '@tracking/testing';
 import { INGRESS_HEADERS, startPlatform } from '@tracking/testing/platform';
 import pg from 'pg';
 
-import { onProcessSignals, positiveInteger, runBench, UsageError } from './support';
+import { checkTransport, describeConnections, watchConnections, type ConnectionCounts } from './connections';
+import {
+  comparisonTable,
+  interleaved,
+  onProcessSignals,
+  overheadPercent,
+  percentile,
+  positiveInteger,
+  runBench,
+  socketUrl,
+  UsageError,
+  type Compared,
+} from './support';
 
 const PASSWORD = 'correct horse battery staple';
 const USAGE =
-  'usage: npx tsx bench/tracking.ts [--requests N] [--concurrency C] [--clients K] [--timeout-seconds S]';
+  'usage: npx tsx bench/tracking.ts [--requests N] [--concurrency C] [--clients K] [--rounds R] [--secured-only] [--timeout-seconds S]';
 const DESCRIPTION = 'two slices of wholegrain toast with peanut butter and a banana, flat white';
 
 interface Options {
   requests: number;
   concurrency: number;
   clients: number;
+  rounds: number;
+  securedOnly: boolean;
   timeoutSeconds: number;
 }
 
 function parse(argv: string[]): Options | 'help' {
-  const options: Options = { requests: 3000, concurrency: 8, clients: 8, timeoutSeconds: 600 };
+  const options: Options = {
+    requests: 3000,
+    concurrency: 8,
+    clients: 8,
+    rounds: 4,
+    securedOnly: false,
+    timeoutSeconds: 900,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i] ?? '';
     if (flag === '--help' || flag === '-h') return 'help';
+    if (flag === '--secured-only') {
+      options.securedOnly = true;
+      continue;
+    }
     const value = argv[i + 1];
     if (value === undefined) throw new UsageError(`${flag} needs a value`);
     i += 1;
     if (flag === '--requests') options.requests = positiveInteger(flag, value, 1_000_000);
     else if (flag === '--concurrency') options.concurrency = positiveInteger(flag, value, 256);
     else if (flag === '--clients') options.clients = positiveInteger(flag, value, 1_000);
+    else if (flag === '--rounds') options.rounds = positiveInteger(flag, value, 100);
     else if (flag === '--timeout-seconds') options.timeoutSeconds = positiveInteger(flag, value, 3600);
     else throw new UsageError(`unknown flag ${flag}`);
   }
   return options;
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+/** Latencies and busy time of one series, gathered over its rounds. */
+class Series {
+  readonly samples: number[] = [];
+  seconds = 0;
 
-/** Runs `count` calls of `one` with `concurrency` in flight; per-call latencies and the overall rate. */
-async function load(count: number, concurrency: number, one: (index: number) => Promise<void>) {
-  const samples: number[] = [];
+  summary() {
+    const sorted = [...this.samples].sort((a, b) => a - b);
+    return {
+      perSecond: this.samples.length / this.seconds,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+    };
+  }
+}
+
+/** Runs `count` calls of `one` with `concurrency` in flight, adding to `series`. */
+async function load(
+  count: number,
+  concurrency: number,
+  one: (index: number) => Promise<void>,
+  series = new Series(),
+) {
   let next = 0;
   const began = performance.now();
   await Promise.all(
@@ -64,25 +120,32 @@ async function load(count: number, concurrency: number, one: (index: number) => 
       for (let index = next++; index < count; index = next++) {
         const started = performance.now();
         await one(index);
-        samples.push(performance.now() - started);
+        series.samples.push(performance.now() - started);
       }
     }),
   );
-  const seconds = (performance.now() - began) / 1000;
-  samples.sort((a, b) => a - b);
-  return { perSecond: count / seconds, p50: percentile(samples, 50), p99: percentile(samples, 99), seconds };
+  series.seconds += (performance.now() - began) / 1000;
+  return series;
 }
 
-async function run(options: Options, cleanup: { add(name: string, fn: () => Promise<unknown>): void }) {
-  const platform = await startPlatform({ env: { LOG_LEVEL: 'warn' } });
-  cleanup.add('platform', () => platform.stop());
+type VariantName = 'baseline' | 'secured';
+
+/** A platform with signed-in clients, ready to log meals. */
+async function startVariant(
+  name: VariantName,
+  options: Options,
+  cleanup: { add(name: string, fn: () => Promise<unknown>): void },
+) {
+  const env = { LOG_LEVEL: 'warn' };
+  const platform = await startPlatform(name === 'baseline' ? { env, grpcPlaintext: true } : { env });
+  cleanup.add(`${name} platform`, () => platform.stop());
+  await checkTransport(name, platform.trackingGrpc);
   const post = (route: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${platform.api}${route}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...INGRESS_HEADERS, ...headers },
       body: JSON.stringify(body),
     });
-
   const tokens: string[] = [];
   for (let i = 0; i < options.clients; i += 1) {
     const email = `${randomName('bench-')}@example.test`;
@@ -100,54 +163,161 @@ async function run(options: Options, cleanup: { add(name: string, fn: () => Prom
       { authorization: `Bearer ${tokens[index % tokens.length] ?? ''}` },
     );
     await response.arrayBuffer();
-    if (response.status !== 201) throw new Error(`log meal: ${response.status}`);
+    if (response.status !== 201) throw new Error(`log meal (${name}): ${response.status}`);
   };
-  await load(Math.min(200, options.requests), options.concurrency, logMeal); // warm-up
-  const meals = await load(options.requests, options.concurrency, logMeal);
+  const { adminUrl, brokers } = infraEnv();
+  const watch = () =>
+    watchConnections({
+      grpc: [platform.authGrpc, platform.auditGrpc, platform.trackingGrpc, platform.aiGrpc],
+      ops: Object.values(platform.opsUrls),
+      databases: Object.fromEntries(
+        Object.entries(platform.databases).map(([service, db]) => [service, db.database]),
+      ),
+      brokers,
+      adminUrl,
+    });
+  return { name, logMeal, watch, meals: new Series() };
+}
+
+async function run(options: Options, cleanup: { add(name: string, fn: () => Promise<unknown>): void }) {
+  const names: VariantName[] = options.securedOnly ? ['secured'] : ['baseline', 'secured'];
+  const variants = [];
+  for (const name of names) variants.push(await startVariant(name, options, cleanup));
+  for (const variant of variants)
+    await load(Math.min(200, options.requests), options.concurrency, variant.logMeal); // warm-up
+
+  const perRound = Math.max(1, Math.round(options.requests / options.rounds));
+  const watches = await Promise.all(variants.map((variant) => variant.watch()));
+  await interleaved(variants, options.rounds, (variant) =>
+    load(perRound, options.concurrency, variant.logMeal, variant.meals).then(() => undefined),
+  );
+  const connections = new Map<VariantName, ConnectionCounts | undefined>();
+  for (const [index, variant] of variants.entries())
+    connections.set(variant.name, await watches[index]?.stop());
 
   // The same run's raw PostgreSQL ceiling: a plain table, a row of about the same size.
   const scratch = await createTestDatabase();
   cleanup.add('scratch database', () => scratch.drop());
-  const pool = new pg.Pool({ connectionString: scratch.migratorUrl, max: options.concurrency });
-  cleanup.add('scratch pool', () => pool.end());
-  await pool.query(
+  const tls = new pg.Pool({ connectionString: scratch.migratorUrl, max: options.concurrency });
+  cleanup.add('scratch pool', () => tls.end());
+  await tls.query(
     'CREATE TABLE raw_meal (id uuid PRIMARY KEY, client_id uuid NOT NULL, eaten_at timestamptz NOT NULL, description text NOT NULL)',
   );
+  const socket = new pg.Pool({ connectionString: socketUrl(scratch.migratorUrl), max: options.concurrency });
+  cleanup.add('scratch socket pool', () => socket.end());
+  const socketError = await socket.query('SELECT 1').then(
+    () => undefined,
+    (error: unknown) => (error instanceof Error ? error.message : String(error)),
+  );
   const client = randomUUID();
-  const insert = async () => {
+  const insert = (pool: pg.Pool) => async () => {
     await pool.query(
       'INSERT INTO raw_meal (id, client_id, eaten_at, description) VALUES ($1, $2, now(), $3)',
       [randomUUID(), client, DESCRIPTION],
     );
   };
-  await load(200, options.concurrency, insert);
-  const raw = await load(options.requests, options.concurrency, insert);
-
-  const ms = (value: number) => `${value.toFixed(2)} ms`;
-  const ratio = raw.perSecond / meals.perSecond;
-  const rows: [string, string][] = [
-    [
-      `meals via gateway -> tracking -> Postgres + outbox, concurrency ${String(options.concurrency)} (${String(options.requests)})`,
-      `${meals.perSecond.toFixed(1)} /s, p50 ${ms(meals.p50)}, p99 ${ms(meals.p99)}`,
-    ],
-    [
-      `raw pg single-row INSERT, concurrency ${String(options.concurrency)} (${String(options.requests)})`,
-      `${raw.perSecond.toFixed(1)} /s, p50 ${ms(raw.p50)}, p99 ${ms(raw.p99)}`,
-    ],
-    ['raw pg / meals via the API', `${ratio.toFixed(1)}x`],
+  const raws = [
+    { name: 'tls' as const, insert: insert(tls), series: new Series() },
+    ...(socketError ? [] : [{ name: 'socket' as const, insert: insert(socket), series: new Series() }]),
   ];
-  const width = Math.max(...rows.map(([name]) => name.length));
-  process.stdout.write(`\n${rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n')}\n\n`);
+  for (const raw of raws) await load(200, options.concurrency, raw.insert);
+  await interleaved(raws, options.rounds, (raw) =>
+    load(perRound, options.concurrency, raw.insert, raw.series).then(() => undefined),
+  );
+  const rawTls = raws[0]?.series.summary();
+  const rawSocket = raws[1]?.series.summary();
+
+  const summaries = new Map(variants.map((variant) => [variant.name, variant.meals.summary()]));
+  const baseline = summaries.get('baseline');
+  const secured = summaries.get('secured');
+  const total = perRound * options.rounds;
+  const ms = (value: number) => `${value.toFixed(2)} ms`;
+  process.stdout.write(
+    `\nmeals: POST /api/v1/me/meals, concurrency ${options.concurrency}, ${total} requests per platform in ${options.rounds} alternating rounds\n`,
+  );
+  if (secured && baseline) {
+    const compared: Compared[] = [
+      {
+        metric: 'meals via gateway -> tracking',
+        unit: '/s',
+        rate: true,
+        baseline: baseline.perSecond,
+        secured: secured.perSecond,
+      },
+      { metric: 'meal latency p50', unit: 'ms', baseline: baseline.p50, secured: secured.p50 },
+      { metric: 'meal latency p99', unit: 'ms', baseline: baseline.p99, secured: secured.p99 },
+    ];
+    process.stdout.write(
+      'baseline: gRPC plaintext (GRPC_ALLOW_PLAINTEXT); secured: gRPC mTLS + caller check.\n' +
+        'Both: Kafka SASL/SCRAM over TLS and PostgreSQL verify-full (not in this comparison).\n\n' +
+        `${comparisonTable(compared)}\n\n`,
+    );
+  } else if (secured) {
+    process.stdout.write(
+      `secured only: ${secured.perSecond.toFixed(1)} /s, p50 ${ms(secured.p50)}, p99 ${ms(secured.p99)}\n\n`,
+    );
+  }
+  if (rawTls && rawSocket) {
+    const compared: Compared[] = [
+      {
+        metric: 'raw pg single-row INSERT',
+        unit: '/s',
+        rate: true,
+        baseline: rawSocket.perSecond,
+        secured: rawTls.perSecond,
+      },
+      { metric: 'raw pg INSERT p50', unit: 'ms', baseline: rawSocket.p50, secured: rawTls.p50 },
+    ];
+    process.stdout.write(
+      `raw pg: baseline unix socket (no TLS, no TCP); secured TCP + TLS verify-full; same database, concurrency ${options.concurrency}\n\n` +
+        `${comparisonTable(compared)}\n\n`,
+    );
+  } else if (rawTls) {
+    process.stdout.write(
+      `raw pg single-row INSERT over TLS: ${rawTls.perSecond.toFixed(1)} /s, p50 ${ms(rawTls.p50)} ` +
+        `(no unix-socket baseline: ${socketError ?? 'not measured'})\n\n`,
+    );
+  }
+  if (rawTls && secured) {
+    process.stdout.write(
+      `raw pg over TLS / secured meals: ${(rawTls.perSecond / secured.perSecond).toFixed(1)}x\n`,
+    );
+  }
+  for (const [name, counts] of connections) process.stdout.write(`${describeConnections(name, counts)}\n`);
+  process.stdout.write('\n');
+
+  const round = (value: number, digits = 3) => Number(value.toFixed(digits));
+  const result = (summary: { perSecond: number; p50: number; p99: number } | undefined) =>
+    summary && {
+      perSecond: round(summary.perSecond, 1),
+      p50Ms: round(summary.p50),
+      p99Ms: round(summary.p99),
+    };
   process.stdout.write(
     `${JSON.stringify({
       bench: 'tracking',
       concurrency: options.concurrency,
-      requests: options.requests,
-      mealsPerSecond: Number(meals.perSecond.toFixed(1)),
-      mealsMs: { p50: Number(meals.p50.toFixed(3)), p99: Number(meals.p99.toFixed(3)) },
-      rawInsertsPerSecond: Number(raw.perSecond.toFixed(1)),
-      rawMs: { p50: Number(raw.p50.toFixed(3)), p99: Number(raw.p99.toFixed(3)) },
-      rawOverApi: Number(ratio.toFixed(2)),
+      requests: total,
+      rounds: options.rounds,
+      meals: {
+        baseline: result(baseline),
+        secured: result(secured),
+        ...(baseline && secured
+          ? {
+              overheadPercent: {
+                perSecond: overheadPercent({
+                  rate: true,
+                  baseline: baseline.perSecond,
+                  secured: secured.perSecond,
+                }),
+                p50: overheadPercent({ baseline: baseline.p50, secured: secured.p50 }),
+                p99: overheadPercent({ baseline: baseline.p99, secured: secured.p99 }),
+              },
+            }
+          : {}),
+      },
+      rawInsert: { tls: result(rawTls), socket: result(rawSocket) },
+      connections: Object.fromEntries(connections),
     })}\n`,
   );
 }
