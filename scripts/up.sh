@@ -191,6 +191,8 @@ warns about the certificate until you trust the local CA, $EDGE_CA; docs/edge.md
   notifications       ops http://127.0.0.1:$(stack_port notifications-ops)/metrics   (mails every message to the inbox below)
   backup (gRPC)       127.0.0.1:$(stack_port backup-grpc)      ops http://127.0.0.1:$(stack_port backup-ops)/metrics   (no schedule locally; docs/backup.md for the CLI)
   privacy (gRPC)      127.0.0.1:$(stack_port privacy-grpc)      ops http://127.0.0.1:$(stack_port privacy-ops)/metrics   (exports and erasures; exports under privacy/, the erasure ledger under ledger/ of the S3 store)
+  gRPC                mutual TLS: each service's certificate and key, and the CA, in ${GRPC_SECRETS_DIR#"$ROOT"/}
+                      (scripts/pki.sh); a server admits only the callers the chart's call graph names
   S3 (versitygw)      http://127.0.0.1:$S3_PORT   bucket tracking-backups, data in .local/s3
   Mail inbox          http://127.0.0.1:$MAIL_INBOX_PORT   (MailDev: every mail the platform sends; SMTP 127.0.0.1:$SMTP_PORT)
   PostgreSQL          127.0.0.1:$PG_PORT   Kafka 127.0.0.1:$KAFKA_PORT
