@@ -33,6 +33,7 @@ import {
 } from './context';
 import { DomainError, errorCodeOfGrpc, grpcStatusOf, isErrorCode, type ErrorCode } from './errors';
 import type { Logger } from './log';
+import { ConfigError } from './config';
 import type { Metrics } from './metrics';
 import { CLIENT_CONTEXT_HEADER, type ClientContextVerifier, type PrincipalSigner } from './principal';
 import {
@@ -45,19 +46,32 @@ import {
 import { createSecurityEvents, type SecurityEvents } from './security';
 import { correlationIdFromBaggage } from './trace';
 
-/** The certificate files and their refresh interval from a service's parsed `grpcTlsConfig` settings. */
+/**
+ * The certificate files and their refresh interval from a service's parsed `grpcTlsConfig`
+ * settings, for a process that serves or calls gRPC. Without the files it refuses to go on
+ * unless GRPC_ALLOW_PLAINTEXT=true (which the schema already refuses in production): a forgotten
+ * Secret mount must stop the pod, not quietly run the hop in plaintext. Checked here, where a
+ * process sets up gRPC, so a CLI that shares the service's schema but calls nobody needs neither.
+ */
 export function tlsFiles(config: {
   GRPC_TLS_CA_FILE?: string | undefined;
   GRPC_TLS_CERT_FILE?: string | undefined;
   GRPC_TLS_KEY_FILE?: string | undefined;
   GRPC_TLS_REFRESH_MS?: number | undefined;
+  GRPC_ALLOW_PLAINTEXT?: boolean | undefined;
 }): TlsSettings {
-  return {
+  const tls = {
     caFile: config.GRPC_TLS_CA_FILE,
     certFile: config.GRPC_TLS_CERT_FILE,
     keyFile: config.GRPC_TLS_KEY_FILE,
     refreshMs: config.GRPC_TLS_REFRESH_MS,
   };
+  if (!isMutualTls(tls) && !config.GRPC_ALLOW_PLAINTEXT) {
+    throw new ConfigError([
+      'GRPC_TLS_CA_FILE: gRPC runs mutual TLS: set GRPC_TLS_CA_FILE, GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE, or GRPC_ALLOW_PLAINTEXT=true for development',
+    ]);
+  }
+  return tls;
 }
 
 type UnaryHandler<Req, Res> = (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>;

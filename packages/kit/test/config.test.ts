@@ -14,6 +14,7 @@ import {
   grpcTlsConfig,
   loadConfig,
   postgresUrl,
+  tlsFiles,
 } from '../src';
 
 describe('configuration', () => {
@@ -82,6 +83,23 @@ describe('configuration', () => {
         GRPC_ALLOWED_CALLERS: '',
       }),
     ).toThrow(ConfigError);
+  });
+
+  test('a process that uses gRPC refuses to start without certificates unless the development flag is set', () => {
+    const plaintext = loadConfig(grpcTlsConfig, {});
+    expect(() => tlsFiles(plaintext)).toThrow(ConfigError);
+    expect(() => tlsFiles(plaintext)).toThrow(
+      /GRPC_TLS_CA_FILE: .*GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE, or GRPC_ALLOW_PLAINTEXT=true/,
+    );
+    expect(tlsFiles(loadConfig(grpcTlsConfig, { GRPC_ALLOW_PLAINTEXT: 'true' }))).toMatchObject({
+      caFile: undefined,
+    });
+    expect(tlsFiles(loadConfig(grpcTlsConfig, files))).toEqual({
+      caFile: '/run/tls/ca.crt',
+      certFile: '/run/tls/tls.crt',
+      keyFile: '/run/tls/tls.key',
+      refreshMs: 60_000,
+    });
   });
 
   test('a gRPC server with certificates must name who may call it; empty names nobody', () => {
