@@ -81,6 +81,14 @@ function makePki(dir: string) {
   return {
     issue,
     id,
+    /** `<name>-next`: a renewal issued beside `<name>`, for a test to move into place itself. */
+    prepare(name: string, uris: string[]) {
+      issue(`${name}-next`, uris);
+      return {
+        moveKey: () => renameSync(file(`${name}-next.key`), file(`${name}.key`)),
+        moveCertificate: () => renameSync(file(`${name}-next.crt`), file(`${name}.crt`)),
+      };
+    },
     /** Replaces `<name>`'s files the way a renewal does: new files renamed over the old ones. */
     renew(name: string, uris: string[]) {
       issue(`${name}-next`, uris);
@@ -365,6 +373,26 @@ describe('gRPC with mutual TLS: who may call a service is its certificate, check
       { timeoutMs: 10_000, what: 'the client to present its renewed certificate' },
     );
     expect(renewed).not.toBe(callerBefore);
+  });
+
+  test('a renewal caught half-way (the new key beside the old certificate) keeps the last good pair in use', async () => {
+    const before = await serverSerial(gateway);
+    const renewal = pki.prepare('audit', [pki.id('audit')]);
+    renewal.moveKey();
+    // Two refresh intervals: the server has read the mismatched pair at least once.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(await serverSerial(gateway)).toBe(before);
+    await expect(ask(client(gateway))).resolves.toHaveProperty('serial');
+    expect(lines().some((line) => line.event === 'grpc.tls.reload_failed')).toBe(true);
+    renewal.moveCertificate();
+    const after = await waitFor(
+      async () => {
+        const serial = await serverSerial(gateway);
+        return serial === before ? undefined : serial;
+      },
+      { timeoutMs: 10_000, what: 'the server to present the completed renewal' },
+    );
+    expect(after).not.toBe(before);
   });
 });
 
