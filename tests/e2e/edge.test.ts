@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import {
   createTestDatabase,
+  grpcServiceEnv,
   randomName,
   startProcess,
   waitFor,
@@ -53,6 +54,11 @@ describe("the running gateway's edge", () => {
     SECURITY_POLICY_URL: 'https://example.test/disclosure',
     SECURITY_TXT_EXPIRES: '2031-03-01',
     SECURITY_LANGUAGES: 'en,mi',
+    // Its certificate for gRPC (no call reaches a service here). This file is about the gateway's
+    // own defences, tested over plain HTTP with the development flag; edge-hops.test.ts runs it
+    // behind the edge over TLS.
+    ...grpcServiceEnv('gateway'),
+    HTTP_ALLOW_PLAINTEXT: 'true',
   });
 
   async function startGateway(env: Record<string, string>) {
@@ -142,11 +148,20 @@ describe("the running gateway's edge", () => {
     expect((await fetch(`${base}/api/v1/nope`, { headers: from(movedClient) })).status).toBe(404);
   });
 
-  test('the gateway will not start without a readable GeoIP database or with an expired security.txt', async () => {
-    for (const env of [
-      { ...settings(), GEOIP_DB_FILE: path.join(dir, 'missing.mmdb') },
-      { ...settings(), SECURITY_TXT_EXPIRES: '2020-01-01' },
-    ]) {
+  test('the gateway will not start without a readable GeoIP database, with an expired security.txt or with plain HTTP in production', async () => {
+    const refusals: [Record<string, string>, RegExp][] = [
+      [
+        { ...settings(), GEOIP_DB_FILE: path.join(dir, 'missing.mmdb') },
+        /gateway failed to start: .*missing\.mmdb/,
+      ],
+      [{ ...settings(), SECURITY_TXT_EXPIRES: '2020-01-01' }, /SECURITY_TXT_EXPIRES: is in the past/],
+      // It has its certificates: only the flag is wrong.
+      [
+        { ...settings(), NODE_ENV: 'production' },
+        /HTTP_ALLOW_PLAINTEXT: plain HTTP is a development flag and is refused with NODE_ENV=production/,
+      ],
+    ];
+    for (const [env, refusal] of refusals) {
       const [http, opsPort] = await Promise.all([freePort(), freePort()]);
       const started = await startProcess({
         name: 'gateway-edge-refused',
@@ -154,11 +169,7 @@ describe("the running gateway's edge", () => {
         env: { HTTP_PORT: String(http), OPS_PORT: String(opsPort), ...env },
       });
       expect(await started.exited).toBe(1);
-      expect(await readFile(started.logFile, 'utf8')).toMatch(
-        env.SECURITY_TXT_EXPIRES === '2020-01-01'
-          ? /SECURITY_TXT_EXPIRES: is in the past/
-          : /gateway failed to start: .*missing\.mmdb/,
-      );
+      expect(await readFile(started.logFile, 'utf8')).toMatch(refusal);
     }
   });
 });

@@ -38,8 +38,8 @@ export type HttpServing = { tls: HttpTlsFiles; refreshMs: number } | { tls: unde
 /**
  * How this process's edge-facing HTTP listener serves, from its settings: TLS whenever the gRPC
  * certificate files are set, plain HTTP only with HTTP_ALLOW_PLAINTEXT=true, which production
- * refuses. In production a listener without the files is a ConfigError naming the variables, so
- * a forgotten Secret mount stops the pod.
+ * refuses. A listener with neither is a ConfigError naming the variables, so a forgotten Secret
+ * mount stops the pod instead of serving plain HTTP.
  */
 export function httpServing(config: {
   NODE_ENV?: string;
@@ -59,9 +59,6 @@ export function httpServing(config: {
   }
   const { GRPC_TLS_CA_FILE: caFile, GRPC_TLS_CERT_FILE: certFile, GRPC_TLS_KEY_FILE: keyFile } = config;
   if (!caFile || !certFile || !keyFile) {
-    // Until every launcher gives its processes certificates (docs/grpc-security.md), a process
-    // without them serves plain HTTP outside production, as gRPC does.
-    if (config.NODE_ENV !== 'production') return { tls: undefined };
     throw new ConfigError([
       'GRPC_TLS_CA_FILE: the HTTP listener serves TLS with GRPC_TLS_CA_FILE, GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE; set them, or HTTP_ALLOW_PLAINTEXT=true outside production',
     ]);

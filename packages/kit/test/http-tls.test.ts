@@ -221,7 +221,9 @@ describe('how the edge-facing HTTP listener serves (httpServing)', () => {
     );
   });
 
-  test('without the files and without the flag, production does not start', () => {
+  test('without the files and without the flag the listener does not start, in development too', () => {
     expect(() => httpServing({ NODE_ENV: 'production' })).toThrow(/GRPC_TLS_CA_FILE.*HTTP_ALLOW_PLAINTEXT/);
+    expect(() => httpServing({ NODE_ENV: 'development' })).toThrow(ConfigError);
+    expect(() => httpServing({ ...files, GRPC_TLS_KEY_FILE: undefined })).toThrow(ConfigError);
   });
 });

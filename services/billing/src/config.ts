@@ -6,6 +6,7 @@ import {
   ConfigError,
   databaseConfig,
   grpcServerTlsConfig,
+  httpServingConfig,
   kafkaConfig,
   loadConfig,
   pemFileList,
@@ -56,6 +57,8 @@ export const configSchema = baseConfig
   .extend(kafkaConfig.shape)
   // EXPORT_S3_* and PRIVACY_EXPORT_RECIPIENT: where billing writes its part of a person's export.
   .extend(exportStoreConfig.shape)
+  // HTTP_ALLOW_PLAINTEXT: the webhook port serves TLS to the edge alone unless it is set (docs/edge.md).
+  .extend(httpServingConfig.shape)
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
     GRPC_PORT: port(15059),

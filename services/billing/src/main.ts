@@ -7,6 +7,7 @@ import {
   createLogger,
   createMetrics,
   createProducer,
+  edgeListenerTls,
   kafkaReadiness,
   newCorrelationId,
   onShutdown,
@@ -32,6 +33,9 @@ async function main() {
   const config = readConfig();
   const log = createLogger({ service: 'billing', level: config.LOG_LEVEL, file: config.LOG_FILE });
   const metrics = createMetrics();
+  // The webhook port's TLS, answering only the edge's certificate, unless the development flag
+  // says plain HTTP; a refused setting stops billing before it connects anywhere.
+  const edgeTls = edgeListenerTls(config, { log, metrics });
   const deps = await createDeps(config, log, metrics);
   const { pool } = deps;
 
@@ -72,7 +76,7 @@ async function main() {
   }, config.DUNNING_SWEEP_MS);
   sweep.unref();
 
-  const webhooks = await startWebhookServer(deps, config.BIND_HOST, config.WEBHOOK_PORT);
+  const webhooks = await startWebhookServer(deps, config.BIND_HOST, config.WEBHOOK_PORT, edgeTls);
   const grpc = await startGrpcServer({
     host: config.BIND_HOST,
     port: config.GRPC_PORT,
@@ -108,7 +112,13 @@ async function main() {
     ['telemetry', () => telemetry.shutdown()],
   ]);
   log.info(
-    { event: 'service.started', grpcPort: grpc.port, opsPort: ops.port, webhookPort: config.WEBHOOK_PORT },
+    {
+      event: 'service.started',
+      grpcPort: grpc.port,
+      opsPort: ops.port,
+      webhookPort: config.WEBHOOK_PORT,
+      webhookTls: Boolean(edgeTls),
+    },
     'billing service ready',
   );
 }

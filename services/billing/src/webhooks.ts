@@ -6,6 +6,7 @@ import {
   listen,
   newCorrelationId,
   runWithContext,
+  type HttpTlsOptions,
   type RequestContext,
 } from '@tracking/kit';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -95,8 +96,13 @@ export function webhookApp(deps: WebhookDeps): express.Express {
   return app;
 }
 
-export function startWebhookServer(deps: WebhookDeps, host: string, port: number): Promise<Server> {
-  return listen(webhookApp(deps), host, port);
+export function startWebhookServer(
+  deps: WebhookDeps,
+  host: string,
+  port: number,
+  tls?: HttpTlsOptions,
+): Promise<Server> {
+  return listen(webhookApp(deps), host, port, tls);
 }
 
 async function receive(

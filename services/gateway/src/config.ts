@@ -4,6 +4,7 @@ import {
   grpcAddress,
   grpcClientConfig,
   grpcTlsConfig,
+  httpServingConfig,
   loadConfig,
   port,
 } from '@tracking/kit';
@@ -75,6 +76,8 @@ const edgeConfig = z.object({
 export const configSchema = baseConfig
   .extend(grpcClientConfig.shape)
   .extend(edgeConfig.shape)
+  // HTTP_ALLOW_PLAINTEXT: the API listener serves TLS to the edge alone unless it is set (docs/edge.md).
+  .extend(httpServingConfig.shape)
   .extend({
     BIND_HOST: z.string().default('127.0.0.1'),
     HTTP_PORT: port(8080),

@@ -8,6 +8,7 @@ import {
   createClient,
   createLogger,
   createMetrics,
+  edgeListenerTls,
   listen,
   onShutdown,
   startOpsServer,
@@ -32,6 +33,9 @@ async function main() {
   const log = createLogger({ service: 'gateway', level: config.LOG_LEVEL, file: config.LOG_FILE });
   const metrics = createMetrics();
   const tls = tlsFiles(config);
+  // The API's TLS, answering only the edge's certificate, unless the development flag says plain
+  // HTTP; a refused setting stops the gateway before it connects anywhere.
+  const edgeTls = edgeListenerTls(config, { log, metrics });
   const [signingKey = ''] = readPemFiles([config.PRINCIPAL_SIGNING_KEY_FILE]);
   const principals = await createPrincipalSigner(signingKey);
   // Every call carries the client's address and user agent signed for the callee, which
@@ -117,7 +121,7 @@ async function main() {
       },
     },
   });
-  const server = await listen(app, config.BIND_HOST, config.HTTP_PORT);
+  const server = await listen(app, config.BIND_HOST, config.HTTP_PORT, edgeTls);
   const ops = await startOpsServer({
     host: config.BIND_HOST,
     port: config.OPS_PORT,
@@ -155,7 +159,10 @@ async function main() {
     ['ops server', () => ops.close()],
     ['telemetry', () => telemetry.shutdown()],
   ]);
-  log.info({ event: 'service.started', httpPort: config.HTTP_PORT, opsPort: ops.port }, 'gateway ready');
+  log.info(
+    { event: 'service.started', httpPort: config.HTTP_PORT, httpTls: Boolean(edgeTls), opsPort: ops.port },
+    'gateway ready',
+  );
 }
 
 main().catch((error: unknown) => {
