@@ -116,6 +116,8 @@ interface LoadedFiles {
  */
 class ReloadingCertificates implements experimental.CertificateProvider {
   private latest: LoadedFiles;
+  /** When the files were last read (Date.now()), successfully or not. */
+  private lastRead: number;
   private timer: NodeJS.Timeout | undefined;
   private reading = false;
   private readonly caListeners = new Set<experimental.CaCertificateUpdateListener>();
@@ -123,53 +125,79 @@ class ReloadingCertificates implements experimental.CertificateProvider {
   log: Logger | undefined;
 
   constructor(private readonly files: CompleteTlsFiles) {
-    this.latest = usable({
-      caCertificate: readFileSync(files.caFile),
-      certificate: readFileSync(files.certFile),
-      privateKey: readFileSync(files.keyFile),
+    this.latest = this.readNow();
+    this.lastRead = Date.now();
+  }
+
+  private readNow(): LoadedFiles {
+    return usable({
+      caCertificate: readFileSync(this.files.caFile),
+      certificate: readFileSync(this.files.certFile),
+      privateKey: readFileSync(this.files.keyFile),
     });
   }
 
   private async reload(): Promise<void> {
     if (this.reading) return;
     this.reading = true;
+    this.lastRead = Date.now();
     try {
-      const next = usable({
-        caCertificate: await readFile(this.files.caFile),
-        certificate: await readFile(this.files.certFile),
-        privateKey: await readFile(this.files.keyFile),
-      });
-      if (
-        next.caCertificate.equals(this.latest.caCertificate) &&
-        next.certificate.equals(this.latest.certificate) &&
-        next.privateKey.equals(this.latest.privateKey)
-      )
-        return;
-      this.latest = next;
-      const certificateFacts = new X509Certificate(next.certificate);
-      this.log?.info(
-        {
-          event: 'grpc.tls.reloaded',
-          serial: certificateFacts.serialNumber,
-          validTo: certificateFacts.validToDate.toISOString(),
-        },
-        'gRPC certificate files changed; new connections use them',
+      this.take(
+        usable({
+          caCertificate: await readFile(this.files.caFile),
+          certificate: await readFile(this.files.certFile),
+          privateKey: await readFile(this.files.keyFile),
+        }),
       );
-      for (const listener of this.caListeners) listener({ caCertificate: next.caCertificate });
-      for (const listener of this.identityListeners)
-        listener({ certificate: next.certificate, privateKey: next.privateKey });
     } catch (error) {
-      this.log?.warn(
-        { event: 'grpc.tls.reload_failed', err: error instanceof Error ? error.message : String(error) },
-        'gRPC certificate files could not be used; keeping the previous ones',
-      );
+      this.keep(error);
     } finally {
       this.reading = false;
     }
   }
 
+  private take(next: LoadedFiles): void {
+    if (
+      next.caCertificate.equals(this.latest.caCertificate) &&
+      next.certificate.equals(this.latest.certificate) &&
+      next.privateKey.equals(this.latest.privateKey)
+    )
+      return;
+    this.latest = next;
+    const certificateFacts = new X509Certificate(next.certificate);
+    this.log?.info(
+      {
+        event: 'grpc.tls.reloaded',
+        serial: certificateFacts.serialNumber,
+        validTo: certificateFacts.validToDate.toISOString(),
+      },
+      'gRPC certificate files changed; new connections use them',
+    );
+    for (const listener of this.caListeners) listener({ caCertificate: next.caCertificate });
+    for (const listener of this.identityListeners)
+      listener({ certificate: next.certificate, privateKey: next.privateKey });
+  }
+
+  private keep(error: unknown): void {
+    this.log?.warn(
+      { event: 'grpc.tls.reload_failed', err: error instanceof Error ? error.message : String(error) },
+      'gRPC certificate files could not be used; keeping the previous ones',
+    );
+  }
+
   private watch(): void {
     if (this.timer) return;
+    // Unused until now (a client connecting for the first time, or again after its channel went
+    // idle): nothing re-read the files meanwhile, so read them before handing them out, or the
+    // first connections after a rotation would present what the process started with.
+    if (Date.now() - this.lastRead >= this.files.refreshMs) {
+      this.lastRead = Date.now();
+      try {
+        this.take(this.readNow());
+      } catch (error) {
+        this.keep(error);
+      }
+    }
     this.timer = setInterval(() => void this.reload(), this.files.refreshMs);
     this.timer.unref();
   }

@@ -375,6 +375,18 @@ describe('gRPC with mutual TLS: who may call a service is its certificate, check
     expect(renewed).not.toBe(callerBefore);
   });
 
+  test('a client that first connects after its files were renewed presents the renewed certificate', async () => {
+    // Made at start-up, first used later (notifications asks auth only when it has mail to send).
+    const notifications = pki.issue('notifications', [pki.id('notifications')]);
+    const lazy = client(notifications);
+    const started = new X509Certificate(readFileSync(notifications.certFile)).serialNumber;
+    pki.renew('notifications', [pki.id('notifications')]);
+    const renewed = new X509Certificate(readFileSync(notifications.certFile)).serialNumber;
+    expect(renewed).not.toBe(started);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await expect(ask(lazy)).resolves.toEqual({ serial: renewed });
+  });
+
   test('a renewal caught half-way (the new key beside the old certificate) keeps the last good pair in use', async () => {
     const before = await serverSerial(gateway);
     const renewal = pki.prepare('audit', [pki.id('audit')]);
