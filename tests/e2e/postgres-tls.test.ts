@@ -255,6 +255,22 @@ describe('PostgreSQL accepts only verified TLS', () => {
     expect(await handshake(port, ca, 'TLSv1.1')).toMatch(/ALERT_PROTOCOL_VERSION/);
   });
 
+  test('a service and the migration Job refuse to start with a URL that does not verify TLS', async () => {
+    const plaintext = withParams(db.appUrl, { sslmode: 'disable' });
+    const password = decodeURIComponent(new URL(plaintext).password);
+    for (const entry of ['services/audit/src/main.ts', 'packages/kit/src/migrate-cli.ts']) {
+      const started = await startProcess({
+        name: 'pg-tls-refused',
+        entry: path.join(ROOT, entry),
+        env: { DATABASE_URL: plaintext, MIGRATIONS_DIR: path.join(ROOT, 'services', 'audit', 'migrations') },
+      });
+      expect(await started.exited).toBe(1);
+      const output = await readFile(started.logFile, 'utf8');
+      expect(output).toContain('DATABASE_URL: must verify the server over TLS');
+      expect(output).not.toContain(password);
+    }
+  });
+
   test('a running service connects over TLS only: pg_stat_ssl shows every one of its sessions encrypted', async () => {
     const audit = await createTestDatabase(path.join(ROOT, 'services', 'audit', 'migrations'));
     const logDir = await mkdtemp(path.join(tmpdir(), 'pg-tls-audit-'));
