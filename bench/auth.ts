@@ -11,28 +11,25 @@
  *              gateway answers without auth (an unmatched route, same middleware) in the same run.
  *
  * By default the logins and the latency series run on two platforms side by side, in rounds that
- * alternate between them (A B, B A, ...), and the table prints the cost of transport security
- * (#24) from the same run:
- *
- *   baseline  gRPC in plaintext (GRPC_ALLOW_PLAINTEXT, the development flag);
- *   secured   gRPC with mTLS and the caller check, as the chart and `npm run up` run it.
- *
- * Both use Kafka with SASL/SCRAM over TLS (the shared broker has no plaintext listener) and
- * PostgreSQL with verify-full TLS (pg_hba refuses plaintext TCP): neither is in the comparison.
- * The no-op request never leaves the gateway, so its two columns show the run's noise.
+ * alternate between them (A B, B A, ...): the baseline with the development flags (plaintext gRPC
+ * and HTTP) and the secured one as the chart runs it (mTLS with the caller check, the gateway's API
+ * over TLS from the edge): see variants.ts. The table prints the cost of transport security (#24)
+ * from the same run. The no-op request never calls a service, so it shows the TLS of the
+ * edge's hop alone (and the run's noise).
  * `--secured-only` measures the secured platform alone.
  *
- * Run: `npx tsx bench/auth.ts [--logins N] [--requests N] [--rounds R] [--secured-only]
+ * Run: `npx tsx bench/auth.ts [--logins N] [--requests N] [--rounds R] [--secured-only] [--plain-http]
  * [--timeout-seconds S]`. Prints a table and, last, one JSON line. It is a measurement, not a test.
  */
 import { performance } from 'node:perf_hooks';
 
 import { hash, verify } from '@node-rs/argon2';
 import { ARGON2_OPTIONS } from '@tracking/auth/passwords';
-import { infraEnv, randomName } from '@tracking/testing';
-import { INGRESS_HEADERS, startPlatform } from '@tracking/testing/platform';
+import { randomName } from '@tracking/testing';
+import { INGRESS_HEADERS } from '@tracking/testing/platform';
 
-import { checkTransport, describeConnections, watchConnections, type ConnectionCounts } from './connections';
+import type { ApiResponse } from './client';
+import { describeConnections, type ConnectionCounts } from './connections';
 import {
   comparisonTable,
   interleaved,
@@ -44,26 +41,39 @@ import {
   UsageError,
   type Compared,
 } from './support';
+import { NOT_COMPARED, startVariant, variantLabels, type VariantName } from './variants';
 
 const PASSWORD = 'correct horse battery staple';
 const USAGE =
-  'usage: npx tsx bench/auth.ts [--logins N] [--requests N] [--rounds R] [--secured-only] [--timeout-seconds S]';
+  'usage: npx tsx bench/auth.ts [--logins N] [--requests N] [--rounds R] [--secured-only] [--plain-http] [--timeout-seconds S]';
 
 interface Options {
   logins: number;
   requests: number;
   rounds: number;
   securedOnly: boolean;
+  plainHttp: boolean;
   timeoutSeconds: number;
 }
 
 function parse(argv: string[]): Options | 'help' {
-  const options: Options = { logins: 60, requests: 2000, rounds: 4, securedOnly: false, timeoutSeconds: 600 };
+  const options: Options = {
+    logins: 60,
+    requests: 2000,
+    rounds: 4,
+    securedOnly: false,
+    plainHttp: false,
+    timeoutSeconds: 600,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i] ?? '';
     if (flag === '--help' || flag === '-h') return 'help';
     if (flag === '--secured-only') {
       options.securedOnly = true;
+      continue;
+    }
+    if (flag === '--plain-http') {
+      options.plainHttp = true;
       continue;
     }
     const value = argv[i + 1];
@@ -82,14 +92,13 @@ function parse(argv: string[]): Options | 'help' {
 /** Sequential requests, each expected to answer `expectStatus`; adds their latencies to `samples`. */
 async function latencies(
   count: number,
-  request: () => Promise<Response>,
+  request: () => Promise<ApiResponse>,
   expectStatus: number,
   samples: number[] = [],
 ) {
   for (let i = 0; i < count; i += 1) {
     const started = performance.now();
     const response = await request();
-    await response.arrayBuffer();
     if (response.status !== expectStatus) throw new Error(`expected ${expectStatus}, got ${response.status}`);
     samples.push(performance.now() - started);
   }
@@ -101,20 +110,15 @@ const quantiles = (samples: number[]) => {
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 };
 
-type VariantName = 'baseline' | 'secured';
-
-/** A platform with `logins` accounts to sign in to. */
-async function startVariant(
+/** A platform of the variant with `logins` accounts to sign in to. */
+async function startAccounts(
   name: VariantName,
   options: Options,
   cleanup: { add(name: string, fn: () => Promise<unknown>): void },
 ) {
-  const env = { LOG_LEVEL: 'warn' };
-  const platform = await startPlatform(name === 'baseline' ? { env, grpcPlaintext: true } : { env });
-  cleanup.add(`${name} platform`, () => platform.stop());
-  await checkTransport(name, platform.authGrpc);
+  const { client, watch } = await startVariant(name, options.plainHttp, cleanup);
   const post = (route: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${platform.api}${route}`, {
+    client.request(route, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...INGRESS_HEADERS, ...headers },
       body: JSON.stringify(body),
@@ -123,7 +127,7 @@ async function startVariant(
   for (let i = 0; i < options.logins; i += 1) {
     const email = `${randomName('bench-')}@example.test`;
     const response = await post('/auth/register', { email, password: PASSWORD, displayName: 'Bench' });
-    if (response.status !== 201) throw new Error(`register: ${response.status} ${await response.text()}`);
+    if (response.status !== 201) throw new Error(`register: ${response.status} ${response.body}`);
     emails.push(email);
   }
   let token = '';
@@ -135,31 +139,21 @@ async function startVariant(
       Array.from({ length: concurrency }, async () => {
         for (let email = queue.pop(); email; email = queue.pop()) {
           const response = await post('/auth/login', { email, password: PASSWORD });
-          if (response.status !== 200) throw new Error(`login: ${response.status} ${await response.text()}`);
-          token = ((await response.json()) as { token: string }).token;
+          if (response.status !== 200) throw new Error(`login: ${response.status} ${response.body}`);
+          token = (JSON.parse(response.body) as { token: string }).token;
         }
       }),
     );
     return (performance.now() - began) / 1000;
   };
   const headers = () => ({ authorization: `Bearer ${token}`, ...INGRESS_HEADERS });
-  const { adminUrl, brokers } = infraEnv();
   return {
     name,
     emails,
     signIn,
-    validate: () => fetch(`${platform.api}/auth/session`, { headers: headers() }),
-    noop: () => fetch(`${platform.api}/bench-noop`, { headers: headers() }),
-    watch: () =>
-      watchConnections({
-        grpc: [platform.authGrpc, platform.auditGrpc, platform.trackingGrpc, platform.aiGrpc],
-        ops: Object.values(platform.opsUrls),
-        databases: Object.fromEntries(
-          Object.entries(platform.databases).map(([service, db]) => [service, db.database]),
-        ),
-        brokers,
-        adminUrl,
-      }),
+    validate: () => client.request('/auth/session', { headers: headers() }),
+    noop: () => client.request('/bench-noop', { headers: headers() }),
+    watch,
     logins: { 1: { count: 0, seconds: 0 }, 2: { count: 0, seconds: 0 } },
     baseline: [] as number[],
     validation: [] as number[],
@@ -177,7 +171,7 @@ async function run(options: Options, cleanup: { add(name: string, fn: () => Prom
   // 2. The platforms, with accounts to sign in to.
   const names: VariantName[] = options.securedOnly ? ['secured'] : ['baseline', 'secured'];
   const variants = [];
-  for (const name of names) variants.push(await startVariant(name, options, cleanup));
+  for (const name of names) variants.push(await startAccounts(name, options, cleanup));
   const watches = await Promise.all(variants.map((variant) => variant.watch()));
 
   // 3. Logins: each round signs in to its share of the accounts, at concurrency 1, then 2.
@@ -248,13 +242,13 @@ argon2id verify, in process, 1 core: ${argonPerSecond.toFixed(1)} /s (m=19456 Ki
         secured: secured.loginsPerSecond2,
       },
       {
-        metric: 'gateway no-op p50 (no gRPC: noise)',
+        metric: 'gateway no-op p50 (no gRPC call)',
         unit: 'ms',
         baseline: baseline.noop.p50,
         secured: secured.noop.p50,
       },
       {
-        metric: 'gateway no-op p99 (no gRPC: noise)',
+        metric: 'gateway no-op p99 (no gRPC call)',
         unit: 'ms',
         baseline: baseline.noop.p99,
         secured: secured.noop.p99,
@@ -279,8 +273,7 @@ argon2id verify, in process, 1 core: ${argonPerSecond.toFixed(1)} /s (m=19456 Ki
       },
     ];
     process.stdout.write(
-      'baseline: gRPC plaintext (GRPC_ALLOW_PLAINTEXT); secured: gRPC mTLS + caller check.\n' +
-        'Both: Kafka SASL/SCRAM over TLS and PostgreSQL verify-full (not in this comparison).\n\n' +
+      `baseline: ${variantLabels(options.plainHttp).baseline}\nsecured:  ${variantLabels(options.plainHttp).secured}\n${NOT_COMPARED}\n\n` +
         `${comparisonTable(compared)}\n\n`,
     );
   } else if (secured) {
@@ -305,6 +298,7 @@ argon2id verify, in process, 1 core: ${argonPerSecond.toFixed(1)} /s (m=19456 Ki
   process.stdout.write(
     `${JSON.stringify({
       bench: 'auth',
+      variants: variantLabels(options.plainHttp),
       argon2VerifyPerSecond: round(argonPerSecond, 1),
       logins: options.logins,
       requests: total,

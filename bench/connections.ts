@@ -9,13 +9,12 @@
  *               of sessions ever established, exact. pg_stat_ssl says whether they use TLS.
  *   Kafka       the connections the platform's processes hold to the brokers, sampled every
  *               250 ms: one opened and closed between two samples would be missed.
+ *   HTTP        the bench's own client's connections to the gateway (it plays the edge).
  */
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { connect } from 'node:tls';
 
 import pg from 'pg';
-
-import { BenchError } from './support';
 
 const SAMPLE_MS = 250;
 
@@ -82,9 +81,9 @@ async function childrenListeningOn(ports: Set<number>): Promise<number[]> {
 
 export interface ConnectionCounts {
   /** Connections open when the window started. */
-  open: { grpc: number; postgres: number; kafka: number };
+  open: { http: number; grpc: number; postgres: number; kafka: number };
   /** Connections opened during the window. */
-  opened: { grpc: number; postgres: number; kafka: number };
+  opened: { http: number; grpc: number; postgres: number; kafka: number };
   /** Of the platform's PostgreSQL backends at the end, how many use TLS. */
   postgresTls: { tls: number; total: number };
   /** The sessions opened during the window that are still open at its end, by database. */
@@ -100,6 +99,8 @@ export interface PlatformAddresses {
   databases: Record<string, string>;
   brokers: string[];
   adminUrl: string;
+  /** The bench's client of the gateway's API. */
+  client: { connections(): number };
 }
 
 const portOf = (address: string) =>
@@ -168,6 +169,7 @@ export async function watchConnections(
     );
     return Object.fromEntries(rows.map((row) => [owners.get(row.datname) ?? row.datname, Number(row.n)]));
   };
+  const httpAtStart = platform.client.connections();
   const grpcAtStart = await grpcNow();
   const kafkaAtStart = await kafkaNow();
   const sessionsAtStart = await sessions();
@@ -193,8 +195,14 @@ export async function watchConnections(
       const postgresOpenedBy = await openedBy();
       await admin.end();
       return {
-        open: { grpc: grpcAtStart.size, postgres: postgresAtStart, kafka: kafkaAtStart.size },
+        open: {
+          http: httpAtStart,
+          grpc: grpcAtStart.size,
+          postgres: postgresAtStart,
+          kafka: kafkaAtStart.size,
+        },
         opened: {
+          http: platform.client.connections() - httpAtStart,
           grpc: grpcSeen.size - grpcAtStart.size,
           postgres: sessionsAtEnd - sessionsAtStart,
           kafka: kafkaSeen.size - kafkaAtStart.size,
@@ -212,9 +220,9 @@ export function describeConnections(label: string, counts: ConnectionCounts | un
   const { open, opened, postgresTls, postgresOpenedBy } = counts;
   const by = Object.entries(postgresOpenedBy).map(([service, n]) => `${service} ${n}`);
   return (
-    `${label}: connections opened during the measured window: gRPC ${opened.grpc}, ` +
+    `${label}: connections opened during the measured window: HTTP ${opened.http}, gRPC ${opened.grpc}, ` +
     `PostgreSQL ${opened.postgres}${by.length > 0 ? ` (still open: ${by.join(', ')})` : ''}, Kafka ${opened.kafka} ` +
-    `(open at its start: gRPC ${open.grpc}, PostgreSQL ${open.postgres}, Kafka ${open.kafka}; ` +
+    `(before it: HTTP ${open.http} opened; open at its start: gRPC ${open.grpc}, PostgreSQL ${open.postgres}, Kafka ${open.kafka}; ` +
     `PostgreSQL backends on TLS at the end: ${postgresTls.tls} of ${postgresTls.total})`
   );
 }
@@ -241,15 +249,4 @@ export function speaksTls(address: string): Promise<boolean> {
     socket.once('error', () => done(false));
     socket.once('timeout', () => done(false));
   });
-}
-
-/** Stops a run whose platform does not run the transport its label says. */
-export async function checkTransport(variant: 'baseline' | 'secured', grpcAddress: string): Promise<void> {
-  const tls = await speaksTls(grpcAddress);
-  if (tls !== (variant === 'secured')) {
-    throw new BenchError(
-      `the ${variant} platform's gRPC server at ${grpcAddress} ${tls ? 'answers' : 'does not answer'} TLS, ` +
-        `so the comparison would be mislabelled (startPlatform: mTLS by default, plaintext with grpcPlaintext)`,
-    );
-  }
 }

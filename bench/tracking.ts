@@ -10,31 +10,27 @@
  *            outbox), one statement per transaction, at the same concurrency, from this process:
  *            the ceiling PostgreSQL itself gives on this machine, in the same run.
  *
- * By default it runs the meal load on two platforms side by side and prints the cost of
- * transport security (#24) from the same run:
- *
- *   baseline  gRPC in plaintext (GRPC_ALLOW_PLAINTEXT, the development flag);
- *   secured   gRPC with mTLS and the caller check, as the chart and `npm run up` run it.
- *
- * Both use Kafka with SASL/SCRAM over TLS (the shared broker has no plaintext listener) and
- * PostgreSQL with verify-full TLS (pg_hba refuses plaintext TCP), so neither is in the meal
- * comparison. PostgreSQL's own TLS cost is the raw pg pair: TCP with verify-full TLS beside the
- * unix socket (no TLS, and no TCP either, so it is an upper bound). The rounds alternate between
- * the two (A B, B A, ...) so that the shared machine's other load falls on both alike.
+ * By default it runs the meal load on two platforms side by side, the baseline with the
+ * development flags (plaintext gRPC and HTTP) and the secured one as the chart runs it (mTLS with
+ * the caller check, the gateway's API over TLS from the edge): see variants.ts. It prints the cost
+ * of transport security (#24) from the same run. PostgreSQL's own TLS cost is the raw pg pair:
+ * TCP with verify-full TLS beside the unix socket (no TLS, and no TCP either, so it is an upper
+ * bound). The rounds alternate between the two (A B, B A, ...) so that the shared machine's other
+ * load falls on both alike.
  * `--secured-only` measures the secured platform alone.
  *
  * Run: `npx tsx bench/tracking.ts [--requests N] [--concurrency C] [--clients K] [--rounds R]
- * [--secured-only] [--timeout-seconds S]`. Prints a table and, last, one JSON line. It is a
- * measurement, not a test.
+ * [--secured-only] [--plain-http] [--timeout-seconds S]`. Prints a table and, last, one JSON
+ * line. It is a measurement, not a test.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
-import { createTestDatabase, infraEnv, randomName } from '@tracking/testing';
-import { INGRESS_HEADERS, startPlatform } from '@tracking/testing/platform';
+import { createTestDatabase, randomName } from '@tracking/testing';
+import { INGRESS_HEADERS } from '@tracking/testing/platform';
 import pg from 'pg';
 
-import { checkTransport, describeConnections, watchConnections, type ConnectionCounts } from './connections';
+import { describeConnections, type ConnectionCounts } from './connections';
 import {
   comparisonTable,
   interleaved,
@@ -47,10 +43,11 @@ import {
   UsageError,
   type Compared,
 } from './support';
+import { NOT_COMPARED, startVariant, variantLabels, type VariantName } from './variants';
 
 const PASSWORD = 'correct horse battery staple';
 const USAGE =
-  'usage: npx tsx bench/tracking.ts [--requests N] [--concurrency C] [--clients K] [--rounds R] [--secured-only] [--timeout-seconds S]';
+  'usage: npx tsx bench/tracking.ts [--requests N] [--concurrency C] [--clients K] [--rounds R] [--secured-only] [--plain-http] [--timeout-seconds S]';
 const DESCRIPTION = 'two slices of wholegrain toast with peanut butter and a banana, flat white';
 
 interface Options {
@@ -59,6 +56,7 @@ interface Options {
   clients: number;
   rounds: number;
   securedOnly: boolean;
+  plainHttp: boolean;
   timeoutSeconds: number;
 }
 
@@ -69,6 +67,7 @@ function parse(argv: string[]): Options | 'help' {
     clients: 8,
     rounds: 4,
     securedOnly: false,
+    plainHttp: false,
     timeoutSeconds: 900,
   };
   for (let i = 0; i < argv.length; i += 1) {
@@ -76,6 +75,10 @@ function parse(argv: string[]): Options | 'help' {
     if (flag === '--help' || flag === '-h') return 'help';
     if (flag === '--secured-only') {
       options.securedOnly = true;
+      continue;
+    }
+    if (flag === '--plain-http') {
+      options.plainHttp = true;
       continue;
     }
     const value = argv[i + 1];
@@ -128,20 +131,15 @@ async function load(
   return series;
 }
 
-type VariantName = 'baseline' | 'secured';
-
-/** A platform with signed-in clients, ready to log meals. */
-async function startVariant(
+/** A platform of the variant with signed-in clients, ready to log meals. */
+async function startMeals(
   name: VariantName,
   options: Options,
   cleanup: { add(name: string, fn: () => Promise<unknown>): void },
 ) {
-  const env = { LOG_LEVEL: 'warn' };
-  const platform = await startPlatform(name === 'baseline' ? { env, grpcPlaintext: true } : { env });
-  cleanup.add(`${name} platform`, () => platform.stop());
-  await checkTransport(name, platform.trackingGrpc);
+  const { client, watch } = await startVariant(name, options.plainHttp, cleanup);
   const post = (route: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${platform.api}${route}`, {
+    client.request(route, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...INGRESS_HEADERS, ...headers },
       body: JSON.stringify(body),
@@ -150,11 +148,10 @@ async function startVariant(
   for (let i = 0; i < options.clients; i += 1) {
     const email = `${randomName('bench-')}@example.test`;
     const registered = await post('/auth/register', { email, password: PASSWORD, displayName: 'Bench' });
-    if (registered.status !== 201)
-      throw new Error(`register: ${registered.status} ${await registered.text()}`);
+    if (registered.status !== 201) throw new Error(`register: ${registered.status} ${registered.body}`);
     const login = await post('/auth/login', { email, password: PASSWORD });
-    if (login.status !== 200) throw new Error(`login: ${login.status} ${await login.text()}`);
-    tokens.push(((await login.json()) as { token: string }).token);
+    if (login.status !== 200) throw new Error(`login: ${login.status} ${login.body}`);
+    tokens.push((JSON.parse(login.body) as { token: string }).token);
   }
   const logMeal = async (index: number) => {
     const response = await post(
@@ -162,27 +159,15 @@ async function startVariant(
       { eatenAt: new Date().toISOString(), mealType: 'breakfast', description: DESCRIPTION },
       { authorization: `Bearer ${tokens[index % tokens.length] ?? ''}` },
     );
-    await response.arrayBuffer();
     if (response.status !== 201) throw new Error(`log meal (${name}): ${response.status}`);
   };
-  const { adminUrl, brokers } = infraEnv();
-  const watch = () =>
-    watchConnections({
-      grpc: [platform.authGrpc, platform.auditGrpc, platform.trackingGrpc, platform.aiGrpc],
-      ops: Object.values(platform.opsUrls),
-      databases: Object.fromEntries(
-        Object.entries(platform.databases).map(([service, db]) => [service, db.database]),
-      ),
-      brokers,
-      adminUrl,
-    });
   return { name, logMeal, watch, meals: new Series() };
 }
 
 async function run(options: Options, cleanup: { add(name: string, fn: () => Promise<unknown>): void }) {
   const names: VariantName[] = options.securedOnly ? ['secured'] : ['baseline', 'secured'];
   const variants = [];
-  for (const name of names) variants.push(await startVariant(name, options, cleanup));
+  for (const name of names) variants.push(await startMeals(name, options, cleanup));
   for (const variant of variants)
     await load(Math.min(200, options.requests), options.concurrency, variant.logMeal); // warm-up
 
@@ -248,8 +233,7 @@ async function run(options: Options, cleanup: { add(name: string, fn: () => Prom
       { metric: 'meal latency p99', unit: 'ms', baseline: baseline.p99, secured: secured.p99 },
     ];
     process.stdout.write(
-      'baseline: gRPC plaintext (GRPC_ALLOW_PLAINTEXT); secured: gRPC mTLS + caller check.\n' +
-        'Both: Kafka SASL/SCRAM over TLS and PostgreSQL verify-full (not in this comparison).\n\n' +
+      `baseline: ${variantLabels(options.plainHttp).baseline}\nsecured:  ${variantLabels(options.plainHttp).secured}\n${NOT_COMPARED}\n\n` +
         `${comparisonTable(compared)}\n\n`,
     );
   } else if (secured) {
@@ -296,6 +280,7 @@ async function run(options: Options, cleanup: { add(name: string, fn: () => Prom
   process.stdout.write(
     `${JSON.stringify({
       bench: 'tracking',
+      variants: variantLabels(options.plainHttp),
       concurrency: options.concurrency,
       requests: total,
       rounds: options.rounds,
