@@ -1,7 +1,7 @@
 // Renders the local stack's edge (scripts/up.sh starts it): the chart's own edge and web nginx.conf
 // files with local values, into .local/edge, in front of the local gateway, billing's webhook port
-// and the web app's build (services/web/dist), with TLS from a local CA (.local/edge/ca, its key
-// never leaves it) and the local GeoIP database, in which loopback is in NZ (scripts/provision.ts).
+// and the web app's build (services/web/dist), over TLS with the edge's certificate from the local
+// PKI, with TLS for browsers from a local CA (.local/edge/ca, its key never leaves it) and the local GeoIP database, in which loopback is in NZ (scripts/provision.ts).
 // Prints the app's address, the CA's certificate file, and the web server's and the edge's
 // readiness URLs, space-separated.
 //
@@ -27,6 +27,9 @@ async function main(): Promise<void> {
     stripeWebhook: `127.0.0.1:${port('billing', 'WEBHOOK_PORT')}`,
     webRoot: path.join(ROOT, 'services', 'web', 'dist'),
     geoipDatabase: path.join(local, 'geoip', 'dev.mmdb'),
+    // The hops to the gateway, the web app and billing: TLS with the edge's certificate from the
+    // local PKI (scripts/pki.sh), as the services serve them.
+    pki: process.env.GRPC_SECRETS_DIR ?? path.join(local, 'secrets', 'grpc'),
   });
   process.stdout.write(`${layout.url}/ ${layout.caFile} ${layout.ready.web} ${layout.ready.edge}\n`);
 }

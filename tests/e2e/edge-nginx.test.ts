@@ -1,18 +1,25 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import {
-  createServer as createHttpServer,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type Server as HttpServer,
-} from 'node:http';
-import { request as httpsRequest } from 'node:https';
+  chmod,
+  chown,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  open,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest, type Server as HttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, createServer as createTlsServer, type ConnectionOptions, type Server } from 'node:tls';
 
-import { randomName, waitFor } from '@tracking/testing';
+import { createLogger, createMetrics, createTlsServer as createCallerCheckedServer } from '@tracking/kit';
+import { grpcClientTls, randomName, waitFor } from '@tracking/testing';
 import {
   freePort,
   jsonLines,
@@ -78,7 +85,7 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
   let nginxStarted = 0;
   const ports = { https: 0, http: 0, health: 0, web: 0, webOps: 0 };
   // A stand-in for billing's webhook port: it records what it gets and answers as billing does.
-  let billing: HttpServer | undefined;
+  let billing: HttpsServer | undefined;
   const delivered: Delivered[] = [];
 
   const setup = () => {
@@ -112,24 +119,52 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
     geoipDb = path.join(dir, 'geoip.mmdb');
     await writeGeoIpDatabase(geoipDb);
 
-    platform = await startPlatform({ ai: false });
+    // The gateway serves TLS to the edge's certificate alone, as in a cluster (edge-hops.test.ts).
+    platform = await startPlatform({ ai: false, httpTls: true });
     const gateway = new URL(platform.api);
+    const pki = platform.pki;
+    if (!pki) throw new Error('the platform has no PKI');
+    // The edge's and web's certificates, readable by nginx's user like the mounted Secret.
+    const mtls = path.join(dir, 'mtls');
+    await mkdir(mtls, { mode: 0o755 });
+    for (const [name, mode] of [
+      ['ca.crt', 0o644],
+      ['edge.crt', 0o644],
+      ['edge.key', 0o600],
+      ['web.crt', 0o644],
+      ['web.key', 0o600],
+    ] as const) {
+      await copyFile(path.join(pki, name), path.join(mtls, name));
+      await chmod(path.join(mtls, name), mode);
+      if (asEdgeUser) await chown(path.join(mtls, name), EDGE_UID, EDGE_UID);
+    }
 
-    billing = createHttpServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        delivered.push({
-          method: request.method ?? '',
-          url: request.url ?? '',
-          headers: request.headers,
-          body: Buffer.concat(chunks),
+    // Billing's webhook port serves TLS to the edge alone, as billing does (the kit's listener).
+    billing = createCallerCheckedServer(
+      (request, response) => {
+        const chunks: Buffer[] = [];
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('end', () => {
+          delivered.push({
+            method: request.method ?? '',
+            url: request.url ?? '',
+            headers: request.headers,
+            body: Buffer.concat(chunks),
+          });
+          response.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
         });
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
-      });
-    });
-    await new Promise<void>((resolve) => billing?.listen(0, '127.0.0.1', resolve));
-    const billingPort = (billing.address() as { port: number }).port;
+      },
+      {
+        files: grpcClientTls('billing', pki),
+        allowedCallers: ['edge'],
+        refreshMs: 60_000,
+        log: createLogger({ service: 'billing-stand-in', level: 'error' }),
+        metrics: createMetrics(),
+      },
+    );
+    const stripeStandIn = billing;
+    await new Promise<void>((resolve) => stripeStandIn.listen(0, '127.0.0.1', resolve));
+    const billingPort = (stripeStandIn.address() as { port: number }).port;
 
     const free = new Set<number>();
     while (free.size < 5) free.add(await freePort());
@@ -140,6 +175,14 @@ describe("the edge the chart renders, run by Debian's nginx in front of the real
     await Promise.all([mkdir(runDir), mkdir(webRunDir)]);
     const manifests = await render(
       `edge.upstream=127.0.0.1:${gateway.port}`,
+      // The hops: TLS with the edge's certificate, checking the upstreams' (which name localhost).
+      `edge.upstreamTls.caFile=${path.join(mtls, 'ca.crt')}`,
+      `edge.upstreamTls.certFile=${path.join(mtls, 'edge.crt')}`,
+      `edge.upstreamTls.keyFile=${path.join(mtls, 'edge.key')}`,
+      'edge.upstreamTls.serverName=localhost',
+      `components.web.staticSite.tls.caFile=${path.join(mtls, 'ca.crt')}`,
+      `components.web.staticSite.tls.certFile=${path.join(mtls, 'web.crt')}`,
+      `components.web.staticSite.tls.keyFile=${path.join(mtls, 'web.key')}`,
       `edge.tls.certFile=${path.join(dir, 'tls.crt')}`,
       `edge.tls.keyFile=${path.join(dir, 'tls.key')}`,
       `edge.tls.dhParamFile=${path.join(dir, 'ffdhe2048.pem')}`,
@@ -949,7 +992,7 @@ describe("the edge's Kubernetes objects", () => {
     const edgeConf = find(manifests, 'ConfigMap', 'tracking-edge').data?.['nginx.conf'] ?? '';
     expect(edgeConf).toContain('server tracking-web:8090;');
     // The HTTPS server's catch-all location (the first `location /`).
-    expect(/location \/ \{([^]*?)\n {4}\}/.exec(edgeConf)?.[1]).toContain('proxy_pass http://edge_web;');
+    expect(/location \/ \{([^]*?)\n {4}\}/.exec(edgeConf)?.[1]).toContain('proxy_pass https://edge_web;');
     // No Prometheus target: nginx serving files has no /metrics.
     const monitored = await render('observability.serviceMonitors.enabled=true');
     expect(monitored.filter((m) => m.kind === 'ServiceMonitor').map((m) => m.metadata.name)).not.toContain(
@@ -961,7 +1004,7 @@ describe("the edge's Kubernetes objects", () => {
     const manifests = await render('components.web.enabled=false');
     const conf = find(manifests, 'ConfigMap', 'tracking-edge').data?.['nginx.conf'] ?? '';
     expect(conf).not.toContain('edge_web');
-    expect(/location \/ \{([^]*?)\n {4}\}/.exec(conf)?.[1]).toContain('proxy_pass http://edge_gateway;');
+    expect(/location \/ \{([^]*?)\n {4}\}/.exec(conf)?.[1]).toContain('proxy_pass https://edge_gateway;');
     const egress = find(manifests, 'NetworkPolicy', 'tracking-edge').spec?.egress as Json[];
     expect(egress.map((rule) => at(rule, 'ports', 0, 'port'))).toEqual([53, 8080, 8089]);
     expect(manifests.some((m) => m.metadata.name === 'tracking-web')).toBe(false);
@@ -1009,7 +1052,7 @@ describe("the edge's Kubernetes objects", () => {
     const byDefault = conf(await render());
     expect(byDefault).toContain('server tracking-billing:8089;');
     expect(byDefault).toMatch(
-      /location = \/webhooks\/stripe \{[^]*?proxy_pass http:\/\/edge_stripe_webhook;/,
+      /location = \/webhooks\/stripe \{[^]*?proxy_pass https:\/\/edge_stripe_webhook;\s*proxy_ssl_name tracking-billing;/,
     );
     // No allow-list: every source address is accepted (the signature decides).
     expect(byDefault).toMatch(/geo \$edge_stripe_source \{\s*default 1;\s*\}/);
@@ -1064,6 +1107,48 @@ describe("the edge's Kubernetes objects", () => {
     });
     expect(find(manifests, 'Service', 'tracking-edge').spec).not.toHaveProperty('externalTrafficPolicy');
     await expect(render('edge.gatewayApi.enabled=true')).rejects.toThrow(/gatewayClassName is required/);
+  });
+
+  test("the hops behind the edge are TLS 1.3 with the edge's certificate, each upstream's checked by its Service name", async () => {
+    const manifests = await render();
+    const edgeConf = find(manifests, 'ConfigMap', 'tracking-edge').data?.['nginx.conf'] ?? '';
+    const mtls = '/var/run/secrets/tracking/mtls';
+    // The edge's own certificate, read at each new connection (a variable), and the CA.
+    expect(edgeConf).toMatch(
+      new RegExp(`map \\$server_port \\$edge_hop_certificate \\{\\s*default ${mtls}/tls\\.crt;`),
+    );
+    expect(edgeConf).toContain('proxy_ssl_certificate $edge_hop_certificate;');
+    expect(edgeConf).toContain(`proxy_ssl_trusted_certificate ${mtls}/ca.crt;`);
+    expect(edgeConf).toContain('proxy_ssl_verify on;');
+    expect(edgeConf).toContain('proxy_ssl_protocols TLSv1.3;');
+    expect(edgeConf).not.toMatch(/proxy_pass http:/);
+    // Every hand-over names the certificate it expects: the upstream Service's own name.
+    const passes = [...edgeConf.matchAll(/proxy_pass (\S+);\s*proxy_ssl_name (\S+);/g)].map(
+      ([, to, name]) => [to, name],
+    );
+    expect(new Set(passes.map((pass) => pass.join(' ')))).toEqual(
+      new Set([
+        'https://edge_gateway tracking-gateway',
+        'https://edge_web tracking-web',
+        'https://edge_stripe_webhook tracking-billing',
+      ]),
+    );
+    expect(passes).toHaveLength(edgeConf.match(/proxy_pass /g)?.length ?? 0);
+
+    // The web app serves TLS and answers the edge's certificate alone.
+    const webConf = find(manifests, 'ConfigMap', 'tracking-web-site').data?.['nginx.conf'] ?? '';
+    expect(webConf).toContain('listen 8090 ssl;');
+    expect(webConf).toContain(`ssl_client_certificate ${mtls}/ca.crt;`);
+    expect(webConf).toContain('ssl_verify_client optional;');
+    expect(webConf).toMatch(/"1:edge" "";/);
+
+    // Only a developer's cluster without cert-manager goes plain, and the schema keeps that out of
+    // production (tests/chart/zero-trust.test.ts).
+    const plain = await render('global.grpc.plaintextForDevelopment=true');
+    const plainConf = find(plain, 'ConfigMap', 'tracking-edge').data?.['nginx.conf'] ?? '';
+    expect(plainConf).not.toContain('proxy_ssl');
+    expect(plainConf).toContain('proxy_pass http://edge_gateway;');
+    expect(find(plain, 'ConfigMap', 'tracking-web-site').data?.['nginx.conf']).toContain('listen 8090;');
   });
 
   test('edge values outside the schema are refused', async () => {

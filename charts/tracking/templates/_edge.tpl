@@ -67,6 +67,43 @@ webhook port; empty when the route is off (edge.stripeWebhook.enabled false, or 
 {{- end -}}
 
 {{- /*
+Whether the hops behind the edge (to the gateway, the web app and billing's webhook port) are TLS
+with the edge's client certificate: always, unless global.grpc.plaintextForDevelopment, which the
+schema refuses in staging and production. "true" or empty.
+*/}}
+{{- define "tracking.edge.hopTls" -}}
+{{- if not (dig "grpc" "plaintextForDevelopment" false (.Values.global | default dict)) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{- /*
+The name the edge checks an upstream's certificate against (proxy_ssl_name): edge.upstreamTls.serverName,
+else the component's Service name, one of the DNS names its certificate carries. Takes a dict: root, name.
+*/}}
+{{- define "tracking.edge.upstreamName" -}}
+{{- $u := .root.Values.edge.upstreamTls | default dict -}}
+{{- if $u.serverName -}}
+{{- $u.serverName -}}
+{{- else -}}
+{{- include "tracking.component.name" (dict "root" .root "name" .name) -}}
+{{- end -}}
+{{- end -}}
+
+{{- /*
+A location's hand-over to an upstream: proxy_pass over TLS or plain HTTP, and over TLS the name its
+certificate must carry. Takes a dict: root, upstream (the nginx upstream block), name (the component).
+*/}}
+{{- define "tracking.edge.pass" -}}
+{{- if include "tracking.edge.hopTls" .root -}}
+proxy_pass https://{{ .upstream }};
+proxy_ssl_name {{ include "tracking.edge.upstreamName" . }};
+{{- else -}}
+proxy_pass http://{{ .upstream }};
+{{- end -}}
+{{- end -}}
+
+{{- /*
 A refusal the edge makes itself: an RFC 9457 problem in the gateway's format (services/gateway/src/http/problem.ts),
 never cached, with the correlation id. Takes a dict: code, status, title, detail, hsts (the HSTS header value, or empty).
 add_header in a block replaces the server's, so each refusal states every header it sends.
@@ -256,6 +293,29 @@ http {
     {{- end }}
   }
   {{- end }}
+  {{- if include "tracking.edge.hopTls" . }}
+  {{- $u := $e.upstreamTls }}
+
+  # The hops behind the edge are TLS 1.3 (docs/edge.md, "The hops behind the edge"). The edge
+  # presents its own certificate (spiffe://tracking/edge), the only one the gateway, the web app
+  # and billing's webhook port serve, and verifies theirs against the platform's CA and the name
+  # each location sets (proxy_ssl_name). A variable in the certificate's path makes nginx read
+  # the files at each new connection, so a renewed certificate is presented without a reload;
+  # a new CA needs one.
+  map $server_port $edge_hop_certificate {
+    default {{ $u.certFile }};
+  }
+  map $server_port $edge_hop_certificate_key {
+    default {{ $u.keyFile }};
+  }
+  proxy_ssl_certificate $edge_hop_certificate;
+  proxy_ssl_certificate_key $edge_hop_certificate_key;
+  proxy_ssl_trusted_certificate {{ $u.caFile }};
+  proxy_ssl_verify on;
+  proxy_ssl_verify_depth 2;
+  proxy_ssl_protocols TLSv1.3;
+  proxy_ssl_session_reuse on;
+  {{- end }}
   proxy_http_version 1.1;
   proxy_connect_timeout 5s;
   proxy_send_timeout 60s;
@@ -305,7 +365,7 @@ http {
 
     # security.txt is for anyone, anywhere, who finds a flaw: exempt from GeoIP, like the gateway.
     location = /.well-known/security.txt {
-      proxy_pass http://edge_gateway;
+      {{- include "tracking.edge.pass" (dict "root" $ "upstream" "edge_gateway" "name" "gateway") | nindent 6 }}
     }
 
     {{- if $webhook }}
@@ -325,7 +385,7 @@ http {
       # The whole body in memory, never in a temporary file.
       client_body_buffer_size {{ $w.clientMaxBodySize }};
       limit_req zone=edge_stripe_webhook burst={{ $w.rateLimit.burst }} nodelay;
-      proxy_pass http://edge_stripe_webhook;
+      {{- include "tracking.edge.pass" (dict "root" $ "upstream" "edge_stripe_webhook" "name" "billing") | nindent 6 }}
     }
     {{- end }}
 
@@ -338,7 +398,7 @@ http {
       if ($edge_admin_network = 0) {
         {{- include "tracking.edge.problem" (merge (dict "hsts" $hsts) $adminRefused) | nindent 8 }}
       }
-      proxy_pass http://edge_gateway;
+      {{- include "tracking.edge.pass" (dict "root" $ "upstream" "edge_gateway" "name" "gateway") | nindent 6 }}
     }
 
     {{- if $web }}
@@ -348,7 +408,7 @@ http {
       if ($edge_country_allowed = 0) {
         {{- include "tracking.edge.problem" (merge (dict "hsts" $hsts) $geoBlocked) | nindent 8 }}
       }
-      proxy_pass http://edge_gateway;
+      {{- include "tracking.edge.pass" (dict "root" $ "upstream" "edge_gateway" "name" "gateway") | nindent 6 }}
     }
 
     # ...and every other path to the web app, which sets its own caching and CSP headers.
@@ -356,7 +416,7 @@ http {
       if ($edge_country_allowed = 0) {
         {{- include "tracking.edge.problem" (merge (dict "hsts" $hsts) $geoBlocked) | nindent 8 }}
       }
-      proxy_pass http://edge_web;
+      {{- include "tracking.edge.pass" (dict "root" $ "upstream" "edge_web" "name" "web") | nindent 6 }}
     }
     {{- else }}
 
@@ -364,7 +424,7 @@ http {
       if ($edge_country_allowed = 0) {
         {{- include "tracking.edge.problem" (merge (dict "hsts" $hsts) $geoBlocked) | nindent 8 }}
       }
-      proxy_pass http://edge_gateway;
+      {{- include "tracking.edge.pass" (dict "root" $ "upstream" "edge_gateway" "name" "gateway") | nindent 6 }}
     }
     {{- end }}
 

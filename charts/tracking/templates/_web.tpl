@@ -20,6 +20,8 @@ default-src 'self';script-src 'self';script-src-attr 'none';style-src 'self';img
 {{- define "tracking.web.nginxConf" -}}
 {{- $c := .c -}}
 {{- $s := $c.staticSite -}}
+{{- /* TLS to the edge alone, unless global.grpc.plaintextForDevelopment (as the edge's hops, _edge.tpl). */ -}}
+{{- $tls := include "tracking.edge.hopTls" .root -}}
 {{- $listen := ternary "" (printf "%s:" $s.listenAddress) (empty $s.listenAddress) -}}
 # The web app's static server, rendered by the Helm chart from components.{{ .name }} (templates/_web.tpl).
 # It serves the files Vite built (services/web/dist) and nothing else; docs/edge.md explains each part.
@@ -68,8 +70,41 @@ http {
   client_max_body_size 1k;
   client_header_timeout 10s;
   keepalive_timeout 65s;
-  # The edge logs every request with its correlation id; here only errors.
+  # The edge logs every request with its correlation id; here only errors and refusals.
   access_log off;
+  {{- if $tls }}
+
+  # Only the edge may fetch the app (docs/edge.md, "The hops behind the edge"): a client whose
+  # certificate the platform's CA did not sign (or none, or an expired one) is refused 401, one
+  # that is not the edge's 403. nginx cannot read a certificate's URI SAN, so the edge is known by
+  # its subject's CN, which its Certificate sets to the same component name.
+  map $ssl_client_verify $web_client_verified {
+    SUCCESS 1;
+    default 0;
+  }
+  map $ssl_client_s_dn $web_caller {
+    "~(^|,)CN=(?<cn>[a-z][a-z0-9-]*)(,|$)" $cn;
+    default none;
+  }
+  map "$web_client_verified:$web_caller" $web_refused {
+    "1:edge" "";
+    "~^0:" client_certificate_invalid;
+    default caller_not_allowed;
+  }
+  # A variable in a certificate's path makes nginx read it at each handshake (a map, because a
+  # `set` comes too late for the handshake).
+  map $server_port $web_certificate {
+    default {{ $s.tls.certFile }};
+  }
+  map $server_port $web_certificate_key {
+    default {{ $s.tls.keyFile }};
+  }
+  # Each refusal is one JSON line, the security event http.refused as the services log it.
+  log_format web_refused escape=json '{"time":"$time_iso8601","level":"warn","service":"web",'
+    '"event":"http.refused","security":true,"reason":"$web_refused","caller":"$web_caller",'
+    '"verify":"$ssl_client_verify","method":"$request_method","correlation_id":"$http_x_correlation_id",'
+    '"peer":"$remote_addr"}';
+  {{- end }}
 
   # Vite names every file under /assets/ by a hash of its content, so it can be cached for a year
   # and never revalidated. index.html names the current hashes: it is never stored, so a deploy
@@ -81,9 +116,39 @@ http {
   }
 
   server {
-    listen {{ $listen }}{{ $c.ports.http }};
+    listen {{ $listen }}{{ $c.ports.http }}{{ if $tls }} ssl{{ end }};
     server_name _;
     root {{ $s.root }};
+    {{- if $tls }}
+
+    # The web component's own certificate, read at each handshake (the variables above), so a
+    # renewal needs no reload; the CA is read at start.
+    ssl_certificate $web_certificate;
+    ssl_certificate_key $web_certificate_key;
+    ssl_protocols TLSv1.3;
+    ssl_client_certificate {{ $s.tls.caFile }};
+    ssl_verify_client optional;
+    ssl_verify_depth 2;
+    access_log /dev/stdout web_refused if=$web_refused;
+    error_page 401 @unauthenticated;
+    error_page 403 @not_the_edge;
+    if ($web_refused = client_certificate_invalid) {
+      return 401;
+    }
+    if ($web_refused) {
+      return 403;
+    }
+    location @unauthenticated {
+      default_type application/problem+json;
+      add_header Cache-Control no-store always;
+      return 401 '{"type":"urn:tracking:problem:unauthenticated","title":"A client certificate is required","status":401,"code":"unauthenticated"}';
+    }
+    location @not_the_edge {
+      default_type application/problem+json;
+      add_header Cache-Control no-store always;
+      return 403 '{"type":"urn:tracking:problem:permission_denied","title":"Not allowed","status":403,"code":"permission_denied"}';
+    }
+    {{- end }}
     # The image's files are root-owned and read-only; nothing outside the root is reachable.
     disable_symlinks on;
     absolute_redirect off;

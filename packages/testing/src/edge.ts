@@ -1,7 +1,18 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  open,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -14,8 +25,10 @@ import { freePort } from './processes';
  * The edge in front of a gateway and the web app's files, as a cluster runs them: Debian's nginx
  * with the two nginx.conf files the chart renders (templates/_edge.tpl for the edge,
  * templates/_web.tpl for the web component), TLS from a local CA made with openssl, and a GeoIP
- * database in which loopback is in NZ. Only values differ from production: addresses, ports,
- * paths and the GeoIP data, never the rules. `npm run up` runs it on fixed ports
+ * database in which loopback is in NZ. Given the platform's PKI, the hops behind the edge are TLS
+ * as in a cluster: the edge presents its certificate (spiffe://tracking/edge) to the gateway, the
+ * web app and billing's webhook port, and checks theirs. Only values differ from production:
+ * addresses, ports, paths and the GeoIP data, never the rules. `npm run up` runs it on fixed ports
  * (scripts/local-edge.ts); tests start their own on free ports with startEdge.
  */
 
@@ -151,6 +164,28 @@ async function renderConfigMaps(set: string[]): Promise<Map<string, Record<strin
   return files;
 }
 
+/**
+ * The edge's and the web server's certificates and the CA from the platform's PKI (scripts/pki.sh's
+ * layout), copied into `dir` for nginx, which runs as the pods' user and cannot read the PKI's
+ * root-owned keys. A copy does not follow a renewal: the local stack renders the edge again at
+ * each start, and a test's PKI outlives its edge.
+ */
+async function hopCertificates(pki: string, dir: string) {
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const copy = async (name: string, mode: number) => {
+    const target = path.join(dir, name);
+    await copyFile(path.join(pki, name), target);
+    await chmod(target, mode);
+    if (asPodUser) await chown(target, EDGE_UID, EDGE_UID);
+    return target;
+  };
+  return {
+    caFile: await copy('ca.crt', 0o644),
+    edge: { certFile: await copy('edge.crt', 0o644), keyFile: await copy('edge.key', 0o600) },
+    web: { certFile: await copy('web.crt', 0o644), keyFile: await copy('web.key', 0o600) },
+  };
+}
+
 /** A directory nginx (as the pods' user) may write: its pid file and temporary files. */
 async function writableDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o755 });
@@ -176,6 +211,11 @@ export async function renderLocalEdge(options: {
   stripeWebhook?: string;
   /** Where the admin API may be used from; default: loopback. */
   adminAllowedCidrs?: string[];
+  /**
+   * The platform's PKI (ca.crt, edge.*, web.*): the hops to the gateway, the web app and billing
+   * are TLS with the edge's certificate. None: plain HTTP, as global.grpc.plaintextForDevelopment.
+   */
+  pki?: string;
   /** More --set values, e.g. a test's lower rate limits. */
   set?: string[];
 }): Promise<EdgeLayout> {
@@ -187,7 +227,21 @@ export async function renderLocalEdge(options: {
   const webRun = path.join(dir, 'web-run');
   await Promise.all([writableDir(edgeRun), writableDir(webRun)]);
   const list = (values: string[]) => `{${values.join(',')}}`;
+  const hops = options.pki ? await hopCertificates(options.pki, path.join(dir, 'mtls')) : undefined;
+  const hopValues = hops
+    ? [
+        `edge.upstreamTls.caFile=${hops.caFile}`,
+        `edge.upstreamTls.certFile=${hops.edge.certFile}`,
+        `edge.upstreamTls.keyFile=${hops.edge.keyFile}`,
+        // The local certificates name localhost, not a Service.
+        'edge.upstreamTls.serverName=localhost',
+        `components.web.staticSite.tls.caFile=${hops.caFile}`,
+        `components.web.staticSite.tls.certFile=${hops.web.certFile}`,
+        `components.web.staticSite.tls.keyFile=${hops.web.keyFile}`,
+      ]
+    : ['global.grpc.plaintextForDevelopment=true'];
   const files = await renderConfigMaps([
+    ...hopValues,
     'edge.listenAddress=127.0.0.1',
     `edge.upstream=${options.gateway}`,
     `edge.webUpstream=127.0.0.1:${ports.web}`,
@@ -264,6 +318,8 @@ export interface Edge extends EdgeLayout {
   accessLog: string;
   /** Both servers' error logs. */
   errorLogs: { edge: string; web: string };
+  /** The web server's log: the clients it refused (`http.refused`, one JSON line each). */
+  webLog: string;
   /** SIGQUIT (finish what is in flight), then wait for both nginx processes; removes `dir`. */
   stop(): Promise<void>;
 }
@@ -316,6 +372,8 @@ export async function startEdge(options: {
   webRoot: string;
   stripeWebhook?: string;
   geoipDatabase?: string;
+  /** The platform's PKI (platform.pki): TLS to the gateway, the web app and billing, as in a cluster. */
+  pki?: string;
   set?: string[];
 }): Promise<Edge> {
   const dir = await mkdtemp(path.join(tmpdir(), 'edge-'));
@@ -332,11 +390,13 @@ export async function startEdge(options: {
     webRoot: options.webRoot,
     geoipDatabase: options.geoipDatabase ?? (await writeLoopbackGeoIpDatabase(path.join(dir, 'geoip.mmdb'))),
     stripeWebhook: options.stripeWebhook,
+    pki: options.pki,
     set: options.set,
   });
   const accessLog = path.join(dir, 'edge-access.log');
   const errorLogs = { edge: path.join(dir, 'edge-error.log'), web: path.join(dir, 'web-error.log') };
-  const web = await spawnNginx(layout.commands.web, path.join(dir, 'web-out.log'), errorLogs.web);
+  const webLog = path.join(dir, 'web-out.log');
+  const web = await spawnNginx(layout.commands.web, webLog, errorLogs.web);
   const edge = await spawnNginx(layout.commands.edge, accessLog, errorLogs.edge);
   try {
     await waitReady(web, layout.ready.web, errorLogs.web);
@@ -350,6 +410,7 @@ export async function startEdge(options: {
     ca: await readFile(layout.caFile, 'utf8'),
     accessLog,
     errorLogs,
+    webLog,
     stop: async () => {
       await Promise.all([quit(edge), quit(web)]);
       await rm(dir, { recursive: true, force: true });
