@@ -18,12 +18,21 @@ export interface SqlExecutor {
 /** Runs `fn` in one transaction and hands it both a SqlExecutor and the caller's own client type. */
 export type TransactionRunner<Tx> = <T>(fn: (sql: SqlExecutor, tx: Tx) => Promise<T>) => Promise<T>;
 
+/**
+ * Pool settings for every connection pool of a service, the kit's and Prisma's (`new PrismaPg({
+ * connectionString, max, ...POOL_OPTIONS })`). Connections are TLS (docs/postgres-tls.md), so an
+ * idle one stays open for ten minutes: a handshake is paid when a pool grows, not again after
+ * every quiet spell (pg closes idle connections after 10 s by default). Idle connections never
+ * keep a process alive, so a CLI or a test that forgets `end()` still exits.
+ */
+export const POOL_OPTIONS = { idleTimeoutMillis: 10 * 60_000, allowExitOnIdle: true } as const;
+
 export function createPool(connectionString: string, options: { max?: number; name?: string } = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
     application_name: options.name,
-    idleTimeoutMillis: 30_000,
+    ...POOL_OPTIONS,
   });
   // An idle connection that the server closes (a restart, a failover, a forced drop) is emitted
   // on the pool; unheard, that event would end the process. The pool has already discarded the

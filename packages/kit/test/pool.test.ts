@@ -31,4 +31,15 @@ describe('a service’s connection pool', () => {
     expect(again.rows[0]?.pid).not.toBe(pid);
     await pool.end();
   });
+
+  it("keeps an idle TLS connection past the driver's default idle timeout, so a quiet spell costs no handshake", async () => {
+    const pool = createPool(db.appUrl, { max: 1, name: 'pool-idle-test' });
+    const pid = async () =>
+      (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    const first = await pid();
+    // node-postgres closes an idle connection after 10 s unless told otherwise.
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    expect(await pid()).toBe(first);
+    await pool.end();
+  }, 30_000);
 });

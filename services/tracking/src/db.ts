@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { Principal } from '@tracking/kit';
+import { POOL_OPTIONS, type Principal } from '@tracking/kit';
 
 import { PrismaClient } from './generated/prisma/client';
 
@@ -7,7 +7,9 @@ export type { PrismaClient } from './generated/prisma/client';
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 export function createPrisma(databaseUrl: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 10 }) });
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString: databaseUrl, max: 10, ...POOL_OPTIONS }),
+  });
 }
 
 /**
