@@ -8,9 +8,10 @@ import path from 'node:path';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 
+import { Client as GrpcClient, credentials, status } from '@grpc/grpc-js';
 import { TOPICS } from '@tracking/contracts';
 import { createKafka, createLogger, type EventEnvelope } from '@tracking/kit';
-import { createTestPki, infraEnv, waitFor, type TestPki } from '@tracking/testing';
+import { allowedCallers, createTestPki, infraEnv, waitFor, type TestPki } from '@tracking/testing';
 import { jsonLines, startPlatform, type Platform } from '@tracking/testing/platform';
 import pg from 'pg';
 
@@ -52,27 +53,41 @@ function tally(ids: readonly string[]): Record<string, number> {
 
 const serialOf = (pem: Buffer | string) => new X509Certificate(pem).serialNumber.replace(/^0+/, '');
 
+/** The Secret a PKI file belongs to: `ca` for ca.crt, else the component (auth.crt and auth.key: `auth`). */
+const secretOf = (file: string) => file.replace(/\.(crt|key)$/, '');
+
+/** The files of the given components' Secrets only. */
+const only = (files: Record<string, Buffer>, components: readonly string[]) =>
+  Object.fromEntries(Object.entries(files).filter(([name]) => components.includes(secretOf(name))));
+
 /**
- * A directory laid out as the kubelet projects a Secret into a pod: each file is a symlink
- * through `..data` into a versioned directory, and a new version appears by renaming one
- * symlink, so a reader sees the old set of files or the new one, never a certificate beside
- * the wrong key.
+ * A PKI laid out as the kubelet projects Secrets into pods: one Secret per component (its
+ * certificate and key) and one for the CA bundle, each file a symlink through its Secret's
+ * `..<secret>.data` link into a versioned directory. A new version of a Secret appears by
+ * renaming that one link, so a reader sees a component's old pair or its new pair, never a
+ * certificate beside the wrong key; and, as in a cluster, each Secret changes on its own.
  */
-async function projectedSecret(files: Record<string, Buffer>) {
+async function projectedSecrets(files: Record<string, Buffer>) {
   const dir = await mkdtemp(path.join(tmpdir(), 'projected-'));
-  let version = 0;
+  const versions = new Map<string, number>();
+  /** A new version of every Secret `next` has files of. */
   const publish = async (next: Record<string, Buffer>) => {
-    version += 1;
-    const versionDir = `..v${String(version)}`;
-    await mkdir(path.join(dir, versionDir), { mode: 0o700 });
-    for (const [name, content] of Object.entries(next)) {
-      await writeFile(path.join(dir, versionDir, name), content, { mode: 0o600 });
+    for (const secret of new Set(Object.keys(next).map(secretOf))) {
+      const version = (versions.get(secret) ?? 0) + 1;
+      versions.set(secret, version);
+      const versionDir = `..${secret}.v${String(version)}`;
+      await mkdir(path.join(dir, versionDir), { mode: 0o700 });
+      for (const [name, content] of Object.entries(only(next, [secret]))) {
+        await writeFile(path.join(dir, versionDir, name), content, { mode: 0o600 });
+      }
+      await symlink(versionDir, path.join(dir, `..${secret}.data_tmp`));
+      await rename(path.join(dir, `..${secret}.data_tmp`), path.join(dir, `..${secret}.data`));
     }
-    await symlink(versionDir, path.join(dir, '..data_tmp'));
-    await rename(path.join(dir, '..data_tmp'), path.join(dir, '..data'));
   };
   await publish(files);
-  for (const name of Object.keys(files)) await symlink(path.join('..data', name), path.join(dir, name));
+  for (const name of Object.keys(files)) {
+    await symlink(path.join(`..${secretOf(name)}.data`, name), path.join(dir, name));
+  }
   return { dir, publish, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
@@ -125,7 +140,7 @@ describe('certificate rotation under load', () => {
   let platform: Platform | undefined;
   let pki: TestPki | undefined;
   let nextCa: TestPki | undefined;
-  let secret: Awaited<ReturnType<typeof projectedSecret>> | undefined;
+  let secret: Awaited<ReturnType<typeof projectedSecrets>> | undefined;
   const setup = () => {
     if (!platform || !pki || !nextCa || !secret) throw new Error('the platform was not started');
     return { platform, pki, nextCa, secret };
@@ -139,7 +154,7 @@ describe('certificate rotation under load', () => {
 
   beforeAll(async () => {
     [pki, nextCa] = await Promise.all([createTestPki(), createTestPki()]);
-    secret = await projectedSecret(await pkiFiles(pki.dir));
+    secret = await projectedSecrets(await pkiFiles(pki.dir));
     platform = await startPlatform({ pki: secret.dir, env: { GRPC_TLS_REFRESH_MS: String(REFRESH_MS) } });
     await consumer.connect();
     for (const topic of [TOPICS.trackingMeal, TOPICS.aiMeal]) {
@@ -172,7 +187,7 @@ describe('certificate rotation under load', () => {
   }
 
   /** The gRPC servers of the platform, by component, as loopback ports. */
-  const grpcPorts = () => {
+  const grpcPorts = (): Record<string, number> => {
     const { authGrpc, auditGrpc, trackingGrpc, aiGrpc } = setup().platform;
     const port = (address: string) => Number(address.split(':')[1]);
     return {
@@ -209,6 +224,80 @@ describe('certificate rotation under load', () => {
     Object.fromEntries(
       Object.keys(grpcPorts()).map((component) => [component, serialOf(files[`${component}.crt`] ?? '')]),
     );
+
+  /** A method of each gRPC server for a probe call; none may change anything. */
+  const PROBED_METHODS: Record<string, string> = {
+    auth: '/tracking.auth.v1.AuthService/GetMe',
+    audit: '/tracking.audit.v1.AuditService/ListEntries',
+    tracking: '/tracking.tracking.v1.TrackingService/ListMeals',
+    'ai-inference': '/tracking.ai.v1.AiInferenceService/EstimateMeal',
+  };
+
+  /** Every call the chart's call graph allows between the running processes, as "caller → server". */
+  const callGraph = () =>
+    Object.keys(grpcPorts()).flatMap((server) =>
+      allowedCallers(server)
+        .filter((caller) => caller in setup().platform.opsUrls)
+        .map((caller) => ({ caller, server })),
+    );
+  const everyCallServed = () =>
+    Object.fromEntries(callGraph().map(({ caller, server }) => [`${caller} → ${server}`, 'served']));
+
+  /** How many calls each gRPC server has refused (grpc_refused_total, every reason). */
+  async function refusedCalls(server: string): Promise<number> {
+    const text = await (await fetch(`${setup().platform.opsUrls[server] ?? ''}/metrics`)).text();
+    return [...text.matchAll(/^grpc_refused_total\{[^}]*\} (\S+)$/gm)].reduce(
+      (sum, match) => sum + Number(match[1]),
+      0,
+    );
+  }
+
+  /**
+   * A new connection for every call of the call graph, made as the caller is now (the CA bundle,
+   * certificate and key it is published right now), with one call a server answers without
+   * changing anything: "served" when the handshake worked both ways and the server's caller check
+   * let it through (the call then fails for want of a session or principal, which is the
+   * service's own answer), else what went wrong.
+   */
+  async function newConnections(): Promise<Record<string, string>> {
+    const file = (name: string) => readFile(path.join(setup().secret.dir, name));
+    const outcomes: Record<string, string> = {};
+    // One at a time, so that a refusal counted by a server is this call's.
+    for (const { caller, server } of callGraph()) {
+      const [ca, key, certificate] = await Promise.all([
+        file('ca.crt'),
+        file(`${caller}.key`),
+        file(`${caller}.crt`),
+      ]);
+      const refusedBefore = await refusedCalls(server);
+      const client = new GrpcClient(
+        `127.0.0.1:${String(grpcPorts()[server])}`,
+        credentials.createSsl(ca, key, certificate),
+        // The certificates name localhost as well as 127.0.0.1, and SNI carries no IP address.
+        { 'grpc.ssl_target_name_override': 'localhost' },
+      );
+      const code = await new Promise<status>((resolve) => {
+        const bytes = (value: Buffer) => value;
+        client.makeUnaryRequest(
+          PROBED_METHODS[server] ?? '',
+          bytes,
+          bytes,
+          Buffer.alloc(0),
+          { deadline: Date.now() + 5_000 },
+          (error) => resolve(error?.code ?? status.OK),
+        );
+      });
+      client.close();
+      const refused = (await refusedCalls(server)) - refusedBefore;
+      outcomes[`${caller} → ${server}`] =
+        code === status.UNAVAILABLE
+          ? 'no connection'
+          : refused > 0
+            ? 'refused by the caller check'
+            : 'served';
+    }
+    return outcomes;
+  }
 
   /** PostgreSQL's server certificate reissued from its CA and reloaded (scripts/postgres.sh reissue-cert). */
   async function reissuePostgresCertificate(): Promise<{ issued: string; presented: string }> {
@@ -327,20 +416,28 @@ describe('certificate rotation under load', () => {
     const afterRenewal = await serversPresent(renewed);
     const postgres = await reissuePostgresCertificate();
 
-    // 2. A new CA. Every component trusts both first; then gets its certificate from the new
-    // one; once every certificate has changed over, the old CA is trusted no more.
-    await sleep(3_000);
+    // 2. A new CA. Every component trusts both first; then the components' certificates change
+    // over, half of them first, and every caller's new connection to every server it may call
+    // must work in between; once all have changed, the old CA is trusted no more.
+    await sleep(2_000);
     const bundle = Buffer.concat([
       renewed['ca.crt'] ?? Buffer.alloc(0),
       nextFiles['ca.crt'] ?? Buffer.alloc(0),
     ]);
-    await secret.publish({ ...renewed, 'ca.crt': bundle });
+    await secret.publish({ 'ca.crt': bundle });
     await sleep(TAKE_UP_MS);
-    const overlap = { ...nextFiles, 'ca.crt': bundle };
-    await secret.publish(overlap);
-    const afterNewCa = await serversPresent(overlap);
+    const firstHalf = ['auth', 'tracking', 'notifications'];
+    await secret.publish(only(nextFiles, firstHalf));
     await sleep(TAKE_UP_MS);
-    await secret.publish(nextFiles);
+    const halfwayCalls = await newConnections();
+    const secondHalf = Object.keys(nextFiles)
+      .map(secretOf)
+      .filter((name) => name !== 'ca' && !firstHalf.includes(name));
+    await secret.publish(only(nextFiles, secondHalf));
+    const afterNewCa = await serversPresent({ ...nextFiles, 'ca.crt': bundle });
+    await secret.publish({ 'ca.crt': nextFiles['ca.crt'] ?? Buffer.alloc(0) });
+    await sleep(TAKE_UP_MS);
+    const newCaCalls = await newConnections();
     const rotatedAt = Date.now() - startedAt;
 
     const outcomes = await load;
@@ -359,6 +456,8 @@ describe('certificate rotation under load', () => {
     // New connections were shown the new certificates, without a restart.
     expect(afterRenewal).toEqual(expectedServerSerials(renewed));
     expect(afterNewCa).toEqual(expectedServerSerials(nextFiles));
+    expect(halfwayCalls).toEqual(everyCallServed());
+    expect(newCaCalls).toEqual(everyCallServed());
     expect(postgres.presented).toBe(postgres.issued);
     expect(await startTimes()).toEqual(before);
     // The rotation was over well before the load ended, so it happened under load.
