@@ -301,6 +301,66 @@ describe.each([
     }
   });
 
+  test('the edge reaches the gateway, web and billing only over TLS, presenting its own certificate and checking theirs by name', () => {
+    const conf = named('ConfigMap', 'tracking-edge')?.data?.['nginx.conf'] ?? '';
+    const dnsNames = (component: string) =>
+      (at(named('Certificate', `tracking-${component}-mtls`), 'spec', 'dnsNames') ?? []) as string[];
+    const servers = new Map(
+      [...conf.matchAll(/upstream (\S+) \{\s*server ([a-z0-9-]+):\d+;/g)].map(([, name, host]) => [
+        name,
+        host,
+      ]),
+    );
+    const passes = [...conf.matchAll(/proxy_pass (\S+);(?:\s*proxy_ssl_name (\S+);)?/g)];
+    expect(passes.length).toBeGreaterThanOrEqual(4);
+    for (const [, target = '', name] of passes) {
+      const upstream = target.replace(/^https:\/\//, '');
+      const component = (servers.get(upstream) ?? '').replace(/^tracking-/, '');
+      expect({
+        target,
+        behindEdge: ['gateway', 'web', 'billing'].includes(component),
+        verifiedAs: Boolean(name && dnsNames(component).includes(name)),
+      }).toEqual({ target: `https://${upstream}`, behindEdge: true, verifiedAs: true });
+    }
+    const dir = '/var/run/secrets/tracking/mtls';
+    expect(conf).toMatch(/^\s*proxy_ssl_verify on;$/m);
+    expect(conf).toContain(`proxy_ssl_trusted_certificate ${dir}/ca.crt;`);
+    // The certificate's path directly, or through a variable (nginx then reads it per connection).
+    expect(conf).toMatch(/^\s*proxy_ssl_certificate \S+;$/m);
+    expect(conf).toMatch(new RegExp(`(default|proxy_ssl_certificate) ${dir}/tls\\.crt;`));
+    expect(conf).toMatch(new RegExp(`(default|proxy_ssl_certificate_key) ${dir}/tls\\.key;`));
+    const edge = workloads(objects).find((workload) => workload.id === 'Deployment/tracking-edge');
+    const container = edge?.pod.containers[0] as Container;
+    for (const [file, key] of [
+      ['ca.crt', 'ca.crt'],
+      ['tls.crt', 'tls.crt'],
+      ['tls.key', 'tls.key'],
+    ]) {
+      expect(secretHolding(edge?.pod as Pod, container, `${dir}/${file}`)).toMatchObject({
+        secretName: 'tracking-edge-mtls',
+        key,
+        readOnly: true,
+      });
+    }
+  });
+
+  test('web serves the edge only over TLS, verifying the client against the CA, with its own mounted certificate', () => {
+    const conf = named('ConfigMap', 'tracking-web-site')?.data?.['nginx.conf'] ?? '';
+    const dir = '/var/run/secrets/tracking/mtls';
+    // Its HTTP port (the ops port serves the kubelet's probes and nothing of the app).
+    const port = String(components.web?.ports.http);
+    const listens = [...conf.matchAll(/^\s*listen ([^;]+);/gm)]
+      .map(([, listen = '']) => listen)
+      .filter((listen) => new RegExp(`(^|:)${port}( |$)`).test(listen));
+    expect(listens).toEqual([expect.stringMatching(/ ssl$/)]);
+    expect(conf).toContain(`ssl_client_certificate ${dir}/ca.crt;`);
+    expect(conf).toMatch(/^\s*ssl_verify_client (on|optional);$/m);
+    const web = workloads(objects).find((workload) => workload.id === 'Deployment/tracking-web');
+    expect(
+      secretHolding(web?.pod as Pod, web?.pod.containers[0] as Container, `${dir}/tls.key`),
+    ).toMatchObject({ secretName: 'tracking-web-mtls', key: 'tls.key', readOnly: true });
+  });
+
   test("every Secret a pod uses is one the operator's guide lists", () => {
     const documented = documentedSecrets();
     expect(documented.length).toBeGreaterThan(15);
@@ -352,6 +412,24 @@ describe.each([
       }
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe('an issuer the operator names', () => {
+  test('signs every certificate, and the release makes no CA of its own', async () => {
+    const objects = await renderChart({
+      valuesFiles: ['values-prod.yaml'],
+      set: ['global.grpc.issuerRef.name=corp-ca'],
+    });
+    const certificates = objects.filter((object) => object.kind === 'Certificate');
+    expect(certificates.length).toBeGreaterThanOrEqual(EDGE_HOPS.length);
+    for (const certificate of certificates) {
+      expect({ name: certificate.metadata.name, issuer: at(certificate, 'spec', 'issuerRef') }).toEqual({
+        name: certificate.metadata.name,
+        issuer: { name: 'corp-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      });
+    }
+    expect(objects.filter((object) => object.kind === 'Issuer')).toEqual([]);
   });
 });
 
