@@ -17,7 +17,7 @@ import {
 
 import { CORRELATION_HEADER, isCorrelationId, runWithContext } from './context';
 import type { Logger } from './log';
-import type { GrpcRefusalReason, Metrics } from './metrics';
+import { trackCertificateExpiry, type GrpcRefusalReason, type Metrics } from './metrics';
 import type { SecurityEvents } from './security';
 
 /**
@@ -127,6 +127,7 @@ class ReloadingCertificates implements experimental.CertificateProvider {
   constructor(private readonly files: CompleteTlsFiles) {
     this.latest = this.readNow();
     this.lastRead = Date.now();
+    trackCertificateExpiry(() => new X509Certificate(this.latest.certificate).validToDate.getTime() / 1000);
   }
 
   private readNow(): LoadedFiles {

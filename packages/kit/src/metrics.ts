@@ -42,6 +42,7 @@ export function createMetrics(registry: MetricsRegistry = openMetricsRegistry())
       registers: [registry],
     }),
     grpcRefused: grpcRefusedCounter(registry),
+    grpcCertificateExpiry: certificateExpiryGauge(registry),
     grpcDuration: new Histogram({
       name: 'grpc_server_handling_seconds',
       help: 'gRPC handling duration by method.',
@@ -117,4 +118,29 @@ function grpcRefusedCounter(registry: MetricsRegistry) {
   });
   for (const reason of GRPC_REFUSAL_REASONS) counter.inc({ reason }, 0);
   return counter;
+}
+
+/** When each certificate this process presents ends (Unix seconds); grpc-tls.ts adds one per set of files. */
+const certificateExpiries = new Set<() => number>();
+
+export function trackCertificateExpiry(expiresAt: () => number): void {
+  certificateExpiries.add(expiresAt);
+}
+
+/**
+ * The soonest end of the certificates this process presents over gRPC, read at scrape time, so
+ * a renewal the process has re-read shows at once. No series without TLS. Alerted on before a
+ * renewal that never happened becomes an outage (GrpcCertificateExpiringSoon).
+ */
+function certificateExpiryGauge(registry: MetricsRegistry) {
+  return new Gauge({
+    name: 'grpc_tls_certificate_expiry_timestamp_seconds',
+    help: 'When the soonest-ending certificate this process presents over gRPC expires (Unix time).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const ends = [...certificateExpiries].map((expiresAt) => expiresAt());
+      if (ends.length > 0) this.set(Math.min(...ends));
+    },
+  });
 }

@@ -233,6 +233,12 @@ describe('gRPC with mutual TLS: who may call a service is its certificate, check
     expect(await refused(expected.reason)).toBe(before + 1);
   }
 
+  test('the metrics say when the certificate the process presents expires, so a renewal that never came pages first', async () => {
+    const expiry = (await metrics.grpcCertificateExpiry.get()).values;
+    const validTo = new X509Certificate(readFileSync(audit.certFile)).validToDate.getTime() / 1000;
+    expect(expiry).toEqual([expect.objectContaining({ value: validTo })]);
+  });
+
   test('a component the call graph allows is served, over TLS with its own certificate', async () => {
     const answer = await ask(client(gateway));
     expect(answer.serial).toBe(new X509Certificate(readFileSync(gateway.certFile)).serialNumber);
