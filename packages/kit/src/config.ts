@@ -64,8 +64,13 @@ export function verifiedPostgresUrl(url: string, caFile?: string): string | unde
     return undefined;
   }
   if (caFile) {
-    parsed.searchParams.set('sslmode', 'verify-full');
-    parsed.searchParams.set('sslrootcert', caFile);
+    // The other parameters stay as written, and the path is percent-encoded by hand:
+    // URLSearchParams would write a space as `+`, which libpq (pg_dump) does not decode.
+    const kept = parsed.search
+      .slice(1)
+      .split('&')
+      .filter((pair) => pair && !/^(sslmode|sslrootcert)=/.test(pair));
+    parsed.search = [...kept, 'sslmode=verify-full', `sslrootcert=${encodeURIComponent(caFile)}`].join('&');
     return parsed.toString();
   }
   const modes = parsed.searchParams.getAll('sslmode');

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -166,6 +166,26 @@ describe('configuration', () => {
       expect(ssl.ca).toContain('not checked here');
       expect(ssl.rejectUnauthorized).not.toBe(false);
       expect(ssl.checkServerIdentity).toBeUndefined(); // Node's own: the host name is checked
+    });
+
+    test('a CA path with a space reaches node-postgres and libpq (pg_dump) alike', () => {
+      const spaced = path.join(dir, 'with space');
+      mkdirSync(spaced);
+      writeFileSync(path.join(spaced, 'ca.crt'), 'the spaced CA');
+      const { DATABASE_URL } = loadConfig(schema, {
+        DATABASE_URL: 'postgres://a:pw@db/auth?application_name=backup',
+        DATABASE_TLS_CA_FILE: path.join(spaced, 'ca.crt'),
+      });
+      // libpq decodes %XX only: a `+` would stay a plus sign in the path.
+      expect(new URL(DATABASE_URL).search).toBe(
+        `?application_name=backup&sslmode=verify-full&sslrootcert=${encodeURIComponent(path.join(spaced, 'ca.crt'))}`,
+      );
+      const ssl = (
+        new pg.Client({ connectionString: DATABASE_URL }) as unknown as {
+          connectionParameters: { ssl: { ca?: string } };
+        }
+      ).connectionParameters.ssl;
+      expect(ssl.ca).toBe('the spaced CA');
     });
 
     test('a URL that says verify-full itself is used as it is', () => {
