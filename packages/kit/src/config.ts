@@ -38,14 +38,15 @@ export const postgresUrl = z
  * plaintext or for TLS without verification, in development either (docs/postgres-tls.md).
  */
 export const DATABASE_TLS_REQUIRED =
-  'must verify the server over TLS: set DATABASE_TLS_CA_FILE, or put sslmode=verify-full (and sslrootcert=<CA file>) in the URL; plaintext is not supported';
+  'must verify the server over TLS: set DATABASE_TLS_CA_FILE, or put sslmode=verify-full and sslrootcert=<CA file> in the URL; plaintext is not supported';
 
 /**
  * `url` as the platform connects with it. With a CA file: sslmode=verify-full and
  * sslrootcert=<file> set on it (replacing any given). Without: the URL's own, which must say
- * sslmode=verify-full (then sslrootcert, or the system's CAs). undefined when it cannot verify: no
- * verify-full, a second sslmode, or a unix socket (a `host` parameter, a host that is a path),
- * where TLS does not apply.
+ * sslmode=verify-full and name its CA file in sslrootcert. undefined when it cannot verify: no
+ * verify-full, no CA file, a second sslmode, or a unix socket (a `host` parameter, a host that is
+ * a path), where TLS does not apply. (A server with a public CA: DATABASE_TLS_CA_FILE names the
+ * system's bundle, e.g. /etc/ssl/certs/ca-certificates.crt.)
  */
 export function verifiedPostgresUrl(url: string, caFile?: string): string | undefined {
   let parsed: URL;
@@ -74,7 +75,11 @@ export function verifiedPostgresUrl(url: string, caFile?: string): string | unde
     return parsed.toString();
   }
   const modes = parsed.searchParams.getAll('sslmode');
-  return modes.length === 1 && modes[0] === 'verify-full' ? url : undefined;
+  const roots = parsed.searchParams.getAll('sslrootcert');
+  // A CA file, always: without one libpq (pg_dump) looks for ~/.postgresql/root.crt and
+  // node-postgres trusts the system's CAs, and `system` means the latter to libpq 16 only.
+  const rootsNamed = roots.length === 1 && Boolean(roots[0]) && roots[0] !== 'system';
+  return modes.length === 1 && modes[0] === 'verify-full' && rootsNamed ? url : undefined;
 }
 
 /** A connection URL that verifies TLS by itself (sslmode=verify-full in it). */

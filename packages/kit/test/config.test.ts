@@ -204,6 +204,10 @@ describe('configuration', () => {
         // A unix socket never does TLS.
         'postgres://a:hunter2@127.0.0.1/auth?sslmode=verify-full&host=/var/run/postgresql',
         'postgres://a:hunter2@%2Fvar%2Frun%2Fpostgresql/auth?sslmode=verify-full',
+        // No CA file: libpq (pg_dump) would look for ~/.postgresql/root.crt, node-postgres take
+        // any public CA; `system` is libpq 16's word for the latter, a missing file to node-postgres.
+        'postgres://a:hunter2@127.0.0.1/auth?sslmode=verify-full',
+        'postgres://a:hunter2@127.0.0.1/auth?sslmode=verify-full&sslrootcert=system',
       ]) {
         const message = failure({ DATABASE_URL: url });
         expect(message).toMatch(/DATABASE_URL: must verify the server over TLS: set DATABASE_TLS_CA_FILE/);

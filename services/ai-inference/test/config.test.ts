@@ -3,7 +3,7 @@ import { ConfigError } from '@tracking/kit';
 import { readConfig } from '../src/config';
 
 const base = {
-  DATABASE_URL: 'postgres://ai@127.0.0.1/ai?sslmode=verify-full',
+  DATABASE_URL: 'postgres://ai@127.0.0.1/ai?sslmode=verify-full&sslrootcert=/ca.crt',
   KAFKA_BROKERS: '127.0.0.1:9092',
   PRINCIPAL_PUBLIC_KEY_FILES: '/run/secrets/principal.pem',
   // Where its part of an export goes (a public recipient, age's own example).

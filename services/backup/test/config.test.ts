@@ -6,7 +6,7 @@ import { readConfig } from '../src/config';
 import { readSources, redact } from '../src/postgres';
 
 const minimal = {
-  DATABASE_URL: 'postgres://backup_app:pw@127.0.0.1:5432/backup?sslmode=verify-full',
+  DATABASE_URL: 'postgres://backup_app:pw@127.0.0.1:5432/backup?sslmode=verify-full&sslrootcert=/ca.crt',
   KAFKA_BROKERS: '127.0.0.1:9092',
   S3_BUCKET: 'tracking-backups',
   BACKUP_KEK_DIR: '/var/run/secrets/tracking/backup/kek',

@@ -131,7 +131,7 @@ describe('what the user is told', () => {
 
 describe('configuration', () => {
   const valid = {
-    DATABASE_URL: 'postgres://billing_app@127.0.0.1/billing?sslmode=verify-full',
+    DATABASE_URL: 'postgres://billing_app@127.0.0.1/billing?sslmode=verify-full&sslrootcert=/ca.crt',
     KAFKA_BROKERS: '127.0.0.1:9092',
     PRINCIPAL_PUBLIC_KEY_FILES: '/keys/principal.pem',
     STRIPE_SECRET_KEY: 'sk_test_abcdefghijklmnop',

@@ -227,7 +227,7 @@ describe("the gateway's edge defences", () => {
       BILLING_GRPC_ADDR: '127.0.0.1:1',
       BACKUP_GRPC_ADDR: '127.0.0.1:1',
       PRIVACY_GRPC_ADDR: '127.0.0.1:1',
-      DATABASE_URL: 'postgres://gateway_app@127.0.0.1:1/gateway?sslmode=verify-full',
+      DATABASE_URL: 'postgres://gateway_app@127.0.0.1:1/gateway?sslmode=verify-full&sslrootcert=/ca.crt',
       PRINCIPAL_SIGNING_KEY_FILE: '/secrets/principal.pem',
       GEOIP_DB_FILE: '/geoip/country.mmdb',
       SECURITY_CONTACT: 'mailto:security@example.test',

@@ -1,7 +1,8 @@
 import { readConfig } from '../src/config';
 
 const minimal = {
-  DATABASE_URL: 'postgres://notifications_app:pw@127.0.0.1:5432/notifications?sslmode=verify-full',
+  DATABASE_URL:
+    'postgres://notifications_app:pw@127.0.0.1:5432/notifications?sslmode=verify-full&sslrootcert=/ca.crt',
   KAFKA_BROKERS: '127.0.0.1:9092',
   AUTH_GRPC_ADDR: '127.0.0.1:15051',
   AUTH_CONTACT_TOKEN_FILE: '/var/run/secrets/tracking/notifications/contact-token',

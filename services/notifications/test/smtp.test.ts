@@ -50,7 +50,7 @@ describe('STARTTLS is required, not hoped for', () => {
   test('with SMTP_SECURE=starttls, a server without STARTTLS gets no mail, and the failure is retried', async () => {
     const sender = smtpSender(
       readConfig({
-        DATABASE_URL: 'postgres://unused?sslmode=verify-full',
+        DATABASE_URL: 'postgres://unused?sslmode=verify-full&sslrootcert=/ca.crt',
         KAFKA_BROKERS: '127.0.0.1:1',
         AUTH_GRPC_ADDR: '127.0.0.1:1',
         AUTH_CONTACT_TOKEN_FILE: '/nonexistent',

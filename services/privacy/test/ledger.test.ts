@@ -9,7 +9,7 @@ import { createErasureLedger, ledgerKey } from '../src/ledger';
 test('an erasure is recorded as ids and a time under erasure-ledger/<id>.json, and rewriting it is harmless', async () => {
   const prefix = `${randomName('ledger-test-')}/`;
   const config = readConfig({
-    DATABASE_URL: 'postgres://unused:unused@127.0.0.1:1/unused?sslmode=verify-full',
+    DATABASE_URL: 'postgres://unused:unused@127.0.0.1:1/unused?sslmode=verify-full&sslrootcert=/ca.crt',
     KAFKA_BROKERS: '127.0.0.1:1',
     PRINCIPAL_PUBLIC_KEY_FILES: '/nonexistent.pem',
     PUBLIC_BASE_URL: 'https://tracking.example',
