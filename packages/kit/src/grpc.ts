@@ -243,6 +243,13 @@ export interface GrpcServerOptions {
   tls: TlsSettings;
   /** Required with TLS files: each call is checked against it before any handler runs. */
   callers?: GrpcCallers;
+  /**
+   * How long one connection takes new calls (an hour, ±10%) before the server asks the client to
+   * reconnect; calls in flight finish. The caller check reads the handshake, so this bounds how
+   * long a certificate that has since expired, or was signed by a CA dropped from the CA file,
+   * keeps being served.
+   */
+  maxConnectionAgeMs?: number;
   services: [ServiceDefinition, UntypedServiceImplementation][];
   /**
    * Believe the client's address and user agent only from the gateway's signed assertion;
@@ -268,7 +275,12 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<{ ser
           }),
         ]
       : [];
-  const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024, interceptors });
+  const server = new Server({
+    'grpc.max_receive_message_length': 4 * 1024 * 1024,
+    // No grace limit: a long export stream on an aged connection runs to its end.
+    'grpc.max_connection_age_ms': options.maxConnectionAgeMs ?? 3_600_000,
+    interceptors,
+  });
   for (const [definition, implementation] of options.services) {
     const { clientContext } = options;
     server.addService(

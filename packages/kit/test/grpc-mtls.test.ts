@@ -393,6 +393,49 @@ describe('gRPC with mutual TLS: who may call a service is its certificate, check
     await expect(ask(lazy)).resolves.toEqual({ serial: renewed });
   });
 
+  test('a CA dropped from the CA file stops being served on connections already open, once they age out', async () => {
+    // A server of its own, with its own copy of the CA file, whose connections take new calls for a second.
+    const caFile = path.join(dir, 'aging-ca.crt');
+    writeFileSync(caFile, readFileSync(audit.caFile));
+    const aging = await startGrpcServer({
+      host: '127.0.0.1',
+      port: 0,
+      tls: { ...pki.issue('audit-aging', [pki.id('audit')]), caFile, refreshMs: 1_000 },
+      callers: { allowed: ['gateway'], log, metrics: createMetrics() },
+      maxConnectionAgeMs: 1_000,
+      services: [
+        [
+          definition,
+          {
+            whoAmI: unary('test.Identity/WhoAmI', { log, metrics }, () => Promise.resolve({ serial: null })),
+          },
+        ],
+      ],
+    });
+    try {
+      const caller = createClient(IdentityClient, `127.0.0.1:${String(aging.port)}`, {
+        tls: gateway,
+        server: 'audit',
+        deadlineMs: 3_000,
+      });
+      clients.push(caller);
+      await expect(ask(caller)).resolves.toEqual({ serial: null });
+      // After a compromise the platform CA is replaced: this server no longer trusts it.
+      writeFileSync(caFile, readFileSync(path.join(dir, 'other-ca.crt')));
+      const refusal = await waitFor(
+        () =>
+          ask(caller).then(
+            () => undefined,
+            (error: unknown) => error,
+          ),
+        { timeoutMs: 10_000, what: 'the open connection to age out and the caller to be refused' },
+      );
+      expect(refusal).toMatchObject({ code: 'unauthenticated' });
+    } finally {
+      await stopGrpcServer(aging.server, 1_000);
+    }
+  }, 15_000);
+
   test('a renewal caught half-way (the new key beside the old certificate) keeps the last good pair in use', async () => {
     const before = await serverSerial(gateway);
     const renewal = pki.prepare('audit', [pki.id('audit')]);
