@@ -238,7 +238,8 @@ export function speaksTls(address: string): Promise<boolean> {
       host: url.hostname,
       port: Number(url.port),
       rejectUnauthorized: false,
-      ALPNProtocols: ['h2'],
+      // gRPC servers speak h2 only, the gateway's API http/1.1 only; each refuses a handshake without its own.
+      ALPNProtocols: ['h2', 'http/1.1'],
       timeout: 5_000,
     });
     const done = (answer: boolean) => {
