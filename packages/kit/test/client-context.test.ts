@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 
-import { makeGenericClientConstructor, Metadata, type Server, type ServiceDefinition } from '@grpc/grpc-js';
+import { Metadata, type Server } from '@grpc/grpc-js';
 import { captureLogger } from '@tracking/testing';
 
 import {
@@ -23,31 +23,16 @@ import { createMetrics } from '../src/metrics';
 import { CLIENT_CONTEXT_HEADER, createClientContextVerifier, createPrincipalSigner } from '../src/principal';
 import type { SecurityEvents } from '../src/security';
 
+import { whoAmIService } from './fixtures/json-service';
+
 interface Seen {
   clientIp: string | null;
   userAgent: string | null;
 }
 
-const json = {
-  serialize: (value: unknown) => Buffer.from(JSON.stringify(value)),
-  deserialize: (bytes: Buffer) => JSON.parse(bytes.toString()) as unknown,
-};
 /** One method that answers with the client address and user agent its call context holds. */
-const definition: ServiceDefinition = {
-  whoAmI: {
-    path: '/test.ClientContext/WhoAmI',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: json.serialize,
-    requestDeserialize: json.deserialize,
-    responseSerialize: json.serialize,
-    responseDeserialize: json.deserialize,
-  },
-};
-const Client = makeGenericClientConstructor(definition, 'ClientContext');
-type TestClient = InstanceType<typeof Client> & {
-  whoAmI: Parameters<typeof callUnary<object, Seen>>[0];
-};
+const { definition, WhoAmIClient: Client } = whoAmIService<Seen>('ClientContext');
+type TestClient = InstanceType<typeof Client>;
 
 function keyPair() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -94,8 +79,8 @@ describe("a service believes the client's address only from the gateway", () => 
 
   function client(address: string, clientContext?: ClientContextSigning): TestClient {
     const made = createClient(Client, address, { tls: {}, ...(clientContext ? { clientContext } : {}) });
-    clients.push(made as TestClient);
-    return made as TestClient;
+    clients.push(made);
+    return made;
   }
 
   /** What the service saw, for a call the gateway makes while serving the browser's request. */

@@ -5,21 +5,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect } from 'node:tls';
 
-import {
-  ChannelCredentials,
-  makeGenericClientConstructor,
-  Metadata,
-  type Client,
-  type Server,
-  type ServiceDefinition,
-  type ServiceError,
-} from '@grpc/grpc-js';
+import { ChannelCredentials, Metadata, type Client, type Server } from '@grpc/grpc-js';
 import { captureLogger, waitFor } from '@tracking/testing';
 
 import { CORRELATION_HEADER, newCorrelationId } from '../src/context';
 import { callUnary, createClient, startGrpcServer, stopGrpcServer, unary, UpstreamError } from '../src/grpc';
 import { componentOf, type TlsFiles } from '../src/grpc-tls';
 import { createMetrics } from '../src/metrics';
+
+import { whoAmIService } from './fixtures/json-service';
 
 // A throwaway PKI made with openssl, laid out like the local one (scripts/pki.sh): the platform
 // CA, component certificates with their SPIFFE ids, and the odd ones a refusal needs.
@@ -98,38 +92,12 @@ function makePki(dir: string) {
   };
 }
 
-const json = {
-  serialize: (value: unknown) => Buffer.from(JSON.stringify(value)),
-  deserialize: (bytes: Buffer) => JSON.parse(bytes.toString()) as unknown,
-};
-/** One method that answers with the serial of the certificate its caller presented. */
-const definition: ServiceDefinition = {
-  whoAmI: {
-    path: '/test.Identity/WhoAmI',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: json.serialize,
-    requestDeserialize: json.deserialize,
-    responseSerialize: json.serialize,
-    responseDeserialize: json.deserialize,
-  },
-};
 interface WhoAmI {
   serial: string | null;
 }
-type IdentityClient = Client & {
-  whoAmI: (
-    request: object,
-    metadata: Metadata,
-    options: object,
-    callback: (error: ServiceError | null, response: WhoAmI) => void,
-  ) => void;
-};
-const IdentityClient = makeGenericClientConstructor(definition, 'Identity') as unknown as new (
-  address: string,
-  credentials: ChannelCredentials,
-  options: object,
-) => IdentityClient;
+/** One method that answers with the serial of the certificate its caller presented. */
+const { definition, WhoAmIClient: IdentityClient } = whoAmIService<WhoAmI>('Identity');
+type IdentityClient = InstanceType<typeof IdentityClient>;
 
 describe('gRPC with mutual TLS: who may call a service is its certificate, checked on every call', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'kit-mtls-'));
