@@ -677,11 +677,19 @@ async function comparePostgres(
     return undefined;
   }
   const results: Partial<Record<PostgresTransport, OutboxResult[]>> = { tls: [first] };
+  const inOrder = [{ postgres: 'tls', result: first }];
   for (const run of COMPARISON_RUNS) {
     process.stderr.write(`outbox pipeline, PostgreSQL over ${run.postgres}: ${events} events...\n`);
     const result = await runOutbox(brokers, security, prefix, events, cleanup, signal, run);
     (results[run.postgres] ??= []).push(result);
+    inOrder.push({ postgres: run.postgres, result });
   }
+  // The machine's other load moves a lot between runs: each run's own figures show how much.
+  const perRun = inOrder.map(({ postgres, result }) => ({
+    postgres,
+    consumerEventsPerSec: result.consumerEventsPerSec,
+    endToEndEventsPerSec: result.endToEndEventsPerSec,
+  }));
   const combined = (runs: OutboxResult[] = []) => {
     const sum = (pick: (result: OutboxResult) => number) =>
       runs.reduce((total, result) => total + pick(result), 0);
@@ -739,11 +747,13 @@ async function comparePostgres(
       'baseline: unix socket (no TLS and no TCP: an upper bound of what TLS costs); secured: TCP + TLS verify-full.\n' +
       'Kafka is SASL/SCRAM over TLS in every run (the shared broker has no plaintext listener): not in this comparison.\n\n' +
       `${comparisonTable(rows)}\n\n` +
+      `each run, in order: ${perRun.map((run) => `${run.postgres} ${run.consumerEventsPerSec} ev/s consumed`).join(', ')}\n` +
       `PostgreSQL sessions opened while the consumer ran (after its first event): TLS runs ${tls.postgresSessionsOpened.join(', ')}; socket run ${socket.postgresSessionsOpened.join(', ')}\n`,
   );
   return {
     socket,
     tls,
+    perRun,
     overheadPercent: Object.fromEntries(rows.map((row) => [row.metric, overheadPercent(row)])),
   };
 }
