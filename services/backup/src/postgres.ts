@@ -16,7 +16,8 @@ import { DATABASE_NAME, type ChainHead } from './manifest';
  *     "drill": "postgres://backup_drill:…@host:5432/postgres" }
  *
  * Each URL verifies TLS as DATABASE_URL does: the CA file (DATABASE_TLS_CA_FILE) is applied to
- * it, or it says sslmode=verify-full itself; pg_dump and pg_restore read both from the URL.
+ * it, or it names both (sslmode=verify-full, sslrootcert) itself; pg_dump and pg_restore read them
+ * from the URL.
  */
 function sourcesSchema(caFile: string | undefined) {
   const url = postgresUrl.transform((value, context) => {
