@@ -32,7 +32,13 @@ async function load<T extends object>(module: Promise<T>): Promise<T> {
  * on free ports over TLS. The journeys read where everything is from STACK_JSON.
  */
 export default async function globalSetup(): Promise<(() => Promise<void>) | undefined> {
-  if (process.env.WEB_BASE_URL) return undefined;
+  if (process.env.WEB_BASE_URL) {
+    // The journeys deliver Stripe's webhooks through the edge, whose certificate `npm run up`'s
+    // local CA signed: the workers (Node, inheriting this environment) trust it.
+    const localCa = path.join(ROOT, '.local', 'edge', 'ca', 'ca.crt');
+    if (existsSync(localCa)) process.env.NODE_EXTRA_CA_CERTS ??= localCa;
+    return undefined;
+  }
   loadInfraEnv();
   const { startEdge, writeLoopbackGeoIpDatabase, STRIPE_MOCK_KEY } = await load(import('@tracking/testing'));
   const { startPlatform } = await load(import('@tracking/testing/platform'));
@@ -43,9 +49,12 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   const geoip = await writeLoopbackGeoIpDatabase(path.join(geoipDir, 'geoip.mmdb'));
   // The admin API admits loopback too: through the edge, that is where the browser is.
   // The privacy service too: the privacy journey exports and schedules a deletion (#22).
+  // httpTls: the gateway and billing's webhook port serve TLS to the edge's certificate alone, as
+  // in a cluster, so every journey goes browser → edge → TLS → gateway or web.
   const platform = await startPlatform({
     billing: true,
     privacy: true,
+    httpTls: true,
     gatewayEnv: { GEOIP_DB_FILE: geoip, ADMIN_ALLOWED_CIDRS: '127.0.0.1/32,::1/128' },
   });
   const billing = platform.billing;
@@ -54,6 +63,7 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
     gateway: new URL(platform.api).origin,
     webRoot: path.join(ROOT, 'services', 'web', 'dist'),
     stripeWebhook: new URL(billing.webhookUrl).host,
+    pki: platform.pki,
   }).catch(async (error: unknown) => {
     await platform.stop();
     throw error;
@@ -74,7 +84,8 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
     billing: {
       stripeApiUrl: billing.stripeMockUrl,
       databaseUrl: billing.db.migratorUrl,
-      webhookUrl: billing.webhookUrl,
+      // As Stripe sends them: through the edge (billing's own port answers the edge alone).
+      webhookUrl: `${edge.url}/webhooks/stripe`,
       webhookSecret: billing.webhookSecret,
       stripeKey: STRIPE_MOCK_KEY,
       proPrice: 'price_PlatformPro',
@@ -83,6 +94,8 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   // Workers inherit the environment globalSetup leaves behind.
   process.env.STACK_JSON = JSON.stringify(description);
   process.env.WEB_BASE_URL = edge.url;
+  // Node's fetch in the workers (the webhook deliveries) trusts the edge's local CA.
+  process.env.NODE_EXTRA_CA_CERTS = edge.caFile;
 
   return async () => {
     await edge.stop();

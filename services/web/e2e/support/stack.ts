@@ -54,7 +54,8 @@ function localStack(baseUrl: string): StackDescription {
       return {
         stripeApiUrl: env.STRIPE_API_URL ?? '',
         databaseUrl: env.DATABASE_URL ?? '',
-        webhookUrl: `http://127.0.0.1:${env.WEBHOOK_PORT ?? '8089'}/webhooks/stripe`,
+        // As Stripe sends them: through the edge (billing's own port answers the edge alone).
+        webhookUrl: `${baseUrl}/webhooks/stripe`,
         webhookSecret: readFileSync(env.STRIPE_WEBHOOK_SECRET_FILE ?? '', 'utf8').trim(),
         stripeKey: readFileSync(env.STRIPE_SECRET_KEY_FILE ?? '', 'utf8').trim(),
         proPrice: env.STRIPE_PRICE_PRO ?? '',
