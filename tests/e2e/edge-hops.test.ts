@@ -82,22 +82,29 @@ function signedDelivery(secret: string): { body: string; headers: Record<string,
 describe('the hops behind the edge: TLS with the edge certificate, and nobody else served', () => {
   let platform: Platform | undefined;
   let edge: Edge | undefined;
+  /** The platform's own PKI, so the test can issue an expired edge certificate from its CA. */
+  let testPki: TestPki | undefined;
+  /** Another CA, whose edge certificate nobody behind the edge may accept. */
+  let otherPki: TestPki | undefined;
   let geoipDir = '';
 
   const setup = () => {
-    if (!platform?.pki || !platform.billing || !edge)
+    if (!platform?.pki || !platform.billing || !edge || !testPki || !otherPki) {
       throw new Error('the platform or the edge did not start');
-    return { platform, pki: platform.pki, billing: platform.billing, edge };
+    }
+    return { platform, pki: platform.pki, billing: platform.billing, edge, testPki, otherPki };
   };
 
   beforeAll(async () => {
     geoipDir = mkdtempSync(path.join(tmpdir(), 'edge-hops-'));
     // Through the edge the gateway sees the client as 127.0.0.1: loopback is in NZ here too.
     const geoip = await writeLoopbackGeoIpDatabase(path.join(geoipDir, 'geoip.mmdb'));
+    [testPki, otherPki] = await Promise.all([createTestPki(), createTestPki()]);
     platform = await startPlatform({
       ai: false,
       billing: true,
       httpTls: true,
+      pki: testPki.dir,
       gatewayEnv: { GEOIP_DB_FILE: geoip },
     });
     const billing = platform.billing;
@@ -113,6 +120,7 @@ describe('the hops behind the edge: TLS with the edge certificate, and nobody el
   afterAll(async () => {
     await edge?.stop();
     await platform?.stop();
+    await Promise.all([testPki?.remove(), otherPki?.remove()]);
     await rm(geoipDir, { recursive: true, force: true });
   });
 
@@ -223,6 +231,35 @@ describe('the hops behind the edge: TLS with the edge certificate, and nobody el
     }
   });
 
+  test("an edge certificate from another CA, or the edge's own once expired, is refused by each: 401, logged", async () => {
+    const { pki, testPki, otherPki } = setup();
+    const { ca } = await asComponent('edge', pki);
+    const files = async (issued: Promise<{ certFile: string; keyFile: string }>) => {
+      const { certFile, keyFile } = await issued;
+      return { ca, cert: await readFile(certFile), key: await readFile(keyFile) };
+    };
+    const clients = {
+      'other-ca': await files(testPki.issue('edge', { ca: otherPki })),
+      expired: await files(testPki.issue('edge', { days: -1 })),
+    };
+    for (const target of targets()) {
+      for (const [kind, client] of Object.entries(clients)) {
+        const correlationId = `${kind}-${target.name}-0001`;
+        const reply = await send(target.url, client, { headers: { 'x-correlation-id': correlationId } });
+        expect({ target: target.name, kind, status: reply.status }).toEqual({
+          target: target.name,
+          kind,
+          status: 401,
+        });
+        expect(JSON.parse(reply.body)).toMatchObject({ code: 'unauthenticated' });
+        const line = await waitFor(() => refusalIn(target.log, correlationId), {
+          what: `${target.name}'s http.refused`,
+        });
+        expect(line).toMatchObject({ reason: 'client_certificate_invalid', caller: 'none' });
+      }
+    }
+  });
+
   test('plain HTTP to the gateway is not served', async () => {
     const { platform } = setup();
     const plain = new URL(platform.api);
@@ -236,12 +273,10 @@ describe('the hops behind the edge: TLS with the edge certificate, and nobody el
   });
 
   describe("nginx verifies the upstream's certificate", () => {
-    let otherPki: TestPki | undefined;
     const extra: Edge[] = [];
 
     afterAll(async () => {
       await Promise.all(extra.map((started) => started.stop()));
-      await otherPki?.remove();
     });
 
     test('a certificate that does not carry the name the edge expects (proxy_ssl_name) is a 503', async () => {
@@ -262,8 +297,7 @@ describe('the hops behind the edge: TLS with the edge certificate, and nobody el
     });
 
     test('a certificate from another CA is a 503, and the impostor gets no request', async () => {
-      const { platform } = setup();
-      otherPki = await createTestPki();
+      const { platform, otherPki } = setup();
       const impostorFiles: HttpTlsFiles = grpcClientTls('gateway', otherPki.dir);
       const received: string[] = [];
       const app = express();

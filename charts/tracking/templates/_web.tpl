@@ -82,14 +82,23 @@ http {
     SUCCESS 1;
     default 0;
   }
+  # The subject in RFC 2253 form, most specific first: "CN=edge" (the chart's certificates) or
+  # "CN=edge,O=tracking" (the local PKI's). A subject with an escaped character (a backslash) is
+  # nobody, so a value such as O="x,CN=edge" cannot pose as a second attribute.
   map $ssl_client_s_dn $web_caller {
-    "~(^|,)CN=(?<cn>[a-z][a-z0-9-]*)(,|$)" $cn;
+    "~\\\\" none;
+    "~^CN=(?<cn>[a-z][a-z0-9-]*)(,|$)" $cn;
     default none;
   }
   map "$web_client_verified:$web_caller" $web_refused {
     "1:edge" "";
     "~^0:" client_certificate_invalid;
     default caller_not_allowed;
+  }
+  # The caller a refusal names: only a certificate the CA verified names anyone.
+  map "$web_client_verified:$web_caller" $web_refused_caller {
+    "~^1:(?<verified>.+)$" $verified;
+    default none;
   }
   # A variable in a certificate's path makes nginx read it at each handshake (a map, because a
   # `set` comes too late for the handshake).
@@ -101,7 +110,7 @@ http {
   }
   # Each refusal is one JSON line, the security event http.refused as the services log it.
   log_format web_refused escape=json '{"time":"$time_iso8601","level":"warn","service":"web",'
-    '"event":"http.refused","security":true,"reason":"$web_refused","caller":"$web_caller",'
+    '"event":"http.refused","security":true,"reason":"$web_refused","caller":"$web_refused_caller",'
     '"verify":"$ssl_client_verify","method":"$request_method","correlation_id":"$http_x_correlation_id",'
     '"peer":"$remote_addr"}';
   {{- end }}
@@ -130,7 +139,9 @@ http {
     ssl_verify_client optional;
     ssl_verify_depth 2;
     access_log /dev/stdout web_refused if=$web_refused;
-    error_page 401 @unauthenticated;
+    # 495: a certificate nginx could not verify (another CA's, expired), which nginx answers before
+    # the checks below run: the same 401.
+    error_page 401 495 =401 @unauthenticated;
     error_page 403 @not_the_edge;
     if ($web_refused = client_certificate_invalid) {
       return 401;

@@ -88,7 +88,7 @@ function verdictOf(socket: TLSSocket, allowed: ReadonlySet<string>): Verdict {
   }
   const caller = componentOf(peer);
   if (!caller || !allowed.has(caller)) {
-    return { refused: 'caller_not_allowed', caller: caller ?? 'unknown', detail: 'not an allowed caller' };
+    return { refused: 'caller_not_allowed', caller: caller ?? 'none', detail: 'not an allowed caller' };
   }
   return { caller };
 }
