@@ -115,6 +115,9 @@ function refusedCounter(metrics: Pick<Metrics, 'registry'>): Counter<'reason'> {
   return counter;
 }
 
+/** How long an idle connection from the edge stays open: beyond nginx's upstream keepalive_timeout (60 s). */
+export const IDLE_KEEPALIVE_MS = 65_000;
+
 export interface HttpTlsOptions {
   files: HttpTlsFiles;
   /** The components whose certificates may call; the edge's listeners allow ['edge']. */
@@ -180,6 +183,11 @@ export function createTlsServer(app: RequestListener, options: HttpTlsOptions): 
       res.end(JSON.stringify({ type: `urn:tracking:problem:${code}`, title, status, code, correlationId }));
     },
   );
+  // The edge keeps idle upstream connections up to nginx's keepalive_timeout (60 s): this side
+  // must keep them longer, or the edge re-handshakes after every lull and may reuse a connection
+  // just as it is closed here (a 502).
+  server.keepAliveTimeout = IDLE_KEEPALIVE_MS;
+  server.headersTimeout = IDLE_KEEPALIVE_MS + 1_000;
   // Re-read the files; a rotated certificate or CA is used from the next handshake on, with no
   // restart. A file caught half-written is tried again at the next tick.
   const timer = setInterval(() => {

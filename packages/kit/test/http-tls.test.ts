@@ -76,6 +76,7 @@ describe('an HTTP listener the edge calls (listen with TLS)', () => {
   const metrics = createMetrics();
   let port = 0;
   let close = async () => {};
+  let keepAliveTimeout = () => 0;
 
   beforeAll(async () => {
     const app = express();
@@ -90,6 +91,7 @@ describe('an HTTP listener the edge calls (listen with TLS)', () => {
       metrics,
     });
     port = (server.address() as AddressInfo).port;
+    keepAliveTimeout = () => server.keepAliveTimeout;
     close = () => closeServer(server);
   });
 
@@ -130,6 +132,10 @@ describe('an HTTP listener the edge calls (listen with TLS)', () => {
   test("serves the edge's certificate", async () => {
     const answer = await get(edge);
     expect(answer).toMatchObject({ status: 200, body: { hello: 'edge' } });
+  });
+
+  test("keeps the edge's idle connections open longer than nginx's upstream pool does (60 s)", () => {
+    expect(keepAliveTimeout()).toBeGreaterThan(60_000);
   });
 
   test('refuses a client without a certificate: 401, logged with its correlation id, counted', async () => {
