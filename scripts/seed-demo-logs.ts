@@ -5,7 +5,9 @@
 // rule, audit entry and AI estimate is the real thing. Run again, it adds nothing: meals carry
 // Idempotency-Keys and each part is skipped once the client has any of it.
 //
-//   GATEWAY_URL=http://127.0.0.1:8080 DEMO_PASSWORD=... tsx scripts/seed-demo-logs.ts
+//   GATEWAY_URL=https://localhost:8443 NODE_EXTRA_CA_CERTS=.local/edge/ca/ca.crt DEMO_PASSWORD=... \
+//     tsx scripts/seed-demo-logs.ts
+// (through the edge: the gateway answers only the edge's certificate)
 
 const gateway = process.env.GATEWAY_URL ?? '';
 const password = process.env.DEMO_PASSWORD ?? '';
@@ -78,8 +80,6 @@ async function call(
     const response = await fetch(`${gateway}/api/v1${path}`, {
       method,
       headers: {
-        // Straight to the gateway, as the edge would forward it.
-        'x-forwarded-proto': 'https',
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...headers,

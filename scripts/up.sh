@@ -172,8 +172,9 @@ demo_password_file="$LOCAL/secrets/demo-password"
 )
 # A week of meals and two weeks of weight for the demo client, through the API, so the web
 # app's screens have something to show, and the trainer's invitation accepted; it adds nothing
-# once the client has logs and a trainer.
-GATEWAY_URL="http://127.0.0.1:$(stack_port gateway-http)" DEMO_PASSWORD="$(cat "$demo_password_file")" \
+# once the client has logs and a trainer. Through the edge, as a person's requests go: the
+# gateway answers only the edge's certificate (docs/edge.md, "The hops behind the edge").
+GATEWAY_URL="${EDGE_URL%/}" NODE_EXTRA_CA_CERTS="$EDGE_CA" DEMO_PASSWORD="$(cat "$demo_password_file")" \
   node --import tsx "$ROOT/scripts/seed-demo-logs.ts"
 
 cat >&2 <<SUMMARY
@@ -181,7 +182,7 @@ cat >&2 <<SUMMARY
 The stack is up. Open $EDGE_URL and sign in as a demo account (the browser
 warns about the certificate until you trust the local CA, $EDGE_CA; docs/edge.md).
   web app and API     $EDGE_URL   (the edge: nginx with the chart's config; API under /api/v1)
-  gateway (REST API)  http://127.0.0.1:$(stack_port gateway-http)/api/v1   (behind the edge; direct calls send X-Forwarded-Proto: https)
+  gateway (REST API)  https://localhost:$(stack_port gateway-http)/api/v1   (behind the edge: it answers only the edge's certificate, .local/secrets/grpc/edge.crt)
   auth (gRPC)         127.0.0.1:$(stack_port auth-grpc)      ops http://127.0.0.1:$(stack_port auth-ops)/metrics
   audit (gRPC)        127.0.0.1:$(stack_port audit-grpc)      ops http://127.0.0.1:$(stack_port audit-ops)/metrics
   tracking (gRPC)     127.0.0.1:$(stack_port tracking-grpc)      ops http://127.0.0.1:$(stack_port tracking-ops)/metrics
