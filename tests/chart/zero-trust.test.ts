@@ -164,8 +164,8 @@ describe.each([
   test('every gRPC server and client reads its own certificate from its mounted Secret, read-only and re-read without a restart', () => {
     const checked: string[] = [];
     for (const workload of workloads(objects)) {
-      const component = workload.component.replace(/-cronjob$/, '');
-      if (!grpcComponents.includes(component)) continue;
+      const component = workload.component;
+      if (!workload.id.startsWith('Deployment/') || !grpcComponents.includes(component)) continue;
       for (const container of workload.pod.containers) {
         const where = `${workload.id} ${container.name}`;
         const files = ['GRPC_TLS_CA_FILE', 'GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE'].map((name) => {
@@ -187,8 +187,23 @@ describe.each([
         checked.push(where);
       }
     }
-    // Each gRPC component's Deployment, and the CronJobs of those that have some.
-    expect(checked.length).toBeGreaterThan(grpcComponents.length);
+    expect(checked.length).toBe(grpcComponents.length);
+  });
+
+  test("a component's CronJobs, which call nobody over gRPC, do not hold its key", () => {
+    const cronJobs = workloads(objects).filter((workload) => workload.id.startsWith('CronJob/'));
+    expect(cronJobs.length).toBeGreaterThan(0);
+    for (const cronJob of cronJobs) {
+      const secrets = (cronJob.pod.volumes ?? []).map((volume) => volume.secret?.secretName ?? '');
+      const variables = cronJob.pod.containers.flatMap((container) =>
+        (container.env ?? []).map((variable) => variable.name),
+      );
+      expect({
+        cronJob: cronJob.id,
+        keys: secrets.filter((name) => name.endsWith('-mtls')),
+        settings: variables.filter((name) => name.startsWith('GRPC_TLS_') || name === 'GRPC_ALLOWED_CALLERS'),
+      }).toEqual({ cronJob: cronJob.id, keys: [], settings: [] });
+    }
   });
 
   test('each gRPC server admits exactly the callers whose `calls` name it (the call graph inverted)', () => {

@@ -44,13 +44,16 @@ app.kubernetes.io/component: {{ .name }}
 {{- end -}}
 
 {{- /*
-Whether the component has a certificate of its own (templates/certificates.yaml): it serves or
+Whether the component's pods get its certificate (templates/certificates.yaml): it serves or
 calls gRPC, or the edge connects to it (behindEdge, billing's webhook). "true" or empty; always
-empty with global.grpc.plaintextForDevelopment.
+empty with global.grpc.plaintextForDevelopment, and for its CronJobs' pods (`cronJob` in the
+dict): their runs make no gRPC call, so they do not hold the key that is the component's identity.
 */}}
 {{- define "tracking.component.mtls" -}}
-{{- if and (not .root.Values.global.grpc.plaintextForDevelopment) (or .c.ports.grpc .c.calls .c.behindEdge .c.ports.webhook) -}}
+{{- if and (not .cronJob) (not .root.Values.global.grpc.plaintextForDevelopment) -}}
+{{- if or .c.ports.grpc .c.calls .c.behindEdge .c.ports.webhook -}}
 true
+{{- end -}}
 {{- end -}}
 {{- end -}}
 
@@ -159,7 +162,7 @@ seccompProfile:
 - name: GRPC_ALLOWED_CALLERS
   value: {{ include "tracking.component.callers" . | quote }}
 {{- end }}
-{{- else if $root.Values.global.grpc.plaintextForDevelopment }}
+{{- else if and $root.Values.global.grpc.plaintextForDevelopment (not .cronJob) }}
 {{- if or $c.ports.grpc $c.calls }}
 - name: GRPC_ALLOW_PLAINTEXT
   value: 'true'
