@@ -460,8 +460,8 @@ describe('certificate rotation under load', () => {
     expect(newCaCalls).toEqual(everyCallServed());
     expect(postgres.presented).toBe(postgres.issued);
     expect(await startTimes()).toEqual(before);
-    // The rotation was over well before the load ended, so it happened under load.
-    expect(rotatedAt).toBeLessThan(LOAD_MS - 5_000);
+    // The load went on after the rotation: every client sent at least once more.
+    expect(outcomes.filter((outcome) => outcome.sentAt > rotatedAt).length).toBeGreaterThanOrEqual(CLIENTS);
     // Each meal's event, its estimate and its audit entry, end to end; then nothing more comes.
     const meals = outcomes.map((outcome) => outcome.mealId ?? '');
     const once = Object.fromEntries(meals.map((id) => [id, 1]));
