@@ -189,6 +189,9 @@ async function run(options: Options, cleanup: { add(name: string, fn: () => Prom
     'CREATE TABLE raw_meal (id uuid PRIMARY KEY, client_id uuid NOT NULL, eaten_at timestamptz NOT NULL, description text NOT NULL)',
   );
   const socket = new pg.Pool({ connectionString: socketUrl(scratch.migratorUrl), max: options.concurrency });
+  // Dropping the scratch database at cleanup ends an idle connection from the server's side; as in
+  // the kit's createPool, the pool has discarded it already, and unheard the event would end the run.
+  for (const pool of [tls, socket]) pool.on('error', () => undefined);
   cleanup.add('scratch socket pool', () => socket.end());
   const socketError = await socket.query('SELECT 1').then(
     () => undefined,
