@@ -39,10 +39,14 @@ interface Container {
   env?: EnvVar[];
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[];
 }
+interface Items {
+  items?: { key: string; path: string }[];
+}
 interface Volume {
   name: string;
-  secret?: { secretName: string; items?: { key: string; path: string }[] };
+  secret?: { secretName: string } & Items;
   configMap?: { name: string };
+  projected?: { sources: { secret?: { name: string } & Items; configMap?: { name: string } & Items }[] };
 }
 interface Pod {
   containers: Container[];
@@ -75,7 +79,10 @@ const envOf = (container: Container) =>
   Object.fromEntries((container.env ?? []).map((variable) => [variable.name, variable]));
 const valueOf = (container: Container, name: string) => envOf(container)[name]?.value;
 
-/** The Secret (and its key) mounted at `path` or at the directory holding it, if one is. */
+/**
+ * Where the file at `path` comes from: the Secret (or, in a projected volume, the Secret or
+ * ConfigMap) and key mounted at it or at the directory holding it, if any.
+ */
 function secretHolding(pod: Pod, container: Container, path: string) {
   const mount = (container.volumeMounts ?? []).find(
     (candidate) => path === candidate.mountPath || path.startsWith(`${candidate.mountPath}/`),
@@ -83,12 +90,17 @@ function secretHolding(pod: Pod, container: Container, path: string) {
   if (!mount) return undefined;
   const volume = (pod.volumes ?? []).find((candidate) => candidate.name === mount.name);
   const relative = path.slice(mount.mountPath.length + 1);
+  const mounted = { readOnly: mount.readOnly === true, subPath: mount.subPath };
+  for (const source of volume?.projected?.sources ?? []) {
+    const item = (source.secret ?? source.configMap)?.items?.find((candidate) => candidate.path === relative);
+    if (item && source.secret) return { secretName: source.secret.name, key: item.key, ...mounted };
+    if (item && source.configMap) return { configMapName: source.configMap.name, key: item.key, ...mounted };
+  }
   const item = volume?.secret?.items?.find((candidate) => candidate.path === relative);
   return {
     secretName: volume?.secret?.secretName,
     key: volume?.secret?.items ? item?.key : relative,
-    readOnly: mount.readOnly === true,
-    subPath: mount.subPath,
+    ...mounted,
   };
 }
 
@@ -445,6 +457,39 @@ describe('an issuer the operator names', () => {
       });
     }
     expect(objects.filter((object) => object.kind === 'Issuer')).toEqual([]);
+  });
+});
+
+describe('a trust bundle', () => {
+  test("replaces each Secret's CA with the bundle's CAs, and keeps each component's own certificate and key", async () => {
+    const objects = await renderChart({
+      valuesFiles: ['values-prod.yaml'],
+      set: ['global.grpc.trustBundle.configMap=tracking-trust', 'global.grpc.trustBundle.key=bundle.pem'],
+    });
+    const dir = '/var/run/secrets/tracking/mtls';
+    const pods = workloads(objects).filter((workload) =>
+      ['Deployment/tracking-auth', 'Deployment/tracking-web', 'Deployment/tracking-edge'].includes(
+        workload.id,
+      ),
+    );
+    expect(pods).toHaveLength(3);
+    for (const pod of pods) {
+      const container = pod.pod.containers[0] as Container;
+      const component = pod.id.replace('Deployment/tracking-', '');
+      expect({
+        pod: pod.id,
+        files: ['ca.crt', 'tls.crt', 'tls.key'].map((file) =>
+          secretHolding(pod.pod, container, `${dir}/${file}`),
+        ),
+      }).toEqual({
+        pod: pod.id,
+        files: [
+          { configMapName: 'tracking-trust', key: 'bundle.pem', readOnly: true, subPath: undefined },
+          { secretName: `tracking-${component}-mtls`, key: 'tls.crt', readOnly: true, subPath: undefined },
+          { secretName: `tracking-${component}-mtls`, key: 'tls.key', readOnly: true, subPath: undefined },
+        ],
+      });
+    }
   });
 });
 

@@ -244,11 +244,25 @@ The component's certificate Secret as a volume: the kubelet replaces the files w
 renews it (no subPath, which would pin the old ones), and the services re-read them.
 */}}
 {{- define "tracking.mtls.volume" -}}
+{{- $bundle := .root.Values.global.grpc.trustBundle -}}
 - name: mtls
+  {{- if $bundle.configMap }}
+  # The trusted CAs from a bundle (global.grpc.trustBundle), beside the Secret's certificate and key.
+  projected:
+    defaultMode: 0440
+    sources:
+      - secret:
+          name: {{ include "tracking.component.mtlsSecret" . }}
+          items: [{ key: tls.crt, path: tls.crt }, { key: tls.key, path: tls.key }]
+      - configMap:
+          name: {{ $bundle.configMap }}
+          items: [{ key: {{ $bundle.key }}, path: ca.crt }]
+  {{- else }}
   secret:
     secretName: {{ include "tracking.component.mtlsSecret" . }}
     items: [{ key: ca.crt, path: ca.crt }, { key: tls.crt, path: tls.crt }, { key: tls.key, path: tls.key }]
     defaultMode: 0440
+  {{- end }}
 {{- end -}}
 
 {{- /* PostgreSQL's CA: only ca.crt of the Secret (CloudNativePG's <cluster>-ca also holds the CA's key). */}}
