@@ -35,8 +35,8 @@ import {
   interleaved,
   onProcessSignals,
   overheadPercent,
+  parseFlags,
   percentile,
-  positiveInteger,
   runBench,
   UsageError,
   type Compared,
@@ -57,35 +57,18 @@ interface Options {
 }
 
 function parse(argv: string[]): Options | 'help' {
-  const options: Options = {
-    logins: 60,
-    requests: 2000,
-    rounds: 4,
-    securedOnly: false,
-    plainHttp: false,
-    timeoutSeconds: 600,
-  };
-  for (let i = 0; i < argv.length; i += 1) {
-    const flag = argv[i] ?? '';
-    if (flag === '--help' || flag === '-h') return 'help';
-    if (flag === '--secured-only') {
-      options.securedOnly = true;
-      continue;
-    }
-    if (flag === '--plain-http') {
-      options.plainHttp = true;
-      continue;
-    }
-    const value = argv[i + 1];
-    if (value === undefined) throw new UsageError(`${flag} needs a value`);
-    i += 1;
-    if (flag === '--logins') options.logins = positiveInteger(flag, value, 10_000);
-    else if (flag === '--requests') options.requests = positiveInteger(flag, value, 1_000_000);
-    else if (flag === '--rounds') options.rounds = positiveInteger(flag, value, 100);
-    else if (flag === '--timeout-seconds') options.timeoutSeconds = positiveInteger(flag, value, 3600);
-    else throw new UsageError(`unknown flag ${flag}`);
-  }
-  if (options.logins < options.rounds) throw new UsageError('--logins must be at least --rounds');
+  const options = parseFlags(
+    argv,
+    { logins: 60, requests: 2000, rounds: 4, securedOnly: false, plainHttp: false, timeoutSeconds: 600 },
+    {
+      '--logins': { key: 'logins', max: 10_000 },
+      '--requests': { key: 'requests', max: 1_000_000 },
+      '--rounds': { key: 'rounds', max: 100 },
+      '--timeout-seconds': { key: 'timeoutSeconds', max: 3600 },
+    },
+  );
+  if (options !== 'help' && options.logins < options.rounds)
+    throw new UsageError('--logins must be at least --rounds');
   return options;
 }
 

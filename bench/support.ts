@@ -282,3 +282,31 @@ export function socketUrl(url: string): string {
   const dir = process.env.PG_SOCKET_DIR ?? path.join(__dirname, '..', '.local', 'pg', 'run');
   return `postgres://${parsed.username}:${parsed.password}@${encodeURIComponent(dir)}:${parsed.port}${parsed.pathname}`;
 }
+
+/**
+ * A comparison bench's command line: `--help`, `--secured-only`, `--plain-http` and the
+ * flags of `limits`, each taking a positive integer up to its limit; anything else is a usage
+ * error (exit 2).
+ */
+export function parseFlags<O extends { securedOnly: boolean; plainHttp: boolean }>(
+  argv: string[],
+  defaults: O,
+  limits: Record<string, { key: keyof O; max: number }>,
+): O | 'help' {
+  const options: O = { ...defaults };
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i] ?? '';
+    if (flag === '--help' || flag === '-h') return 'help';
+    if (flag === '--secured-only') options.securedOnly = true;
+    else if (flag === '--plain-http') options.plainHttp = true;
+    else {
+      const limit = limits[flag];
+      if (!limit) throw new UsageError(`unknown flag ${flag}`);
+      const value = argv[i + 1];
+      if (value === undefined) throw new UsageError(`${flag} needs a value`);
+      i += 1;
+      Object.assign(options, { [limit.key]: positiveInteger(flag, value, limit.max) });
+    }
+  }
+  return options;
+}

@@ -36,11 +36,10 @@ import {
   interleaved,
   onProcessSignals,
   overheadPercent,
+  parseFlags,
   percentile,
-  positiveInteger,
   runBench,
   socketUrl,
-  UsageError,
   type Compared,
 } from './support';
 import { NOT_COMPARED, startVariant, variantLabels, type VariantName } from './variants';
@@ -61,37 +60,25 @@ interface Options {
 }
 
 function parse(argv: string[]): Options | 'help' {
-  const options: Options = {
-    requests: 3000,
-    concurrency: 8,
-    clients: 8,
-    rounds: 4,
-    securedOnly: false,
-    plainHttp: false,
-    timeoutSeconds: 900,
-  };
-  for (let i = 0; i < argv.length; i += 1) {
-    const flag = argv[i] ?? '';
-    if (flag === '--help' || flag === '-h') return 'help';
-    if (flag === '--secured-only') {
-      options.securedOnly = true;
-      continue;
-    }
-    if (flag === '--plain-http') {
-      options.plainHttp = true;
-      continue;
-    }
-    const value = argv[i + 1];
-    if (value === undefined) throw new UsageError(`${flag} needs a value`);
-    i += 1;
-    if (flag === '--requests') options.requests = positiveInteger(flag, value, 1_000_000);
-    else if (flag === '--concurrency') options.concurrency = positiveInteger(flag, value, 256);
-    else if (flag === '--clients') options.clients = positiveInteger(flag, value, 1_000);
-    else if (flag === '--rounds') options.rounds = positiveInteger(flag, value, 100);
-    else if (flag === '--timeout-seconds') options.timeoutSeconds = positiveInteger(flag, value, 3600);
-    else throw new UsageError(`unknown flag ${flag}`);
-  }
-  return options;
+  return parseFlags(
+    argv,
+    {
+      requests: 3000,
+      concurrency: 8,
+      clients: 8,
+      rounds: 4,
+      securedOnly: false,
+      plainHttp: false,
+      timeoutSeconds: 900,
+    },
+    {
+      '--requests': { key: 'requests', max: 1_000_000 },
+      '--concurrency': { key: 'concurrency', max: 256 },
+      '--clients': { key: 'clients', max: 1_000 },
+      '--rounds': { key: 'rounds', max: 100 },
+      '--timeout-seconds': { key: 'timeoutSeconds', max: 3600 },
+    },
+  );
 }
 
 /** Latencies and busy time of one series, gathered over its rounds. */
