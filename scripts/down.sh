@@ -9,8 +9,8 @@ for pidfile in "$LOCAL"/run/*.pid; do
   [[ -e "$pidfile" ]] || continue
   name="$(basename "$pidfile" .pid)"
   [[ "$name" == kafka ]] && continue   # infra.sh stops Kafka itself
-  pid="$(cat "$pidfile")"
-  if alive "$pid"; then
+  # Only a process we started: after a reboot the number may be someone else's.
+  if pid="$(pidfile_pid "$pidfile")"; then
     log "stopping $name (pid $pid)"
     kill -TERM "$pid"
     for _ in $(seq 1 40); do alive "$pid" || break; sleep 0.5; done

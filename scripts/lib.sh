@@ -81,6 +81,24 @@ alive() {
   [[ -n "$stat" && "${stat%% *}" != Z ]]
 }
 
+# pidfile_pid file: the pid in one of our pid files, if that process is still the one we started:
+# alive, and started no later than the file was written. After a reboot, or once the number is
+# reused, it can belong to any other process (PostgreSQL's, say), which must be neither taken for
+# ours nor signalled.
+pidfile_pid() {
+  local file="$1" pid stat started
+  [[ -f "$file" ]] || return 1
+  pid="$(cat "$file")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && alive "$pid" || return 1
+  stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  # starttime: field 22 of stat, in clock ticks since boot (the 20th after "pid (comm) ").
+  started="$(awk -v ticks="$(getconf CLK_TCK)" -v btime="$(awk '/^btime/ { print $2 }' /proc/stat)" \
+    '{ printf "%d", btime + $20 / ticks }' <<<"$stat")"
+  (( started <= $(stat -c %Y "$file") + 5 )) || return 1
+  echo "$pid"
+}
+
 # wait_for_port host port timeout_seconds
 wait_for_port() {
   local host="$1" port="$2" timeout="$3" start=$SECONDS

@@ -18,7 +18,7 @@ PIDFILE="$LOCAL/run/mail.pid"
 ENV_OUT="$LOCAL/mail.env"
 INBOX="http://127.0.0.1:$MAIL_INBOX_PORT"
 
-running() { [[ -f "$PIDFILE" ]] && alive "$(cat "$PIDFILE")"; }
+running() { pidfile_pid "$PIDFILE" >/dev/null; }
 
 write_env() {
   local tmp

@@ -28,7 +28,7 @@ credentials() {
   fi
 }
 
-running() { [[ -f "$PIDFILE" ]] && alive "$(cat "$PIDFILE")"; }
+running() { pidfile_pid "$PIDFILE" >/dev/null; }
 
 # s3_request METHOD PATH [curl args...]: one signed (SigV4) request with an empty body.
 s3_request() {

@@ -23,7 +23,7 @@ mkdir -p "$LOCAL/run" "$LOCAL/logs"
 
 # Stripe's API, locally: billing's Checkout and Portal calls go to stripe-mock (docs/billing.md).
 ensure_stripe_mock
-if [[ -f "$LOCAL/run/stripe-mock.pid" ]] && alive "$(cat "$LOCAL/run/stripe-mock.pid")"; then
+if pidfile_pid "$LOCAL/run/stripe-mock.pid" >/dev/null; then
   log "stripe-mock already running (pid $(cat "$LOCAL/run/stripe-mock.pid"))"
 else
   ensure_port_free stripe-mock "$STRIPE_MOCK_PORT"
@@ -43,7 +43,7 @@ stack_port() { awk -v name="$1" '$1 == name { print $2 }' <<<"$STACK_PORTS"; }
 start_service() {
   local name="$1" pidfile="$LOCAL/run/$1.pid" ops_port
   ops_port="$(sed -n 's/^OPS_PORT=//p' "$LOCAL/env/$name.env")"
-  if [[ -f "$pidfile" ]] && alive "$(cat "$pidfile")"; then
+  if pidfile_pid "$pidfile" >/dev/null; then
     log "$name already running (pid $(cat "$pidfile"))"
   else
     local variable port
@@ -85,7 +85,7 @@ for name in "${services[@]}"; do start_service "$name"; done
 start_daemon() {
   local name="$1" ready="$2" pidfile="$LOCAL/run/$1.pid"
   shift 2
-  if [[ -f "$pidfile" ]] && alive "$(cat "$pidfile")"; then
+  if pidfile_pid "$pidfile" >/dev/null; then
     log "$name already running (pid $(cat "$pidfile")); reloading its configuration"
     kill -HUP "$(cat "$pidfile")"
   else
