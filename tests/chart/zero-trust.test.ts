@@ -424,7 +424,9 @@ describe.each([
           if (!/_(FILE|FILES|DIR)$/.test(variable.name) || !variable.value?.startsWith('/var/run/secrets/'))
             continue;
           for (const file of variable.value.split(',')) {
-            if (!secretHolding(workload.pod, container, file)?.secretName)
+            // A file in a mounted Secret, or the CA in the trust bundle's ConfigMap (not a secret).
+            const held = secretHolding(workload.pod, container, file);
+            if (!held || !('secretName' in held ? held.secretName : held.configMapName))
               problems.push(`${workload.id}: ${variable.name}=${file} is in no mounted Secret`);
           }
         }

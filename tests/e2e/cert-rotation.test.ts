@@ -155,7 +155,14 @@ describe('certificate rotation under load', () => {
   beforeAll(async () => {
     [pki, nextCa] = await Promise.all([createTestPki(), createTestPki()]);
     secret = await projectedSecrets(await pkiFiles(pki.dir));
-    platform = await startPlatform({ pki: secret.dir, env: { GRPC_TLS_REFRESH_MS: String(REFRESH_MS) } });
+    platform = await startPlatform({
+      pki: secret.dir,
+      env: { GRPC_TLS_REFRESH_MS: String(REFRESH_MS) },
+      // The test asks whether a rotation loses requests, not how fast they are: a refused
+      // handshake fails at once, whatever the deadline. On a loaded CI machine a call's p99
+      // reached 3.2 s, close to the default 5 s deadline, so the gateway waits longer here.
+      gatewayEnv: { GRPC_DEADLINE_MS: '20000' },
+    });
     await consumer.connect();
     for (const topic of [TOPICS.trackingMeal, TOPICS.aiMeal]) {
       await consumer.subscribe({ topic: `${platform.topicPrefix}${topic}`, fromBeginning: true });
