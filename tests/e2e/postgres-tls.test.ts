@@ -10,7 +10,6 @@ import path from 'node:path';
 import { connect as tlsConnect, TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 
-import { generateExportKeyPair } from '@tracking/kit/privacy';
 import {
   createTestDatabase,
   createTestTopics,
@@ -18,11 +17,11 @@ import {
   grpcServiceEnv,
   infraEnv,
   kafkaServiceEnv,
-  randomName,
   startProcess,
   waitFor,
   type TestDatabase,
 } from '@tracking/testing';
+import { participantExportEnv } from '@tracking/testing/privacy';
 import pg from 'pg';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -287,12 +286,8 @@ describe('PostgreSQL accepts only verified TLS', () => {
         AUTH_GRPC_ADDR: `127.0.0.1:${String(authPort)}`,
         ENCRYPTION_KEYS: `test:${randomBytes(32).toString('base64')}`,
         ENCRYPTION_ACTIVE_KEY_ID: 'test',
-        EXPORT_S3_ENDPOINT: process.env.S3_ENDPOINT ?? '',
-        EXPORT_S3_REGION: process.env.S3_REGION ?? 'us-east-1',
-        EXPORT_S3_BUCKET: process.env.S3_BUCKET ?? '',
-        EXPORT_S3_PREFIX: `${randomName('audit-')}/`,
-        EXPORT_S3_CREDENTIALS_DIR: process.env.S3_CREDENTIALS_DIR ?? '',
-        PRIVACY_EXPORT_RECIPIENT: (await generateExportKeyPair()).recipient,
+        // Its export parts go to the local S3 server, encrypted to a key nobody here keeps.
+        ...(await participantExportEnv('audit')),
         GRPC_PORT: String(grpcPort),
         OPS_PORT: String(opsPort),
         LOG_FILE: path.join(logDir, 'audit.log'),

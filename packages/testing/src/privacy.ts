@@ -6,7 +6,7 @@ import {
   type StepCompleted,
 } from '@tracking/contracts';
 import { envelopeMessage, newEvent, type Producer } from '@tracking/kit';
-import { createObjectStore, type ObjectStore } from '@tracking/kit/privacy';
+import { createObjectStore, generateExportKeyPair, type ObjectStore } from '@tracking/kit/privacy';
 
 import { randomName, waitFor } from './index';
 
@@ -30,6 +30,21 @@ export function testExportStore(name: string): ObjectStore {
     EXPORT_S3_CREDENTIALS_DIR: S3_CREDENTIALS_DIR,
     EXPORT_S3_SSE: 'AES256',
   });
+}
+
+/**
+ * The export settings of a participant process a test starts: the local S3 store under a prefix
+ * of its own, and a recipient whose key nobody keeps (the test reads no part).
+ */
+export async function participantExportEnv(name: string): Promise<Record<string, string>> {
+  return {
+    EXPORT_S3_ENDPOINT: process.env.S3_ENDPOINT ?? '',
+    EXPORT_S3_REGION: process.env.S3_REGION ?? 'us-east-1',
+    EXPORT_S3_BUCKET: process.env.S3_BUCKET ?? '',
+    EXPORT_S3_PREFIX: `${randomName(`${name}-`)}/`,
+    EXPORT_S3_CREDENTIALS_DIR: process.env.S3_CREDENTIALS_DIR ?? '',
+    PRIVACY_EXPORT_RECIPIENT: (await generateExportKeyPair()).recipient,
+  };
 }
 
 /** Empties the test's prefix and closes the store. */

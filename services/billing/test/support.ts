@@ -5,7 +5,6 @@ import path from 'node:path';
 
 import type { Metadata } from '@grpc/grpc-js';
 import { createClient, createPrincipalSigner, principalMetadata, type PrincipalRole } from '@tracking/kit';
-import { generateExportKeyPair } from '@tracking/kit/privacy';
 import { BillingServiceClient } from '@tracking/proto/tracking/billing/v1/billing';
 import {
   createTestDatabase,
@@ -24,6 +23,7 @@ import {
   kafkaServiceEnv,
 } from '@tracking/testing';
 import { deliver, stripeClient, type Delivery } from '@tracking/testing/stripe-events';
+import { participantExportEnv } from '@tracking/testing/privacy';
 import pg from 'pg';
 import type Stripe from 'stripe';
 
@@ -117,12 +117,7 @@ export async function startBilling(env: Record<string, string> = {}): Promise<Bi
       // The tests read what billing published from its outbox, so published rows stay for them.
       OUTBOX_RETAIN_SENT_MS: '3600000',
       // Its export parts go to the local S3 server, encrypted to a key nobody here keeps.
-      EXPORT_S3_ENDPOINT: process.env.S3_ENDPOINT ?? '',
-      EXPORT_S3_REGION: process.env.S3_REGION ?? 'us-east-1',
-      EXPORT_S3_BUCKET: process.env.S3_BUCKET ?? '',
-      EXPORT_S3_PREFIX: `${randomName('billing-')}/`,
-      EXPORT_S3_CREDENTIALS_DIR: process.env.S3_CREDENTIALS_DIR ?? '',
-      PRIVACY_EXPORT_RECIPIENT: (await generateExportKeyPair()).recipient,
+      ...(await participantExportEnv('billing')),
       ...env,
     },
     readyUrl: `http://127.0.0.1:${String(opsPort)}/readyz`,
